@@ -1,0 +1,11 @@
+//! actix plumbing shared by the three services: the local CA and server certificates, rustls
+//! server and reqwest client configuration, listener binding, request ids, the internal-API key.
+
+pub mod internal;
+pub mod pki;
+pub mod server;
+pub mod telemetry;
+
+pub use internal::{InternalKey, INTERNAL_KEY_HEADER};
+pub use pki::{Pki, ServerCertificate};
+pub use server::{bind, https_client, rustls_server_config};

@@ -1,0 +1,47 @@
+//! Listener binding, the rustls server configuration, and the HTTPS client that trusts the local CA.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::ServerCertificate;
+
+/// Binds `addr` (port 0 picks a free port).
+pub fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// A rustls server configuration (ring provider) serving `cert`.
+pub fn rustls_server_config(cert: &ServerCertificate) -> anyhow::Result<rustls::ServerConfig> {
+    let certs = rustls_pemfile::certs(&mut cert.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .context("parsing the server certificate")?;
+    let key = rustls_pemfile::private_key(&mut cert.key_pem.as_bytes())
+        .context("parsing the server key")?
+        .context("no private key in the server key file")?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("building the TLS configuration")?;
+    Ok(config)
+}
+
+/// An HTTP client that trusts the local CA (PEM) in addition to nothing else.
+pub fn https_client(ca_pem: &str) -> anyhow::Result<reqwest::Client> {
+    let ca =
+        reqwest::Certificate::from_pem(ca_pem.as_bytes()).context("parsing the CA certificate")?;
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")
+}
