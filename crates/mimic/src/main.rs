@@ -1,1 +1,14 @@
-fn main() {}
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    mimic_web::telemetry::init();
+    let cli = mimic::cli::Cli::parse();
+    match mimic::cli::run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("mimic: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -40,6 +40,12 @@ impl Pki {
 
     /// Creates the CA and the server certificate unless they exist; returns the server certificate.
     pub fn ensure(&self) -> anyhow::Result<ServerCertificate> {
+        self.ensure_with_names(&[])
+    }
+
+    /// Like [`Pki::ensure`], with extra DNS names in a newly made server certificate (containers
+    /// reach each other by service name, e.g. `aad`).
+    pub fn ensure_with_names(&self, extra_names: &[String]) -> anyhow::Result<ServerCertificate> {
         if !self.ca_cert.exists() || !self.ca_key.exists() {
             let (cert, key) = new_ca()?;
             write_private(&self.ca_key, &key)?;
@@ -49,7 +55,7 @@ impl Pki {
             let ca_cert =
                 std::fs::read_to_string(&self.ca_cert).context("reading the CA certificate")?;
             let ca_key = std::fs::read_to_string(&self.ca_key).context("reading the CA key")?;
-            let server = issue_server_certificate(&ca_cert, &ca_key)?;
+            let server = issue_server_certificate(&ca_cert, &ca_key, extra_names)?;
             write_private(&self.server_key, &server.key_pem)?;
             write_atomic(&self.server_cert, &server.cert_pem)?;
         }
@@ -87,7 +93,7 @@ fn new_ca() -> anyhow::Result<(String, String)> {
     Ok((cert.pem(), key.serialize_pem()))
 }
 
-/// Signs a certificate for `127.0.0.1`, `::1` and `localhost` with the CA.
+/// Signs a certificate for `127.0.0.1`, `::1`, `localhost` and `extra_names` with the CA.
 pub fn issue_server_certificate(
     ca_cert_pem: &str,
     ca_key_pem: &str,

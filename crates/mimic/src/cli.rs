@@ -1,0 +1,111 @@
+//! The command line: parsing and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::endpoints::Endpoints;
+use crate::{data_dir, persona, services, up};
+
+/// mimic: a local, fully simulated Azure control plane for managed identities.
+#[derive(Debug, Parser)]
+#[command(name = "mimic", version, about)]
+pub struct Cli {
+    /// The data directory (SQLite databases, keys, CA, endpoints.json).
+    #[arg(long, global = true, env = "MIMIC_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run AAD, ARM and one IMDS per VM in this process.
+    Up(up::UpArgs),
+    /// Create the data dir (CA, certificates, internal key) and exit; for docker-compose.
+    Init {
+        /// Extra DNS names for the server certificate (e.g. `aad`, `arm` in a compose network).
+        #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
+        tls_names: Vec<String>,
+    },
+    /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
+    Env,
+    /// VMs and their IMDS.
+    Vm {
+        #[command(subcommand)]
+        command: VmCommand,
+    },
+    /// Run the AAD token issuer alone.
+    Aad(services::AadArgs),
+    /// Run the ARM facade alone.
+    Arm(services::ArmArgs),
+    /// Run one VM's IMDS alone.
+    Imds(services::ImdsArgs),
+    /// Exit 0 if a URL answers 2xx (https trusting the data dir's CA); for container health checks.
+    Healthcheck {
+        /// For example https://127.0.0.1:8443/healthz.
+        url: String,
+        /// Send `Metadata: true`, as IMDS requires.
+        #[arg(long)]
+        metadata: bool,
+    },
+}
+
+/// `mimic vm …`.
+#[derive(Debug, Subcommand)]
+pub enum VmCommand {
+    /// One line per VM: name, resource group, IMDS URL, ARM id.
+    List,
+    /// Print the shell environment of the VM persona (its IMDS, no other identity variables).
+    Env {
+        /// The VM's name.
+        name: String,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = data_dir::resolve(cli.data_dir);
+    match cli.command {
+        Command::Up(args) => up::run(&dir, args).await?,
+        Command::Init { tls_names } => {
+            data_dir::DataDir::ensure_with_names(&dir, &tls_names)?;
+        }
+        Command::Env => print!(
+            "{}",
+            persona::operator_env(&Endpoints::read(&dir.join("endpoints.json"))?)
+        ),
+        Command::Vm { command } => return vm(&dir, command),
+        Command::Aad(args) => services::run_aad(&dir, args).await?,
+        Command::Arm(args) => services::run_arm(&dir, args).await?,
+        Command::Imds(args) => services::run_imds(&dir, args).await?,
+        Command::Healthcheck { url, metadata } => {
+            return services::healthcheck(&dir, &url, metadata).await
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {
+    let endpoints = Endpoints::read(&dir.join("endpoints.json"))?;
+    match command {
+        VmCommand::List => {
+            println!("{:<16} {:<20} {:<28} ID", "NAME", "RESOURCE GROUP", "IMDS");
+            for vm in &endpoints.vms {
+                let group = vm.id.split('/').nth(4).unwrap_or_default();
+                println!("{:<16} {:<20} {:<28} {}", vm.name, group, vm.imds, vm.id);
+            }
+        }
+        VmCommand::Env { name } => match endpoints.vm(&name) {
+            Some(vm) => print!("{}", persona::vm_env(vm)),
+            None => {
+                let names: Vec<&str> = endpoints.vms.iter().map(|vm| vm.name.as_str()).collect();
+                eprintln!("mimic: no VM named '{name}'. VMs: {}", names.join(", "));
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,66 @@
+//! The data directory: created on first start, reused after. See `docs/internal-apis.md`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mimic_web::{InternalKey, Pki, ServerCertificate};
+
+/// Everything the services need from the data dir, created if missing.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    /// Absolute path of the directory.
+    pub root: PathBuf,
+    pub pki: Pki,
+    pub server_certificate: ServerCertificate,
+    pub ca_pem: String,
+    pub internal_key: InternalKey,
+}
+
+impl DataDir {
+    /// Creates the directory, the CA, the server certificate and the internal key unless they exist.
+    pub fn ensure(path: &Path) -> anyhow::Result<Self> {
+        Self::ensure_with_names(path, &[])
+    }
+
+    /// Like [`DataDir::ensure`], with extra DNS names in a newly made server certificate.
+    pub fn ensure_with_names(path: &Path, tls_names: &[String]) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("creating the data dir {}", path.display()))?;
+        let root = path
+            .canonicalize()
+            .with_context(|| format!("resolving {}", path.display()))?;
+        let pki = Pki::at(&root);
+        let server_certificate = pki.ensure_with_names(tls_names)?;
+        let ca_pem = std::fs::read_to_string(&pki.ca_cert).context("reading the CA certificate")?;
+        let internal_key = InternalKey::ensure(&root.join("internal.key"))?;
+        Ok(Self {
+            root,
+            pki,
+            server_certificate,
+            ca_pem,
+            internal_key,
+        })
+    }
+
+    /// `aad.db`.
+    pub fn aad_db(&self) -> PathBuf {
+        self.root.join("aad.db")
+    }
+    /// `arm.db`.
+    pub fn arm_db(&self) -> PathBuf {
+        self.root.join("arm.db")
+    }
+    /// `aad/`, where the token-signing key lives.
+    pub fn aad_keys(&self) -> PathBuf {
+        self.root.join("aad")
+    }
+    /// `endpoints.json`.
+    pub fn endpoints(&self) -> PathBuf {
+        self.root.join("endpoints.json")
+    }
+}
+
+/// The data dir a command names, or `./.mimic`.
+pub fn resolve(path: Option<PathBuf>) -> PathBuf {
+    path.unwrap_or_else(|| PathBuf::from(".mimic"))
+}

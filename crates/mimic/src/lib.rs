@@ -1,0 +1,13 @@
+//! The one binary: `mimic up` runs AAD, ARM and one IMDS per VM in one process on an embedded
+//! default (SQLite in a data directory); `mimic aad|arm|imds` run one service each; `mimic env`,
+//! `mimic vm list|env` help a person use what is running.
+
+pub mod cli;
+pub mod data_dir;
+pub mod endpoints;
+pub mod persona;
+pub mod services;
+pub mod up;
+
+/// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.
+pub const DEFAULT_FIXTURE: &str = include_str!("../../../fixtures/default.json");

@@ -1,0 +1,196 @@
+//! One service per process (`mimic aad|arm|imds`, as docker-compose runs them), and the settings
+//! each service gets from the data dir, shared with `mimic up`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use mimic_token::Clock;
+
+use crate::data_dir::DataDir;
+use crate::up::Fixture;
+
+/// Flags of `mimic aad`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AadArgs {
+    /// Where AAD listens (HTTPS).
+    #[arg(long, env = "MIMIC_AAD_ADDR", default_value = "127.0.0.1:8444")]
+    pub addr: String,
+    /// The URL clients use to reach AAD, if not https://127.0.0.1:PORT (e.g. https://aad:8444).
+    #[arg(long, env = "MIMIC_AAD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A fixture file to load on first start instead of the built-in default.
+    #[arg(long, env = "MIMIC_FIXTURE")]
+    pub fixture: Option<std::path::PathBuf>,
+    /// Extra DNS names for the server certificate, when the data dir is created.
+    #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+}
+
+/// Flags of `mimic arm`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArmArgs {
+    /// Where ARM listens (HTTPS).
+    #[arg(long, env = "MIMIC_ARM_ADDR", default_value = "127.0.0.1:8443")]
+    pub addr: String,
+    /// The URL clients use to reach ARM, if not https://127.0.0.1:PORT.
+    #[arg(long, env = "MIMIC_ARM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// AAD's URL (JWKS, service principals).
+    #[arg(long, env = "MIMIC_AAD_URL", default_value = "https://127.0.0.1:8444")]
+    pub aad_url: String,
+    /// A fixture file to load on first start instead of the built-in default.
+    #[arg(long, env = "MIMIC_FIXTURE")]
+    pub fixture: Option<std::path::PathBuf>,
+    /// Extra DNS names for the server certificate, when the data dir is created.
+    #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+}
+
+/// Flags of `mimic imds`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImdsArgs {
+    /// The ARM id of the VM this IMDS serves.
+    #[arg(long, env = "MIMIC_IMDS_VM")]
+    pub vm: String,
+    /// Where this IMDS listens (plain HTTP).
+    #[arg(long, env = "MIMIC_IMDS_ADDR", default_value = "127.0.0.1:8445")]
+    pub addr: String,
+    /// ARM's URL (host API).
+    #[arg(long, env = "MIMIC_ARM_URL", default_value = "https://127.0.0.1:8443")]
+    pub arm_url: String,
+    /// AAD's URL (token endpoint).
+    #[arg(long, env = "MIMIC_AAD_URL", default_value = "https://127.0.0.1:8444")]
+    pub aad_url: String,
+    /// A fixture file naming the tenant, instead of the built-in default.
+    #[arg(long, env = "MIMIC_FIXTURE")]
+    pub fixture: Option<std::path::PathBuf>,
+}
+
+/// AAD's settings on this data dir.
+pub fn aad_settings(
+    data_dir: &DataDir,
+    fixture: &Fixture,
+    bind: &str,
+    clock: Clock,
+) -> mimic_aad::Settings {
+    mimic_aad::Settings {
+        bind: bind.to_string(),
+        db_path: data_dir.aad_db(),
+        keys_dir: data_dir.aad_keys(),
+        server_certificate: data_dir.server_certificate.clone(),
+        internal_key: data_dir.internal_key.clone(),
+        tenant_id: fixture.tenant_id.clone(),
+        tenant_domain: fixture.tenant_domain.clone(),
+        public_url: None,
+        fixture: fixture.document.get("aad").cloned(),
+        clock,
+        ..Default::default()
+    }
+}
+
+/// ARM's settings on this data dir.
+pub fn arm_settings(
+    data_dir: &DataDir,
+    fixture: &Fixture,
+    bind: &str,
+    aad_url: &str,
+    clock: Clock,
+) -> mimic_arm::Settings {
+    mimic_arm::Settings {
+        bind: bind.to_string(),
+        db_path: data_dir.arm_db(),
+        server_certificate: data_dir.server_certificate.clone(),
+        ca_pem: data_dir.ca_pem.clone(),
+        aad_url: aad_url.to_string(),
+        tenant_id: fixture.tenant_id.clone(),
+        internal_key: data_dir.internal_key.clone(),
+        public_url: None,
+        fixture: fixture.document.get("arm").cloned(),
+        vm_hook: None,
+        clock,
+    }
+}
+
+/// The IMDS host's settings on this data dir.
+pub fn imds_host_settings(
+    data_dir: &DataDir,
+    fixture: &Fixture,
+    arm_url: &str,
+    aad_url: &str,
+    clock: Clock,
+) -> mimic_imds::host::HostSettings {
+    mimic_imds::host::HostSettings {
+        arm_url: arm_url.to_string(),
+        aad_url: aad_url.to_string(),
+        tenant_id: fixture.tenant_id.clone(),
+        ca_pem: data_dir.ca_pem.clone(),
+        internal_key: data_dir.internal_key.clone(),
+        data_dir: data_dir.root.clone(),
+        clock,
+    }
+}
+
+/// `mimic aad`.
+pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
+    let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
+    let fixture = Fixture::load(args.fixture.as_deref())?;
+    let mut settings = aad_settings(&data_dir, &fixture, &args.addr, Clock::system());
+    settings.public_url = args.public_url;
+    let app = mimic_aad::Application::build(settings).await?;
+    eprintln!("mimic aad listening on port {}", app.port());
+    app.run_until_stopped().await.context("running AAD")
+}
+
+/// `mimic arm`.
+pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
+    let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
+    let fixture = Fixture::load(args.fixture.as_deref())?;
+    let mut settings = arm_settings(
+        &data_dir,
+        &fixture,
+        &args.addr,
+        &args.aad_url,
+        Clock::system(),
+    );
+    settings.public_url = args.public_url;
+    let app = mimic_arm::Application::build(settings).await?;
+    eprintln!("mimic arm listening on port {}", app.port());
+    app.run_until_stopped().await.context("running ARM")
+}
+
+/// `mimic imds --vm ID`.
+pub async fn run_imds(dir: &Path, args: ImdsArgs) -> anyhow::Result<()> {
+    let data_dir = DataDir::ensure(dir)?;
+    let fixture = Fixture::load(args.fixture.as_deref())?;
+    let settings = mimic_imds::Settings {
+        bind: args.addr,
+        vm_id: args.vm,
+        arm_url: args.arm_url,
+        aad_url: args.aad_url,
+        tenant_id: fixture.tenant_id,
+        ca_pem: data_dir.ca_pem.clone(),
+        internal_key: data_dir.internal_key.clone(),
+        clock: Clock::system(),
+    };
+    let app = mimic_imds::Application::build(settings).await?;
+    eprintln!("mimic imds listening on port {}", app.port());
+    app.run_until_stopped().await.context("running IMDS")
+}
+
+/// `mimic healthcheck URL`.
+pub async fn healthcheck(dir: &Path, url: &str, metadata: bool) -> anyhow::Result<ExitCode> {
+    let ca =
+        std::fs::read_to_string(dir.join("ca.pem")).context("reading the data dir's ca.pem")?;
+    let client = mimic_web::https_client(&ca)?;
+    let mut request = client.get(url);
+    if metadata {
+        request = request.header("Metadata", "true");
+    }
+    let healthy = matches!(request.send().await, Ok(response) if response.status().is_success());
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,267 @@
+//! `mimic up`: AAD, then ARM, then the IMDS host, in one process; `endpoints.json` once every
+//! listener is bound, rewritten whenever a VM's IMDS comes or goes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mimic_token::Clock;
+
+use crate::data_dir::DataDir;
+use crate::endpoints::{Endpoints, Operator, VmEndpoint};
+
+/// Flags of `mimic up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpArgs {
+    /// Where ARM listens (HTTPS). Port 0 picks a free port.
+    #[arg(long, env = "MIMIC_ARM_ADDR", default_value = "127.0.0.1:8443")]
+    pub arm_addr: String,
+    /// Where AAD listens (HTTPS). Port 0 picks a free port.
+    #[arg(long, env = "MIMIC_AAD_ADDR", default_value = "127.0.0.1:8444")]
+    pub aad_addr: String,
+    /// A fixture file to load on first start instead of the built-in `fixtures/default.json`.
+    #[arg(long, env = "MIMIC_FIXTURE")]
+    pub fixture: Option<PathBuf>,
+}
+
+/// What `mimic up` needs to know about the fixture it loads.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub document: serde_json::Value,
+    pub tenant_id: String,
+    pub tenant_domain: String,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub operator: Operator,
+}
+
+impl Fixture {
+    /// Reads the fixture's facts; the services read their own sections.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let document: serde_json::Value =
+            serde_json::from_str(text).context("parsing the fixture")?;
+        let text_at = |pointer: &str| -> anyhow::Result<String> {
+            document
+                .pointer(pointer)
+                .and_then(|value| value.as_str())
+                .map(str::to_string)
+                .with_context(|| format!("the fixture has no {pointer}"))
+        };
+        Ok(Self {
+            tenant_id: text_at("/tenant/id")?,
+            tenant_domain: text_at("/tenant/defaultDomain")?,
+            subscription_id: text_at("/arm/subscriptions/0/subscriptionId")?,
+            resource_group: text_at("/arm/resourceGroups/0/name")?,
+            operator: Operator {
+                client_id: text_at("/aad/servicePrincipals/0/appId")?,
+                client_secret: text_at(
+                    "/aad/servicePrincipals/0/passwordCredentials/0/secretText",
+                )?,
+                object_id: text_at("/aad/servicePrincipals/0/id")?,
+            },
+            document,
+        })
+    }
+
+    /// The fixture file named, or the built-in default.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        match path {
+            Some(path) => Self::parse(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            ),
+            None => Self::parse(crate::DEFAULT_FIXTURE),
+        }
+    }
+}
+
+/// A running mimic: the three services and the file that says where they are.
+pub struct Mimic {
+    pub endpoints: Endpoints,
+    pub data_dir: DataDir,
+    pub clock: Clock,
+    aad: actix_web::dev::ServerHandle,
+    arm: actix_web::dev::ServerHandle,
+    imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts everything on `dir` and returns once every listener is bound and `endpoints.json` is written.
+pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
+    let data_dir = DataDir::ensure(dir)?;
+    let fixture = Fixture::load(args.fixture.as_deref())?;
+    let mut tasks = Vec::new();
+
+    let aad = mimic_aad::Application::build(crate::services::aad_settings(
+        &data_dir,
+        &fixture,
+        &args.aad_addr,
+        clock.clone(),
+    ))
+    .await?;
+    let aad_url = format!("https://127.0.0.1:{}", aad.port());
+    let aad_handle = aad.handle();
+    tasks.push(spawn_server("aad", aad.run_until_stopped()));
+
+    let (hook, events) = tokio::sync::mpsc::channel(16);
+    let mut arm_settings =
+        crate::services::arm_settings(&data_dir, &fixture, &args.arm_addr, &aad_url, clock.clone());
+    arm_settings.vm_hook = Some(hook);
+    let arm = mimic_arm::Application::build(arm_settings).await?;
+    let arm_url = format!("https://127.0.0.1:{}", arm.port());
+    let arm_handle = arm.handle();
+    tasks.push(spawn_server("arm", arm.run_until_stopped()));
+
+    let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(
+        crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone()),
+    ));
+    imds.reconcile()
+        .await
+        .context("starting the VMs' IMDS listeners")?;
+    tasks.push(tokio::spawn(forward_vm_events(events, imds.clone())));
+
+    let endpoints = Endpoints {
+        arm: arm_url,
+        aad: aad_url,
+        ca_cert: data_dir.pki.ca_cert.display().to_string(),
+        tenant_id: fixture.tenant_id.clone(),
+        subscription_id: fixture.subscription_id.clone(),
+        resource_group: fixture.resource_group.clone(),
+        operator: fixture.operator.clone(),
+        vms: vm_endpoints(&imds),
+    };
+    endpoints.write(&data_dir.endpoints())?;
+    tasks.push(tokio::spawn(keep_endpoints_current(
+        endpoints.clone(),
+        data_dir.endpoints(),
+        imds.clone(),
+    )));
+    Ok(Mimic {
+        endpoints,
+        data_dir,
+        clock,
+        aad: aad_handle,
+        arm: arm_handle,
+        imds,
+        tasks,
+    })
+}
+
+impl Mimic {
+    /// Stops every listener gracefully.
+    pub async fn stop(self) {
+        self.imds.shutdown().await;
+        self.arm.stop(true).await;
+        self.aad.stop(true).await;
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn spawn_server(
+    name: &'static str,
+    server: impl std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(error) = server.await {
+            tracing::error!(%error, service = name, "server stopped with an error");
+        }
+    })
+}
+
+/// Translates ARM's VM notifications into the IMDS host's, so a VM's IMDS is up before its PUT returns.
+async fn forward_vm_events(
+    mut events: tokio::sync::mpsc::Receiver<(mimic_arm::VmEvent, tokio::sync::oneshot::Sender<()>)>,
+    imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
+) {
+    while let Some((event, ack)) = events.recv().await {
+        let event = match event {
+            mimic_arm::VmEvent::Created(id) => mimic_imds::host::HostEvent::Created(id),
+            mimic_arm::VmEvent::Deleted(id) => mimic_imds::host::HostEvent::Deleted(id),
+        };
+        if let Err(error) = imds.handle(event).await {
+            tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");
+        }
+        let _ = ack.send(());
+    }
+}
+
+fn vm_endpoints(imds: &mimic_imds::host::ImdsHost) -> Vec<VmEndpoint> {
+    imds.listeners()
+        .into_iter()
+        .map(|listener| VmEndpoint {
+            name: listener.name,
+            id: listener.vm_id,
+            imds: listener.url,
+        })
+        .collect()
+}
+
+async fn keep_endpoints_current(
+    mut endpoints: Endpoints,
+    path: PathBuf,
+    imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
+) {
+    let mut changes = imds.subscribe();
+    while changes.changed().await.is_ok() {
+        endpoints.vms = vm_endpoints(&imds);
+        if let Err(error) = endpoints.write(&path) {
+            tracing::error!(error = format!("{error:#}"), "rewriting endpoints.json");
+        }
+    }
+}
+
+/// `mimic up` in the foreground: start, print a summary, stop on SIGINT or SIGTERM.
+pub async fn run(dir: &Path, args: UpArgs) -> anyhow::Result<()> {
+    let mimic = start(dir, &args, Clock::system()).await?;
+    print!("{}", summary(&mimic.endpoints, &mimic.data_dir));
+    wait_for_signal().await?;
+    eprintln!("mimic: stopping");
+    mimic.stop().await;
+    Ok(())
+}
+
+fn summary(endpoints: &Endpoints, data_dir: &DataDir) -> String {
+    let mut text = format!(
+        "mimic is up (data dir {})\n  ARM  {}\n  AAD  {}\n  CA   {}\n  tenant {}  subscription {}\n",
+        data_dir.root.display(),
+        endpoints.arm,
+        endpoints.aad,
+        endpoints.ca_cert,
+        endpoints.tenant_id,
+        endpoints.subscription_id
+    );
+    for vm in &endpoints.vms {
+        text.push_str(&format!("  VM {:<10} IMDS {}\n", vm.name, vm.imds));
+    }
+    text.push_str("Operator shell: eval \"$(mimic env)\"   VM shell: eval \"$(mimic vm env vm1)\"   Stop: Ctrl-C\n");
+    text
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_fixture_names_its_operator_and_subscription() {
+        let fixture = Fixture::load(None).unwrap();
+        assert_eq!(
+            fixture.operator.client_id,
+            "0f1e2d3c-4b5a-4968-8776-655443322110"
+        );
+        assert_eq!(
+            fixture.subscription_id,
+            "9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7"
+        );
+        assert_eq!(fixture.resource_group, "mimic-rg");
+    }
+}

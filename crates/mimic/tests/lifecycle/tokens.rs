@@ -1,0 +1,91 @@
+//! Tokens from AAD and IMDS verify with an independent JWT library against the published keys.
+
+use jwt_simple::prelude::*;
+use mimic_testkit::{TestMimic, ARM_SCOPE};
+use serde_json::json;
+
+/// Verifies an RS256 token with jwt-simple against the JWKS key its header names.
+fn verify_with_jwks(jwks: &serde_json::Value, token: &str) -> JWTClaims<serde_json::Value> {
+    let metadata = Token::decode_metadata(token).unwrap();
+    let kid = metadata.key_id().unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|key| key["kid"] == kid)
+        .unwrap();
+    for private in ["d", "p", "q", "dp", "dq", "qi"] {
+        assert!(
+            key.get(private).is_none(),
+            "the JWKS must not publish '{private}'"
+        );
+    }
+    use base64::Engine;
+    let decode = |field: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key[field].as_str().unwrap())
+            .unwrap()
+    };
+    let public = RS256PublicKey::from_components(&decode("n"), &decode("e")).unwrap();
+    let options = VerificationOptions {
+        allowed_audiences: None,
+        ..Default::default()
+    };
+    public
+        .verify_token::<serde_json::Value>(token, Some(options))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn aad_and_imds_tokens_verify_against_the_published_keys() {
+    let mimic = TestMimic::start().await;
+    let jwks = mimic.jwks().await;
+    let operator = mimic.operator_token().await;
+    let claims = verify_with_jwks(&jwks, &operator);
+    assert_eq!(
+        claims.custom["appid"],
+        mimic.endpoints.operator.client_id.as_str()
+    );
+    assert_eq!(
+        claims.custom["oid"],
+        mimic.endpoints.operator.object_id.as_str()
+    );
+    assert_eq!(
+        claims.issuer.as_deref(),
+        Some(format!("https://sts.windows.net/{}/", mimic.endpoints.tenant_id).as_str())
+    );
+
+    mimic
+        .patch_vm_identity(&operator, "vm1", json!({"type": "SystemAssigned"}))
+        .await;
+    let reply = mimic
+        .imds_token("vm1", "https://storage.azure.com", "")
+        .await;
+    let token = reply.body["access_token"].as_str().unwrap();
+    let claims = verify_with_jwks(&jwks, token);
+    assert_eq!(
+        claims.custom["aud"], "https://storage.azure.com",
+        "aud is the resource exactly as requested"
+    );
+    assert_eq!(claims.custom["tid"], mimic.endpoints.tenant_id.as_str());
+    assert_eq!(claims.custom["ver"], "1.0");
+    mimic.stop().await;
+}
+
+#[tokio::test]
+async fn aad_expires_in_is_a_number_and_each_token_has_its_own_uti() {
+    let mimic = TestMimic::start().await;
+    let operator = &mimic.endpoints.operator;
+    let first = mimic
+        .client_credentials(&operator.client_id, &operator.client_secret, ARM_SCOPE)
+        .await;
+    let second = mimic
+        .client_credentials(&operator.client_id, &operator.client_secret, ARM_SCOPE)
+        .await;
+    assert!(first.body["expires_in"].is_number(), "{}", first.body);
+    let uti = |reply: &mimic_testkit::Reply| {
+        mimic_testkit::claims(reply.body["access_token"].as_str().unwrap())["uti"].clone()
+    };
+    assert_ne!(uti(&first), uti(&second));
+    mimic.stop().await;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test mimic has: formatting, lints, and the whole workspace's tests (unit, API over real
+# HTTP, end-to-end through the real binary, and the tutorials executed as written).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in curl jq python3; do
+  command -v "$tool" >/dev/null || { echo "scripts/test.sh: '$tool' is required (see .ci/run)" >&2; exit 1; }
+done
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
