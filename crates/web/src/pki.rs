@@ -97,16 +97,15 @@ fn new_ca() -> anyhow::Result<(String, String)> {
 pub fn issue_server_certificate(
     ca_cert_pem: &str,
     ca_key_pem: &str,
+    extra_names: &[String],
 ) -> anyhow::Result<ServerCertificate> {
     let ca_key = rcgen::KeyPair::from_pem(ca_key_pem)?;
     let ca_params = rcgen::CertificateParams::from_ca_cert_pem(ca_cert_pem)?;
     let ca = ca_params.self_signed(&ca_key)?;
     let key = rcgen::KeyPair::generate()?;
-    let mut params = rcgen::CertificateParams::new(vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ])?;
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    names.extend(extra_names.iter().cloned());
+    let mut params = rcgen::CertificateParams::new(names)?;
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "localhost");

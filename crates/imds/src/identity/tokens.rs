@@ -1,0 +1,237 @@
+//! Token acquisition for one VM: the token cache per (principal, resource), the parsed signing
+//! key per principal, and the AAD request with a client assertion.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use mimic_token::{ClientAssertionClaims, Clock, SigningKey};
+use serde::Serialize;
+
+use super::select::Selector;
+use crate::aad::{AadClient, IssuedToken};
+use crate::error::IdentityError;
+use crate::extract::ImdsQuery;
+use crate::host_api::{HostIdentity, IdentityKind};
+
+/// A cached token is reused until this many seconds before it expires.
+const REFRESH_MARGIN: i64 = 300;
+/// Lifetime of the client assertions IMDS signs.
+const ASSERTION_LIFETIME: i64 = 600;
+
+/// A parsed token request.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenRequest {
+    /// The audience, verbatim.
+    pub resource: String,
+    pub selector: Selector,
+    /// `bypass_cache=true`: always ask AAD.
+    pub bypass_cache: bool,
+}
+
+impl TokenRequest {
+    /// Validates the query in IMDS's order: api-version, resource, selector.
+    pub fn from_query(query: &ImdsQuery) -> Result<Self, IdentityError> {
+        query.api_version()?;
+        let resource = query
+            .get("resource")
+            .filter(|resource| !resource.is_empty())
+            .ok_or(IdentityError::AudienceMissing)?;
+        Ok(Self {
+            resource: resource.to_string(),
+            selector: selector(query)?,
+            bypass_cache: query
+                .get("bypass_cache")
+                .is_some_and(|value| value.eq_ignore_ascii_case("true")),
+        })
+    }
+}
+
+fn selector(query: &ImdsQuery) -> Result<Selector, IdentityError> {
+    let given: Vec<Selector> = [
+        query.get("client_id").map(|v| Selector::ClientId(v.into())),
+        query.get("object_id").map(|v| Selector::ObjectId(v.into())),
+        query
+            .get("msi_res_id")
+            .map(|v| Selector::ResourceId(v.into())),
+        query
+            .get("mi_res_id")
+            .map(|v| Selector::ResourceId(v.into())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match given.as_slice() {
+        [] => Ok(Selector::Default),
+        [one] => Ok(one.clone()),
+        _ => Err(IdentityError::ConflictingSelectors),
+    }
+}
+
+/// The success body, every value a string as real IMDS sends it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    client_id: String,
+    expires_in: String,
+    expires_on: String,
+    ext_expires_in: String,
+    not_before: String,
+    resource: String,
+    token_type: &'static str,
+}
+
+impl TokenResponse {
+    fn new(token: &IssuedToken, identity: &HostIdentity, resource: &str, now: i64) -> Self {
+        let expires_in = (token.expires_on - now).max(0).to_string();
+        Self {
+            access_token: token.access_token.clone(),
+            client_id: identity.client_id.clone(),
+            ext_expires_in: expires_in.clone(),
+            expires_in,
+            expires_on: token.expires_on.to_string(),
+            not_before: token.not_before.to_string(),
+            resource: resource.to_string(),
+            token_type: "Bearer",
+        }
+    }
+}
+
+/// (principal id lower-cased, resource verbatim).
+type TokenKey = (String, String);
+
+/// A parsed key, remembered with the certificate it was parsed with (a new credential replaces it).
+struct CachedKey {
+    certificate_pem: String,
+    key: Arc<SigningKey>,
+}
+
+/// Tokens for one VM's identities.
+pub(crate) struct TokenService {
+    aad: AadClient,
+    default_tenant: String,
+    clock: Clock,
+    keys: Mutex<HashMap<String, CachedKey>>,
+    tokens: Mutex<HashMap<TokenKey, IssuedToken>>,
+}
+
+impl TokenService {
+    /// An empty cache in front of `aad`.
+    pub fn new(aad: AadClient, default_tenant: &str, clock: Clock) -> Self {
+        Self {
+            aad,
+            default_tenant: default_tenant.to_string(),
+            clock,
+            keys: Mutex::default(),
+            tokens: Mutex::default(),
+        }
+    }
+
+    /// A token for `identity`: cached while valid for more than [`REFRESH_MARGIN`] seconds,
+    /// else from AAD. `vm_id` goes into user-assigned identities' assertions as `xms_az_rid`.
+    pub async fn token_for(
+        &self,
+        identity: &HostIdentity,
+        vm_id: &str,
+        request: &TokenRequest,
+    ) -> Result<TokenResponse, IdentityError> {
+        let now = self.clock.now();
+        let key = (
+            identity.principal_id.to_ascii_lowercase(),
+            request.resource.clone(),
+        );
+        let cached = match request.bypass_cache {
+            true => None,
+            false => self.cached(&key, now),
+        };
+        let token = match cached {
+            Some(token) => token,
+            None => {
+                let token = self.fetch(identity, vm_id, &request.resource, now).await?;
+                self.store(key, token.clone(), now);
+                token
+            }
+        };
+        // `now` from the start of the request: a fresh token shows AAD's full lifetime.
+        Ok(TokenResponse::new(&token, identity, &request.resource, now))
+    }
+
+    fn cached(&self, key: &TokenKey, now: i64) -> Option<IssuedToken> {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(key)
+            .filter(|token| token.expires_on - now > REFRESH_MARGIN)
+            .cloned()
+    }
+
+    fn store(&self, key: TokenKey, token: IssuedToken, now: i64) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Resources are caller-chosen strings: drop expired entries so the map stays small.
+        tokens.retain(|_, cached| cached.expires_on > now);
+        tokens.insert(key, token);
+    }
+
+    async fn fetch(
+        &self,
+        identity: &HostIdentity,
+        vm_id: &str,
+        resource: &str,
+        now: i64,
+    ) -> Result<IssuedToken, IdentityError> {
+        let tenant = match identity.tenant_id.is_empty() {
+            true => self.default_tenant.as_str(),
+            false => identity.tenant_id.as_str(),
+        };
+        let token_url = self.aad.token_url(tenant);
+        let assertion = self.assertion(identity, vm_id, &token_url, now)?;
+        self.aad
+            .client_credentials(&token_url, &identity.client_id, resource, &assertion, now)
+            .await
+    }
+
+    /// The RS256 client assertion (docs/internal-apis.md): header with the certificate's `x5t`.
+    fn assertion(
+        &self,
+        identity: &HostIdentity,
+        vm_id: &str,
+        token_url: &str,
+        now: i64,
+    ) -> anyhow::Result<String> {
+        let key = self.signing_key(identity)?;
+        let claims = ClientAssertionClaims {
+            aud: token_url.to_string(),
+            iss: identity.client_id.clone(),
+            sub: identity.client_id.clone(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            exp: now + ASSERTION_LIFETIME,
+            nbf: Some(now),
+            iat: Some(now),
+            xms_az_rid: (identity.kind == IdentityKind::UserAssigned).then(|| vm_id.to_string()),
+        };
+        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": key.kid()});
+        key.sign_with_header(&header, &claims)
+            .context("signing the client assertion")
+    }
+
+    /// The identity's key, parsed once per principal and certificate (RSA parsing is not free).
+    fn signing_key(&self, identity: &HostIdentity) -> anyhow::Result<Arc<SigningKey>> {
+        let principal = identity.principal_id.to_ascii_lowercase();
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cached) = keys.get(&principal) {
+            if cached.certificate_pem == identity.certificate_pem {
+                return Ok(cached.key.clone());
+            }
+        }
+        let key = SigningKey::from_pem(&identity.private_key_pem, &identity.certificate_pem)
+            .with_context(|| format!("loading the key of identity {}", identity.client_id))?;
+        let key = Arc::new(key);
+        keys.insert(
+            principal,
+            CachedKey {
+                certificate_pem: identity.certificate_pem.clone(),
+                key: key.clone(),
+            },
+        );
+        Ok(key)
+    }
+}

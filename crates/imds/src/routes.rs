@@ -1,0 +1,31 @@
+//! The whole URL table. Every known path answers other methods with 405 and unknown paths with
+//! 404, both in IMDS's JSON envelopes.
+
+use actix_web::web;
+
+use crate::{identity, instance, versions};
+
+/// Registers every IMDS endpoint.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/metadata/identity/oauth2/token")
+            .route(web::get().to(identity::get_token))
+            .default_service(web::to(identity::method_not_allowed)),
+    )
+    .service(
+        web::resource("/metadata/identity/info")
+            .route(web::get().to(identity::get_info))
+            .default_service(web::to(identity::method_not_allowed)),
+    )
+    .service(
+        web::resource(["/metadata/instance", "/metadata/instance/{tail:.*}"])
+            .route(web::get().to(instance::get_metadata))
+            .default_service(web::to(instance::method_not_allowed)),
+    )
+    .service(
+        web::resource("/metadata/versions")
+            .route(web::get().to(versions::list))
+            .default_service(web::to(instance::method_not_allowed)),
+    )
+    .default_service(web::to(instance::not_found));
+}

@@ -1,0 +1,52 @@
+//! Settings of one VM's IMDS listener.
+
+use mimic_token::Clock;
+use mimic_web::InternalKey;
+
+/// The address tests and `mimic up` bind: loopback, any free port.
+pub const DEFAULT_BIND: &str = "127.0.0.1:0";
+
+/// Everything one VM's IMDS needs. IMDS is stateless: the VM's identities come from ARM's host
+/// API on every request, tokens from AAD.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listener address, e.g. `127.0.0.1:0` (port 0 picks a free port).
+    pub bind: String,
+    /// The ARM id of the VM this IMDS belongs to.
+    pub vm_id: String,
+    /// ARM's base URL (`https://127.0.0.1:8443`); the host API lives under `/internal`.
+    pub arm_url: String,
+    /// AAD's base URL (`https://127.0.0.1:8444`); tokens come from `{aad_url}/{tenant}/oauth2/token`.
+    pub aad_url: String,
+    /// The tenant, used when an identity does not name its own, and by `/metadata/identity/info`.
+    pub tenant_id: String,
+    /// The local CA (PEM) that ARM's and AAD's certificates chain to.
+    pub ca_pem: String,
+    /// The key of ARM's internal host API.
+    pub internal_key: InternalKey,
+    /// The clock (tests move it to expire cached tokens).
+    pub clock: Clock,
+}
+
+impl Settings {
+    /// Settings for `vm_id` bound to [`DEFAULT_BIND`] with the system clock.
+    pub fn new(
+        vm_id: impl Into<String>,
+        arm_url: impl Into<String>,
+        aad_url: impl Into<String>,
+        tenant_id: impl Into<String>,
+        ca_pem: impl Into<String>,
+        internal_key: InternalKey,
+    ) -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_string(),
+            vm_id: vm_id.into(),
+            arm_url: arm_url.into(),
+            aad_url: aad_url.into(),
+            tenant_id: tenant_id.into(),
+            ca_pem: ca_pem.into(),
+            internal_key,
+            clock: Clock::system(),
+        }
+    }
+}

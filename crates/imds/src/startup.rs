@@ -1,0 +1,103 @@
+//! [`Application`]: binds the listener and wires the state, routes and middleware. The only
+//! wiring code of the crate.
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::aad::AadClient;
+use crate::host_api::HostApi;
+use crate::identity::tokens::TokenService;
+use crate::{routes, Settings};
+
+/// What every handler of one VM's IMDS shares.
+pub(crate) struct AppState {
+    /// The VM this listener belongs to (ARM id as configured).
+    pub vm_id: String,
+    /// The tenant `/metadata/identity/info` reports.
+    pub tenant_id: String,
+    /// ARM's host API.
+    pub host: HostApi,
+    /// Token acquisition and its caches.
+    pub tokens: TokenService,
+}
+
+/// One VM's IMDS listener, bound but not yet serving.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` and prepares the server. Nothing is fetched from ARM or AAD here.
+    ///
+    /// The server has one worker thread (there is one listener per VM) and stops gracefully on
+    /// SIGINT/SIGTERM, as a standalone `mimic imds` (PID 1 in a container) must.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_signals(settings, true)
+    }
+
+    /// Like [`Application::build`], but deaf to OS signals: the listeners of
+    /// [`crate::host::ImdsHost`] stop when the host says so, not on their own at Ctrl-C.
+    pub(crate) async fn build_hosted(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_signals(settings, false)
+    }
+
+    fn build_with_signals(settings: Settings, signals: bool) -> anyhow::Result<Self> {
+        let listener = mimic_web::bind(&settings.bind)?;
+        let port = listener
+            .local_addr()
+            .context("reading the bound port")?
+            .port();
+        let state = web::Data::new(state(&settings)?);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(mimic_web::telemetry::request_id))
+                .configure(routes::configure)
+        })
+        .workers(1)
+        .shutdown_timeout(1);
+        if !signals {
+            server = server.disable_signals();
+        }
+        let server = server.listen(listener).context("listening")?.run();
+        Ok(Self { port, server })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server (`handle.stop(graceful).await`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through a [`ServerHandle`].
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn state(settings: &Settings) -> anyhow::Result<AppState> {
+    // One HTTP client per listener: its pooled connections live on this server's worker runtime,
+    // which ends when the VM's listener stops.
+    let client = mimic_web::https_client(&settings.ca_pem)?;
+    Ok(AppState {
+        vm_id: settings.vm_id.clone(),
+        tenant_id: settings.tenant_id.clone(),
+        host: HostApi::new(
+            client.clone(),
+            &settings.arm_url,
+            settings.internal_key.clone(),
+        ),
+        tokens: TokenService::new(
+            AadClient::new(client, &settings.aad_url),
+            &settings.tenant_id,
+            settings.clock.clone(),
+        ),
+    })
+}
