@@ -1,1 +1,31 @@
-//! mimic-aad.
+//! mimic's Azure AD: the token issuer the other services and real Azure clients talk to.
+//!
+//! It serves, over HTTPS, what MSAL, azure-identity and az need from `login.microsoftonline.com`:
+//! OIDC discovery (v1 and v2), the JWKS that publishes the tenant's signing key, and the OAuth2
+//! token endpoints (v1 `/oauth2/token`, v2 `/oauth2/v2.0/token`) for the client-credentials grant
+//! with a client secret or a certificate-signed client assertion (how managed identities sign in).
+//! Service principals live in AAD's own SQLite database and are managed by ARM through a small
+//! internal API (`/internal/servicePrincipals`). Errors use AAD's OAuth2 envelope with `AADSTS` codes.
+//!
+//! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
+//! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`credentials`] →
+//! [`fixture`] → [`db`] → [`signing`].
+
+pub mod credentials;
+pub mod db;
+pub mod discovery;
+pub mod error;
+pub mod fixture;
+pub mod principals;
+pub mod routes;
+pub mod settings;
+pub mod signing;
+pub mod startup;
+pub mod state;
+pub mod tenant;
+pub mod token;
+
+pub use error::AadError;
+pub use fixture::AadFixture;
+pub use settings::Settings;
+pub use startup::Application;

@@ -1,0 +1,86 @@
+//! The internal API ARM uses to manage the directory (see `docs/internal-apis.md`):
+//! `POST/GET/DELETE /internal/servicePrincipals[/{id}]`, guarded by `x-mimic-internal-key`.
+//! Deleting a principal deletes its credentials; tokens already issued stay valid until they
+//! expire, as in Azure, but no new ones are issued.
+
+pub mod model;
+pub mod store;
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+
+use crate::error::AadError;
+use crate::state::AppState;
+use model::{NewServicePrincipal, ServicePrincipalView};
+
+/// A request that carries the internal key.
+#[derive(Debug, Clone, Copy)]
+pub struct InternalCaller;
+
+impl FromRequest for InternalCaller {
+    type Error = AadError;
+    type Future = Ready<Result<Self, AadError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let allowed = request
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| state.internal_key.matches(request));
+        ready(if allowed {
+            Ok(Self)
+        } else {
+            Err(AadError::InternalKeyInvalid)
+        })
+    }
+}
+
+/// `POST /internal/servicePrincipals` → 201 with the stored principal.
+pub async fn create(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AadError> {
+    let request: NewServicePrincipal = serde_json::from_slice(&body)
+        .map_err(|e| AadError::InvalidServicePrincipal(e.to_string()))?;
+    let draft = request.into_draft(iso_timestamp(state.clock.now()))?;
+    let principal = state.store.create(&draft).await?;
+    tracing::info!(id = %principal.id, app_id = %principal.app_id, "service principal created");
+    Ok(HttpResponse::Created().json(ServicePrincipalView::from(principal)))
+}
+
+/// `GET /internal/servicePrincipals/{id}`.
+pub async fn get(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AadError> {
+    let id = id.into_inner();
+    match state.store.get(&id).await? {
+        Some(principal) => Ok(HttpResponse::Ok().json(ServicePrincipalView::from(principal))),
+        None => Err(AadError::ServicePrincipalNotFound(id)),
+    }
+}
+
+/// `DELETE /internal/servicePrincipals/{id}` → 204, or 404 if unknown.
+pub async fn delete(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AadError> {
+    let id = id.into_inner();
+    match state.store.delete(&id).await? {
+        Some(()) => {
+            tracing::info!(%id, "service principal deleted");
+            Ok(HttpResponse::NoContent().finish())
+        }
+        None => Err(AadError::ServicePrincipalNotFound(id)),
+    }
+}
+
+/// `2026-11-23T13:00:00Z`, Graph's `createdDateTime` format.
+pub fn iso_timestamp(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}

@@ -1,0 +1,210 @@
+//! All of AAD's SQL: service principals and their credentials.
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+
+use super::model::{PrincipalDraft, PrincipalType, ServicePrincipal};
+use crate::credentials::{Certificate, PasswordHash};
+use crate::error::AadError;
+
+/// The directory, over AAD's SQLite pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+type PrincipalRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+
+const PRINCIPAL_COLUMNS: &str = "id, app_id, display_name, service_principal_type, \
+     managed_identity_resource_id, alternative_names, created_date_time";
+
+impl Store {
+    /// A store over `pool` (migrations already applied).
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// How many service principals exist.
+    pub async fn count(&self) -> Result<i64, AadError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_principals")
+            .fetch_one(&self.pool)
+            .await
+            .context("counting service principals")?;
+        Ok(count)
+    }
+
+    /// Stores a principal with its credentials; `ServicePrincipalConflict` if `id` or `appId` is taken.
+    pub async fn create(&self, draft: &PrincipalDraft) -> Result<ServicePrincipal, AadError> {
+        let principal = &draft.principal;
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        for (property, column, value) in [
+            ("id", "id", &principal.id),
+            ("appId", "app_id", &principal.app_id),
+        ] {
+            let taken: Option<(i64,)> = sqlx::query_as(&format!(
+                "SELECT 1 FROM service_principals WHERE {column} = ?"
+            ))
+            .bind(value)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("checking for a conflicting principal")?;
+            if taken.is_some() {
+                return Err(AadError::ServicePrincipalConflict {
+                    property,
+                    value: value.clone(),
+                });
+            }
+        }
+        insert_principal(&mut tx, principal).await?;
+        for hash in &draft.passwords {
+            sqlx::query("INSERT INTO password_credentials (key_id, principal_id, salt, iterations, hash) VALUES (?, ?, ?, ?, ?)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(&principal.id)
+                .bind(&hash.salt)
+                .bind(hash.iterations)
+                .bind(&hash.hash)
+                .execute(&mut *tx)
+                .await
+                .context("storing a password credential")?;
+        }
+        for certificate in &draft.certificates {
+            sqlx::query("INSERT INTO key_credentials (key_id, principal_id, certificate_pem, x5t, x5t_s256) VALUES (?, ?, ?, ?, ?)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(&principal.id)
+                .bind(&certificate.pem)
+                .bind(&certificate.x5t)
+                .bind(&certificate.x5t_s256)
+                .execute(&mut *tx)
+                .await
+                .context("storing a key credential")?;
+        }
+        tx.commit().await.context("committing a new principal")?;
+        Ok(principal.clone())
+    }
+
+    /// The principal with this object id.
+    pub async fn get(&self, id: &str) -> Result<Option<ServicePrincipal>, AadError> {
+        self.principal_where("id", id).await
+    }
+
+    /// The principal with this client id.
+    pub async fn by_app_id(&self, app_id: &str) -> Result<Option<ServicePrincipal>, AadError> {
+        self.principal_where("app_id", app_id).await
+    }
+
+    async fn principal_where(
+        &self,
+        column: &str,
+        value: &str,
+    ) -> Result<Option<ServicePrincipal>, AadError> {
+        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE {column} = ?"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading a service principal")?;
+        row.map(principal_from_row).transpose()
+    }
+
+    /// Deletes a principal and, by cascade, its credentials. `None` if it did not exist.
+    pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
+        let done = sqlx::query("DELETE FROM service_principals WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .context("deleting a service principal")?;
+        Ok((done.rows_affected() > 0).then_some(()))
+    }
+
+    /// The hashes of a principal's client secrets.
+    pub async fn password_hashes(&self, principal_id: &str) -> Result<Vec<PasswordHash>, AadError> {
+        let rows: Vec<(Vec<u8>, u32, Vec<u8>)> = sqlx::query_as(
+            "SELECT salt, iterations, hash FROM password_credentials WHERE principal_id = ?",
+        )
+        .bind(principal_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading password credentials")?;
+        Ok(rows
+            .into_iter()
+            .map(|(salt, iterations, hash)| PasswordHash {
+                salt,
+                iterations,
+                hash,
+            })
+            .collect())
+    }
+
+    /// The principal's certificate with this `x5t` (SHA-1) or `x5t#S256` thumbprint.
+    pub async fn certificate(
+        &self,
+        principal_id: &str,
+        thumbprint: &str,
+    ) -> Result<Option<Certificate>, AadError> {
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT certificate_pem, x5t, x5t_s256 FROM key_credentials \
+             WHERE principal_id = ? AND (x5t = ? OR x5t_s256 = ?)",
+        )
+        .bind(principal_id)
+        .bind(thumbprint)
+        .bind(thumbprint)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading a key credential")?;
+        Ok(row.map(|(pem, x5t, x5t_s256)| Certificate { pem, x5t, x5t_s256 }))
+    }
+}
+
+async fn insert_principal(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    principal: &ServicePrincipal,
+) -> Result<(), AadError> {
+    let alternative_names = serde_json::to_string(&principal.alternative_names)
+        .context("serialising alternative names")?;
+    sqlx::query(&format!(
+        "INSERT INTO service_principals ({PRINCIPAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&principal.id)
+    .bind(&principal.app_id)
+    .bind(&principal.display_name)
+    .bind(principal.principal_type.as_str())
+    .bind(&principal.managed_identity_resource_id)
+    .bind(alternative_names)
+    .bind(&principal.created_date_time)
+    .execute(&mut **tx)
+    .await
+    .map_err(|error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            AadError::ServicePrincipalConflict {
+                property: "id",
+                value: principal.id.clone(),
+            }
+        }
+        _ => AadError::Internal(anyhow::Error::new(error).context("storing a service principal")),
+    })?;
+    Ok(())
+}
+
+fn principal_from_row(row: PrincipalRow) -> Result<ServicePrincipal, AadError> {
+    let (id, app_id, display_name, kind, resource_id, alternative_names, created) = row;
+    Ok(ServicePrincipal {
+        principal_type: PrincipalType::parse(&kind)
+            .with_context(|| format!("unknown servicePrincipalType '{kind}' in aad.db"))?,
+        alternative_names: serde_json::from_str(&alternative_names)
+            .context("reading alternative names")?,
+        id,
+        app_id,
+        display_name,
+        managed_identity_resource_id: resource_id,
+        created_date_time: created,
+    })
+}

@@ -1,0 +1,89 @@
+//! AAD's typed settings, with defaults for everything but the data-dir specifics.
+
+use std::path::PathBuf;
+
+use mimic_token::Clock;
+use mimic_web::{InternalKey, ServerCertificate};
+
+/// Lifetime of tokens issued to managed identities, in seconds (as Azure: 24 h minus one second).
+pub const MANAGED_IDENTITY_TOKEN_LIFETIME: i64 = 86_399;
+/// Lifetime of tokens issued to other service principals, in seconds.
+pub const TOKEN_LIFETIME: i64 = 3_599;
+
+/// Everything AAD needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen, e.g. `127.0.0.1:8444`; port 0 picks a free port.
+    pub bind: String,
+    /// The SQLite database (`DATA_DIR/aad.db`); created if missing.
+    pub db_path: PathBuf,
+    /// Where the token-signing key lives (`DATA_DIR/aad`): `signing-key.pem`, `signing-cert.pem`.
+    pub keys_dir: PathBuf,
+    /// The TLS certificate and key AAD serves.
+    pub server_certificate: ServerCertificate,
+    /// The key the internal API demands in `x-mimic-internal-key`.
+    pub internal_key: InternalKey,
+    /// The tenant's id (a GUID), `tid` in every token.
+    pub tenant_id: String,
+    /// The tenant's default domain (`mimic.onmicrosoft.com`); accepted in URLs in place of the id.
+    pub tenant_domain: String,
+    /// The tenant's display name, as AAD names the directory in some error messages.
+    pub tenant_display_name: String,
+    /// The URL clients reach AAD at; default `https://127.0.0.1:{bound port}`.
+    pub public_url: Option<String>,
+    /// Lifetime of managed-identity tokens, in seconds.
+    pub managed_identity_token_lifetime: i64,
+    /// Lifetime of other principals' tokens, in seconds.
+    pub token_lifetime: i64,
+    /// The fixture's `aad` section (`{"servicePrincipals":[…]}`), applied when the directory is empty.
+    pub fixture: Option<serde_json::Value>,
+    /// The clock every timestamp comes from.
+    pub clock: Clock,
+    /// HTTP worker threads.
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    /// Defaults for a local run in `./.mimic`. The server certificate is empty and the internal key
+    /// random, so callers must set both.
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8444".into(),
+            db_path: PathBuf::from(".mimic/aad.db"),
+            keys_dir: PathBuf::from(".mimic/aad"),
+            server_certificate: ServerCertificate {
+                cert_pem: String::new(),
+                key_pem: String::new(),
+            },
+            internal_key: InternalKey::generate(),
+            tenant_id: "7d1c3a4e-5b6f-4a8d-9c2e-1f3b5d7a9c0e".into(),
+            tenant_domain: "mimic.onmicrosoft.com".into(),
+            tenant_display_name: "mimic".into(),
+            public_url: None,
+            managed_identity_token_lifetime: MANAGED_IDENTITY_TOKEN_LIFETIME,
+            token_lifetime: TOKEN_LIFETIME,
+            fixture: None,
+            clock: Clock::system(),
+            workers: 2,
+        }
+    }
+}
+
+impl Settings {
+    /// Settings for the standard data-dir layout (`aad.db`, `aad/`), listening on `bind`.
+    pub fn for_data_dir(
+        data_dir: &std::path::Path,
+        bind: &str,
+        server_certificate: ServerCertificate,
+        internal_key: InternalKey,
+    ) -> Self {
+        Self {
+            bind: bind.into(),
+            db_path: data_dir.join("aad.db"),
+            keys_dir: data_dir.join("aad"),
+            server_certificate,
+            internal_key,
+            ..Self::default()
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! [`Application`]: the only wiring code. Binds the listener, opens and migrates the database,
+//! loads (or creates) the signing key, applies the fixture, and builds the HTTPS server.
+
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::fixture::AadFixture;
+use crate::principals::store::Store;
+use crate::settings::Settings;
+use crate::state::{AppState, Lifetimes, Tenant};
+use crate::{db, error, routes, signing};
+
+/// A built, not yet running, AAD.
+pub struct Application {
+    port: u16,
+    base_url: String,
+    server: Server,
+}
+
+impl Application {
+    /// Binds, opens `aad.db`, loads the signing key, applies the fixture on first start.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = mimic_web::bind(&settings.bind)?;
+        let port = listener
+            .local_addr()
+            .context("reading the bound port")?
+            .port();
+        let base_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("https://127.0.0.1:{port}"))
+            .trim_end_matches('/')
+            .to_string();
+        let state = web::Data::new(state(&settings, base_url.clone()).await?);
+        let tls = mimic_web::rustls_server_config(&settings.server_certificate)?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(error::envelope))
+                .wrap(from_fn(mimic_web::telemetry::request_id))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(settings.workers.max(1))
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen_rustls_0_23(listener, tls)
+        .context("starting the HTTPS listener")?
+        .run();
+        tracing::info!(%base_url, "AAD listening");
+        Ok(Self {
+            port,
+            base_url,
+            server,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The public URL (`https://127.0.0.1:{port}` unless overridden).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A handle to stop the server gracefully (`handle.stop(true).await`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState> {
+    let pool = db::open(&settings.db_path).await?;
+    let store = Store::new(pool);
+    let key = signing::load_or_create(&settings.keys_dir).await?;
+    if let Some(section) = &settings.fixture {
+        let created = AadFixture::from_value(section)?
+            .apply(&store, settings.clock.now())
+            .await?;
+        tracing::info!(created, "applied the aad fixture");
+    }
+    Ok(AppState {
+        tenant: Tenant {
+            id: settings.tenant_id.to_ascii_lowercase(),
+            domain: settings.tenant_domain.clone(),
+            display_name: settings.tenant_display_name.clone(),
+        },
+        base_url,
+        key: Arc::new(key),
+        store,
+        internal_key: settings.internal_key.clone(),
+        clock: settings.clock.clone(),
+        lifetimes: Lifetimes {
+            managed_identity: settings.managed_identity_token_lifetime,
+            other: settings.token_lifetime,
+        },
+    })
+}

@@ -1,0 +1,54 @@
+//! What every handler shares: the tenant, the signing key, the directory store, the clock.
+
+use std::sync::Arc;
+
+use mimic_token::{Clock, SigningKey};
+use mimic_web::InternalKey;
+
+use crate::principals::store::Store;
+
+/// The one tenant this AAD serves.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The tenant GUID (lower-case).
+    pub id: String,
+    /// The default domain, e.g. `mimic.onmicrosoft.com`.
+    pub domain: String,
+    /// The directory's display name.
+    pub display_name: String,
+}
+
+impl Tenant {
+    /// `https://sts.windows.net/{tid}/`: `iss` and `idp` of v1 access tokens.
+    pub fn v1_issuer(&self) -> String {
+        format!("https://sts.windows.net/{}/", self.id)
+    }
+}
+
+/// Token lifetimes, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Managed identities.
+    pub managed_identity: i64,
+    /// Every other principal.
+    pub other: i64,
+}
+
+/// Application state, shared by all workers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// The public URL, without a trailing slash.
+    pub base_url: String,
+    /// The tenant's token-signing key.
+    pub key: Arc<SigningKey>,
+    /// Service principals and their credentials.
+    pub store: Store,
+    /// The internal-API key.
+    pub internal_key: InternalKey,
+    /// The clock.
+    pub clock: Clock,
+    /// Token lifetimes.
+    pub lifetimes: Lifetimes,
+}

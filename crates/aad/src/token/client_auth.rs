@@ -1,0 +1,252 @@
+//! Client authentication for the token endpoints: a client secret checked against the principal's
+//! hashed password credentials, or a `private_key_jwt` assertion (RS256 or PS256) verified with the
+//! key credential its `x5t`/`x5t#S256` header names.
+//! See <https://learn.microsoft.com/entra/identity-platform/certificate-credentials>.
+
+use jsonwebtoken::{Algorithm, Validation};
+
+use super::request::ClientCredential;
+use crate::credentials::hex_thumbprint;
+use crate::error::AadError;
+use crate::principals::model::ServicePrincipal;
+use crate::state::{AppState, Tenant};
+use crate::tenant::TenantRef;
+
+/// Clock skew allowed on an assertion's `exp` and `nbf`, in seconds.
+pub const ASSERTION_LEEWAY: i64 = 300;
+
+/// How the client proved its identity; `appidacr` in the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A client secret: `appidacr` "1".
+    Secret,
+    /// A certificate (client assertion): `appidacr` "2".
+    Certificate,
+}
+
+/// An authenticated client.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: ServicePrincipal,
+    pub method: AuthMethod,
+    /// The assertion's `xms_az_rid` (mimic's IMDS names the VM asking for a user-assigned identity).
+    pub xms_az_rid: Option<String>,
+}
+
+/// Finds the client and checks its credential, with AAD's error for each failure.
+pub async fn authenticate(
+    state: &AppState,
+    client_id: &str,
+    credential: Option<&ClientCredential>,
+) -> Result<Authenticated, AadError> {
+    let principal =
+        state
+            .store
+            .by_app_id(client_id)
+            .await?
+            .ok_or_else(|| AadError::UnauthorizedClient {
+                app_id: client_id.to_string(),
+                directory: state.tenant.display_name.clone(),
+            })?;
+    match credential.ok_or(AadError::MissingClientCredentials)? {
+        ClientCredential::Secret(secret) => check_secret(state, principal, secret).await,
+        ClientCredential::Assertion(jwt) => check_assertion(state, principal, jwt).await,
+    }
+}
+
+async fn check_secret(
+    state: &AppState,
+    principal: ServicePrincipal,
+    secret: &str,
+) -> Result<Authenticated, AadError> {
+    let hashes = state.store.password_hashes(&principal.id).await?;
+    let secret = secret.to_string();
+    // PBKDF2 takes milliseconds: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || hashes.iter().any(|h| h.verify(&secret)))
+        .await
+        .map_err(|e| AadError::Internal(e.into()))?;
+    if !matches {
+        return Err(AadError::InvalidClientSecret {
+            app_id: principal.app_id,
+        });
+    }
+    Ok(Authenticated {
+        principal,
+        method: AuthMethod::Secret,
+        xms_az_rid: None,
+    })
+}
+
+async fn check_assertion(
+    state: &AppState,
+    principal: ServicePrincipal,
+    jwt: &str,
+) -> Result<Authenticated, AadError> {
+    let header = jsonwebtoken::decode_header(jwt)
+        .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
+    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
+        return Err(AadError::InvalidJwtToken(
+            "Invalid JWT token. The token is not signed with RS256 or PS256.",
+        ));
+    }
+    let thumbprint = header
+        .x5t_s256
+        .or(header.x5t)
+        .map(|t| t.trim_end_matches('=').to_string())
+        .ok_or(AadError::InvalidJwtToken(
+            "Invalid JWT token. No certificate thumbprint specified in token header.",
+        ))?;
+    let bad_signature = |reason| AadError::InvalidClientAssertionSignature {
+        reason,
+        thumbprint: hex_thumbprint(&thumbprint),
+        app_id: principal.app_id.clone(),
+    };
+    let certificate = state
+        .store
+        .certificate(&principal.id, &thumbprint)
+        .await?
+        .ok_or_else(|| bad_signature("The key was not found."))?;
+    let key = certificate.decoding_key().map_err(anyhow::Error::msg)?;
+    let claims = decode(jwt, &key, header.alg).map_err(|kind| match kind {
+        Decoding::Signature => bad_signature(
+            "The provided signature value did not match the expected signature value.",
+        ),
+        Decoding::Malformed => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
+    })?;
+    check_claims(&claims, &principal, &state.tenant, state.clock.now())?;
+    Ok(Authenticated {
+        xms_az_rid: claims["xms_az_rid"].as_str().map(str::to_string),
+        principal,
+        method: AuthMethod::Certificate,
+    })
+}
+
+enum Decoding {
+    Signature,
+    Malformed,
+}
+
+/// Verifies the signature only; claims are checked by [`check_claims`] with AAD's codes.
+fn decode(
+    jwt: &str,
+    key: &jsonwebtoken::DecodingKey,
+    alg: Algorithm,
+) -> Result<serde_json::Value, Decoding> {
+    let mut validation = Validation::new(alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    jsonwebtoken::decode::<serde_json::Value>(jwt, key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => Decoding::Signature,
+            _ => Decoding::Malformed,
+        })
+}
+
+/// `iss` = `sub` = client id, `aud` = a token endpoint of this tenant, `exp`/`nbf` around now.
+fn check_claims(
+    claims: &serde_json::Value,
+    principal: &ServicePrincipal,
+    tenant: &Tenant,
+    now: i64,
+) -> Result<(), AadError> {
+    let issuer = claims["iss"].as_str().unwrap_or_default();
+    if !issuer.eq_ignore_ascii_case(&principal.app_id) {
+        return Err(AadError::ClientAssertionIssuerMismatch);
+    }
+    if claims["sub"].as_str() != Some(issuer) {
+        return Err(AadError::SubjectMismatchesIssuer);
+    }
+    if !audience_is_token_endpoint(&claims["aud"], tenant) {
+        return Err(AadError::ClientAssertionAudienceMismatch);
+    }
+    let exp = claims["exp"].as_i64().ok_or(AadError::InvalidJwtToken(
+        "JWT token is invalid or malformed.",
+    ))?;
+    let nbf = claims["nbf"].as_i64();
+    if now > exp + ASSERTION_LEEWAY || nbf.is_some_and(|nbf| now + ASSERTION_LEEWAY < nbf) {
+        return Err(AadError::ClientAssertionNotInTimeRange {
+            now: iso_with_ticks(now),
+            valid_from: iso_with_ticks(nbf.unwrap_or(0)),
+            expiry: iso_with_ticks(exp),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `aud` (a string or an array) names `/{tenant}/oauth2/token` or
+/// `/{tenant}/oauth2/v2.0/token` of this tenant, on any host.
+pub fn audience_is_token_endpoint(aud: &serde_json::Value, tenant: &Tenant) -> bool {
+    let names_endpoint = |aud: &str| {
+        let Ok(url) = url::Url::parse(aud) else {
+            return false;
+        };
+        let segments: Vec<&str> = url.path().trim_matches('/').split('/').collect();
+        match segments.as_slice() {
+            [t, "oauth2", "token"] | [t, "oauth2", "v2.0", "token"] => {
+                TenantRef::resolve(t, tenant) == Some(TenantRef::Ours)
+            }
+            _ => false,
+        }
+    };
+    match aud {
+        serde_json::Value::String(one) => names_endpoint(one),
+        serde_json::Value::Array(many) => {
+            many.iter().filter_map(|a| a.as_str()).any(names_endpoint)
+        }
+        _ => false,
+    }
+}
+
+/// `2024-10-02T22:05:03.0000000Z`, as AADSTS700024 prints times.
+fn iso_with_ticks(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S.0000000Z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audience_is_token_endpoint_matches_path_on_any_host() {
+        let tenant = Tenant {
+            id: "7d1c3a4e-5b6f-4a8d-9c2e-1f3b5d7a9c0e".into(),
+            domain: "mimic.onmicrosoft.com".into(),
+            display_name: "mimic".into(),
+        };
+        let t = &tenant.id;
+        let cases = [
+            (
+                serde_json::json!(format!("https://127.0.0.1:8444/{t}/oauth2/token")),
+                true,
+            ),
+            (
+                serde_json::json!(format!("https://aad:8444/{t}/oauth2/v2.0/token")),
+                true,
+            ),
+            (
+                serde_json::json!("https://x/MIMIC.onmicrosoft.com/oauth2/v2.0/token/"),
+                true,
+            ),
+            (
+                serde_json::json!(["other", format!("https://x/{t}/oauth2/token")]),
+                true,
+            ),
+            (serde_json::json!("https://x/common/oauth2/token"), false),
+            (
+                serde_json::json!(format!("https://x/{t}/oauth2/authorize")),
+                false,
+            ),
+            (serde_json::json!(format!("https://x/{t}/v2.0")), false),
+            (serde_json::json!(42), false),
+        ];
+        for (aud, want) in cases {
+            assert_eq!(audience_is_token_endpoint(&aud, &tenant), want, "{aud}");
+        }
+    }
+}

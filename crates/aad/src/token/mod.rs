@@ -1,0 +1,111 @@
+//! The token endpoints: v2 `POST /{tenant}/oauth2/v2.0/token` and v1 `POST /{tenant}/oauth2/token`,
+//! client-credentials grant only. `expires_in` is a JSON number (az adds it to an int, §1 item 3);
+//! no `scope`, `refresh_token` or `id_token` is returned for this grant.
+
+pub mod client_auth;
+pub mod mint;
+pub mod request;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+
+use crate::error::AadError;
+use crate::state::AppState;
+use crate::tenant::TokenTenant;
+use mint::Issued;
+use request::{Form, TokenRequest, Version};
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+pub async fn token_v2(
+    _: TokenTenant,
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AadError> {
+    let request = TokenRequest::parse(Version::V2, &Form::parse(&body)?, http.headers())?;
+    let issued = issue(&state, &request).await?;
+    Ok(no_store().json(TokenResponseV2::from(issued)))
+}
+
+/// `POST /{tenant}/oauth2/token` (v1: `resource=` verbatim).
+pub async fn token_v1(
+    _: TokenTenant,
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AadError> {
+    let request = TokenRequest::parse(Version::V1, &Form::parse(&body)?, http.headers())?;
+    let issued = issue(&state, &request).await?;
+    Ok(no_store().json(TokenResponseV1::from(issued)))
+}
+
+async fn issue(state: &AppState, request: &TokenRequest) -> Result<Issued, AadError> {
+    let client =
+        client_auth::authenticate(state, &request.client_id, request.credential.as_ref()).await?;
+    let issued = mint::mint(
+        state,
+        &client,
+        &request.resource,
+        request.cp1,
+        state.clock.now(),
+    )?;
+    tracing::info!(app_id = %client.principal.app_id, resource = %request.resource, "token issued");
+    Ok(issued)
+}
+
+fn no_store() -> HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store, no-cache"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .content_type("application/json; charset=utf-8");
+    builder
+}
+
+/// The v2 success body.
+#[derive(Debug, Serialize)]
+pub struct TokenResponseV2 {
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub ext_expires_in: i64,
+    pub access_token: String,
+}
+
+impl From<Issued> for TokenResponseV2 {
+    fn from(issued: Issued) -> Self {
+        Self {
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            ext_expires_in: issued.expires_in,
+            access_token: issued.access_token,
+        }
+    }
+}
+
+/// The v1 success body. Real AAD sends the numbers as strings here; we send numbers, which every
+/// client accepts and az requires on v2.
+#[derive(Debug, Serialize)]
+pub struct TokenResponseV1 {
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub ext_expires_in: i64,
+    pub expires_on: i64,
+    pub not_before: i64,
+    pub resource: String,
+    pub access_token: String,
+}
+
+impl From<Issued> for TokenResponseV1 {
+    fn from(issued: Issued) -> Self {
+        Self {
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            ext_expires_in: issued.expires_in,
+            expires_on: issued.expires_on,
+            not_before: issued.not_before,
+            resource: issued.resource,
+            access_token: issued.access_token,
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! AAD over real HTTPS: each test starts its own AAD on 127.0.0.1:0 in a temporary data dir.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod discovery;
+mod fixture;
+mod internal;
+mod keys;
+mod restart;
+mod routing;
+mod token_assertion;
+mod token_errors;
+mod token_secret;

@@ -1,0 +1,113 @@
+use crate::helpers::{TestApp, TENANT};
+
+#[tokio::test]
+async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (reqwest::Method::GET, "/nowhere".to_string(), 404, 9002313),
+        (
+            reqwest::Method::GET,
+            format!("/{TENANT}/oauth2/v2.0/authorize"),
+            404,
+            9002313,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/{TENANT}/oauth2/v2.0/token"),
+            405,
+            900561,
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("/{TENANT}/oauth2/token"),
+            405,
+            900561,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/{TENANT}/v2.0/.well-known/openid-configuration"),
+            405,
+            900561,
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/internal/servicePrincipals".to_string(),
+            405,
+            900561,
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        let response = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error_codes"][0], code, "{method} {path}: {body}");
+        assert_eq!(body["error"], "invalid_request");
+    }
+}
+
+#[tokio::test]
+async fn the_method_not_allowed_message_names_both_methods() {
+    let app = TestApp::spawn().await;
+
+    let reply = app.get(&format!("/{TENANT}/oauth2/token")).await;
+
+    let description = reply.body["error_description"].as_str().unwrap();
+    assert!(
+        description.starts_with(
+            "AADSTS900561: The endpoint only accepts POST requests. Received a GET request."
+        ),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_the_envelope_not_the_framework_error() {
+    let app = TestApp::spawn().await;
+    let body = format!(
+        "grant_type=client_credentials&junk={}",
+        "a".repeat(512 * 1024)
+    );
+
+    let response = app
+        .client
+        .post(app.token_url_v2())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["error_codes"][0], 90004);
+}
+
+#[tokio::test]
+async fn an_internal_request_that_is_not_json_gets_the_envelope() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .post(format!("{}/internal/servicePrincipals", app.base))
+        .header(mimic_web::INTERNAL_KEY_HEADER, app.internal_key.expose())
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "Request_BadRequest");
+}

@@ -1,0 +1,118 @@
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mimic_token::SigningKey;
+use serde_json::json;
+
+use crate::helpers::{
+    assertion, assertion_claims, verify, TestApp, ARM, ARM_CORE, DOMAIN, JWT_BEARER, TENANT,
+};
+
+const VM: &str = "/subscriptions/9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7/resourceGroups/mimic-rg/providers/Microsoft.Compute/virtualMachines/vm1";
+const UAMI: &str = "/subscriptions/9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7/resourceGroups/mimic-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1";
+
+#[tokio::test]
+async fn token_v1_with_a_managed_identity_assertion_carries_mirid_and_az_rid() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("id1").unwrap();
+    let principal = app.create_managed_identity(&key, UAMI).await;
+    let app_id = principal["appId"].as_str().unwrap();
+    let jwt = assertion(&key, app_id, &app.token_url_v1(), app.clock.now(), Some(VM));
+
+    let reply = app.assertion_token(app_id, &jwt, ARM_CORE).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["expires_in"].as_i64(), Some(86399));
+    assert_eq!(reply.body["resource"], ARM_CORE);
+    let claims = verify(reply.token(), &app.jwks().await, ARM_CORE).unwrap();
+    assert_eq!(claims.appid, app_id);
+    assert_eq!(claims.appidacr, "2");
+    assert_eq!(claims.oid, principal["id"].as_str().unwrap());
+    assert_eq!(claims.sub, claims.oid);
+    assert_eq!(claims.tid, TENANT);
+    assert_eq!(claims.xms_mirid.as_deref(), Some(UAMI));
+    assert_eq!(claims.xms_az_rid.as_deref(), Some(VM));
+    assert_eq!(claims.exp - claims.iat, 86399);
+}
+
+#[tokio::test]
+async fn token_with_a_system_assigned_assertion_has_no_az_rid() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("vm1").unwrap();
+    let principal = app.create_managed_identity(&key, VM).await;
+    let app_id = principal["appId"].as_str().unwrap();
+    let jwt = assertion(&key, app_id, &app.token_url_v1(), app.clock.now(), None);
+
+    let reply = app.assertion_token(app_id, &jwt, ARM).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let claims = verify(reply.token(), &app.jwks().await, ARM).unwrap();
+    assert_eq!(claims.xms_mirid.as_deref(), Some(VM));
+    assert_eq!(claims.xms_az_rid, None);
+}
+
+#[tokio::test]
+async fn token_v2_accepts_a_ps256_assertion_selected_by_x5t_s256_and_aimed_at_any_host() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("app-cert").unwrap();
+    let reply = app
+        .create_principal(
+            &json!({"displayName": "app", "keyCredentials": [{"key": key.certificate_base64()}]}),
+        )
+        .await;
+    let app_id = reply.body["appId"].as_str().unwrap().to_string();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(key.certificate_base64())
+        .unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256);
+    header.x5t_s256 =
+        Some(URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &der)));
+    let aud = format!("https://login.example.test/{DOMAIN}/oauth2/v2.0/token");
+    let claims = assertion_claims(&app_id, &aud, app.clock.now(), Some(VM));
+    let encoding =
+        jsonwebtoken::EncodingKey::from_rsa_pem(key.private_key_pem().as_bytes()).unwrap();
+    let jwt = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+
+    let reply = app
+        .token_v2(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app_id),
+            ("scope", "https://management.azure.com/.default"),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &jwt),
+        ])
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body["expires_in"].as_i64(),
+        Some(3599),
+        "an application, not a managed identity"
+    );
+    let claims = verify(reply.token(), &app.jwks().await, ARM).unwrap();
+    assert_eq!(claims.appidacr, "2");
+    assert_eq!(claims.xms_mirid, None);
+    assert_eq!(
+        claims.xms_az_rid, None,
+        "only managed identities get xms_az_rid"
+    );
+}
+
+#[tokio::test]
+async fn token_with_an_assertion_but_no_client_id_takes_the_assertion_issuer() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("vm1").unwrap();
+    let principal = app.create_managed_identity(&key, VM).await;
+    let app_id = principal["appId"].as_str().unwrap();
+    let jwt = assertion(&key, app_id, &app.token_url_v1(), app.clock.now(), None);
+
+    let reply = app
+        .token_v1(&[
+            ("grant_type", "client_credentials"),
+            ("resource", ARM),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &jwt),
+        ])
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
