@@ -8,24 +8,25 @@ use crate::{discovery, principals, token};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        get("/{tenant}/v2.0/.well-known/openid-configuration")
-            .route(web::get().to(discovery::openid_configuration_v2)),
-    )
-    .service(
-        get("/{tenant}/.well-known/openid-configuration")
-            .route(web::get().to(discovery::openid_configuration_v1)),
-    )
-    .service(get("/{tenant}/discovery/v2.0/keys").route(web::get().to(discovery::keys)))
-    .service(get("/{tenant}/discovery/keys").route(web::get().to(discovery::keys)))
-    .service(post("/{tenant}/oauth2/v2.0/token").route(web::post().to(token::token_v2)))
-    .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
-    .service(post("/internal/servicePrincipals").route(web::post().to(principals::create)))
-    .service(
-        resource("/internal/servicePrincipals/{id}", "GET, DELETE")
-            .route(web::get().to(principals::get))
-            .route(web::delete().to(principals::delete)),
-    );
+    cfg.service(get("/healthz").route(web::get().to(healthz)))
+        .service(
+            get("/{tenant}/v2.0/.well-known/openid-configuration")
+                .route(web::get().to(discovery::openid_configuration_v2)),
+        )
+        .service(
+            get("/{tenant}/.well-known/openid-configuration")
+                .route(web::get().to(discovery::openid_configuration_v1)),
+        )
+        .service(get("/{tenant}/discovery/v2.0/keys").route(web::get().to(discovery::keys)))
+        .service(get("/{tenant}/discovery/keys").route(web::get().to(discovery::keys)))
+        .service(post("/{tenant}/oauth2/v2.0/token").route(web::post().to(token::token_v2)))
+        .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
+        .service(post("/internal/servicePrincipals").route(web::post().to(principals::create)))
+        .service(
+            resource("/internal/servicePrincipals/{id}", "GET, DELETE")
+                .route(web::get().to(principals::get))
+                .route(web::delete().to(principals::delete)),
+        );
 }
 
 fn get(path: &str) -> actix_web::Resource {
@@ -43,6 +44,11 @@ fn resource(path: &str, allowed: &'static str) -> actix_web::Resource {
             received: request.method().to_string(),
         })
     }))
+}
+
+/// Liveness for container health checks (not an AAD endpoint).
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// The default service: any URL not in the table.
