@@ -24,12 +24,21 @@ impl Stats {
 }
 
 /// Sends `total` GETs with `concurrency` in flight; every one must answer 200.
-async fn load(client: &reqwest::Client, url: &str, headers: &[(&str, String)], total: usize, concurrency: usize) -> Stats {
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, String)],
+    total: usize,
+    concurrency: usize,
+) -> Stats {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let (client, url) = (client.clone(), url.to_string());
-        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let count = total / concurrency + usize::from(worker < total % concurrency);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(count);
@@ -54,7 +63,12 @@ async fn load(client: &reqwest::Client, url: &str, headers: &[(&str, String)], t
     let elapsed = start.elapsed();
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Stats { requests: latencies.len(), elapsed, p50: at(0.5), p99: at(0.99) }
+    Stats {
+        requests: latencies.len(),
+        elapsed,
+        p50: at(0.5),
+        p99: at(0.99),
+    }
 }
 
 /// A bare actix-web handler, the baseline: same framework, no work. Returns its port.
@@ -82,14 +96,25 @@ fn baseline_server(tls: Option<rustls::ServerConfig>) -> u16 {
 struct Child(std::process::Child);
 impl Drop for Child {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
         let _ = self.0.wait();
     }
 }
 
 fn start_mimic(dir: &std::path::Path) -> (Child, Value) {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .args(["--data-dir", dir.to_str().unwrap(), "up", "--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0"])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "up",
+            "--arm-addr",
+            "127.0.0.1:0",
+            "--aad-addr",
+            "127.0.0.1:0",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -106,7 +131,14 @@ fn start_mimic(dir: &std::path::Path) -> (Child, Value) {
 }
 
 async fn prepare(http: &reqwest::Client, endpoints: &Value) -> (String, String, String) {
-    let text = |pointer: &str| endpoints.pointer(pointer).unwrap().as_str().unwrap().to_string();
+    let text = |pointer: &str| {
+        endpoints
+            .pointer(pointer)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let token_url = format!("{}/{}/oauth2/v2.0/token", text("/aad"), text("/tenant_id"));
     let form = [
         ("grant_type", "client_credentials".to_string()),
@@ -114,21 +146,78 @@ async fn prepare(http: &reqwest::Client, endpoints: &Value) -> (String, String, 
         ("client_secret", text("/operator/client_secret")),
         ("scope", "https://management.azure.com/.default".to_string()),
     ];
-    let reply: Value = http.post(token_url).form(&form).send().await.unwrap().json().await.unwrap();
+    let reply: Value = http
+        .post(token_url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let operator = reply["access_token"].as_str().unwrap().to_string();
-    let group = format!("/subscriptions/{}/resourceGroups/{}", text("/subscription_id"), text("/resource_group"));
-    let vm = format!("{}{group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01", text("/arm"));
-    let enabled: Value = http.patch(vm).bearer_auth(&operator).json(&json!({"identity": {"type": "SystemAssigned"}})).send().await.unwrap().json().await.unwrap();
+    let group = format!(
+        "/subscriptions/{}/resourceGroups/{}",
+        text("/subscription_id"),
+        text("/resource_group")
+    );
+    let vm = format!(
+        "{}{group}/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01",
+        text("/arm")
+    );
+    let enabled: Value = http
+        .patch(vm)
+        .bearer_auth(&operator)
+        .json(&json!({"identity": {"type": "SystemAssigned"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let principal = enabled["identity"]["principalId"].as_str().unwrap();
-    let assignment = format!("{}{group}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01", text("/arm"), uuid::Uuid::new_v4());
+    let assignment = format!(
+        "{}{group}/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+        text("/arm"),
+        uuid::Uuid::new_v4()
+    );
     let definition = format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", text("/subscription_id"));
     let body = json!({"properties": {"roleDefinitionId": definition, "principalId": principal, "principalType": "ServicePrincipal"}});
-    assert_eq!(http.put(assignment).bearer_auth(&operator).json(&body).send().await.unwrap().status(), 201);
-    let imds = endpoints["vms"].as_array().unwrap().iter().find(|vm| vm["name"] == "vm1").unwrap()["imds"].as_str().unwrap().to_string();
+    assert_eq!(
+        http.put(assignment)
+            .bearer_auth(&operator)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let imds = endpoints["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|vm| vm["name"] == "vm1")
+        .unwrap()["imds"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let imds_url = format!("{imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/");
-    let reply: Value = http.get(&imds_url).header("Metadata", "true").send().await.unwrap().json().await.unwrap();
+    let reply: Value = http
+        .get(&imds_url)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let vm_token = reply["access_token"].as_str().unwrap().to_string();
-    (imds_url, format!("{}{group}?api-version=2024-11-01", text("/arm")), vm_token)
+    (
+        imds_url,
+        format!("{}{group}?api-version=2024-11-01", text("/arm")),
+        vm_token,
+    )
 }
 
 fn row(name: &str, stats: &Stats, baseline: &Stats) -> String {
@@ -143,8 +232,14 @@ fn row(name: &str, stats: &Stats, baseline: &Stats) -> String {
 }
 
 fn main() {
-    let total: usize = std::env::var("MIMIC_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
-    let concurrency: usize = std::env::var("MIMIC_BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let total: usize = std::env::var("MIMIC_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
+    let concurrency: usize = std::env::var("MIMIC_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
     let dir = tempfile::tempdir().unwrap();
     let (_child, endpoints) = start_mimic(dir.path());
     let ca = std::fs::read_to_string(dir.path().join("ca.pem")).unwrap();
@@ -153,7 +248,10 @@ fn main() {
     let http_port = baseline_server(None);
     let https_port = baseline_server(Some(tls));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let http = mimic_web::https_client(&ca).unwrap();
         let (imds_url, arm_url, vm_token) = prepare(&http, &endpoints).await;

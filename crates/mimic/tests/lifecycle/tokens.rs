@@ -63,8 +63,9 @@ async fn aad_and_imds_tokens_verify_against_the_published_keys() {
         .await;
     let token = reply.body["access_token"].as_str().unwrap();
     let claims = verify_with_jwks(&jwks, token);
+    let audience = claims.audiences.clone().unwrap().into_string().unwrap();
     assert_eq!(
-        claims.custom["aud"], "https://storage.azure.com",
+        audience, "https://storage.azure.com",
         "aud is the resource exactly as requested"
     );
     assert_eq!(claims.custom["tid"], mimic.endpoints.tenant_id.as_str());
