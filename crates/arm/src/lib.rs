@@ -1,1 +1,38 @@
-//! mimic-arm.
+//! mimic-arm: the Azure Resource Manager facade. It serves ARM's public surface over HTTPS
+//! (subscriptions, resource groups, role definitions and assignments, virtual machines and
+//! user-assigned identities), authenticates every call with AAD's access tokens, authorizes it
+//! with RBAC, and keeps its state in SQLite (`arm.db`).
+//!
+//! Reading order: settings → startup (wiring, [`AppState`]) → routes (the URL table and the routing
+//! contract) → middleware (path case-folding, authentication, api-version) → extract → error →
+//! rbac → one module per resource type.
+
+// `ArmError` carries Azure's message parameters (several strings for the authorization errors);
+// errors are the rare path, so their size does not matter and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod aad_client;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod fixture;
+pub mod host;
+pub mod lifecycle;
+pub mod middleware;
+pub mod rbac;
+pub mod resource_groups;
+pub mod resources;
+pub mod role_assignments;
+pub mod role_definitions;
+pub mod routes;
+pub mod scope;
+pub mod settings;
+pub mod startup;
+pub mod subscriptions;
+pub mod user_assigned_identities;
+pub mod virtual_machines;
+
+pub use error::ArmError;
+pub use settings::{Settings, VmEvent, VmHook};
+pub use startup::{AppState, Application};

@@ -37,6 +37,12 @@ pub enum Command {
         #[command(subcommand)]
         command: VmCommand,
     },
+    /// Run your own `az` as the fixture operator against mimic (cloud registered, logged in, CA trusted).
+    Az {
+        /// Arguments for az, e.g. `group list`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Run the AAD token issuer alone.
     Aad(services::AadArgs),
     /// Run the ARM facade alone.
@@ -63,6 +69,14 @@ pub enum VmCommand {
         /// The VM's name.
         name: String,
     },
+    /// Run a command as the VM: its IMDS, its own az config dir (mimic cloud registered), the CA trusted.
+    Exec {
+        /// The VM's name.
+        name: String,
+        /// The command and its arguments, after `--`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
 }
 
 /// Runs a parsed command line.
@@ -78,6 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             persona::operator_env(&Endpoints::read(&dir.join("endpoints.json"))?)
         ),
         Command::Vm { command } => return vm(&dir, command),
+        Command::Az { args } => return crate::az::run_az(&dir, &args),
         Command::Aad(args) => services::run_aad(&dir, args).await?,
         Command::Arm(args) => services::run_arm(&dir, args).await?,
         Command::Imds(args) => services::run_imds(&dir, args).await?,
@@ -98,14 +113,20 @@ fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {
                 println!("{:<16} {:<20} {:<28} {}", vm.name, group, vm.imds, vm.id);
             }
         }
+        VmCommand::Exec { name, command } => match endpoints.vm(&name) {
+            Some(vm) => return crate::az::run_vm_exec(dir, vm, &endpoints, &command),
+            None => return Ok(no_such_vm(&endpoints, &name)),
+        },
         VmCommand::Env { name } => match endpoints.vm(&name) {
             Some(vm) => print!("{}", persona::vm_env(vm)),
-            None => {
-                let names: Vec<&str> = endpoints.vms.iter().map(|vm| vm.name.as_str()).collect();
-                eprintln!("mimic: no VM named '{name}'. VMs: {}", names.join(", "));
-                return Ok(ExitCode::FAILURE);
-            }
+            None => return Ok(no_such_vm(&endpoints, &name)),
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn no_such_vm(endpoints: &Endpoints, name: &str) -> ExitCode {
+    let names: Vec<&str> = endpoints.vms.iter().map(|vm| vm.name.as_str()).collect();
+    eprintln!("mimic: no VM named '{name}'. VMs: {}", names.join(", "));
+    ExitCode::FAILURE
 }

@@ -2,6 +2,7 @@
 //! default (SQLite in a data directory); `mimic aad|arm|imds` run one service each; `mimic env`,
 //! `mimic vm list|env` help a person use what is running.
 
+pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;

@@ -139,7 +139,9 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     settings.public_url = args.public_url;
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());
-    app.run_until_stopped().await.context("running AAD")
+    serve_until_signal(app.handle(), app.run_until_stopped())
+        .await
+        .context("running AAD")
 }
 
 /// `mimic arm`.
@@ -156,7 +158,9 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     settings.public_url = args.public_url;
     let app = mimic_arm::Application::build(settings).await?;
     eprintln!("mimic arm listening on port {}", app.port());
-    app.run_until_stopped().await.context("running ARM")
+    serve_until_signal(app.handle(), app.run_until_stopped())
+        .await
+        .context("running ARM")
 }
 
 /// `mimic imds --vm ID`.
@@ -176,6 +180,21 @@ pub async fn run_imds(dir: &Path, args: ImdsArgs) -> anyhow::Result<()> {
     let app = mimic_imds::Application::build(settings).await?;
     eprintln!("mimic imds listening on port {}", app.port());
     app.run_until_stopped().await.context("running IMDS")
+}
+
+/// Runs a server until it stops or SIGINT/SIGTERM arrives, then stops it gracefully.
+async fn serve_until_signal(
+    handle: actix_web::dev::ServerHandle,
+    server: impl std::future::Future<Output = std::io::Result<()>>,
+) -> std::io::Result<()> {
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        _ = crate::up::wait_for_signal() => {
+            handle.stop(true).await;
+            server.await
+        }
+    }
 }
 
 /// `mimic healthcheck URL`.

@@ -238,7 +238,8 @@ fn summary(endpoints: &Endpoints, data_dir: &DataDir) -> String {
     text
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn wait_for_signal() -> anyhow::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result?,

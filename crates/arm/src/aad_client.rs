@@ -1,0 +1,153 @@
+//! The AAD internal API as ARM uses it: create, delete and look up the service principals behind
+//! managed identities (docs/internal-apis.md, "AAD internal API"). Every call carries the
+//! internal key.
+
+use anyhow::Context;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::startup::AppState;
+
+/// Which kind of managed identity a principal backs; decides Graph's `alternativeNames`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// A VM's system-assigned identity (`isExplicit=False`).
+    SystemAssigned,
+    /// A user-assigned identity resource (`isExplicit=True`).
+    UserAssigned,
+}
+
+/// What ARM asks AAD to create for one managed identity.
+#[derive(Debug, Clone)]
+pub struct NewManagedIdentityPrincipal<'a> {
+    /// Graph `displayName`: the resource's name.
+    pub display_name: &'a str,
+    /// The ARM id of the VM (system-assigned) or of the identity resource (user-assigned).
+    pub resource_id: &'a str,
+    /// System- or user-assigned.
+    pub kind: IdentityKind,
+    /// The PEM certificate registered as the principal's key credential.
+    pub certificate_pem: &'a str,
+    /// The object id to use (ARM chooses it so the credential's subject can name it).
+    pub id: &'a str,
+    /// The application (client) id to use.
+    pub app_id: &'a str,
+}
+
+/// The ids AAD stored for a principal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedPrincipal {
+    /// Object id (`principalId` in ARM).
+    pub id: String,
+    /// Application id (`clientId` in ARM).
+    pub app_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateBody<'a> {
+    display_name: &'a str,
+    service_principal_type: &'static str,
+    managed_identity_resource_id: &'a str,
+    alternative_names: [String; 2],
+    key_credentials: [KeyCredential<'a>; 1],
+    id: &'a str,
+    app_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct KeyCredential<'a> {
+    key: &'a str,
+}
+
+/// A client of AAD's internal service-principal API, over the app's HTTPS client.
+pub struct AadClient<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> AadClient<'a> {
+    /// A client using `state`'s HTTP client, AAD URL and internal key.
+    pub fn new(state: &'a AppState) -> Self {
+        Self { state }
+    }
+
+    fn url(&self, suffix: &str) -> String {
+        let base = self.state.settings.aad_url.trim_end_matches('/');
+        format!("{base}/internal/servicePrincipals{suffix}")
+    }
+
+    fn request(&self, method: reqwest::Method, suffix: &str) -> reqwest::RequestBuilder {
+        self.state.http.request(method, self.url(suffix)).header(
+            mimic_web::INTERNAL_KEY_HEADER,
+            self.state.settings.internal_key.expose(),
+        )
+    }
+
+    /// Creates the service principal of a managed identity with one certificate credential.
+    pub async fn create_service_principal(
+        &self,
+        principal: &NewManagedIdentityPrincipal<'_>,
+    ) -> anyhow::Result<CreatedPrincipal> {
+        let explicit = match principal.kind {
+            IdentityKind::SystemAssigned => "isExplicit=False",
+            IdentityKind::UserAssigned => "isExplicit=True",
+        };
+        let body = CreateBody {
+            display_name: principal.display_name,
+            service_principal_type: "ManagedIdentity",
+            managed_identity_resource_id: principal.resource_id,
+            alternative_names: [explicit.to_string(), principal.resource_id.to_string()],
+            key_credentials: [KeyCredential {
+                key: principal.certificate_pem,
+            }],
+            id: principal.id,
+            app_id: principal.app_id,
+        };
+        let response = self
+            .request(reqwest::Method::POST, "")
+            .json(&body)
+            .send()
+            .await
+            .context("calling AAD to create a service principal")?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            anyhow::bail!("AAD refused to create a service principal: {status} {text}");
+        }
+        response
+            .json()
+            .await
+            .context("reading AAD's created service principal")
+    }
+
+    /// Deletes a service principal; an unknown id counts as already deleted.
+    pub async fn delete_service_principal(&self, id: &str) -> anyhow::Result<()> {
+        let response = self
+            .request(reqwest::Method::DELETE, &format!("/{id}"))
+            .send()
+            .await
+            .context("calling AAD to delete a service principal")?;
+        match response.status() {
+            status if status.is_success() || status == StatusCode::NOT_FOUND => Ok(()),
+            status => {
+                let text = response.text().await.unwrap_or_default();
+                anyhow::bail!("AAD refused to delete service principal {id}: {status} {text}")
+            }
+        }
+    }
+
+    /// Whether AAD knows a service principal with this object id.
+    pub async fn service_principal_exists(&self, id: &str) -> anyhow::Result<bool> {
+        let response = self
+            .request(reqwest::Method::GET, &format!("/{id}"))
+            .send()
+            .await
+            .context("calling AAD to look up a service principal")?;
+        match response.status() {
+            status if status.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => anyhow::bail!("AAD failed to look up service principal {id}: {status}"),
+        }
+    }
+}

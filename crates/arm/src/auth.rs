@@ -1,0 +1,194 @@
+//! Bearer-token authentication: RS256 access tokens from AAD, verified with AAD's JWKS
+//! (`{aad}/{tenant}/discovery/v2.0/keys`, fetched over HTTPS and cached; refetched when a token
+//! names an unknown `kid`, at most once per [`REFETCH_INTERVAL`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mimic_token::{AccessTokenClaims, Expectations, Jwks, Verifier, VerifyError};
+use tokio::sync::{Mutex, RwLock};
+use tokio::time::Instant;
+
+use crate::error::{AUTHORIZATION_HEADER_INVALID, AUTHORIZATION_HEADER_MISSING};
+use crate::extract::Caller;
+use crate::{AppState, ArmError};
+
+/// The audiences ARM accepts (wire contract §1 item 7).
+pub const AUDIENCES: [&str; 4] = [
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+];
+
+/// Clock skew allowed on `exp` and `nbf`.
+pub const LEEWAY_SECONDS: i64 = 300;
+
+/// The least time between two JWKS fetches triggered by unknown key ids.
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// AAD's signing keys, fetched lazily and cached.
+#[derive(Clone)]
+pub struct JwksCache {
+    url: String,
+    http: reqwest::Client,
+    verifier: Arc<RwLock<Option<Arc<Verifier>>>>,
+    last_fetch: Arc<Mutex<Option<Instant>>>,
+}
+
+impl JwksCache {
+    /// A cache of the JWKS at `url`, fetched with `http`.
+    pub fn new(url: String, http: reqwest::Client) -> Self {
+        Self {
+            url,
+            http,
+            verifier: Arc::default(),
+            last_fetch: Arc::default(),
+        }
+    }
+
+    /// A verifier that knows `kid` if AAD publishes it (possibly refetching), else the cached one.
+    pub async fn verifier_for(&self, kid: &str) -> Result<Arc<Verifier>, ArmError> {
+        if let Some(verifier) = self.verifier.read().await.clone() {
+            if verifier.knows(kid) {
+                return Ok(verifier);
+            }
+        }
+        let mut last_fetch = self.last_fetch.lock().await;
+        let cached = self.verifier.read().await.clone();
+        if let Some(verifier) = &cached {
+            let recently = last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL);
+            if verifier.knows(kid) || recently {
+                return Ok(verifier.clone());
+            }
+        }
+        *last_fetch = Some(Instant::now());
+        let verifier = Arc::new(Verifier::from_jwks(&self.fetch().await?));
+        *self.verifier.write().await = Some(verifier.clone());
+        Ok(verifier)
+    }
+
+    async fn fetch(&self) -> anyhow::Result<Jwks> {
+        let response = self
+            .http
+            .get(&self.url)
+            .send()
+            .await
+            .with_context(|| format!("fetching AAD's keys from {}", self.url))?
+            .error_for_status()
+            .context("AAD refused the keys request")?;
+        response.json().await.context("reading AAD's JWKS")
+    }
+}
+
+/// Authenticates a request from its `Authorization` header value.
+pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Caller, ArmError> {
+    let header = header.ok_or(ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_MISSING))?;
+    let token = bearer_token(header)?;
+    let unverified = peek_claims(token)?;
+    let kid = Verifier::kid_of(token)
+        .map_err(|_| ArmError::InvalidAuthenticationToken)?
+        .unwrap_or_default();
+    let verifier = state.keys.verifier_for(&kid).await?;
+    let expect = Expectations {
+        issuers: vec![issuer_of(&unverified.tid)],
+        audiences: AUDIENCES.iter().map(ToString::to_string).collect(),
+        leeway: LEEWAY_SECONDS,
+    };
+    let now = state.clock.now();
+    let claims: AccessTokenClaims = verifier
+        .verify(token, &expect, now)
+        .map_err(|error| verify_error(error, &unverified, now))?;
+    Ok(Caller {
+        oid: claims.oid.clone(),
+        appid: claims.appid.clone(),
+        tid: claims.tid.clone(),
+        claims,
+    })
+}
+
+/// The v1 issuer AAD puts in tokens of `tenant`.
+pub fn issuer_of(tenant: &str) -> String {
+    format!("https://sts.windows.net/{tenant}/")
+}
+
+fn bearer_token(header: &str) -> Result<&str, ArmError> {
+    let invalid = ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_INVALID);
+    let (scheme, token) = header.trim().split_once(' ').ok_or(invalid)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_INVALID));
+    }
+    Ok(token)
+}
+
+/// The claims needed before the signature is checked (to pick the issuer and word the errors).
+#[derive(serde::Deserialize)]
+struct UnverifiedClaims {
+    #[serde(default)]
+    tid: String,
+    #[serde(default)]
+    aud: serde_json::Value,
+}
+
+fn peek_claims(token: &str) -> Result<UnverifiedClaims, ArmError> {
+    let payload = token
+        .split('.')
+        .nth(1)
+        .ok_or(ArmError::InvalidAuthenticationToken)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| ArmError::InvalidAuthenticationToken)?;
+    serde_json::from_slice(&bytes).map_err(|_| ArmError::InvalidAuthenticationToken)
+}
+
+fn verify_error(error: VerifyError, claims: &UnverifiedClaims, now: i64) -> ArmError {
+    match error {
+        VerifyError::Expired { exp } => ArmError::ExpiredAuthenticationToken {
+            expiry: arm_time(exp),
+            now: arm_time(now),
+        },
+        VerifyError::Audience(audience) => ArmError::InvalidAuthenticationTokenAudience(
+            claims.aud.as_str().map(str::to_string).unwrap_or(audience),
+        ),
+        VerifyError::Malformed
+        | VerifyError::Algorithm(_)
+        | VerifyError::UnknownKey(_)
+        | VerifyError::Signature
+        | VerifyError::NotYetValid { .. }
+        | VerifyError::Issuer(_) => ArmError::InvalidAuthenticationToken,
+    }
+}
+
+/// Formats epoch seconds as ARM words times in token errors: `11/23/2026 1:00:00 PM`.
+pub fn arm_time(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|time| time.format("%-m/%-d/%Y %-I:%M:%S %p").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_time_uses_us_format_with_am_pm() {
+        assert_eq!(arm_time(1_795_438_800), "11/23/2026 1:00:00 PM");
+        assert_eq!(
+            arm_time(1_795_438_800 - 4 * 3600 + 5),
+            "11/23/2026 9:00:05 AM"
+        );
+    }
+
+    #[test]
+    fn bearer_token_requires_the_bearer_scheme_and_a_token() {
+        assert_eq!(bearer_token("Bearer abc").ok(), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc ").ok(), Some("abc"));
+        for bad in ["Basic abc", "Bearer", "Bearer ", "abc"] {
+            assert!(bearer_token(bad).is_err(), "{bad}");
+        }
+    }
+}

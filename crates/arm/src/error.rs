@@ -1,0 +1,346 @@
+//! [`ArmError`]: every error ARM answers, one variant per ARM error code, rendered in ARM's
+//! envelope `{"error":{"code","message"}}`. Status and code come from exhaustive matches, so a
+//! new variant forces a decision (add both arms when you add a variant; never use `_ =>`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use mimic_azure::{ErrorResponse, ResourceId};
+
+/// Every ARM error mimic returns. One variant per ARM error code, named exactly like the code.
+#[derive(Debug, thiserror::Error)]
+pub enum ArmError {
+    /// No `api-version` query parameter.
+    #[error("The api-version query parameter (?api-version=) is required for all requests.")]
+    MissingApiVersionParameter,
+    /// An `api-version` that is not a valid version string.
+    #[error(
+        "The api-version '{0}' is invalid. The supported versions are '{SUPPORTED_API_VERSIONS}'."
+    )]
+    InvalidApiVersionParameter(String),
+    /// A missing or unparseable `Authorization` header; the message says which.
+    #[error("{0}")]
+    AuthenticationFailed(&'static str),
+    /// A token that is not a valid JWT, has a bad signature or an unknown issuer.
+    #[error("The access token is invalid.")]
+    InvalidAuthenticationToken,
+    /// A token whose `exp` (plus leeway) has passed. Both times are formatted as ARM does.
+    #[error(
+        "The access token expiry UTC time '{expiry}' is earlier than current UTC time '{now}'."
+    )]
+    ExpiredAuthenticationToken {
+        /// The token's expiry, e.g. `11/23/2026 1:00:00 PM`.
+        expiry: String,
+        /// The current time in the same format.
+        now: String,
+    },
+    /// A token for another audience.
+    #[error("The access token has been obtained for wrong audience or resource '{0}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.")]
+    InvalidAuthenticationTokenAudience(String),
+    /// A token from a tenant other than the subscription's.
+    #[error("The access token is from the wrong issuer 'https://sts.windows.net/{token_tenant}/'. It must match the tenant 'https://sts.windows.net/{tenant}/' associated with this subscription. Please use the authority (URL) '{authority}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.")]
+    InvalidAuthenticationTokenTenant {
+        /// The token's `tid`.
+        token_tenant: String,
+        /// The subscription's tenant.
+        tenant: String,
+        /// The AAD authority to use instead.
+        authority: String,
+    },
+    /// RBAC denied the action.
+    #[error("The client '{client}' with object id '{object_id}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.")]
+    AuthorizationFailed {
+        /// The caller's application id.
+        client: String,
+        /// The caller's object id.
+        object_id: String,
+        /// The ARM action, e.g. `Microsoft.Resources/subscriptions/resourceGroups/read`.
+        action: String,
+        /// The scope the action was attempted on.
+        scope: String,
+    },
+    /// A subscription id that is not a GUID.
+    #[error("The provided subscription identifier '{0}' is malformed or invalid.")]
+    InvalidSubscriptionId(String),
+    /// An unknown subscription.
+    #[error("The subscription '{0}' could not be found.")]
+    SubscriptionNotFound(String),
+    /// An unknown resource group.
+    #[error("Resource group '{0}' could not be found.")]
+    ResourceGroupNotFound(String),
+    /// An invalid resource group name; the message (built by `resource_groups::model`) says why.
+    #[error("{0}")]
+    InvalidResourceGroup(String),
+    /// A PUT of an existing group with another location.
+    #[error("Invalid resource group location '{requested}'. The Resource group already exists in location '{existing}'.")]
+    InvalidResourceGroupLocation {
+        /// The location in the request.
+        requested: String,
+        /// The group's location.
+        existing: String,
+    },
+    /// A PUT without `location` where ARM requires one.
+    #[error("The location property is required for this definition.")]
+    LocationRequired,
+    /// An unknown resource (tracked resources of any type).
+    #[error("The Resource '{}' under resource group '{}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix", .0.type_and_name(), .0.resource_group())]
+    ResourceNotFound(ResourceId),
+    /// A request body that is not valid JSON or does not fit the model.
+    #[error("The request content was invalid and could not be deserialized: '{0}'.")]
+    InvalidRequestContent(String),
+    /// An unknown resource provider namespace.
+    #[error("The resource namespace '{0}' is invalid.")]
+    InvalidResourceNamespace(String),
+    /// A known namespace with an unknown resource type.
+    #[error("The resource type '{resource_type}' could not be found in the namespace '{namespace}' for api version '{api_version}'.")]
+    InvalidResourceType {
+        /// The type path as requested.
+        resource_type: String,
+        /// The provider namespace (canonical case).
+        namespace: String,
+        /// The requested api-version.
+        api_version: String,
+    },
+    /// A known path with a method ARM does not serve there.
+    #[error("The requested resource does not support http method '{method}'.")]
+    MethodNotAllowed {
+        /// The HTTP method.
+        method: String,
+    },
+    /// A path that does not name anything ARM knows.
+    #[error("The requested path '{0}' was not found.")]
+    NotFound(String),
+    /// The same principal already has the same role at the same scope.
+    #[error("The role assignment already exists.")]
+    RoleAssignmentExists,
+    /// A role assignment name that is not a GUID.
+    #[error("The role assignment ID '{0}' is not valid. The role assignment ID must be a GUID.")]
+    InvalidRoleAssignmentId(String),
+    /// An unknown role assignment.
+    #[error("The role assignment '{0}' is not found.")]
+    RoleAssignmentNotFound(String),
+    /// A PUT that would change the principal, role or scope of an existing assignment.
+    #[error("Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")]
+    RoleAssignmentUpdateNotPermitted,
+    /// The principal is not in the directory.
+    #[error("Principal {principal_id} does not exist in the directory {tenant_id}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype")]
+    PrincipalNotFound {
+        /// The principal id as given.
+        principal_id: String,
+        /// The tenant searched.
+        tenant_id: String,
+    },
+    /// An unknown role definition.
+    #[error("The specified role definition with ID '{id}' does not exist.")]
+    RoleDefinitionDoesNotExist {
+        /// The GUID as given.
+        id: String,
+        /// `true` when the definition itself was requested (404), `false` when a request body
+        /// referred to it (400).
+        requested: bool,
+    },
+    /// The internal API was called without the right key.
+    #[error("The internal API key is missing or wrong.")]
+    InvalidInternalKey,
+    /// A request parameter Compute or MSI rejects; the message and target say which.
+    #[error("{message}")]
+    InvalidParameter {
+        /// Azure's message for this parameter.
+        message: String,
+        /// The parameter, e.g. `vmName`.
+        target: String,
+    },
+    /// The caller may write the resource but not use a linked resource (e.g. attach a UAMI).
+    #[error("The client '{client}' with object id '{object_id}' has permission to perform action '{action}' on scope '{scope}'; however, it does not have permission to perform action '{linked_action}' on the linked scope(s) '{linked_scopes}' or the linked scope(s) are invalid.")]
+    LinkedAuthorizationFailed {
+        /// The caller's application id.
+        client: String,
+        /// The caller's object id.
+        object_id: String,
+        /// The permitted action on the resource.
+        action: String,
+        /// The resource written.
+        scope: String,
+        /// The missing action on the linked resources.
+        linked_action: String,
+        /// The linked resources, comma-separated.
+        linked_scopes: String,
+    },
+    /// A VM write referenced a user-assigned identity that does not exist.
+    #[error("Identity operation for resource '{resource_id}' failed with error 'Failed to perform resource identity operation. Status: 'BadRequest'. Response: '{{\"error\":{{\"code\":\"BadRequest\",\"message\":\"Resource '{identity_id}' was not found.\"}}}}'.'.")]
+    FailedIdentityOperation {
+        /// The resource whose identity was being changed.
+        resource_id: String,
+        /// The identity that was not found.
+        identity_id: String,
+    },
+    /// A user-assigned identity name outside the MSI naming rule.
+    #[error("Resource name '{0}' is invalid. The name can be between 3 and 128 characters long. It must begin with a letter or a number, and may contain letters, numbers, hyphens and underscores.")]
+    InvalidResourceName(String),
+    /// A PUT that would move an existing resource to another location.
+    #[error("The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. A resource with the same name cannot be created in location '{requested}'. Please select a new resource name.")]
+    InvalidResourceLocation {
+        /// The resource's name.
+        name: String,
+        /// Its resource group.
+        resource_group: String,
+        /// Its current location.
+        existing: String,
+        /// The location requested.
+        requested: String,
+    },
+    /// A generic-resource `$filter` ARM cannot evaluate.
+    #[error("Invalid $filter '{0}' specified in the query string.")]
+    InvalidFilterInQueryString(String),
+    /// Anything unexpected; logged in full, answered generically.
+    #[error("Encountered internal server error.")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What `InvalidApiVersionParameter` lists as supported.
+pub const SUPPORTED_API_VERSIONS: &str = "2026-04-01, 2025-05-31-preview, 2025-04-01, 2024-11-30, 2024-11-01, 2022-12-01, 2022-05-01-preview, 2022-04-01, 2021-04-01, 2020-01-01, 2016-09-01";
+
+impl ArmError {
+    /// The ARM error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingApiVersionParameter => "MissingApiVersionParameter",
+            Self::InvalidApiVersionParameter(_) => "InvalidApiVersionParameter",
+            Self::AuthenticationFailed(_) => "AuthenticationFailed",
+            Self::InvalidAuthenticationToken => "InvalidAuthenticationToken",
+            Self::ExpiredAuthenticationToken { .. } => "ExpiredAuthenticationToken",
+            Self::InvalidAuthenticationTokenAudience(_) => "InvalidAuthenticationTokenAudience",
+            Self::InvalidAuthenticationTokenTenant { .. } => "InvalidAuthenticationTokenTenant",
+            Self::AuthorizationFailed { .. } => "AuthorizationFailed",
+            Self::InvalidSubscriptionId(_) => "InvalidSubscriptionId",
+            Self::SubscriptionNotFound(_) => "SubscriptionNotFound",
+            Self::ResourceGroupNotFound(_) => "ResourceGroupNotFound",
+            Self::InvalidResourceGroup(_) => "InvalidResourceGroup",
+            Self::InvalidResourceGroupLocation { .. } => "InvalidResourceGroupLocation",
+            Self::LocationRequired => "LocationRequired",
+            Self::ResourceNotFound(_) => "ResourceNotFound",
+            Self::InvalidRequestContent(_) => "InvalidRequestContent",
+            Self::InvalidResourceNamespace(_) => "InvalidResourceNamespace",
+            Self::InvalidResourceType { .. } => "InvalidResourceType",
+            Self::MethodNotAllowed { .. } => "MethodNotAllowed",
+            Self::NotFound(_) => "NotFound",
+            Self::RoleAssignmentExists => "RoleAssignmentExists",
+            Self::InvalidRoleAssignmentId(_) => "InvalidRoleAssignmentId",
+            Self::RoleAssignmentNotFound(_) => "RoleAssignmentNotFound",
+            Self::RoleAssignmentUpdateNotPermitted => "RoleAssignmentUpdateNotPermitted",
+            Self::PrincipalNotFound { .. } => "PrincipalNotFound",
+            Self::RoleDefinitionDoesNotExist { .. } => "RoleDefinitionDoesNotExist",
+            Self::InvalidInternalKey => "InvalidInternalKey",
+            Self::InvalidParameter { .. } => "InvalidParameter",
+            Self::LinkedAuthorizationFailed { .. } => "LinkedAuthorizationFailed",
+            Self::FailedIdentityOperation { .. } => "FailedIdentityOperation",
+            Self::InvalidResourceName(_) => "InvalidResourceName",
+            Self::InvalidResourceLocation { .. } => "InvalidResourceLocation",
+            Self::InvalidFilterInQueryString(_) => "InvalidFilterInQueryString",
+            Self::Internal(_) => "InternalServerError",
+        }
+    }
+
+    /// Whether this is an authentication failure (401), which carries a `WWW-Authenticate` challenge.
+    pub fn is_authentication_failure(&self) -> bool {
+        self.status_code() == StatusCode::UNAUTHORIZED && !matches!(self, Self::InvalidInternalKey)
+    }
+}
+
+impl ArmError {
+    /// The ARM error envelope of this error (with `target` where ARM names one).
+    pub fn envelope(&self) -> ErrorResponse {
+        let mut envelope = ErrorResponse::new(self.code(), self.to_string());
+        if let Self::InvalidParameter { target, .. } = self {
+            envelope.error.target = Some(target.clone());
+        }
+        envelope
+    }
+}
+
+/// `AuthenticationFailed` message for a request without `Authorization`.
+pub const AUTHORIZATION_HEADER_MISSING: &str =
+    "Authentication failed. The 'Authorization' header is missing.";
+/// `AuthenticationFailed` message for an `Authorization` header that is not `Bearer <token>`.
+pub const AUTHORIZATION_HEADER_INVALID: &str =
+    "Authentication failed. The 'Authorization' header is not in a valid format.";
+
+impl ResponseError for ArmError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingApiVersionParameter
+            | Self::InvalidApiVersionParameter(_)
+            | Self::InvalidSubscriptionId(_)
+            | Self::InvalidResourceGroup(_)
+            | Self::LocationRequired
+            | Self::InvalidRequestContent(_)
+            | Self::InvalidResourceNamespace(_)
+            | Self::InvalidRoleAssignmentId(_)
+            | Self::PrincipalNotFound { .. }
+            | Self::RoleDefinitionDoesNotExist {
+                requested: false, ..
+            }
+            | Self::InvalidParameter { .. }
+            | Self::FailedIdentityOperation { .. }
+            | Self::InvalidResourceName(_)
+            | Self::InvalidFilterInQueryString(_) => StatusCode::BAD_REQUEST,
+            Self::AuthenticationFailed(_)
+            | Self::InvalidAuthenticationToken
+            | Self::ExpiredAuthenticationToken { .. }
+            | Self::InvalidAuthenticationTokenAudience(_)
+            | Self::InvalidAuthenticationTokenTenant { .. }
+            | Self::InvalidInternalKey => StatusCode::UNAUTHORIZED,
+            Self::AuthorizationFailed { .. } | Self::LinkedAuthorizationFailed { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            Self::SubscriptionNotFound(_)
+            | Self::ResourceGroupNotFound(_)
+            | Self::ResourceNotFound(_)
+            | Self::InvalidResourceType { .. }
+            | Self::NotFound(_)
+            | Self::RoleAssignmentNotFound(_)
+            | Self::RoleDefinitionDoesNotExist {
+                requested: true, ..
+            } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RoleAssignmentExists
+            | Self::InvalidResourceLocation { .. }
+            | Self::RoleAssignmentUpdateNotPermitted
+            | Self::InvalidResourceGroupLocation { .. } => StatusCode::CONFLICT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(error) = self {
+            tracing::error!(error = ?error, "internal error");
+        }
+        HttpResponse::build(self.status_code())
+            .content_type("application/json; charset=utf-8")
+            .json(self.envelope())
+    }
+}
+
+impl From<sqlx::Error> for ArmError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_response_renders_the_arm_envelope() {
+        let response = ArmError::ResourceGroupNotFound("nope".into()).error_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures::executor::block_on(body).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "ResourceGroupNotFound",
+                "message": "Resource group 'nope' could not be found."}})
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The ARM host API for IMDS (docs/internal-apis.md, "ARM host API"): which VMs exist and which
+//! identities (with their credentials) each VM has right now. The gate already checked the
+//! internal key for every `/internal/…` path (401 `InvalidInternalKey` otherwise).
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::routes::resource;
+use crate::virtual_machines::model::{VirtualMachine, VirtualMachineResponse};
+use crate::virtual_machines::store::{self as vm_store, IdentityCredential};
+use crate::{AppState, ArmError};
+
+/// Registers `/internal/vms` and `/internal/vms/identities`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/internal/vms").route(web::get().to(list_vms)))
+        .service(resource("/internal/vms/identities").route(web::get().to(vm_identities)));
+}
+
+/// One entry of `GET /internal/vms`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostVm {
+    pub id: String,
+    pub name: String,
+    pub resource_group: String,
+    pub subscription_id: String,
+    pub location: String,
+    pub vm_id: String,
+}
+
+/// The body of `GET /internal/vms`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostVmList {
+    pub value: Vec<HostVm>,
+}
+
+impl From<&VirtualMachine> for HostVm {
+    fn from(vm: &VirtualMachine) -> Self {
+        Self {
+            id: vm.id(),
+            name: vm.name.clone(),
+            resource_group: vm.resource_group.clone(),
+            subscription_id: vm.subscription_id.clone(),
+            location: vm.location.clone(),
+            vm_id: vm.vm_id.clone(),
+        }
+    }
+}
+
+/// One identity of a VM with the credential IMDS signs its client assertions with.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostIdentity {
+    /// `SystemAssigned` or `UserAssigned`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The VM's id (system-assigned) or the identity's id (user-assigned).
+    pub resource_id: String,
+    pub client_id: String,
+    pub principal_id: String,
+    pub tenant_id: String,
+    pub certificate_pem: String,
+    pub private_key_pem: String,
+}
+
+/// The body of `GET /internal/vms/identities`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostVmIdentities {
+    /// The VM exactly as ARM's GET returns it.
+    pub vm: VirtualMachineResponse,
+    pub identities: Vec<HostIdentity>,
+}
+
+impl HostIdentity {
+    fn new(kind: &'static str, resource_id: String, credential: IdentityCredential) -> Self {
+        Self {
+            kind,
+            resource_id,
+            client_id: credential.client_id,
+            principal_id: credential.principal_id,
+            tenant_id: credential.tenant_id,
+            certificate_pem: credential.certificate_pem,
+            private_key_pem: credential.private_key_pem,
+        }
+    }
+}
+
+/// `GET /internal/vms`: every VM of every subscription.
+pub async fn list_vms(state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
+    let vms = vm_store::list(&state.db, None, None).await?;
+    let value = vms.iter().map(HostVm::from).collect();
+    Ok(HttpResponse::Ok().json(HostVmList { value }))
+}
+
+/// The query of `GET /internal/vms/identities`.
+#[derive(Debug, Deserialize)]
+pub struct IdentitiesQuery {
+    /// The VM's ARM id (any case).
+    id: String,
+}
+
+/// `GET /internal/vms/identities?id=…`: the VM and its current identities; 404 if it is gone.
+pub async fn vm_identities(
+    state: web::Data<AppState>,
+    query: web::Query<IdentitiesQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let vm = crate::lifecycle::vm_at_scope(&state, &query.id).await?;
+    let vm = vm.ok_or_else(|| match mimic_azure::ResourceId::parse(&query.id) {
+        Ok(resource) => ArmError::ResourceNotFound(resource),
+        Err(_) => ArmError::NotFound(query.id.clone()),
+    })?;
+    let identities = identities_of(&state, &vm).await?;
+    Ok(HttpResponse::Ok().json(HostVmIdentities {
+        vm: VirtualMachineResponse::from(&vm),
+        identities,
+    }))
+}
+
+async fn identities_of(
+    state: &AppState,
+    vm: &VirtualMachine,
+) -> Result<Vec<HostIdentity>, ArmError> {
+    let mut identities = Vec::new();
+    if let Some(system) = &vm.system_identity {
+        if let Some(credential) = vm_store::credential(&state.db, &system.principal_id).await? {
+            identities.push(HostIdentity::new("SystemAssigned", vm.id(), credential));
+        }
+    }
+    for attached in &vm.user_identities {
+        if let Some(credential) = vm_store::credential(&state.db, &attached.principal_id).await? {
+            identities.push(HostIdentity::new(
+                "UserAssigned",
+                attached.id.clone(),
+                credential,
+            ));
+        }
+    }
+    Ok(identities)
+}

@@ -1,0 +1,153 @@
+//! User-assigned identity writes: PUT, PATCH and DELETE, with the identity's principal.
+
+use super::{
+    check_same_location, create_principal, delete_principal, forget_assignments, forget_principal,
+    forget_scope, identity_resource_id, normalize_location, MAX_ATTEMPTS,
+};
+use crate::aad_client::IdentityKind;
+use crate::user_assigned_identities::model::{
+    self as identity_model, IdentityCreateRequest, IdentityUpdateRequest, UserAssignedIdentity,
+};
+use crate::user_assigned_identities::store::{self as identity_store, IdentityKey, IdentityRecord};
+use crate::virtual_machines::store::{self as vm_store, IdentityCredential, Saved};
+use crate::{AppState, ArmError};
+
+/// Creates or replaces a user-assigned identity; returns it and whether it is new.
+pub async fn write_identity(
+    state: &AppState,
+    key: &IdentityKey,
+    body: &IdentityCreateRequest,
+) -> Result<(UserAssignedIdentity, bool), ArmError> {
+    if !identity_model::is_valid_name(&key.name) {
+        return Err(ArmError::InvalidResourceName(key.name.clone()));
+    }
+    let location = body
+        .location
+        .as_deref()
+        .map(normalize_location)
+        .filter(|location| !location.is_empty())
+        .ok_or(ArmError::LocationRequired)?;
+    let isolation = isolation_scope(
+        body.properties
+            .as_ref()
+            .and_then(|p| p.isolation_scope.as_deref()),
+    )?;
+    let group =
+        crate::scope::require_resource_group(state, &key.subscription_id, &key.resource_group)
+            .await?;
+    let tenant = crate::scope::require_subscription(state, &key.subscription_id)
+        .await?
+        .tenant_id;
+    let tags = body.tags.clone().unwrap_or_default();
+    for _ in 0..MAX_ATTEMPTS {
+        if let Some(current) = identity_store::get(&state.db, key).await? {
+            check_same_location(
+                &current.name,
+                &current.resource_group,
+                &current.location,
+                &location,
+            )?;
+            identity_store::update(&state.db, current.key, &tags, &isolation, state.clock.now())
+                .await?;
+            return Ok((fetch_identity(state, key).await?, false));
+        }
+        let id = identity_model::identity_id_of(&group.subscription_id, &group.name, &key.name);
+        let kind = IdentityKind::UserAssigned;
+        let credential = create_principal(state, kind, &key.name, &id, &tenant).await?;
+        let now = state.clock.now();
+        let record = IdentityRecord {
+            subscription_id: &group.subscription_id,
+            resource_group: &group.name,
+            name: &key.name,
+            location: &location,
+            tags: &tags,
+            isolation_scope: &isolation,
+            principal_id: &credential.principal_id,
+            created_time: now,
+            changed_time: now,
+        };
+        match commit_identity(state, &credential, &record).await {
+            Ok(Saved::Done) => return Ok((fetch_identity(state, key).await?, true)),
+            Ok(Saved::Conflict) => forget_principal(state, Some(&credential)).await,
+            Err(error) => {
+                forget_principal(state, Some(&credential)).await;
+                return Err(error.into());
+            }
+        }
+    }
+    Err(anyhow::anyhow!("the identity kept changing while it was being written").into())
+}
+
+fn isolation_scope(requested: Option<&str>) -> Result<String, ArmError> {
+    identity_model::isolation_scope(requested).ok_or_else(|| ArmError::InvalidParameter {
+        message: format!(
+            "The value '{}' of property 'isolationScope' is not valid. The allowed values are 'None' and 'Regional'.",
+            requested.unwrap_or_default()
+        ),
+        target: "properties.isolationScope".to_string(),
+    })
+}
+
+async fn commit_identity(
+    state: &AppState,
+    credential: &IdentityCredential,
+    record: &IdentityRecord<'_>,
+) -> Result<Saved, sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    vm_store::insert_credential(&mut tx, credential, record.created_time).await?;
+    if identity_store::insert(&mut tx, record).await? == Saved::Conflict {
+        return Ok(Saved::Conflict);
+    }
+    tx.commit().await?;
+    Ok(Saved::Done)
+}
+
+async fn fetch_identity(
+    state: &AppState,
+    key: &IdentityKey,
+) -> Result<UserAssignedIdentity, ArmError> {
+    identity_store::get(&state.db, key)
+        .await?
+        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(key)))
+}
+
+/// Updates the tags (and isolation scope) of an existing identity.
+pub async fn update_identity(
+    state: &AppState,
+    key: &IdentityKey,
+    body: &IdentityUpdateRequest,
+) -> Result<UserAssignedIdentity, ArmError> {
+    let current = fetch_identity(state, key).await?;
+    let requested = body
+        .properties
+        .as_ref()
+        .and_then(|p| p.isolation_scope.as_deref());
+    let isolation = match requested {
+        Some(_) => isolation_scope(requested)?,
+        None => current.isolation_scope.clone(),
+    };
+    let tags = body.tags.clone().unwrap_or_else(|| current.tags.clone());
+    identity_store::update(&state.db, current.key, &tags, &isolation, state.clock.now()).await?;
+    fetch_identity(state, key).await
+}
+
+/// Deletes an identity and its principal and detaches it from every VM; `false` if it did not exist.
+pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool, ArmError> {
+    let Some(identity) = identity_store::get(&state.db, key).await? else {
+        return Ok(false);
+    };
+    delete_principal(state, &identity.principal_id).await?;
+    let vms: Vec<i64> = vm_store::list_with_identity(&state.db, identity.key)
+        .await?
+        .iter()
+        .map(|vm| vm.key)
+        .collect();
+    let mut tx = state.db.begin().await?;
+    vm_store::touch(&mut tx, &vms, state.clock.now()).await?;
+    let existed = identity_store::delete(&mut tx, identity.key).await?;
+    vm_store::delete_credential(&mut tx, &identity.principal_id).await?;
+    tx.commit().await?;
+    forget_assignments(state, &identity.principal_id).await?;
+    forget_scope(state, &identity.id()).await?;
+    Ok(existed)
+}

@@ -1,0 +1,211 @@
+//! The gate every request passes before routing, in ARM's order:
+//!
+//! 1. open paths (`/healthz`, `/metadata/endpoints`) pass untouched;
+//! 2. `/internal/*` needs the internal key (401 `InvalidInternalKey` otherwise) and nothing else;
+//! 3. every other path is case-folded ([`canonical_path`]) so that routes can be written with
+//!    lower-case keywords, then authenticated (401 + `WWW-Authenticate`), checked against the
+//!    subscription's tenant, and checked for `api-version` (400) — all before the router decides
+//!    whether the path exists, so unknown routes answer the same way real ARM does.
+//!
+//! The authenticated [`Caller`] is left in the request extensions for the `Caller` extractor.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use actix_web::http::Uri;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+
+use crate::extract::{ApiVersion, Caller};
+use crate::{AppState, ArmError};
+
+/// The request path as the client sent it (before case-folding), for error messages.
+#[derive(Debug, Clone)]
+pub struct OriginalPath(pub String);
+
+/// The gate middleware (install with `actix_web::middleware::from_fn`).
+pub async fn gate<B: MessageBody>(
+    mut request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match admit(&mut request).await {
+        Ok(()) => Ok(next.call(request).await?.map_into_left_body()),
+        Err(response) => Ok(request.into_response(response).map_into_right_body()),
+    }
+}
+
+async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
+    let path = request.path().to_string();
+    if path == "/healthz" || path.eq_ignore_ascii_case("/metadata/endpoints") {
+        return Ok(());
+    }
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(
+            ArmError::Internal(anyhow::anyhow!("AppState is not registered")).error_response(),
+        );
+    };
+    if path == "/internal" || path.starts_with("/internal/") {
+        return match state.settings.internal_key.matches(request.request()) {
+            true => Ok(()),
+            false => Err(ArmError::InvalidInternalKey.error_response()),
+        };
+    }
+    request.extensions_mut().insert(OriginalPath(path.clone()));
+    rewrite_path(request, &canonical_path(&path));
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or_default().to_string());
+    let caller = crate::auth::authenticate(&state, header.as_deref())
+        .await
+        .map_err(|error| challenge(&state, &error))?;
+    check_tenant(&state, request.path(), &caller)
+        .await
+        .map_err(|error| match error.is_authentication_failure() {
+            true => challenge(&state, &error),
+            false => error.error_response(),
+        })?;
+    ApiVersion::from_query(request.query_string()).map_err(|error| error.error_response())?;
+    check_subscription_id(request.path()).map_err(|error| error.error_response())?;
+    request.extensions_mut().insert(caller);
+    Ok(())
+}
+
+/// A 401 with the `WWW-Authenticate` challenge ARM sends.
+fn challenge(state: &AppState, error: &ArmError) -> HttpResponse {
+    let mut response = error.error_response();
+    let value = format!(
+        "Bearer authorization_uri=\"{}/{}\", error=\"invalid_token\", error_description=\"{}\"",
+        state.settings.aad_url.trim_end_matches('/'),
+        state.settings.tenant_id,
+        error.to_string().replace('"', "'"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// On `/subscriptions/{id}/…` the token's tenant must be the subscription's tenant.
+async fn check_tenant(state: &AppState, path: &str, caller: &Caller) -> Result<(), ArmError> {
+    let Some(rest) = path.strip_prefix("/subscriptions/") else {
+        return Ok(());
+    };
+    let subscription_id = rest.split('/').next().unwrap_or_default();
+    let Some(subscription) = crate::subscriptions::store::find(&state.db, subscription_id).await?
+    else {
+        return Ok(());
+    };
+    if subscription.tenant_id.eq_ignore_ascii_case(&caller.tid) {
+        return Ok(());
+    }
+    Err(ArmError::InvalidAuthenticationTokenTenant {
+        token_tenant: caller.tid.clone(),
+        authority: format!(
+            "{}/{}",
+            state.settings.aad_url.trim_end_matches('/'),
+            subscription.tenant_id
+        ),
+        tenant: subscription.tenant_id,
+    })
+}
+
+/// `/subscriptions/{id}/…` needs a GUID: 400 `InvalidSubscriptionId` otherwise.
+fn check_subscription_id(path: &str) -> Result<(), ArmError> {
+    let Some(rest) = path.strip_prefix("/subscriptions/") else {
+        return Ok(());
+    };
+    let subscription_id = rest.split('/').next().unwrap_or_default();
+    match uuid::Uuid::parse_str(subscription_id) {
+        Ok(_) if subscription_id.len() == 36 => Ok(()),
+        Ok(_) | Err(_) => Err(ArmError::InvalidSubscriptionId(subscription_id.to_string())),
+    }
+}
+
+fn rewrite_path(request: &mut ServiceRequest, path: &str) {
+    if request.path() == path {
+        return;
+    }
+    let query = request.query_string();
+    let path_and_query = match query.is_empty() {
+        true => path.to_string(),
+        false => format!("{path}?{query}"),
+    };
+    let mut parts = request.head().uri.clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    let Ok(uri) = Uri::from_parts(parts) else {
+        return;
+    };
+    request.match_info_mut().get_mut().update(&uri);
+    request.head_mut().uri = uri;
+}
+
+/// Lower-cases the keyword segments of an ARM path and keeps the name segments as they are:
+/// `/subscriptions/{s}/resourceGroups/{g}/providers/{Namespace}/{type}/{name}…` becomes
+/// `/subscriptions/{s}/resourcegroups/{g}/providers/{namespace}/{type}/{name}…` with `{s}`, `{g}`
+/// and `{name}` untouched. After `providers` comes a namespace (a keyword); after any other
+/// keyword comes a name. A trailing `/` is dropped.
+pub fn canonical_path(path: &str) -> String {
+    let trimmed = match path.len() > 1 {
+        true => path.trim_end_matches('/'),
+        false => path,
+    };
+    let mut out = String::with_capacity(trimmed.len());
+    let mut expect_name = false;
+    let mut after_providers = false;
+    for (index, segment) in trimmed.split('/').enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        if index == 0 {
+            out.push_str(segment);
+        } else if expect_name {
+            out.push_str(segment);
+            expect_name = false;
+        } else if after_providers {
+            out.push_str(&segment.to_ascii_lowercase());
+            after_providers = false;
+        } else {
+            let keyword = segment.to_ascii_lowercase();
+            after_providers = keyword == "providers";
+            expect_name = !after_providers;
+            out.push_str(&keyword);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_path;
+
+    #[test]
+    fn canonical_path_lowers_keywords_and_keeps_names() {
+        let cases = [
+            ("/subscriptions", "/subscriptions"),
+            ("/Subscriptions/ABC/", "/subscriptions/ABC"),
+            ("/subscriptions/S/resourceGroups/My-RG", "/subscriptions/S/resourcegroups/My-RG"),
+            (
+                "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1",
+                "/subscriptions/S/resourcegroups/RG/providers/microsoft.compute/virtualmachines/VM1",
+            ),
+            (
+                "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1/providers/Microsoft.Authorization/roleAssignments/ID",
+                "/subscriptions/S/resourcegroups/RG/providers/microsoft.compute/virtualmachines/VM1/providers/microsoft.authorization/roleassignments/ID",
+            ),
+            (
+                "/providers/Microsoft.Authorization/roleDefinitions/GUID",
+                "/providers/microsoft.authorization/roledefinitions/GUID",
+            ),
+            (
+                "/subscriptions/S/providers/Microsoft.Compute/locations/EastUS/operations/Op1",
+                "/subscriptions/S/providers/microsoft.compute/locations/EastUS/operations/Op1",
+            ),
+            ("/subscriptions/S/Resources", "/subscriptions/S/resources"),
+            ("/", "/"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(canonical_path(input), want, "{input}");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Resource groups: `ResourceGroups_CreateOrUpdate` (PUT), `_Get`, `_CheckExistence` (HEAD),
+//! `_Update` (PATCH), `_Delete` and `_List`.
+
+pub mod model;
+pub mod store;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::extract::Caller;
+use crate::rbac::authorize;
+use crate::scope::{require_resource_group, require_subscription};
+use crate::{AppState, ArmError};
+use model::{ResourceGroup, ResourceGroupBody, ResourceGroupCreate, ResourceGroupPatch, TagFilter};
+use store::Upserted;
+
+const READ: &str = "Microsoft.Resources/subscriptions/resourceGroups/read";
+const WRITE: &str = "Microsoft.Resources/subscriptions/resourceGroups/write";
+const DELETE: &str = "Microsoft.Resources/subscriptions/resourceGroups/delete";
+
+/// `{subscription_id}/resourcegroups/{resource_group}`.
+type GroupPath = web::Path<(String, String)>;
+
+fn group_scope(subscription_id: &str, group: &str) -> String {
+    format!("/subscriptions/{subscription_id}/resourceGroups/{group}")
+}
+
+/// `PUT …/resourcegroups/{name}`: 201 when created, 200 when it existed.
+pub async fn create_or_update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: GroupPath,
+    body: web::Json<ResourceGroupCreate>,
+) -> Result<HttpResponse, ArmError> {
+    let (subscription_id, name) = path.into_inner();
+    model::validate_name(&name)?;
+    authorize(
+        &state,
+        &caller,
+        WRITE,
+        &group_scope(&subscription_id, &name),
+    )
+    .await?;
+    let subscription = require_subscription(&state, &subscription_id).await?;
+    let body = body.into_inner();
+    let location = body.location.as_deref().map(model::normalize_location);
+    let location = location
+        .filter(|l| !l.is_empty())
+        .ok_or(ArmError::LocationRequired)?;
+    let existing = store::find(&state.db, &subscription.subscription_id, &name).await?;
+    if let Some(existing) = &existing {
+        if existing.location != location {
+            return Err(ArmError::InvalidResourceGroupLocation {
+                requested: location,
+                existing: existing.location.clone(),
+            });
+        }
+    }
+    let now = state.clock.now();
+    let group = ResourceGroup {
+        subscription_id: subscription.subscription_id,
+        name: existing.map_or(name, |existing| existing.name),
+        location,
+        managed_by: body.managed_by,
+        tags: body.tags,
+        created_time: now,
+        changed_time: now,
+    };
+    Ok(match store::upsert(&state.db, &group).await? {
+        Upserted::Created(group) => HttpResponse::Created().json(ResourceGroupBody::from(group)),
+        Upserted::Updated(group) => HttpResponse::Ok().json(ResourceGroupBody::from(group)),
+    })
+}
+
+/// `GET …/resourcegroups/{name}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: GroupPath,
+) -> Result<HttpResponse, ArmError> {
+    let (subscription_id, name) = path.into_inner();
+    authorize(&state, &caller, READ, &group_scope(&subscription_id, &name)).await?;
+    let group = require_resource_group(&state, &subscription_id, &name).await?;
+    Ok(HttpResponse::Ok().json(ResourceGroupBody::from(group)))
+}
+
+/// `HEAD …/resourcegroups/{name}`: 204 when it exists, 404 (no body) when not.
+pub async fn check_existence(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: GroupPath,
+) -> Result<HttpResponse, ArmError> {
+    let (subscription_id, name) = path.into_inner();
+    authorize(&state, &caller, READ, &group_scope(&subscription_id, &name)).await?;
+    Ok(
+        match require_resource_group(&state, &subscription_id, &name).await {
+            Ok(_) => HttpResponse::NoContent().finish(),
+            Err(ArmError::ResourceGroupNotFound(_) | ArmError::SubscriptionNotFound(_)) => {
+                HttpResponse::NotFound().finish()
+            }
+            Err(other) => return Err(other),
+        },
+    )
+}
+
+/// `PATCH …/resourcegroups/{name}`: replaces tags and `managedBy` when given.
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: GroupPath,
+    body: web::Json<ResourceGroupPatch>,
+) -> Result<HttpResponse, ArmError> {
+    let (subscription_id, name) = path.into_inner();
+    authorize(
+        &state,
+        &caller,
+        WRITE,
+        &group_scope(&subscription_id, &name),
+    )
+    .await?;
+    let mut group = require_resource_group(&state, &subscription_id, &name).await?;
+    let patch = body.into_inner();
+    group.tags = patch.tags.or(group.tags);
+    group.managed_by = patch.managed_by.or(group.managed_by);
+    group.changed_time = state.clock.now();
+    store::update(&state.db, &group).await?;
+    Ok(HttpResponse::Ok().json(ResourceGroupBody::from(group)))
+}
+
+/// `DELETE …/resourcegroups/{name}`: deletes what the group contains (VMs, identities and
+/// their principals), every role assignment at or under it, then the group. Answers 200 when
+/// done (synchronously; clients treat a 200 as a finished long-running operation).
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: GroupPath,
+) -> Result<HttpResponse, ArmError> {
+    let (subscription_id, name) = path.into_inner();
+    authorize(
+        &state,
+        &caller,
+        DELETE,
+        &group_scope(&subscription_id, &name),
+    )
+    .await?;
+    let group = require_resource_group(&state, &subscription_id, &name).await?;
+    crate::lifecycle::delete_group_contents(&state, &group.subscription_id, &group.name).await?;
+    crate::role_assignments::store::delete_within(&state.db, &group.id()).await?;
+    store::delete(&state.db, &group.subscription_id, &group.name).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Query of `ResourceGroups_List`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
+}
+
+/// `GET /subscriptions/{s}/resourcegroups[?$filter=tagName eq 'k' and tagValue eq 'v']`:
+/// the groups the caller may read.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let subscription_id = path.into_inner();
+    let filter = TagFilter::parse(query.filter.as_deref())?;
+    let scope = format!("/subscriptions/{subscription_id}");
+    if !crate::rbac::has_any_assignment_around(&state, &caller.oid, &scope).await? {
+        authorize(&state, &caller, READ, &scope).await?;
+    }
+    let subscription = require_subscription(&state, &subscription_id).await?;
+    let mut value = Vec::new();
+    for group in store::list(&state.db, &subscription.subscription_id).await? {
+        let readable = crate::rbac::is_permitted(&state, &caller.oid, READ, &group.id()).await?;
+        if readable && filter.keeps(&group) {
+            value.push(ResourceGroupBody::from(group));
+        }
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
+}

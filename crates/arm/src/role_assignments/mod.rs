@@ -1,0 +1,184 @@
+//! Role assignments: `RoleAssignments_Create` (PUT), `_Get`, `_Delete` and `_ListForScope` at any
+//! scope (subscription, resource group, resource).
+
+pub mod model;
+pub mod store;
+
+use actix_web::{web, HttpResponse};
+use mimic_azure::Scope;
+use serde::Deserialize;
+
+use crate::extract::Caller;
+use crate::rbac::authorize;
+use crate::{AppState, ArmError};
+use model::{Filter, RoleAssignment, RoleAssignmentBody, RoleAssignmentCreateParameters};
+use store::Inserted;
+
+const READ: &str = "Microsoft.Authorization/roleAssignments/read";
+const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
+const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
+
+/// `{scope}/…/roleAssignments/{name}`.
+type AssignmentPath = web::Path<(String, String)>;
+
+/// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: 201 when created;
+/// 200 when the same assignment is PUT again under the same name.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: AssignmentPath,
+    body: web::Json<RoleAssignmentCreateParameters>,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, name) = path.into_inner();
+    let name = model::parse_name(&name)?;
+    let scope = crate::scope::parse_captured(&scope)?;
+    authorize(&state, &caller, WRITE, &scope.to_string()).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
+    let assignment = new_assignment(&state, &caller, &scope, name, body.into_inner()).await?;
+    if let Some(existing) = store::find(&state.db, &assignment.name).await? {
+        return same_assignment(existing, &assignment);
+    }
+    match store::insert(&state.db, &assignment).await? {
+        Inserted::Created => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(assignment))),
+        Inserted::Duplicate => Err(ArmError::RoleAssignmentExists),
+    }
+}
+
+/// Checks the role definition and the principal, and builds the assignment to store.
+async fn new_assignment(
+    state: &AppState,
+    caller: &Caller,
+    scope: &Scope,
+    name: String,
+    body: RoleAssignmentCreateParameters,
+) -> Result<RoleAssignment, ArmError> {
+    let properties = body.properties;
+    let guid = model::role_definition_guid(&properties.role_definition_id);
+    let definition = crate::role_definitions::model::find(guid).ok_or_else(|| {
+        ArmError::RoleDefinitionDoesNotExist {
+            id: guid.to_string(),
+            requested: false,
+        }
+    })?;
+    let principal_id = properties.principal_id.trim().to_lowercase();
+    if !principal_exists(state, &principal_id).await? {
+        return Err(ArmError::PrincipalNotFound {
+            principal_id: properties.principal_id,
+            tenant_id: state.settings.tenant_id.clone(),
+        });
+    }
+    let now = crate::role_assignments::timestamp(state.clock.now());
+    Ok(RoleAssignment {
+        name,
+        scope: scope.to_string(),
+        role_definition: definition.name.to_string(),
+        principal_id,
+        principal_type: properties
+            .principal_type
+            .unwrap_or_else(|| "ServicePrincipal".to_string()),
+        description: properties.description,
+        condition: properties.condition,
+        condition_version: properties.condition_version,
+        created_on: now.clone(),
+        updated_on: now,
+        created_by: Some(caller.oid.clone()),
+        updated_by: Some(caller.oid.clone()),
+    })
+}
+
+/// Whether AAD knows the principal. Every principal in mimic's directory is a service principal.
+async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, ArmError> {
+    if uuid::Uuid::parse_str(principal_id).is_err() {
+        return Ok(false);
+    }
+    Ok(crate::aad_client::AadClient::new(state)
+        .service_principal_exists(principal_id)
+        .await?)
+}
+
+/// A PUT under an existing name: the same assignment again is 200; anything else is 409.
+fn same_assignment(
+    existing: RoleAssignment,
+    wanted: &RoleAssignment,
+) -> Result<HttpResponse, ArmError> {
+    let same = existing.scope_key() == wanted.scope_key()
+        && existing.principal_id == wanted.principal_id
+        && existing.role_definition == wanted.role_definition;
+    match same {
+        true => Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(existing))),
+        false => Err(ArmError::RoleAssignmentUpdateNotPermitted),
+    }
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: AssignmentPath,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, name) = path.into_inner();
+    let scope = crate::scope::parse_captured(&scope)?;
+    authorize(&state, &caller, READ, &scope.to_string()).await?;
+    let assignment = store::find(&state.db, &name)
+        .await?
+        .filter(|assignment| assignment.scope_key() == scope.key())
+        .ok_or(ArmError::RoleAssignmentNotFound(name))?;
+    Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(assignment)))
+}
+
+/// `DELETE {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: 200 with the
+/// deleted assignment, 204 when there was none.
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: AssignmentPath,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, name) = path.into_inner();
+    let scope = crate::scope::parse_captured(&scope)?;
+    authorize(&state, &caller, DELETE, &scope.to_string()).await?;
+    let found = store::find(&state.db, &name)
+        .await?
+        .filter(|assignment| assignment.scope_key() == scope.key());
+    let Some(assignment) = found else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
+    store::delete(&state.db, &assignment.name).await?;
+    Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(assignment)))
+}
+
+/// Query of `RoleAssignments_ListForScope`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/roleAssignments[?$filter=…]`: no filter →
+/// at, above and below the scope; `atScope()` → at and above; `principalId eq '…'` /
+/// `assignedTo('…')` → that principal's, at, above and below.
+pub async fn list_for_scope(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let scope = crate::scope::parse_captured(&path)?;
+    let filter = Filter::parse(query.filter.as_deref())?;
+    authorize(&state, &caller, READ, &scope.to_string()).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
+    let scope_key = scope.key();
+    let value: Vec<RoleAssignmentBody> = store::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|assignment| filter.keeps(assignment, &scope_key))
+        .map(RoleAssignmentBody::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
+}
+
+/// RFC 3339 UTC with seven fractional digits, as ARM writes `createdOn`.
+pub fn timestamp(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|time| time.format("%Y-%m-%dT%H:%M:%S.0000000Z").to_string())
+        .unwrap_or_default()
+}

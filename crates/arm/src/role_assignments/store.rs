@@ -1,0 +1,146 @@
+//! SQL for role assignments.
+
+use sqlx::SqlitePool;
+
+use super::model::RoleAssignment;
+
+/// What an insert did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The assignment was stored.
+    Created,
+    /// The same principal already has the same role at the same scope.
+    Duplicate,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    name: String,
+    scope: String,
+    role_definition_key: String,
+    principal_id: String,
+    principal_type: String,
+    description: Option<String>,
+    condition: Option<String>,
+    condition_version: Option<String>,
+    created_on: String,
+    updated_on: String,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
+
+impl From<Row> for RoleAssignment {
+    fn from(row: Row) -> Self {
+        Self {
+            name: row.name,
+            scope: row.scope,
+            role_definition: row.role_definition_key,
+            principal_id: row.principal_id,
+            principal_type: row.principal_type,
+            description: row.description,
+            condition: row.condition,
+            condition_version: row.condition_version,
+            created_on: row.created_on,
+            updated_on: row.updated_on,
+            created_by: row.created_by,
+            updated_by: row.updated_by,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "name, scope, role_definition_key, principal_id, principal_type, description, \
+    condition, condition_version, created_on, updated_on, created_by, updated_by";
+
+/// Stores a new assignment (its name must be unused).
+pub async fn insert(db: &SqlitePool, assignment: &RoleAssignment) -> sqlx::Result<Inserted> {
+    let result = sqlx::query(
+        "INSERT INTO role_assignments (name_key, name, scope_key, scope, role_definition_key,
+           principal_id, principal_type, description, condition, condition_version, created_on,
+           updated_on, created_by, updated_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(assignment.name.to_lowercase())
+    .bind(&assignment.name)
+    .bind(assignment.scope_key())
+    .bind(&assignment.scope)
+    .bind(assignment.role_definition.to_lowercase())
+    .bind(assignment.principal_id.to_lowercase())
+    .bind(&assignment.principal_type)
+    .bind(&assignment.description)
+    .bind(&assignment.condition)
+    .bind(&assignment.condition_version)
+    .bind(&assignment.created_on)
+    .bind(&assignment.updated_on)
+    .bind(&assignment.created_by)
+    .bind(&assignment.updated_by)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(Inserted::Created),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(Inserted::Duplicate),
+        Err(error) => Err(error),
+    }
+}
+
+/// The assignment with this name (case-insensitive), wherever its scope.
+pub async fn find(db: &SqlitePool, name: &str) -> sqlx::Result<Option<RoleAssignment>> {
+    let sql = format!("SELECT {COLUMNS} FROM role_assignments WHERE name_key = ?");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(name.to_lowercase())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Deletes the assignment with this name; whether it existed.
+pub async fn delete(db: &SqlitePool, name: &str) -> sqlx::Result<bool> {
+    let result = sqlx::query("DELETE FROM role_assignments WHERE name_key = ?")
+        .bind(name.to_lowercase())
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Every assignment, oldest first.
+pub async fn list(db: &SqlitePool) -> sqlx::Result<Vec<RoleAssignment>> {
+    let sql = format!("SELECT {COLUMNS} FROM role_assignments ORDER BY created_on, name_key");
+    let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(db).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Every assignment of one principal.
+pub async fn list_for_principal(
+    db: &SqlitePool,
+    principal_id: &str,
+) -> sqlx::Result<Vec<RoleAssignment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM role_assignments WHERE principal_id = ? ORDER BY created_on, name_key"
+    );
+    let rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(principal_id.to_lowercase())
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Deletes every assignment whose scope is `scope` or lies under it; how many were deleted.
+pub async fn delete_within(db: &SqlitePool, scope: &str) -> sqlx::Result<u64> {
+    let key = scope.trim_end_matches('/').to_lowercase();
+    let result = sqlx::query(
+        "DELETE FROM role_assignments WHERE scope_key = ?1 OR substr(scope_key, 1, length(?1) + 1) = ?1 || '/'",
+    )
+    .bind(key)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Deletes every assignment of one principal (used when its identity is deleted); how many.
+pub async fn delete_for_principal(db: &SqlitePool, principal_id: &str) -> sqlx::Result<u64> {
+    let result = sqlx::query("DELETE FROM role_assignments WHERE principal_id = ?")
+        .bind(principal_id.to_lowercase())
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected())
+}

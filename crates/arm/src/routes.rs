@@ -1,0 +1,218 @@
+//! The URL table of the ARM facade, and the routing contract every resource module follows.
+//!
+//! # Routing contract (read this before adding routes)
+//!
+//! **Case-folding happens before routing.** [`crate::middleware::gate`] rewrites every request
+//! path (except `/healthz`, `/metadata/endpoints` and `/internal/*`) with
+//! [`crate::middleware::canonical_path`]: *keyword* segments — `subscriptions`, `resourceGroups`,
+//! `providers`, provider namespaces, resource type names — are lower-cased; *name* segments
+//! (subscription ids, group names, resource names, operation ids, locations) keep the client's
+//! casing. A trailing `/` is dropped. So routes are registered **with lower-case keywords** and
+//! `{placeholders}` for names, e.g.
+//!
+//! ```text
+//! /subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines/{name}
+//! /subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.managedidentity/userassignedidentities/{name}
+//! /subscriptions/{subscription_id}/providers/microsoft.managedidentity/userassignedidentities
+//! /{scope:.+}/providers/microsoft.managedidentity/identities/default
+//! ```
+//!
+//! `{scope:.+}` captures a whole scope *without its leading `/`* (e.g.
+//! `subscriptions/S/resourcegroups/G/providers/microsoft.compute/virtualmachines/VM`, keywords
+//! lower-cased); turn it into a [`mimic_azure::Scope`] with [`crate::scope::parse_captured`].
+//! Names arrive in the client's casing: look them up case-insensitively (store a lower-cased key)
+//! and build response ids from the *stored* canonical names ([`mimic_azure::ResourceId`]'s
+//! `Display` writes `subscriptions`/`resourceGroups`/`providers`; use canonical namespace and type
+//! casing such as `Microsoft.Compute/virtualMachines`).
+//!
+//! **Before a handler runs**, the gate has already: authenticated the bearer token (401s),
+//! checked the token's tenant against the subscription's (401), required a syntactically valid
+//! `api-version` (400 `MissingApiVersionParameter` / `InvalidApiVersionParameter`), and checked
+//! that `/subscriptions/{id}` is a GUID (400 `InvalidSubscriptionId`). `/internal/*` routes get
+//! only the internal-key check (401 `InvalidInternalKey`) — no token, no api-version.
+//!
+//! **In a handler**: take `web::Data<AppState>`, [`crate::extract::Caller`],
+//! [`crate::extract::ApiVersion`] (if you need the version), `web::Path<…>` and `web::Json<…>`
+//! (JSON errors become 400 `InvalidRequestContent` through [`json_config`]); then
+//! 1. `crate::rbac::authorize(&state, &caller, "<ARM action>", &scope_string).await?` — first,
+//!    so a caller without access gets 403 whether or not the target exists;
+//! 2. existence: `crate::scope::require_subscription` / `require_resource_group` (404
+//!    `SubscriptionNotFound` / `ResourceGroupNotFound`), then your own lookup (`ResourceNotFound`);
+//! 3. store, render. Return `Result<HttpResponse, ArmError>`.
+//!
+//! **Registering**: build each resource with [`resource`] (not `web::resource`), so that an
+//! unsupported method answers ARM's 405 envelope instead of actix's empty 405, then add one
+//! `.route(web::get().to(…))` per operation. Each resource module exposes
+//! `pub fn configure(cfg: &mut web::ServiceConfig)`, called from [`configure`] below. Unknown
+//! paths fall through to [`unknown_route`] (404 `NotFound` / `InvalidResourceType`, 400
+//! `InvalidResourceNamespace`), never actix's defaults.
+//!
+//! # What ARM core expects from the compute modules
+//!
+//! - `crate::virtual_machines::configure`, `crate::user_assigned_identities::configure`,
+//!   `crate::resources::configure`, `crate::host::configure` — their routes.
+//! - `crate::lifecycle::delete_group_contents(&AppState, subscription_id: &str, group: &str) -> Result<(), ArmError>`
+//!   — called by resource-group DELETE *before* the group row and the role assignments at or
+//!   under it are removed.
+//! - `crate::virtual_machines::seed(&AppState, &serde_json::Value /* the fixture's virtualMachines array */) -> Result<(), ArmError>`
+//!   — called once by [`crate::fixture`] after subscriptions and groups are stored.
+//! - `crate::resources::find_canonical(&AppState, &mimic_azure::ResourceId) -> Result<Option<mimic_azure::ResourceId>, ArmError>`
+//!   — the resource's id in canonical case if it exists (VMs, UAMIs; `None` for anything else);
+//!   used for role assignments and role definitions at resource scope
+//!   ([`crate::scope::resolve`]).
+//!
+//! When a principal (system- or user-assigned identity) is deleted, call
+//! `crate::role_assignments::store::delete_for_principal(&state.db, principal_id)` as Azure
+//! leaves no usable assignment behind.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+
+use crate::extract::ApiVersion;
+use crate::{resource_groups, role_assignments, role_definitions, subscriptions, ArmError};
+
+/// The whole URL table (paths with lower-case keywords; see the module docs).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz").route(web::get().to(health)))
+        .service(resource("/metadata/endpoints").route(web::get().to(subscriptions::metadata_endpoints)))
+        .service(resource("/tenants").route(web::get().to(subscriptions::list_tenants)))
+        .service(resource("/subscriptions").route(web::get().to(subscriptions::list)))
+        .service(resource("/subscriptions/{subscription_id}").route(web::get().to(subscriptions::get)))
+        .service(
+            resource("/subscriptions/{subscription_id}/locations")
+                .route(web::get().to(subscriptions::list_locations)),
+        )
+        .service(
+            resource("/subscriptions/{subscription_id}/resourcegroups")
+                .route(web::get().to(resource_groups::list)),
+        )
+        .service(
+            resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}")
+                .route(web::put().to(resource_groups::create_or_update))
+                .route(web::get().to(resource_groups::get))
+                .route(web::head().to(resource_groups::check_existence))
+                .route(web::patch().to(resource_groups::update))
+                .route(web::delete().to(resource_groups::delete)),
+        )
+        .service(
+            resource("/providers/microsoft.authorization/roledefinitions")
+                .route(web::get().to(role_definitions::list_at_root)),
+        )
+        .service(
+            resource("/providers/microsoft.authorization/roledefinitions/{role_definition_id}")
+                .route(web::get().to(role_definitions::get_at_root)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/roledefinitions")
+                .route(web::get().to(role_definitions::list)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/roledefinitions/{role_definition_id}")
+                .route(web::get().to(role_definitions::get)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/roleassignments")
+                .route(web::get().to(role_assignments::list_for_scope)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/roleassignments/{role_assignment_name}")
+                .route(web::put().to(role_assignments::create))
+                .route(web::get().to(role_assignments::get))
+                .route(web::delete().to(role_assignments::delete)),
+        );
+    crate::virtual_machines::configure(cfg);
+    crate::user_assigned_identities::configure(cfg);
+    crate::resources::configure(cfg);
+    crate::host::configure(cfg);
+}
+
+/// `web::resource(path)` whose unsupported methods answer ARM's 405 envelope.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ArmError> {
+    Err(ArmError::MethodNotAllowed {
+        method: request.method().to_string(),
+    })
+}
+
+/// `GET /healthz`: `{"status":"ok"}`, no authentication.
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// The provider namespaces mimic serves, in canonical case.
+pub const KNOWN_NAMESPACES: [&str; 4] = [
+    "Microsoft.Resources",
+    "Microsoft.Authorization",
+    "Microsoft.Compute",
+    "Microsoft.ManagedIdentity",
+];
+
+/// Every path no route matched: ARM's envelope, never actix's default 404.
+/// An unknown provider namespace is 400 `InvalidResourceNamespace`; an unknown type in a known
+/// namespace is 404 `InvalidResourceType`; anything else is 404 `NotFound`.
+pub async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, ArmError> {
+    Err(unknown_route_error(&request))
+}
+
+fn unknown_route_error(request: &HttpRequest) -> ArmError {
+    let original = request
+        .extensions()
+        .get::<crate::middleware::OriginalPath>()
+        .map(|path| path.0.clone());
+    let path = original.as_deref().unwrap_or(request.path());
+    let segments: Vec<&str> = path.split('/').collect();
+    let last_provider = segments
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"));
+    if let Some(at) = last_provider {
+        if let Some(namespace) = segments.get(at + 1) {
+            let known = KNOWN_NAMESPACES
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(namespace));
+            let Some(known) = known else {
+                return ArmError::InvalidResourceNamespace((*namespace).to_string());
+            };
+            if let Some(resource_type) = segments.get(at + 2) {
+                return ArmError::InvalidResourceType {
+                    resource_type: (*resource_type).to_string(),
+                    namespace: (*known).to_string(),
+                    api_version: ApiVersion::from_query(request.query_string())
+                        .map(|version| version.0)
+                        .unwrap_or_default(),
+                };
+            }
+        }
+    }
+    ArmError::NotFound(path.to_string())
+}
+
+/// JSON bodies: any client content type, errors as 400 `InvalidRequestContent`.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(1 << 20)
+        .content_type_required(false)
+        .error_handler(|error: JsonPayloadError, _| {
+            let detail = match &error {
+                JsonPayloadError::Deserialize(inner) => inner.to_string(),
+                other => other.to_string(),
+            };
+            ArmError::InvalidRequestContent(detail).into()
+        })
+}
+
+/// Query strings: errors as 400 `InvalidRequestContent`.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
+        ArmError::InvalidRequestContent(error.to_string()).into()
+    })
+}
+
+/// Path segments: errors as 404 `NotFound`.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_: PathError, request| {
+        ArmError::NotFound(request.path().to_string()).into()
+    })
+}

@@ -1,0 +1,70 @@
+//! Typed settings of the ARM facade, with defaults.
+
+use std::path::PathBuf;
+
+/// Everything [`crate::Application::build`] needs. Build one with [`Settings::new`] and override
+/// fields as needed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address, e.g. `127.0.0.1:8443`; port 0 picks a free port (tests).
+    pub bind: String,
+    /// The SQLite database file (`arm.db`), created if missing.
+    pub db_path: PathBuf,
+    /// The TLS certificate ARM serves.
+    pub server_certificate: mimic_web::ServerCertificate,
+    /// The local CA (PEM), trusted when calling AAD over HTTPS.
+    pub ca_pem: String,
+    /// AAD's base URL, e.g. `https://127.0.0.1:8444` (no trailing slash).
+    pub aad_url: String,
+    /// The tenant every subscription belongs to unless the fixture says otherwise.
+    pub tenant_id: String,
+    /// The key that protects the internal APIs (ARM → AAD and IMDS → ARM).
+    pub internal_key: mimic_web::InternalKey,
+    /// ARM's public base URL (async-operation links); default `https://127.0.0.1:{port}`.
+    pub public_url: Option<String>,
+    /// The `arm` section of `fixtures/default.json`; applied only while the DB has no subscription.
+    pub fixture: Option<serde_json::Value>,
+    /// Where VM creations and deletions are announced (docs/internal-apis.md).
+    pub vm_hook: Option<VmHook>,
+    /// The clock used for token validation and timestamps.
+    pub clock: mimic_token::Clock,
+}
+
+impl Settings {
+    /// Settings with defaults: bind `127.0.0.1:8443`, no fixture, no VM hook, the system clock.
+    pub fn new(
+        db_path: impl Into<PathBuf>,
+        server_certificate: mimic_web::ServerCertificate,
+        ca_pem: impl Into<String>,
+        aad_url: impl Into<String>,
+        tenant_id: impl Into<String>,
+        internal_key: mimic_web::InternalKey,
+    ) -> Self {
+        Self {
+            bind: "127.0.0.1:8443".to_string(),
+            db_path: db_path.into(),
+            server_certificate,
+            ca_pem: ca_pem.into(),
+            aad_url: aad_url.into().trim_end_matches('/').to_string(),
+            tenant_id: tenant_id.into(),
+            internal_key,
+            public_url: None,
+            fixture: None,
+            vm_hook: None,
+            clock: mimic_token::Clock::system(),
+        }
+    }
+}
+
+/// A change to the set of VMs, announced through [`VmHook`] after it is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VmEvent {
+    /// A VM was created; its canonical ARM id.
+    Created(String),
+    /// A VM was deleted; its canonical ARM id.
+    Deleted(String),
+}
+
+/// The sending end of the VM notifications: ARM sends the event with a one-shot acknowledgement
+/// sender and waits (at most 5 s) for the acknowledgement.
+pub type VmHook = tokio::sync::mpsc::Sender<(VmEvent, tokio::sync::oneshot::Sender<()>)>;

@@ -1,0 +1,112 @@
+//! The only wiring code: [`Application::build`] binds the listener, opens the database, applies
+//! the fixture and starts the HTTPS server; [`AppState`] is what every handler receives.
+
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use sqlx::SqlitePool;
+
+use crate::auth::JwksCache;
+use crate::Settings;
+
+/// Shared state of the ARM facade, handed to handlers as `web::Data<AppState>`.
+#[derive(Clone)]
+pub struct AppState {
+    /// The `arm.db` pool.
+    pub db: SqlitePool,
+    /// The settings the app was built with.
+    pub settings: Arc<Settings>,
+    /// An HTTPS client trusting the local CA (for AAD).
+    pub http: reqwest::Client,
+    /// AAD's token-signing keys.
+    pub keys: JwksCache,
+    /// The clock (shared with the settings' clock).
+    pub clock: mimic_token::Clock,
+    /// ARM's public base URL, without a trailing slash.
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Builds the state for an app listening on `port`.
+    pub fn new(settings: Settings, db: SqlitePool, port: u16) -> anyhow::Result<Self> {
+        let http = mimic_web::https_client(&settings.ca_pem)?;
+        let keys = JwksCache::new(
+            format!(
+                "{}/{}/discovery/v2.0/keys",
+                settings.aad_url.trim_end_matches('/'),
+                settings.tenant_id
+            ),
+            http.clone(),
+        );
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("https://127.0.0.1:{port}"))
+            .trim_end_matches('/')
+            .to_string();
+        Ok(Self {
+            db,
+            clock: settings.clock.clone(),
+            settings: Arc::new(settings),
+            http,
+            keys,
+            public_url,
+        })
+    }
+}
+
+/// The running ARM facade.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Binds, opens and migrates the database, applies the fixture, and starts serving.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = mimic_web::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let db = crate::db::connect(&settings.db_path).await?;
+        let tls = mimic_web::rustls_server_config(&settings.server_certificate)?;
+        let state = AppState::new(settings, db, port)?;
+        crate::fixture::apply(&state)
+            .await
+            .context("applying the ARM fixture")?;
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(crate::routes::json_config())
+                .app_data(crate::routes::query_config())
+                .app_data(crate::routes::path_config())
+                .wrap(from_fn(crate::middleware::gate))
+                .wrap(from_fn(mimic_web::telemetry::request_id))
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::routes::unknown_route))
+        })
+        .workers(2)
+        // The process owns signals: `mimic up` stops every service together.
+        .disable_signals()
+        .listen_rustls_0_23(listener, tls)
+        .context("starting the ARM server")?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,111 @@
+//! Subscriptions (`Subscriptions_List`, `Subscriptions_Get`, `Subscriptions_ListLocations`),
+//! tenants (`Tenants_List`) and the cloud metadata document (`/metadata/endpoints`).
+//!
+//! A subscription is visible to a caller that holds a role assignment at the subscription, above
+//! it or anywhere inside it; an invisible subscription is answered as not found, as the
+//! subscription service does.
+
+pub mod model;
+pub mod store;
+
+use actix_web::{web, HttpResponse};
+
+use crate::extract::Caller;
+use crate::rbac::has_any_assignment_around;
+use crate::{AppState, ArmError};
+use model::{LocationBody, Subscription, SubscriptionBody, TenantBody};
+
+/// `GET /subscriptions`: the subscriptions the caller can see.
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ArmError> {
+    let mut visible = Vec::new();
+    for subscription in store::list(&state.db).await? {
+        if is_visible(&state, &caller, &subscription).await? {
+            visible.push(SubscriptionBody::from(subscription));
+        }
+    }
+    let count = visible.len();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "value": visible,
+        "count": {"type": "Total", "value": count},
+    })))
+}
+
+/// `GET /subscriptions/{subscription_id}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ArmError> {
+    let subscription = visible_subscription(&state, &caller, &path).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionBody::from(subscription)))
+}
+
+/// `GET /subscriptions/{subscription_id}/locations`.
+pub async fn list_locations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ArmError> {
+    let subscription = visible_subscription(&state, &caller, &path).await?;
+    let locations = LocationBody::all(&subscription.subscription_id);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": locations })))
+}
+
+/// `GET /tenants`: the home tenant.
+pub async fn list_tenants(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
+    let tenant = TenantBody::home(&state.settings.tenant_id, "mimic", "mimic.onmicrosoft.com");
+    HttpResponse::Ok().json(serde_json::json!({ "value": [tenant] }))
+}
+
+/// `GET /metadata/endpoints` (no authentication): the cloud description `az cloud register`
+/// reads. `api-version=2019-05-01` (or older) gets the array form, newer ones a single object.
+pub async fn metadata_endpoints(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+) -> HttpResponse {
+    let aad = state.settings.aad_url.trim_end_matches('/');
+    let arm = format!("{}/", state.public_url);
+    let document = serde_json::json!({
+        "name": "Mimic",
+        "portal": arm,
+        "resourceManager": arm,
+        "microsoftGraphResourceId": format!("{aad}/"),
+        "graph": format!("{aad}/"),
+        "graphAudience": format!("{aad}/"),
+        "authentication": {
+            "loginEndpoint": aad,
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "suffixes": {},
+    });
+    let version = crate::extract::ApiVersion::from_query(request.query_string())
+        .map(|version| version.0)
+        .unwrap_or_default();
+    match version.as_str() < "2020-01-01" && !version.is_empty() {
+        true => HttpResponse::Ok().json(serde_json::json!([document])),
+        false => HttpResponse::Ok().json(document),
+    }
+}
+
+async fn is_visible(
+    state: &AppState,
+    caller: &Caller,
+    subscription: &Subscription,
+) -> Result<bool, ArmError> {
+    let scope = format!("/subscriptions/{}", subscription.subscription_id);
+    has_any_assignment_around(state, &caller.oid, &scope).await
+}
+
+async fn visible_subscription(
+    state: &AppState,
+    caller: &Caller,
+    subscription_id: &str,
+) -> Result<Subscription, ArmError> {
+    let subscription = store::find(&state.db, subscription_id).await?;
+    match subscription {
+        Some(subscription) if is_visible(state, caller, &subscription).await? => Ok(subscription),
+        Some(_) | None => Err(ArmError::SubscriptionNotFound(subscription_id.to_string())),
+    }
+}

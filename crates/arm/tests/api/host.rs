@@ -1,0 +1,100 @@
+//! The ARM host API for IMDS (docs/internal-apis.md): VMs and their current identities.
+
+use serde_json::json;
+
+use crate::compute_helpers::{identity_id, system_principal, vm_id};
+use crate::helpers::{TestApp, GROUP, SUBSCRIPTION, TENANT};
+
+#[tokio::test]
+async fn host_vms_lists_every_vm() {
+    let app = TestApp::spawn().await;
+
+    let reply = app.host_get("/internal/vms").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.body["value"][0],
+        json!({"id": vm_id("vm1"), "name": "vm1", "resourceGroup": GROUP, "subscriptionId": SUBSCRIPTION,
+            "location": "eastus", "vmId": "5e1d2c3b-4a59-4687-9765-a4b3c2d1e0f9"})
+    );
+    assert_eq!(reply.body["value"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn host_identities_returns_the_current_identities_with_usable_credentials() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let identity = app.create_identity(&token, "id1").await;
+    let vm = app
+        .patch_identity(&token, "vm1", json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {identity_id("id1"): {}}}))
+        .await;
+
+    let reply = app.host_identities(&vm_id("VM1").to_lowercase()).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["vm"], vm);
+    let identities = reply.body["identities"].as_array().unwrap();
+    assert_eq!(identities.len(), 2);
+    let system = &identities[0];
+    assert_eq!(system["type"], "SystemAssigned");
+    assert_eq!(system["resourceId"], vm_id("vm1"));
+    assert_eq!(system["principalId"], system_principal(&vm));
+    assert_eq!(system["tenantId"], TENANT);
+    let user = &identities[1];
+    assert_eq!(user["type"], "UserAssigned");
+    assert_eq!(user["resourceId"], identity_id("id1"));
+    assert_eq!(user["clientId"], identity["properties"]["clientId"]);
+    for entry in identities {
+        let key = mimic_token::SigningKey::from_pem(
+            entry["privateKeyPem"].as_str().unwrap(),
+            entry["certificatePem"].as_str().unwrap(),
+        )
+        .unwrap();
+        let principal = app
+            .aad_principal(entry["principalId"].as_str().unwrap())
+            .await;
+        assert_eq!(principal["appId"], entry["clientId"]);
+        assert!(!key.kid().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn host_identities_reflects_removal_and_404s_for_a_deleted_vm() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    app.patch_identity(&token, "vm2", json!({"type": "SystemAssigned"}))
+        .await;
+    app.patch_identity(&token, "vm2", json!({"type": "None"}))
+        .await;
+
+    let after_removal = app.host_identities(&vm_id("vm2")).await;
+    app.delete_vm(&token, "vm2").await;
+    let after_delete = app.host_identities(&vm_id("vm2")).await;
+    let listed = app.host_get("/internal/vms").await;
+
+    assert_eq!(after_removal.status, 200);
+    assert_eq!(after_removal.body["identities"], json!([]));
+    assert_eq!(after_delete.status, 404, "{}", after_delete.text);
+    assert_eq!(after_delete.code(), "ResourceNotFound");
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn host_api_without_the_internal_key_returns_401() {
+    let app = TestApp::spawn().await;
+
+    let missing = app.raw("GET", "/internal/vms", &[], "").await;
+    let wrong = app
+        .raw(
+            "GET",
+            "/internal/vms",
+            &[(mimic_web::INTERNAL_KEY_HEADER, "wrong")],
+            "",
+        )
+        .await;
+
+    for reply in [missing, wrong] {
+        assert_eq!(reply.status, 401);
+        assert!(reply.body["error"]["code"].is_string(), "{}", reply.text);
+    }
+}

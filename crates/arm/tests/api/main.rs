@@ -1,0 +1,15 @@
+//! API tests of the ARM facade over real HTTPS, against a real mimic AAD for tokens.
+#![allow(clippy::unwrap_used)]
+
+mod authentication;
+mod compute_helpers;
+mod helpers;
+mod host;
+mod resource_groups;
+mod resources;
+mod role_assignments;
+mod role_definitions;
+mod routing;
+mod subscriptions;
+mod user_assigned_identities;
+mod virtual_machines;

@@ -1,0 +1,350 @@
+//! Role assignments: create, get, delete, list filters, and their errors.
+
+use serde_json::json;
+
+use crate::helpers::{
+    TestApp, CONTRIBUTOR, GROUP, OPERATOR_OBJECT_ID, RA_VERSION, READER, SUBSCRIPTION, TENANT,
+};
+
+fn assignments(scope: &str, query: &str) -> String {
+    format!(
+        "{scope}/providers/Microsoft.Authorization/roleAssignments?api-version={RA_VERSION}{query}"
+    )
+}
+
+fn names(reply: &crate::helpers::Reply) -> Vec<String> {
+    reply.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|assignment| assignment["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn create_returns_201_with_the_assignment_in_azure_shape() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("assignee").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let scope = format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/MIMIC-RG");
+    let reply = app
+        .put_assignment(&token, &scope, &name, READER, &principal.object_id)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let group = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg");
+    assert_eq!(
+        reply.body["id"],
+        format!("{group}/providers/Microsoft.Authorization/roleAssignments/{name}")
+    );
+    assert_eq!(reply.body["name"], name);
+    assert_eq!(
+        reply.body["type"],
+        "Microsoft.Authorization/roleAssignments"
+    );
+    let properties = &reply.body["properties"];
+    assert_eq!(
+        properties["roleDefinitionId"],
+        format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{READER}")
+    );
+    assert_eq!(properties["principalId"], principal.object_id);
+    assert_eq!(properties["principalType"], "ServicePrincipal");
+    assert_eq!(properties["scope"], group);
+    assert_eq!(properties["createdBy"], OPERATOR_OBJECT_ID);
+    for key in [
+        "condition",
+        "conditionVersion",
+        "description",
+        "delegatedManagedIdentityResourceId",
+    ] {
+        assert!(properties[key].is_null(), "{key}");
+    }
+    assert!(properties["createdOn"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn create_the_same_triple_under_another_name_returns_409_role_assignment_exists() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("twice").await;
+    let scope = app.group(GROUP);
+    let first = uuid::Uuid::new_v4().to_string();
+    let created = app
+        .put_assignment(&token, &scope, &first, READER, &principal.object_id)
+        .await;
+    assert_eq!(created.status, 201);
+    let again = app
+        .put_assignment(&token, &scope, &first, READER, &principal.object_id)
+        .await;
+    assert_eq!(
+        again.status, 200,
+        "same name, same assignment: {}",
+        again.text
+    );
+    let second = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(&token, &scope, &second, READER, &principal.object_id)
+        .await;
+    assert_eq!(reply.status, 409);
+    assert_eq!(reply.code(), "RoleAssignmentExists");
+    assert_eq!(reply.message(), "The role assignment already exists.");
+    let changed = app
+        .put_assignment(&token, &scope, &first, CONTRIBUTOR, &principal.object_id)
+        .await;
+    assert_eq!(changed.status, 409);
+    assert_eq!(changed.code(), "RoleAssignmentUpdateNotPermitted");
+}
+
+#[tokio::test]
+async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let ghost = uuid::Uuid::new_v4().to_string();
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(&token, &app.group(GROUP), &name, READER, &ghost)
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "PrincipalNotFound");
+    assert_eq!(
+        reply.message(),
+        format!("Principal {ghost} does not exist in the directory {TENANT}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype")
+    );
+    let list = app.get(&assignments(&app.subscription(), ""), &token).await;
+    assert!(!list.text.contains(&name));
+}
+
+#[tokio::test]
+async fn create_with_an_unknown_role_returns_400_role_definition_does_not_exist() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("assignee").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(
+            &token,
+            &app.group(GROUP),
+            &name,
+            "00000000-0000-4000-8000-000000000000",
+            &principal.object_id,
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "RoleDefinitionDoesNotExist");
+}
+
+#[tokio::test]
+async fn create_with_a_name_that_is_not_a_guid_returns_400_invalid_role_assignment_id() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let reply = app
+        .put_assignment(
+            &token,
+            &app.group(GROUP),
+            "my-assignment",
+            READER,
+            OPERATOR_OBJECT_ID,
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "InvalidRoleAssignmentId");
+}
+
+#[tokio::test]
+async fn create_in_a_missing_group_returns_404_resource_group_not_found() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("assignee").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(
+            &token,
+            &app.group("nope"),
+            &name,
+            READER,
+            &principal.object_id,
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.code(), "ResourceGroupNotFound");
+}
+
+#[tokio::test]
+async fn create_at_a_vm_scope_uses_the_canonical_vm_id() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("vm-reader").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let scope = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourcegroups/MIMIC-RG/providers/microsoft.compute/VIRTUALMACHINES/VM1"
+    );
+    let reply = app
+        .put_assignment(&token, &scope, &name, READER, &principal.object_id)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(
+        reply.body["properties"]["scope"],
+        format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg/providers/Microsoft.Compute/virtualMachines/vm1")
+    );
+    let missing = scope.replace("VM1", "ghost");
+    let reply = app
+        .put_assignment(
+            &token,
+            &missing,
+            &uuid::Uuid::new_v4().to_string(),
+            READER,
+            &principal.object_id,
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.code(), "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn list_filters_select_at_above_and_below_the_scope() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("listed").await;
+    let at_group = app
+        .grant(&app.group(GROUP), READER, &principal.object_id)
+        .await;
+    let fixture_owner = "c0ffee00-0b5e-4a11-9e55-0123456789ab".to_string();
+
+    let at_scope = app
+        .get(
+            &assignments(&app.group(GROUP), "&$filter=atScope()"),
+            &token,
+        )
+        .await;
+    assert_eq!(at_scope.status, 200, "{}", at_scope.text);
+    let mut found = names(&at_scope);
+    found.sort();
+    let mut want = vec![at_group.clone(), fixture_owner.clone()];
+    want.sort();
+    assert_eq!(
+        found, want,
+        "atScope() at the group: the group's and the inherited ones"
+    );
+
+    let sub_at_scope = app
+        .get(
+            &assignments(&app.subscription(), "&$filter=atScope()"),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&sub_at_scope), [fixture_owner.as_str()], "not below");
+
+    let everything = app.get(&assignments(&app.subscription(), ""), &token).await;
+    assert_eq!(names(&everything).len(), 2, "no filter: below too");
+
+    let by_principal = app
+        .get(
+            &assignments(
+                &app.subscription(),
+                &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&by_principal), [at_group.as_str()]);
+
+    let assigned_to = app
+        .get(
+            &assignments(
+                &app.subscription(),
+                &format!("&$filter=assignedTo('{OPERATOR_OBJECT_ID}')"),
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&assigned_to), [fixture_owner]);
+
+    let bad = app
+        .get(
+            &assignments(&app.subscription(), "&$filter=foo%20eq%20'x'"),
+            &token,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+}
+
+#[tokio::test]
+async fn get_and_delete_an_assignment_then_delete_again_returns_204() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("temporary").await;
+    let name = app
+        .grant(&app.group(GROUP), READER, &principal.object_id)
+        .await;
+    let path = format!(
+        "{}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}",
+        app.group(GROUP)
+    );
+    let got = app.get(&path, &token).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["name"], name);
+    let elsewhere = path.replace(&app.group(GROUP), &app.subscription());
+    let wrong_scope = app.get(&elsewhere, &token).await;
+    assert_eq!(wrong_scope.status, 404);
+    assert_eq!(wrong_scope.code(), "RoleAssignmentNotFound");
+    let deleted = app.request("DELETE", &path, Some(&token), None).await;
+    assert_eq!(deleted.status, 200);
+    assert_eq!(deleted.body["name"], name);
+    let again = app.request("DELETE", &path, Some(&token), None).await;
+    assert_eq!(again.status, 204);
+    assert_eq!(app.get(&path, &token).await.status, 404);
+}
+
+#[tokio::test]
+async fn create_needs_role_assignment_write_which_contributor_lacks() {
+    let app = TestApp::spawn().await;
+    let (contributor, token) = app.new_principal("contributor").await;
+    app.grant(&app.subscription(), CONTRIBUTOR, &contributor.object_id)
+        .await;
+    let (other, _) = app.new_principal("other").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(&token, &app.group(GROUP), &name, READER, &other.object_id)
+        .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.code(), "AuthorizationFailed");
+    assert!(reply
+        .message()
+        .contains("'Microsoft.Authorization/roleAssignments/write'"));
+    app.grant(
+        &app.group(GROUP),
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        &contributor.object_id,
+    )
+    .await;
+    let reply = app
+        .put_assignment(&token, &app.group(GROUP), &name, READER, &other.object_id)
+        .await;
+    assert_eq!(
+        reply.status, 201,
+        "User Access Administrator may: {}",
+        reply.text
+    );
+}
+
+#[tokio::test]
+async fn create_with_malformed_json_returns_400_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let path = format!(
+        "{}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}",
+        app.group(GROUP)
+    );
+    let reply = app
+        .request(
+            "PUT",
+            &path,
+            Some(&token),
+            Some(json!({"properties": {"principalId": 1}})),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "InvalidRequestContent");
+    assert_eq!(app.get(&path, &token).await.status, 404);
+}

@@ -1,0 +1,110 @@
+//! Routing: unknown paths, methods, api-version checks, request ids — always ARM's envelope.
+
+use crate::helpers::{TestApp, GROUP};
+
+#[tokio::test]
+async fn an_unknown_path_returns_404_not_found_in_the_arm_envelope() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let reply = app
+        .get("/nothing/here?api-version=2024-11-01", &token)
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.code(), "NotFound");
+}
+
+#[tokio::test]
+async fn an_unknown_namespace_returns_400_invalid_resource_namespace() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let path = format!(
+        "{}/providers/Microsoft.Nope/widgets/w1?api-version=2024-11-01",
+        app.group(GROUP)
+    );
+    let reply = app.get(&path, &token).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "InvalidResourceNamespace");
+    assert_eq!(
+        reply.message(),
+        "The resource namespace 'Microsoft.Nope' is invalid."
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_type_in_a_known_namespace_returns_404_invalid_resource_type() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let path = format!(
+        "{}/providers/Microsoft.Compute/gadgets/g1?api-version=2024-11-01",
+        app.group(GROUP)
+    );
+    let reply = app.get(&path, &token).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.code(), "InvalidResourceType");
+    assert_eq!(
+        reply.message(),
+        "The resource type 'gadgets' could not be found in the namespace 'Microsoft.Compute' for api version '2024-11-01'."
+    );
+}
+
+#[tokio::test]
+async fn a_missing_api_version_returns_400_on_known_and_unknown_routes() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    for path in ["/subscriptions", "/nothing/here", &app.group(GROUP) as &str] {
+        let reply = app.get(path, &token).await;
+        assert_eq!(reply.status, 400, "{path}");
+        assert_eq!(reply.code(), "MissingApiVersionParameter", "{path}");
+        assert_eq!(
+            reply.message(),
+            "The api-version query parameter (?api-version=) is required for all requests."
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_api_version_returns_400_invalid_api_version_parameter() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let reply = app.get("/subscriptions?api-version=latest", &token).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "InvalidApiVersionParameter");
+    assert!(reply
+        .message()
+        .starts_with("The api-version 'latest' is invalid."));
+    for version in ["2016-09-01", "2099-01-01-preview", "2022-05-01-preview"] {
+        let path = format!("{}?api-version={version}", app.group(GROUP));
+        assert_eq!(app.get(&path, &token).await.status, 200, "{version}");
+    }
+}
+
+#[tokio::test]
+async fn an_unsupported_method_returns_405_in_the_arm_envelope() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let path = format!("{}?api-version=2024-11-01", app.group(GROUP));
+    let reply = app.request("POST", &path, Some(&token), None).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.code(), "MethodNotAllowed");
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id_and_echo_the_client_request_id() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let auth = format!("Bearer {token}");
+    let reply = app
+        .raw(
+            "GET",
+            "/subscriptions?api-version=2022-12-01",
+            &[
+                ("Authorization", &auth),
+                ("x-ms-client-request-id", "abc-123"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.headers.contains_key("x-ms-request-id"));
+    assert_eq!(reply.headers["x-ms-client-request-id"], "abc-123");
+}
