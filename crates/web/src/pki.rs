@@ -103,7 +103,11 @@ pub fn issue_server_certificate(
     let ca_params = rcgen::CertificateParams::from_ca_cert_pem(ca_cert_pem)?;
     let ca = ca_params.self_signed(&ca_key)?;
     let key = rcgen::KeyPair::generate()?;
-    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     names.extend(extra_names.iter().cloned());
     let mut params = rcgen::CertificateParams::new(names)?;
     params
