@@ -11,3 +11,6 @@ done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+
+# Real clients (az, azure-identity, msal, management SDKs, Node, Rust) in a loopback-only namespace.
+bash scripts/clients.sh
