@@ -6,16 +6,18 @@
 //! with a client secret or a certificate-signed client assertion (how managed identities sign in).
 //! Service principals live in AAD's own SQLite database and are managed by ARM through a small
 //! internal API (`/internal/servicePrincipals`). Errors use AAD's OAuth2 envelope with `AADSTS` codes.
+//! The same listener serves the subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
 //!
 //! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
 //! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`credentials`] →
-//! [`fixture`] → [`db`] → [`signing`].
+//! [`fixture`] → [`db`] → [`signing`] → [`graph`].
 
 pub mod credentials;
 pub mod db;
 pub mod discovery;
 pub mod error;
 pub mod fixture;
+pub mod graph;
 pub mod principals;
 pub mod routes;
 pub mod settings;

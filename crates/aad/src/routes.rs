@@ -1,13 +1,18 @@
 //! The whole URL table, one line per operation. Every resource answers other methods with AAD's
-//! 405 envelope; unknown URLs get the 404 envelope (see `startup`).
+//! 405 envelope; unknown URLs get the 404 envelope (see `startup`). Microsoft Graph lives under
+//! `/v1.0` and `/beta`, registered first so that no `/{tenant}/…` route can claim them; it has
+//! its own envelope, 405 and unknown-segment answers.
 
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AadError;
-use crate::{discovery, principals, token};
+use crate::{discovery, graph, principals, token};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    graph_scope(cfg, "/v1.0");
+    graph_scope(cfg, "/beta");
     cfg.service(get("/healthz").route(web::get().to(healthz)))
         .service(
             get("/{tenant}/v2.0/.well-known/openid-configuration")
@@ -27,6 +32,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(principals::get))
                 .route(web::delete().to(principals::delete)),
         );
+}
+
+/// Microsoft Graph, one version (`/v1.0` or `/beta`).
+fn graph_scope(cfg: &mut web::ServiceConfig, version: &str) {
+    cfg.service(
+        web::scope(version)
+            .wrap(from_fn(graph::error::envelope))
+            .service(
+                graph_resource("/servicePrincipals")
+                    .route(web::get().to(graph::list_service_principals)),
+            )
+            .service(
+                graph_resource("/servicePrincipals(appId='{app_id}')")
+                    .route(web::get().to(graph::get_service_principal_by_app_id)),
+            )
+            .service(
+                graph_resource("/servicePrincipals/{id}")
+                    .route(web::get().to(graph::get_service_principal)),
+            )
+            .service(graph_resource("/users").route(web::get().to(graph::list_users)))
+            .service(graph_resource("/users/{id}").route(web::get().to(graph::get_user)))
+            .service(
+                graph_resource("/directoryObjects/getByIds")
+                    .route(web::post().to(graph::get_by_ids)),
+            )
+            .service(
+                graph_resource("/directoryObjects/{id}")
+                    .route(web::get().to(graph::get_directory_object)),
+            )
+            .service(graph_resource("/organization").route(web::get().to(graph::list_organization)))
+            .service(
+                graph_resource("/organization/{id}").route(web::get().to(graph::get_organization)),
+            )
+            .service(graph_resource("/me").route(web::get().to(graph::me)))
+            .service(graph_resource("/me/{rest:.*}").route(web::get().to(graph::me)))
+            .default_service(web::to(graph::not_found)),
+    );
+}
+
+/// A Graph resource; methods it does not route get Graph's 405.
+fn graph_resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(graph::method_not_allowed))
 }
 
 fn get(path: &str) -> actix_web::Resource {

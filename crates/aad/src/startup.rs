@@ -69,6 +69,13 @@ impl Application {
         &self.base_url
     }
 
+    /// The cloud's `microsoftGraphResourceId`: the public URL with a trailing slash, e.g.
+    /// `https://127.0.0.1:8444/`. It is Graph's base URL (az calls `{id without '/'}/v1.0/…`) and
+    /// the audience of Graph tokens (az asks for scope `{id}/.default`).
+    pub fn graph_resource_id(&self) -> String {
+        crate::graph::resource_id(&self.base_url)
+    }
+
     /// A handle to stop the server gracefully (`handle.stop(true).await`).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()

@@ -115,6 +115,107 @@ impl Store {
         row.map(principal_from_row).transpose()
     }
 
+    /// Up to `limit` principals matching `filter` whose id sorts after `after`, ordered by id
+    /// (keyset paging for Graph's `$top`/`$skiptoken`). String comparisons ignore ASCII case, as
+    /// Graph's `$filter` does.
+    pub async fn search(
+        &self,
+        filter: &PrincipalFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ServicePrincipal>, AadError> {
+        let (condition, values) = filter.condition();
+        let sql = format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals \
+             WHERE ({condition}) AND id > ? ORDER BY id LIMIT ?"
+        );
+        let mut query = sqlx::query_as::<_, PrincipalRow>(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query
+            .bind(after.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("searching service principals")?;
+        rows.into_iter().map(principal_from_row).collect()
+    }
+
+    /// The principals with these object ids (unknown ids are skipped), in no particular order.
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<ServicePrincipal>, AadError> {
+        let rows: Vec<PrincipalRow> = self
+            .fetch_where_in(
+                &format!("SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE id IN"),
+                ids,
+            )
+            .await
+            .context("reading service principals by id")?;
+        rows.into_iter().map(principal_from_row).collect()
+    }
+
+    /// The key credentials of these principals, as stored (certificates are public material).
+    pub async fn key_credentials_of(
+        &self,
+        principal_ids: &[String],
+    ) -> Result<Vec<KeyCredentialRecord>, AadError> {
+        let rows: Vec<(String, String, String)> = self
+            .fetch_where_in(
+                "SELECT principal_id, key_id, certificate_pem FROM key_credentials WHERE principal_id IN",
+                principal_ids,
+            )
+            .await
+            .context("reading key credentials")?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(principal_id, key_id, certificate_pem)| KeyCredentialRecord {
+                    principal_id,
+                    key_id,
+                    certificate_pem,
+                },
+            )
+            .collect())
+    }
+
+    /// The ids of these principals' password credentials (never their hashes).
+    pub async fn password_credentials_of(
+        &self,
+        principal_ids: &[String],
+    ) -> Result<Vec<PasswordCredentialRecord>, AadError> {
+        let rows: Vec<(String, String)> = self
+            .fetch_where_in(
+                "SELECT principal_id, key_id FROM password_credentials WHERE principal_id IN",
+                principal_ids,
+            )
+            .await
+            .context("reading password credentials")?;
+        Ok(rows
+            .into_iter()
+            .map(|(principal_id, key_id)| PasswordCredentialRecord {
+                principal_id,
+                key_id,
+            })
+            .collect())
+    }
+
+    /// `{select} (?, ?, …) ORDER BY rowid` with one bound value per entry of `values`.
+    async fn fetch_where_in<R>(&self, select: &str, values: &[String]) -> sqlx::Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = vec!["?"; values.len()].join(", ");
+        let sql = format!("{select} ({placeholders}) ORDER BY rowid");
+        let mut query = sqlx::query_as::<_, R>(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        query.fetch_all(&self.pool).await
+    }
+
     /// Deletes a principal and, by cascade, its credentials. `None` if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
         let done = sqlx::query("DELETE FROM service_principals WHERE id = ?")
@@ -162,6 +263,83 @@ impl Store {
         .context("reading a key credential")?;
         Ok(row.map(|(pem, x5t, x5t_s256)| Certificate { pem, x5t, x5t_s256 }))
     }
+}
+
+/// Which principals a Graph `$filter` selects; every string comparison ignores ASCII case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalFilter {
+    /// Every principal.
+    All,
+    /// None (e.g. `accountEnabled eq false`: every principal is enabled).
+    Nothing,
+    /// `id eq '…'`.
+    Id(String),
+    /// `appId eq '…'`.
+    AppId(String),
+    /// `displayName eq '…'`.
+    DisplayName(String),
+    /// `startswith(displayName,'…')`.
+    DisplayNameStartsWith(String),
+    /// `servicePrincipalType eq '…'`.
+    Type(PrincipalType),
+    /// `servicePrincipalNames/any(c:c eq '…')`: the app id, or a managed identity's ARM id.
+    ServicePrincipalName(String),
+    /// `alternativeNames/any(c:c eq '…')`.
+    AlternativeName(String),
+}
+
+impl PrincipalFilter {
+    /// The SQL condition and the values it binds, in order.
+    fn condition(&self) -> (&'static str, Vec<String>) {
+        match self {
+            Self::All => ("1", vec![]),
+            Self::Nothing => ("0", vec![]),
+            Self::Id(id) => ("id = ? COLLATE NOCASE", vec![id.clone()]),
+            Self::AppId(app_id) => ("app_id = ? COLLATE NOCASE", vec![app_id.clone()]),
+            Self::DisplayName(name) => ("display_name = ? COLLATE NOCASE", vec![name.clone()]),
+            // LIKE ignores ASCII case in SQLite; the prefix's own wildcards are escaped.
+            Self::DisplayNameStartsWith(prefix) => (
+                "display_name LIKE ? ESCAPE '\\'",
+                vec![format!("{}%", escape_like(prefix))],
+            ),
+            Self::Type(kind) => ("service_principal_type = ?", vec![kind.as_str().into()]),
+            Self::ServicePrincipalName(name) => (
+                "app_id = ? COLLATE NOCASE OR managed_identity_resource_id = ? COLLATE NOCASE",
+                vec![name.clone(), name.clone()],
+            ),
+            Self::AlternativeName(name) => (
+                "EXISTS (SELECT 1 FROM json_each(alternative_names) WHERE value = ? COLLATE NOCASE)",
+                vec![name.clone()],
+            ),
+        }
+    }
+}
+
+fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A key credential as stored: which principal, its key id, its certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCredentialRecord {
+    /// The owning principal's object id.
+    pub principal_id: String,
+    /// Graph's `keyId`.
+    pub key_id: String,
+    /// The certificate as PEM (public).
+    pub certificate_pem: String,
+}
+
+/// A password credential's identity (its hash never leaves the store this way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordCredentialRecord {
+    /// The owning principal's object id.
+    pub principal_id: String,
+    /// Graph's `keyId`.
+    pub key_id: String,
 }
 
 async fn insert_principal(

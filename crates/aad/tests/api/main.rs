@@ -5,6 +5,7 @@ mod helpers;
 
 mod discovery;
 mod fixture;
+mod graph;
 mod internal;
 mod keys;
 mod restart;

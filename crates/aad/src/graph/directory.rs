@@ -1,0 +1,221 @@
+//! The directory as Graph reads it: service principals with their credentials' metadata, and
+//! the (still empty) users. Every lookup by type goes through here, so adding users later means
+//! filling in [`Directory::users`] and [`Directory::users_by_ids`].
+
+use std::collections::HashMap;
+
+use super::error::{GraphError, RequestBadRequest};
+use super::model::{
+    DirectoryObject, KeyCredential, PasswordCredential, ServicePrincipalResource, User,
+};
+use super::query::Clause;
+use crate::principals::model::ServicePrincipal;
+use crate::principals::store::PrincipalFilter;
+use crate::state::AppState;
+
+/// The directory object types `getByIds` accepts, in Graph's spelling.
+pub const DIRECTORY_TYPES: [&str; 9] = [
+    "user",
+    "group",
+    "servicePrincipal",
+    "application",
+    "device",
+    "orgContact",
+    "directoryRole",
+    "administrativeUnit",
+    "directoryObjectPartnerReference",
+];
+
+/// Most ids one `getByIds` call may ask for.
+pub const MAX_IDS: usize = 1000;
+
+/// One page of a collection.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The id the page ended at, when more items follow.
+    pub last_id: Option<String>,
+}
+
+/// Which object kinds a `getByIds` call searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds {
+    /// `servicePrincipal`.
+    pub service_principals: bool,
+    /// `user`.
+    pub users: bool,
+}
+
+impl Kinds {
+    /// Parses `types` (case-insensitive); empty means every type. Types mimic has no objects of
+    /// (groups, devices, …) are accepted and simply match nothing.
+    pub fn parse(types: &[String]) -> Result<Self, GraphError> {
+        if let Some(unknown) = types.iter().find(|t| {
+            !DIRECTORY_TYPES
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(t))
+        }) {
+            return Err(GraphError::RequestBadRequest(
+                RequestBadRequest::InvalidType(unknown.clone()),
+            ));
+        }
+        let wants =
+            |name: &str| types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(name));
+        Ok(Self {
+            service_principals: wants("servicePrincipal"),
+            users: wants("user"),
+        })
+    }
+}
+
+/// Graph's read view of AAD's store.
+pub struct Directory<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> Directory<'a> {
+    /// The directory of `state`'s tenant.
+    pub fn new(state: &'a AppState) -> Self {
+        Self { state }
+    }
+
+    /// One page of the service principals `filter` selects, after `after`.
+    pub async fn service_principals(
+        &self,
+        filter: &PrincipalFilter,
+        after: Option<&str>,
+        top: u32,
+    ) -> Result<Page<ServicePrincipalResource>, GraphError> {
+        let mut principals = self.state.store.search(filter, after, top + 1).await?;
+        let more = principals.len() > top as usize;
+        principals.truncate(top as usize);
+        let last_id = more
+            .then(|| principals.last().map(|p| p.id.clone()))
+            .flatten();
+        Ok(Page {
+            items: self.resources(principals).await?,
+            last_id,
+        })
+    }
+
+    /// The service principal with this object id.
+    pub async fn service_principal(
+        &self,
+        id: &str,
+    ) -> Result<Option<ServicePrincipalResource>, GraphError> {
+        let principal = self.state.store.get(id).await?;
+        Ok(self.resources(principal.into_iter().collect()).await?.pop())
+    }
+
+    /// The service principal with this client id.
+    pub async fn service_principal_by_app_id(
+        &self,
+        app_id: &str,
+    ) -> Result<Option<ServicePrincipalResource>, GraphError> {
+        let principal = self.state.store.by_app_id(app_id).await?;
+        Ok(self.resources(principal.into_iter().collect()).await?.pop())
+    }
+
+    /// The users `filter` selects. The directory has no users yet.
+    pub async fn users(&self, _filter: Option<&Clause>) -> Result<Vec<User>, GraphError> {
+        Ok(Vec::new())
+    }
+
+    /// The user with this id or user principal name. The directory has no users yet.
+    pub async fn user(&self, _id_or_upn: &str) -> Result<Option<User>, GraphError> {
+        Ok(None)
+    }
+
+    /// The users with these ids. The directory has no users yet.
+    pub async fn users_by_ids(&self, _ids: &[String]) -> Result<Vec<User>, GraphError> {
+        Ok(Vec::new())
+    }
+
+    /// The objects of `kinds` with these ids, in the order asked; unknown ids are left out.
+    pub async fn by_ids(
+        &self,
+        ids: &[String],
+        kinds: Kinds,
+    ) -> Result<Vec<DirectoryObject>, GraphError> {
+        let mut found: HashMap<String, DirectoryObject> = HashMap::new();
+        if kinds.service_principals {
+            let principals = self.state.store.by_ids(ids).await?;
+            for resource in self.resources(principals).await? {
+                found.insert(
+                    resource.id.clone(),
+                    DirectoryObject::ServicePrincipal(Box::new(resource)),
+                );
+            }
+        }
+        if kinds.users {
+            for user in self.users_by_ids(ids).await? {
+                found.insert(user.id.clone(), DirectoryObject::User(user));
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(&id.to_ascii_lowercase()))
+            .collect())
+    }
+
+    /// Principals as Graph resources, with their credentials read in two queries.
+    async fn resources(
+        &self,
+        principals: Vec<ServicePrincipal>,
+    ) -> Result<Vec<ServicePrincipalResource>, GraphError> {
+        let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
+        let store = &self.state.store;
+        let mut keys: HashMap<String, Vec<KeyCredential>> = HashMap::new();
+        for record in store.key_credentials_of(&ids).await? {
+            if let Some(credential) = KeyCredential::from_record(&record) {
+                keys.entry(record.principal_id)
+                    .or_default()
+                    .push(credential);
+            }
+        }
+        let passwords = store.password_credentials_of(&ids).await?;
+        Ok(principals
+            .into_iter()
+            .map(|principal| {
+                let secrets = passwords
+                    .iter()
+                    .filter(|record| record.principal_id == principal.id)
+                    .map(|record| {
+                        PasswordCredential::from_record(record, &principal.created_date_time)
+                    })
+                    .collect();
+                let certificates = keys.remove(&principal.id).unwrap_or_default();
+                ServicePrincipalResource::new(principal, &self.state.tenant, certificates, secrets)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_accept_graphs_type_names_in_any_case() {
+        let kinds = Kinds::parse(&["ServicePrincipal".into(), "group".into()]).unwrap();
+        assert_eq!(
+            kinds,
+            Kinds {
+                service_principals: true,
+                users: false
+            }
+        );
+        assert_eq!(
+            Kinds::parse(&[]).unwrap(),
+            Kinds {
+                service_principals: true,
+                users: true
+            }
+        );
+        assert_eq!(
+            Kinds::parse(&["robot".into()]).unwrap_err().code(),
+            "Request_BadRequest"
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! [`GraphError`]: every error mimic's Microsoft Graph returns, in Graph's envelope:
+//!
+//! ```json
+//! {"error":{"code":"InvalidAuthenticationToken","message":"Access token is empty.",
+//!   "innerError":{"date":"2026-11-23T13:00:00","request-id":"…","client-request-id":"…"}}}
+//! ```
+//!
+//! The [`envelope`] middleware wraps the `/v1.0` and `/beta` scopes: it gives every response
+//! Graph's `request-id` and `client-request-id` headers, renders a [`GraphError`] with them, and
+//! replaces any framework error body with a Graph error, so AAD's OAuth2 envelope never answers a
+//! Graph call. Messages are real Graph's where known; see `docs/graph.md` for the ones that are not.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::AadError;
+use crate::state::AppState;
+
+/// Why a bearer token was refused (`InvalidAuthenticationToken`, 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenFailure {
+    /// No `Authorization: Bearer …` header, or an empty token.
+    #[error("Access token is empty.")]
+    Empty,
+    /// Not a JWT.
+    #[error("CompactToken parsing failed with error code: 80049217")]
+    Malformed,
+    /// Not RS256, not signed by the tenant's key, or a bad signature.
+    #[error("Access token validation failure.")]
+    Signature,
+    /// `iss` is not this tenant's v1 issuer.
+    #[error("Access token validation failure. Invalid issuer.")]
+    Issuer,
+    /// `aud` is not Graph.
+    #[error("Access token validation failure. Invalid audience.")]
+    Audience,
+    /// `exp` has passed.
+    #[error("Lifetime validation failed, the token is expired.")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("Lifetime validation failed, the token is not yet valid.")]
+    NotYetValid,
+}
+
+/// The request is malformed (`BadRequest`, 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadRequest {
+    /// The URL names something Graph (as mimic models it) does not have.
+    #[error("Resource not found for the segment '{0}'.")]
+    SegmentNotFound(String),
+    /// `$filter` does not parse.
+    #[error("Invalid filter clause")]
+    InvalidFilterClause,
+    /// `/me` with an app-only token.
+    #[error("/me request is only valid with delegated authentication flow.")]
+    DelegatedOnly,
+    /// The body is not the JSON the operation takes.
+    #[error("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")]
+    UnreadablePayload,
+    /// `$top` is not an integer.
+    #[error("Invalid value '{0}' for $top query option found. The $top query option requires a non-negative integer value.")]
+    InvalidTop(String),
+    /// A system query option given twice.
+    #[error(
+        "Query option '{0}' was specified more than once, but it must be specified at most once."
+    )]
+    DuplicateQueryOption(String),
+    /// `$select` names a property the type does not have.
+    #[error("Could not find a property named '{property}' on type '{type_name}'.")]
+    UnknownProperty {
+        property: String,
+        type_name: &'static str,
+    },
+}
+
+/// The request is invalid for the directory (`Request_BadRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestBadRequest {
+    /// A directory object key that is not a GUID.
+    #[error("Invalid object identifier '{0}'.")]
+    InvalidObjectIdentifier(String),
+    /// A method the URL does not take (405).
+    #[error("Specified HTTP method is not allowed for the request uri.")]
+    MethodNotAllowed,
+    /// A `$skiptoken` mimic did not issue.
+    #[error(
+        "The specified page token value has expired and can no longer be included in your request."
+    )]
+    InvalidPageToken,
+    /// `getByIds` without ids, or with more than 1000.
+    #[error("{0}")]
+    InvalidIds(&'static str),
+    /// `getByIds` with a type name Graph does not know.
+    #[error("Invalid value specified for property 'types' of resource 'DirectoryObject': '{0}'.")]
+    InvalidType(String),
+}
+
+/// Every error mimic's Graph returns. One variant per Graph error code.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// `InvalidAuthenticationToken` (401).
+    #[error("{0}")]
+    InvalidAuthenticationToken(TokenFailure),
+    /// `BadRequest` (400).
+    #[error("{0}")]
+    BadRequest(BadRequest),
+    /// `Request_BadRequest` (400, or 405 for a wrong method).
+    #[error("{0}")]
+    RequestBadRequest(RequestBadRequest),
+    /// `Request_ResourceNotFound` (404): no directory object with this key.
+    #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
+    RequestResourceNotFound(String),
+    /// `Request_UnsupportedQuery` (400): a query Graph supports but mimic (or Graph) does not.
+    #[error("{0}")]
+    RequestUnsupportedQuery(String),
+    /// `InternalServerError` (500): anything unexpected. The chain is logged, never sent.
+    #[error("An internal server error occurred.")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AadError> for GraphError {
+    fn from(error: AadError) -> Self {
+        match error {
+            AadError::Internal(error) => Self::Internal(error),
+            other => Self::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl GraphError {
+    /// The HTTP status Graph answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidAuthenticationToken(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) | Self::RequestUnsupportedQuery(_) => StatusCode::BAD_REQUEST,
+            Self::RequestBadRequest(RequestBadRequest::MethodNotAllowed) => {
+                StatusCode::METHOD_NOT_ALLOWED
+            }
+            Self::RequestBadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::RequestResourceNotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Graph's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidAuthenticationToken(_) => "InvalidAuthenticationToken",
+            Self::BadRequest(_) => "BadRequest",
+            Self::RequestBadRequest(_) => "Request_BadRequest",
+            Self::RequestResourceNotFound(_) => "Request_ResourceNotFound",
+            Self::RequestUnsupportedQuery(_) => "Request_UnsupportedQuery",
+            Self::Internal(_) => "InternalServerError",
+        }
+    }
+
+    /// The envelope for this error in `context`.
+    pub fn body(&self, context: &ErrorContext) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                inner_error: InnerError {
+                    date: context.date.clone(),
+                    request_id: context.request_id.clone(),
+                    client_request_id: context.client_request_id.clone(),
+                },
+            },
+        }
+    }
+
+    /// The full response; logs the chain of an internal error.
+    pub fn render(&self, context: &ErrorContext) -> HttpResponse {
+        if let Self::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), request_id = %context.request_id, "graph internal error");
+        }
+        self.response(context)
+    }
+
+    fn response(&self, context: &ErrorContext) -> HttpResponse {
+        HttpResponse::build(self.status())
+            .content_type("application/json")
+            .json(self.body(context))
+    }
+}
+
+impl ResponseError for GraphError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    /// A context-free rendering; the [`envelope`] middleware replaces it with the request's.
+    fn error_response(&self) -> HttpResponse {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.response(&ErrorContext {
+            date: format_date(mimic_token::Clock::system().now()),
+            request_id: id.clone(),
+            client_request_id: id,
+        })
+    }
+}
+
+/// Graph's error envelope.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// `error`.
+#[derive(Debug, Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(rename = "innerError")]
+    pub inner_error: InnerError,
+}
+
+/// `error.innerError`.
+#[derive(Debug, Serialize)]
+pub struct InnerError {
+    pub date: String,
+    #[serde(rename = "request-id")]
+    pub request_id: String,
+    #[serde(rename = "client-request-id")]
+    pub client_request_id: String,
+}
+
+/// What an error body says about the request it answers.
+#[derive(Debug, Clone)]
+pub struct ErrorContext {
+    /// `2026-11-23T13:00:00` (UTC, no zone, as Graph writes it).
+    pub date: String,
+    /// A fresh id, also sent as the `request-id` header.
+    pub request_id: String,
+    /// The client's `client-request-id`, or the request id when it sent none (as Graph does).
+    pub client_request_id: String,
+}
+
+impl ErrorContext {
+    fn of(request: &ServiceRequest) -> Self {
+        let now = request
+            .app_data::<web::Data<AppState>>()
+            .map_or_else(|| mimic_token::Clock::system().now(), |s| s.clock.now());
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let client_request_id = request
+            .headers()
+            .get("client-request-id")
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty())
+            .map_or_else(|| request_id.clone(), str::to_string);
+        Self {
+            date: format_date(now),
+            request_id,
+            client_request_id,
+        }
+    }
+}
+
+/// `2026-11-23T13:00:00`, `innerError.date`'s format.
+pub fn format_date(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+/// Middleware for the Graph scopes: `request-id`/`client-request-id` on every response, Graph's
+/// envelope on every error (framework errors included), and no error left attached for AAD's own
+/// envelope middleware to re-render.
+pub async fn envelope(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let context = ErrorContext::of(&request);
+    let response = next.call(request).await?;
+    let mut response = match response.response().error() {
+        None => response.map_into_boxed_body(),
+        Some(error) => {
+            let rendered = match error.as_error::<GraphError>() {
+                Some(graph) => graph.render(&context),
+                None if response.status().is_server_error() => {
+                    GraphError::Internal(anyhow::anyhow!("{error}")).render(&context)
+                }
+                None => GraphError::BadRequest(BadRequest::UnreadablePayload).render(&context),
+            };
+            let (request, _) = response.into_parts();
+            ServiceResponse::new(request, rendered)
+        }
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("request-id", &context.request_id),
+        ("client-request-id", &context.client_request_id),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> ErrorContext {
+        ErrorContext {
+            date: format_date(1_795_438_800),
+            request_id: "r".into(),
+            client_request_id: "c".into(),
+        }
+    }
+
+    #[test]
+    fn body_has_graphs_shape() {
+        let body = serde_json::to_value(
+            GraphError::InvalidAuthenticationToken(TokenFailure::Empty).body(&context()),
+        )
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {
+                "code": "InvalidAuthenticationToken", "message": "Access token is empty.",
+                "innerError": {"date": "2026-11-23T13:00:00", "request-id": "r", "client-request-id": "c"}
+            }})
+        );
+    }
+
+    #[test]
+    fn status_and_code_follow_the_variant() {
+        let cases = [
+            (
+                GraphError::RequestBadRequest(RequestBadRequest::MethodNotAllowed),
+                405,
+                "Request_BadRequest",
+            ),
+            (
+                GraphError::RequestBadRequest(RequestBadRequest::InvalidPageToken),
+                400,
+                "Request_BadRequest",
+            ),
+            (
+                GraphError::BadRequest(BadRequest::SegmentNotFound("x".into())),
+                400,
+                "BadRequest",
+            ),
+            (
+                GraphError::RequestResourceNotFound("x".into()),
+                404,
+                "Request_ResourceNotFound",
+            ),
+            (
+                GraphError::RequestUnsupportedQuery("x".into()),
+                400,
+                "Request_UnsupportedQuery",
+            ),
+            (
+                GraphError::Internal(anyhow::anyhow!("x")),
+                500,
+                "InternalServerError",
+            ),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!(error.status().as_u16(), status, "{error:?}");
+            assert_eq!(error.code(), code, "{error:?}");
+        }
+    }
+}
