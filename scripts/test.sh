@@ -10,6 +10,7 @@ done
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --locked --quiet
 cargo test --workspace --locked
 
 # Real clients (az, azure-identity, msal, management SDKs, Node, Rust) in a loopback-only namespace.

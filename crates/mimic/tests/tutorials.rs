@@ -185,3 +185,49 @@ fn tutorial_user_assigned_matches_real_run() {
 fn tutorial_system_assigned_matches_real_run() {
     check_tutorial("docs/tutorial-system-assigned.md");
 }
+
+/// The README's five-minute walk, run exactly as written: the first read is refused, the second allowed.
+#[test]
+fn readme_walk_shows_403_before_the_grant_and_200_after() {
+    require_tools();
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+    let section = readme
+        .split("## Five minutes")
+        .nth(1)
+        .expect("the README has a 'Five minutes' section");
+    let script = section
+        .split("```bash\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a bash block in the walk");
+    let mut mimic = Mimic::start();
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .env("MIMIC_DATA_DIR", mimic.dir())
+        .env("PATH", path_with_mimic())
+        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the README walk");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let detail = format!(
+        "{stdout}{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        mimic.logs()
+    );
+    assert!(output.status.success(), "the README walk failed:\n{detail}");
+    assert_eq!(lines.len(), 2, "two reads, two answers:\n{detail}");
+    assert!(
+        lines[0].contains(r#""code":"AuthorizationFailed""#),
+        "before the grant:\n{detail}"
+    );
+    assert!(
+        lines[1].contains(r#""provisioningState":"Succeeded""#),
+        "after the grant:\n{detail}"
+    );
+    assert!(mimic.stop(), "mimic up did not stop on SIGTERM");
+}
