@@ -191,8 +191,9 @@ async fn serve_until_signal(
     tokio::select! {
         result = &mut server => result,
         _ = crate::up::wait_for_signal() => {
-            handle.stop(true).await;
-            server.await
+            // The server future itself carries out the stop, so keep polling it meanwhile.
+            let ((), result) = tokio::join!(handle.stop(true), server);
+            result
         }
     }
 }
