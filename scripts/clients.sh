@@ -20,6 +20,27 @@ cargo build --locked -p mimic
 export MIMIC_BIN
 MIMIC_BIN="$(cd "$target/debug" && pwd)/mimic"
 
+# The non-Python clients (tests/clients/node, tests/clients/rust) need the package registries, so
+# they are installed and built here, before the namespace; both are cached under $cache.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "scripts/clients.sh: Node.js (node, npm; >= 20) is needed for tests/clients/test_node.py." >&2
+  exit 1
+fi
+# npm ci into a directory keyed by package.json + package-lock.json; the tests run node with NODE_PATH.
+node_stamp=$(cat tests/clients/node/package.json tests/clients/node/package-lock.json | sha256sum | cut -c1-16)
+node_dir="$cache/clients-node-$node_stamp"
+if [ ! -f "$node_dir/.installed" ]; then
+  rm -rf "$node_dir" && mkdir -p "$node_dir"
+  cp tests/clients/node/package.json tests/clients/node/package-lock.json "$node_dir/"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$node_dir/.installed"
+fi
+export MIMIC_NODE_PATH="$node_dir/node_modules"
+# The Rust client is its own Cargo project (not in the workspace), with its own lock and target dir.
+rust_target="$cache/clients-rust-target"
+CARGO_TARGET_DIR="$rust_target" cargo build --locked --manifest-path tests/clients/rust/Cargo.toml
+export MIMIC_RUST_CLIENT="$rust_target/debug/mi-arm"
+
 if ! unshare --net true 2>/dev/null; then
   echo "scripts/clients.sh: cannot create a network namespace (unshare --net failed; run as root)." >&2
   echo "The client suite never runs on the host network." >&2

@@ -7,10 +7,16 @@ use crate::{identity, instance, versions};
 
 /// Registers every IMDS endpoint.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    // The token path also answers with a trailing slash: msal-node canonicalises the URL it builds
+    // from AZURE_POD_IDENTITY_AUTHORITY_HOST to `…/metadata/identity/oauth2/token/` (as the AKS
+    // pod-identity NMI server, which that variable was made for, accepts).
     cfg.service(
-        web::resource("/metadata/identity/oauth2/token")
-            .route(web::get().to(identity::get_token))
-            .default_service(web::to(identity::method_not_allowed)),
+        web::resource([
+            "/metadata/identity/oauth2/token",
+            "/metadata/identity/oauth2/token/",
+        ])
+        .route(web::get().to(identity::get_token))
+        .default_service(web::to(identity::method_not_allowed)),
     )
     .service(
         web::resource("/metadata/identity/info")

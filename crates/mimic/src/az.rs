@@ -96,11 +96,14 @@ fn ensure_cloud(endpoints: &Endpoints, config_dir: &Path) -> anyhow::Result<()> 
     mimic_web::pki::write_atomic(&marker, &endpoints.arm)
 }
 
-/// Logs the operator in unless this config dir already has its account.
+/// Logs the operator in unless this config dir already has its account (a `mimic az logout`
+/// removes the account from `azureProfile.json`; the next `mimic az` signs in again).
 fn ensure_operator_login(endpoints: &Endpoints, config_dir: &Path) -> anyhow::Result<()> {
     let marker = config_dir.join("mimic-login");
     let expected = format!("{} {}", endpoints.aad, endpoints.operator.client_id);
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(expected.as_str()) {
+    let signed_in = std::fs::read_to_string(config_dir.join("azureProfile.json"))
+        .is_ok_and(|profile| profile.contains(&endpoints.operator.client_id));
+    if signed_in && std::fs::read_to_string(&marker).ok().as_deref() == Some(expected.as_str()) {
         return Ok(());
     }
     let operator = &endpoints.operator;

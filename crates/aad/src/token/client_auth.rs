@@ -162,10 +162,10 @@ fn check_claims(
     if !audience_is_token_endpoint(&claims["aud"], tenant) {
         return Err(AadError::ClientAssertionAudienceMismatch);
     }
-    let exp = claims["exp"].as_i64().ok_or(AadError::InvalidJwtToken(
+    let exp = numeric_date(&claims["exp"]).ok_or(AadError::InvalidJwtToken(
         "JWT token is invalid or malformed.",
     ))?;
-    let nbf = claims["nbf"].as_i64();
+    let nbf = numeric_date(&claims["nbf"]);
     if now > exp + ASSERTION_LEEWAY || nbf.is_some_and(|nbf| now + ASSERTION_LEEWAY < nbf) {
         return Err(AadError::ClientAssertionNotInTimeRange {
             now: iso_with_ticks(now),
@@ -174,6 +174,14 @@ fn check_claims(
         });
     }
     Ok(())
+}
+
+/// A JWT NumericDate: seconds since the epoch, which RFC 7519 §2 allows to be non-integer. msal
+/// (Python) sends `exp`/`iat` as floats (`time.time() + 600`), and AAD accepts them.
+fn numeric_date(value: &serde_json::Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().filter(|v| v.is_finite()).map(|v| v as i64))
 }
 
 /// Whether `aud` (a string or an array) names `/{tenant}/oauth2/token` or

@@ -116,3 +116,60 @@ async fn token_with_an_assertion_but_no_client_id_takes_the_assertion_issuer() {
 
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
+
+#[tokio::test]
+async fn token_v2_accepts_an_assertion_with_fractional_numeric_dates_as_msal_python_signs_it() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("app-cert").unwrap();
+    let reply = app
+        .create_principal(
+            &json!({"displayName": "app", "keyCredentials": [{"key": key.certificate_base64()}]}),
+        )
+        .await;
+    let app_id = reply.body["appId"].as_str().unwrap().to_string();
+    // msal's JwtAssertionCreator: `exp = time.time() + 600`, `iat = time.time()` (floats), no nbf.
+    let now = app.clock.now() as f64 + 0.5;
+    let claims = json!({"aud": app.token_url_v2(), "iss": app_id, "sub": app_id,
+                        "exp": now + 600.0, "iat": now, "jti": uuid::Uuid::new_v4().to_string()});
+    let jwt = key
+        .sign_with_header(
+            &json!({"alg": "RS256", "typ": "JWT", "x5t": key.kid()}),
+            &claims,
+        )
+        .unwrap();
+
+    let reply = app
+        .token_v2(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &app_id),
+            ("scope", "https://management.azure.com/.default"),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &jwt),
+        ])
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let claims = verify(reply.token(), &app.jwks().await, ARM).unwrap();
+    assert_eq!(claims.appid, app_id);
+    assert_eq!(claims.appidacr, "2");
+}
+
+#[tokio::test]
+async fn token_rejects_an_expired_assertion_with_fractional_numeric_dates() {
+    let app = TestApp::spawn().await;
+    let key = SigningKey::generate("vm1").unwrap();
+    let app_id = app.create_managed_identity(&key, VM).await["appId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let now = app.clock.now() as f64;
+    let claims = json!({"aud": app.token_url_v1(), "iss": app_id, "sub": app_id,
+                        "exp": now - 1000.25, "iat": now - 1600.25, "jti": "j"});
+    let jwt = key
+        .sign_with_header(&json!({"alg": "RS256", "x5t": key.kid()}), &claims)
+        .unwrap();
+
+    let reply = app.assertion_token(&app_id, &jwt, ARM).await;
+
+    assert_eq!(reply.code(), 700024, "{}", reply.body);
+}

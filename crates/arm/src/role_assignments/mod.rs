@@ -22,7 +22,8 @@ const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
 type AssignmentPath = web::Path<(String, String)>;
 
 /// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: 201 when created;
-/// 200 when the same assignment is PUT again under the same name.
+/// 200 when the same assignment is PUT again under the same name. As in Azure, the 201 body has
+/// `createdBy: null` (only `updatedBy` names the caller); later reads show the creator.
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -39,7 +40,12 @@ pub async fn create(
         return same_assignment(existing, &assignment);
     }
     match store::insert(&state.db, &assignment).await? {
-        Inserted::Created => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(assignment))),
+        Inserted::Created => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(
+            RoleAssignment {
+                created_by: None,
+                ..assignment
+            },
+        ))),
         Inserted::Duplicate => Err(ArmError::RoleAssignmentExists),
     }
 }

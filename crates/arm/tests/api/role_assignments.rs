@@ -50,7 +50,9 @@ async fn create_returns_201_with_the_assignment_in_azure_shape() {
     assert_eq!(properties["principalId"], principal.object_id);
     assert_eq!(properties["principalType"], "ServicePrincipal");
     assert_eq!(properties["scope"], group);
-    assert_eq!(properties["createdBy"], OPERATOR_OBJECT_ID);
+    // Azure's 201 names the caller in updatedBy only (az prints "createdBy": null after a create).
+    assert!(properties["createdBy"].is_null(), "{properties}");
+    assert_eq!(properties["updatedBy"], OPERATOR_OBJECT_ID);
     for key in [
         "condition",
         "conditionVersion",
@@ -266,6 +268,28 @@ async fn list_filters_select_at_above_and_below_the_scope() {
         )
         .await;
     assert_eq!(bad.status, 400);
+}
+
+#[tokio::test]
+async fn create_answers_created_by_null_and_a_later_get_names_the_creator() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("creator").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let scope = app.group(GROUP);
+    let created = app
+        .put_assignment(&token, &scope, &name, READER, &principal.object_id)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert!(created.body["properties"]["createdBy"].is_null());
+    assert_eq!(created.body["properties"]["updatedBy"], OPERATOR_OBJECT_ID);
+    let path = format!(
+        "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}"
+    );
+    let got = app.get(&path, &token).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["properties"]["createdBy"], OPERATOR_OBJECT_ID);
+    assert_eq!(got.body["properties"]["updatedBy"], OPERATOR_OBJECT_ID);
 }
 
 #[tokio::test]

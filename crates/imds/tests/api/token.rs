@@ -398,3 +398,18 @@ async fn get_info_returns_the_tenant() {
         serde_json::json!({"tenantId": crate::helpers::TENANT})
     );
 }
+
+#[tokio::test]
+async fn get_token_with_a_trailing_slash_as_msal_node_sends_it_returns_a_token() {
+    let world = World::new().await;
+    let vm = world.add_vm("vm1", &[Identity::system("vm1")]);
+    let imds = world.imds(&vm).await;
+
+    // msal-node (under @azure/identity 4.x) with AZURE_POD_IDENTITY_AUTHORITY_HOST set.
+    let answer = imds
+        .get("/metadata/identity/oauth2/token/?api-version=2018-02-01&resource=https://management.azure.com")
+        .await;
+
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.json()["resource"], "https://management.azure.com");
+}
