@@ -47,4 +47,16 @@ if ! unshare --net true 2>/dev/null; then
   exit 1
 fi
 export PATH="$venv/bin:$PATH"
-exec unshare --net -- bash -c 'ip link set lo up && exec python -m pytest tests/clients -p no:cacheprovider -q "$@"' pytest "$@"
+# A full run also checks that docs/compatibility.md is what this run's results produce.
+check_compat=""
+if [ $# -eq 0 ] && [ -z "${MIMIC_COMPAT_OUT:-}" ]; then
+  check_compat=1
+  export MIMIC_COMPAT_OUT
+  MIMIC_COMPAT_OUT=$(mktemp)
+fi
+unshare --net -- bash -c 'ip link set lo up && exec python -m pytest tests/clients -p no:cacheprovider -q "$@"' pytest "$@"
+if [ -n "$check_compat" ] && ! diff -u docs/compatibility.md "$MIMIC_COMPAT_OUT"; then
+  echo "scripts/clients.sh: docs/compatibility.md is out of date (diff above)." >&2
+  echo "Refresh it: MIMIC_COMPAT_OUT=docs/compatibility.md bash scripts/clients.sh" >&2
+  exit 1
+fi
