@@ -17,7 +17,9 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        // FULL: in WAL mode NORMAL may lose the last commits on an OS crash or power loss, and a
+        // 200/201 must mean the state is durable.
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
