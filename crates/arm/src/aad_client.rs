@@ -137,6 +137,27 @@ impl<'a> AadClient<'a> {
         }
     }
 
+    /// Whether AAD knows a user with this object id.
+    pub async fn user_exists(&self, id: &str) -> anyhow::Result<bool> {
+        let base = self.state.settings.aad_url.trim_end_matches('/');
+        let response = self
+            .state
+            .http
+            .get(format!("{base}/internal/users/{id}"))
+            .header(
+                mimic_web::INTERNAL_KEY_HEADER,
+                self.state.settings.internal_key.expose(),
+            )
+            .send()
+            .await
+            .context("calling AAD to look up a user")?;
+        match response.status() {
+            status if status.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => anyhow::bail!("AAD failed to look up user {id}: {status}"),
+        }
+    }
+
     /// Whether AAD knows a service principal with this object id.
     pub async fn service_principal_exists(&self, id: &str) -> anyhow::Result<bool> {
         let response = self

@@ -10,6 +10,45 @@ use mimic_token::Clock;
 use crate::data_dir::DataDir;
 use crate::up::Fixture;
 
+/// IMDS rate limits per VM (Azure's by default; 0 turns a limit off).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImdsLimitArgs {
+    /// Identity-endpoint requests per second, per VM.
+    #[arg(long, env = "MIMIC_IMDS_IDENTITY_RPS", default_value_t = 20)]
+    pub imds_identity_rps: u32,
+    /// Identity-endpoint requests in flight at once, per VM.
+    #[arg(long, env = "MIMIC_IMDS_IDENTITY_CONCURRENCY", default_value_t = 5)]
+    pub imds_identity_concurrency: u32,
+    /// Other IMDS requests (instance metadata…) per second, per VM.
+    #[arg(long, env = "MIMIC_IMDS_METADATA_RPS", default_value_t = 5)]
+    pub imds_metadata_rps: u32,
+}
+
+impl Default for ImdsLimitArgs {
+    fn default() -> Self {
+        let limits = mimic_imds::Limits::default();
+        Self {
+            imds_identity_rps: limits.identity_per_second,
+            imds_identity_concurrency: limits.identity_concurrent,
+            imds_metadata_rps: limits.metadata_per_second,
+        }
+    }
+}
+
+impl ImdsLimitArgs {
+    /// The IMDS limits these flags name.
+    pub fn limits(&self) -> mimic_imds::Limits {
+        mimic_imds::Limits {
+            identity_per_second: self.imds_identity_rps,
+            identity_concurrent: self.imds_identity_concurrency,
+            metadata_per_second: self.imds_metadata_rps,
+        }
+    }
+}
+
+/// The lifetime of managed-identity tokens, in seconds (Azure's are about 24 h).
+pub const DEFAULT_MI_TOKEN_LIFETIME: i64 = 86399;
+
 /// Flags of `mimic aad`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AadArgs {
@@ -25,6 +64,9 @@ pub struct AadArgs {
     /// Extra DNS names for the server certificate, when the data dir is created.
     #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
     pub tls_names: Vec<String>,
+    /// Lifetime of managed-identity tokens, in seconds.
+    #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = DEFAULT_MI_TOKEN_LIFETIME)]
+    pub mi_token_lifetime: i64,
 }
 
 /// Flags of `mimic arm`.
@@ -65,6 +107,8 @@ pub struct ImdsArgs {
     /// A fixture file naming the tenant, instead of the built-in default.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub limits: ImdsLimitArgs,
 }
 
 /// AAD's settings on this data dir.
@@ -128,6 +172,7 @@ pub fn imds_host_settings(
         internal_key: data_dir.internal_key.clone(),
         data_dir: data_dir.root.clone(),
         clock,
+        limits: mimic_imds::Limits::default(),
     }
 }
 
@@ -137,6 +182,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut settings = aad_settings(&data_dir, &fixture, &args.addr, Clock::system());
     settings.public_url = args.public_url;
+    settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())
@@ -176,6 +222,8 @@ pub async fn run_imds(dir: &Path, args: ImdsArgs) -> anyhow::Result<()> {
         ca_pem: data_dir.ca_pem.clone(),
         internal_key: data_dir.internal_key.clone(),
         clock: Clock::system(),
+        limits: args.limits.limits(),
+        arc_key_dir: mimic_imds::flavors::DEFAULT_ARC_KEY_DIR.into(),
     };
     let app = mimic_imds::Application::build(settings).await?;
     eprintln!("mimic imds listening on port {}", app.port());

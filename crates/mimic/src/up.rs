@@ -21,6 +21,11 @@ pub struct UpArgs {
     /// A fixture file to load on first start instead of the built-in `fixtures/default.json`.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<PathBuf>,
+    /// Lifetime of managed-identity tokens, in seconds (Azure's are about 24 h).
+    #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = crate::services::DEFAULT_MI_TOKEN_LIFETIME)]
+    pub mi_token_lifetime: i64,
+    #[command(flatten)]
+    pub imds_limits: crate::services::ImdsLimitArgs,
 }
 
 /// What `mimic up` needs to know about the fixture it loads.
@@ -91,13 +96,10 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 
-    let aad = mimic_aad::Application::build(crate::services::aad_settings(
-        &data_dir,
-        &fixture,
-        &args.aad_addr,
-        clock.clone(),
-    ))
-    .await?;
+    let mut aad_settings =
+        crate::services::aad_settings(&data_dir, &fixture, &args.aad_addr, clock.clone());
+    aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
+    let aad = mimic_aad::Application::build(aad_settings).await?;
     let aad_url = format!("https://127.0.0.1:{}", aad.port());
     let aad_handle = aad.handle();
     tasks.push(spawn_server("aad", aad.run_until_stopped()));
@@ -111,9 +113,10 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let arm_handle = arm.handle();
     tasks.push(spawn_server("arm", arm.run_until_stopped()));
 
-    let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(
-        crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone()),
-    ));
+    let mut host_settings =
+        crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone());
+    host_settings.limits = args.imds_limits.limits();
+    let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(host_settings));
     imds.reconcile()
         .await
         .context("starting the VMs' IMDS listeners")?;

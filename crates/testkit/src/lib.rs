@@ -31,21 +31,35 @@ pub struct TestMimic {
     /// Trusts the test CA; never uses a proxy.
     pub http: reqwest::Client,
     pub clock: Clock,
+    /// The `mimic up` flags it runs with.
+    pub args: UpArgs,
 }
 
 impl TestMimic {
     /// Starts mimic on ephemeral ports in a fresh data dir.
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        Self::start_in(dir, Clock::system()).await
+        Self::start_with(|_| {}).await
     }
 
-    async fn start_in(dir: tempfile::TempDir, clock: Clock) -> Self {
-        let args = UpArgs {
+    /// Starts mimic with `mimic up` flags changed by `change` (ports stay ephemeral).
+    pub async fn start_with(change: impl FnOnce(&mut UpArgs)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = Self::default_args();
+        change(&mut args);
+        Self::start_in(dir, Clock::system(), args).await
+    }
+
+    fn default_args() -> UpArgs {
+        UpArgs {
             arm_addr: "127.0.0.1:0".into(),
             aad_addr: "127.0.0.1:0".into(),
             fixture: None,
-        };
+            mi_token_lifetime: mimic::services::DEFAULT_MI_TOKEN_LIFETIME,
+            imds_limits: Default::default(),
+        }
+    }
+
+    async fn start_in(dir: tempfile::TempDir, clock: Clock, args: UpArgs) -> Self {
         let mimic = mimic::up::start(dir.path(), &args, clock.clone())
             .await
             .unwrap();
@@ -57,6 +71,7 @@ impl TestMimic {
             dir,
             http,
             clock,
+            args,
         }
     }
 
@@ -65,7 +80,7 @@ impl TestMimic {
         if let Some(mimic) = self.mimic.take() {
             mimic.stop().await;
         }
-        Self::start_in(self.dir, self.clock).await
+        Self::start_in(self.dir, self.clock, self.args).await
     }
 
     /// Stops everything.

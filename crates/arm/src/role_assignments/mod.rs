@@ -92,14 +92,13 @@ async fn new_assignment(
     })
 }
 
-/// Whether AAD knows the principal. Every principal in mimic's directory is a service principal.
+/// Whether AAD knows the principal: a service principal (managed identities included) or a user.
 async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, ArmError> {
     if uuid::Uuid::parse_str(principal_id).is_err() {
         return Ok(false);
     }
-    Ok(crate::aad_client::AadClient::new(state)
-        .service_principal_exists(principal_id)
-        .await?)
+    let aad = crate::aad_client::AadClient::new(state);
+    Ok(aad.service_principal_exists(principal_id).await? || aad.user_exists(principal_id).await?)
 }
 
 /// A PUT under an existing name: the same assignment again is 200; anything else is 409.

@@ -117,6 +117,20 @@ async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_sto
 }
 
 #[tokio::test]
+async fn create_for_a_directory_user_returns_201() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    // The fixture's learner: a user, not a service principal.
+    let learner = "1ea40000-0000-4000-8000-00000000b002";
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(&token, &app.group(GROUP), &name, READER, learner)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body["properties"]["principalId"], learner);
+}
+
+#[tokio::test]
 async fn create_with_an_unknown_role_returns_400_role_definition_does_not_exist() {
     let app = TestApp::spawn().await;
     let token = app.operator_token().await;
@@ -211,6 +225,7 @@ async fn list_filters_select_at_above_and_below_the_scope() {
         .grant(&app.group(GROUP), READER, &principal.object_id)
         .await;
     let fixture_owner = "c0ffee00-0b5e-4a11-9e55-0123456789ab".to_string();
+    let fixture_admin = "c0ffee00-0b5e-4a11-9e55-00000000a001".to_string();
 
     let at_scope = app
         .get(
@@ -221,7 +236,11 @@ async fn list_filters_select_at_above_and_below_the_scope() {
     assert_eq!(at_scope.status, 200, "{}", at_scope.text);
     let mut found = names(&at_scope);
     found.sort();
-    let mut want = vec![at_group.clone(), fixture_owner.clone()];
+    let mut want = vec![
+        at_group.clone(),
+        fixture_owner.clone(),
+        fixture_admin.clone(),
+    ];
     want.sort();
     assert_eq!(
         found, want,
@@ -234,10 +253,14 @@ async fn list_filters_select_at_above_and_below_the_scope() {
             &token,
         )
         .await;
-    assert_eq!(names(&sub_at_scope), [fixture_owner.as_str()], "not below");
+    let mut at_subscription = names(&sub_at_scope);
+    at_subscription.sort();
+    let mut fixture = vec![fixture_owner.clone(), fixture_admin.clone()];
+    fixture.sort();
+    assert_eq!(at_subscription, fixture, "not below");
 
     let everything = app.get(&assignments(&app.subscription(), ""), &token).await;
-    assert_eq!(names(&everything).len(), 2, "no filter: below too");
+    assert_eq!(names(&everything).len(), 3, "no filter: below too");
 
     let by_principal = app
         .get(

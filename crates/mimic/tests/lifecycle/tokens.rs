@@ -90,3 +90,46 @@ async fn aad_expires_in_is_a_number_and_each_token_has_its_own_uti() {
     assert_ne!(uti(&first), uti(&second));
     mimic.stop().await;
 }
+
+#[tokio::test]
+async fn mi_token_lifetime_flag_sets_the_lifetime_imds_serves() {
+    let mimic = TestMimic::start_with(|args| args.mi_token_lifetime = 3600).await;
+    let operator = mimic.operator_token().await;
+    mimic
+        .patch_vm_identity(&operator, "vm1", json!({"type": "SystemAssigned"}))
+        .await;
+    let reply = mimic
+        .imds_token("vm1", "https://management.azure.com/", "")
+        .await;
+    let expires_in: i64 = reply.body["expires_in"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (3500..=3600).contains(&expires_in),
+        "expires_in {expires_in}"
+    );
+    let claims = mimic_testkit::claims(reply.body["access_token"].as_str().unwrap());
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        3600
+    );
+    mimic.stop().await;
+}
+
+#[tokio::test]
+async fn imds_limit_flags_zero_turn_throttling_off() {
+    let mimic = TestMimic::start_with(|args| args.imds_limits.imds_metadata_rps = 0).await;
+    let url = format!(
+        "{}/metadata/instance?api-version=2021-02-01",
+        mimic.imds("vm1")
+    );
+    for attempt in 0..12 {
+        let reply = mimic
+            .http
+            .get(&url)
+            .header("Metadata", "true")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "request {attempt} with the limit off");
+    }
+    mimic.stop().await;
+}
