@@ -124,6 +124,45 @@ pub enum AadError {
     /// Internal API: the body is not a valid service principal.
     #[error("Invalid service principal: {0}")]
     InvalidServicePrincipal(String),
+    /// Internal API: the body is not a valid user.
+    #[error("Invalid user: {0}")]
+    InvalidUser(String),
+    /// Internal API: the user's `id` or `userPrincipalName` is taken (Graph's wording).
+    #[error("Another object with the same value for property {property} already exists.")]
+    UserConflict { property: &'static str },
+    /// Internal API: no user with this object id (Graph's wording).
+    #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
+    UserNotFound(String),
+    /// AADSTS50034: no user with this user name (AAD hides the name it was given).
+    #[error("The user account {{EUII Hidden}} does not exist in the {directory} directory. To sign into this application, the account must be added to the directory.")]
+    UserAccountNotFound { directory: String },
+    /// AADSTS50126: the password is wrong.
+    #[error("Error validating credentials due to invalid username or password.")]
+    InvalidUserNameOrPassword,
+    /// AADSTS70000: an authorization code or refresh token mimic did not issue, already used, or
+    /// issued to another client or redirect URI.
+    #[error("The provided authorization code or refresh token is invalid or malformed.")]
+    InvalidGrant,
+    /// AADSTS70008: an authorization code or refresh token past its expiry.
+    #[error("The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")]
+    ExpiredGrant,
+    /// AADSTS501481: the PKCE `code_verifier` does not hash to the `code_challenge`.
+    #[error("The Code_Verifier does not match the code_challenge supplied in the authorization request.")]
+    CodeVerifierMismatch,
+    /// AADSTS9002325: an authorization request of a public client without an S256 `code_challenge`.
+    #[error(
+        "Proof Key for Code Exchange is required for cross-origin authorization code redemption."
+    )]
+    PkceRequired,
+    /// AADSTS50011: a `redirect_uri` the client does not allow.
+    #[error("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{app_id}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.")]
+    RedirectUriMismatch {
+        redirect_uri: String,
+        app_id: String,
+    },
+    /// AADSTS700054: an authorization request for a response type other than `code`.
+    #[error("response_type '{0}' is not enabled for the application.")]
+    UnsupportedResponseType(String),
     /// AADSTS50000: anything unexpected. The chain is logged, never sent.
     #[error("There was an error issuing a token or an issue with our sign-in service.")]
     Internal(#[from] anyhow::Error),
@@ -145,7 +184,16 @@ impl AadError {
             | ScopeWithoutDefaultSuffix(_)
             | InvalidScope(_)
             | UnauthorizedClient { .. }
-            | InvalidServicePrincipal(_) => StatusCode::BAD_REQUEST,
+            | InvalidServicePrincipal(_)
+            | InvalidUser(_)
+            | UserAccountNotFound { .. }
+            | InvalidUserNameOrPassword
+            | InvalidGrant
+            | ExpiredGrant
+            | CodeVerifierMismatch
+            | PkceRequired
+            | RedirectUriMismatch { .. }
+            | UnsupportedResponseType(_) => StatusCode::BAD_REQUEST,
             MissingClientCredentials
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
@@ -155,9 +203,9 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. }
             | InternalKeyInvalid => StatusCode::UNAUTHORIZED,
-            RouteNotFound | ServicePrincipalNotFound(_) => StatusCode::NOT_FOUND,
+            RouteNotFound | ServicePrincipalNotFound(_) | UserNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ServicePrincipalConflict { .. } => StatusCode::CONFLICT,
+            ServicePrincipalConflict { .. } | UserConflict { .. } => StatusCode::CONFLICT,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -177,8 +225,16 @@ impl AadError {
             | MissingParameter(_)
             | DuplicateParameter(_)
             | MissingScope
-            | ResourceParameterNotSupported => "invalid_request",
+            | ResourceParameterNotSupported
+            | PkceRequired
+            | RedirectUriMismatch { .. } => "invalid_request",
+            UserAccountNotFound { .. }
+            | InvalidUserNameOrPassword
+            | InvalidGrant
+            | ExpiredGrant
+            | CodeVerifierMismatch => "invalid_grant",
             UnsupportedGrantType(_) => "unsupported_grant_type",
+            UnsupportedResponseType(_) => "unsupported_response_type",
             ScopeWithoutDefaultSuffix(_) | InvalidScope(_) => "invalid_scope",
             UnauthorizedClient { .. } => "unauthorized_client",
             MissingClientCredentials
@@ -190,9 +246,11 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. } => "invalid_client",
             InternalKeyInvalid => "Authorization_RequestDenied",
-            ServicePrincipalNotFound(_) => "Request_ResourceNotFound",
-            ServicePrincipalConflict { .. } => "Request_MultipleObjectsWithSameKeyValue",
-            InvalidServicePrincipal(_) => "Request_BadRequest",
+            ServicePrincipalNotFound(_) | UserNotFound(_) => "Request_ResourceNotFound",
+            ServicePrincipalConflict { .. } | UserConflict { .. } => {
+                "Request_MultipleObjectsWithSameKeyValue"
+            }
+            InvalidServicePrincipal(_) | InvalidUser(_) => "Request_BadRequest",
             Internal(_) => "server_error",
         }
     }
@@ -222,10 +280,21 @@ impl AadError {
             SubjectMismatchesIssuer => Some(50048),
             ClientAssertionAudienceMismatch => Some(700023),
             ClientAssertionNotInTimeRange { .. } => Some(700024),
+            UserAccountNotFound { .. } => Some(50034),
+            InvalidUserNameOrPassword => Some(50126),
+            InvalidGrant => Some(70000),
+            ExpiredGrant => Some(70008),
+            CodeVerifierMismatch => Some(501481),
+            PkceRequired => Some(9002325),
+            RedirectUriMismatch { .. } => Some(50011),
+            UnsupportedResponseType(_) => Some(700054),
             InternalKeyInvalid
             | ServicePrincipalNotFound(_)
             | ServicePrincipalConflict { .. }
-            | InvalidServicePrincipal(_) => None,
+            | InvalidServicePrincipal(_)
+            | InvalidUser(_)
+            | UserNotFound(_)
+            | UserConflict { .. } => None,
             Internal(_) => Some(50000),
         }
     }

@@ -6,11 +6,13 @@
 //! with a client secret or a certificate-signed client assertion (how managed identities sign in).
 //! Service principals live in AAD's own SQLite database and are managed by ARM through a small
 //! internal API (`/internal/servicePrincipals`). Errors use AAD's OAuth2 envelope with `AADSTS` codes.
+//! Users of the tenant sign in with a password ([`signin`]: ROPC for az, authorization code +
+//! PKCE behind a login page for the portal); they live in the same database ([`users`]).
 //! The same listener serves the subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
 //!
 //! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
 //! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`credentials`] →
-//! [`fixture`] → [`db`] → [`signing`] → [`graph`].
+//! [`users`] → [`signin`] → [`fixture`] → [`db`] → [`signing`] → [`graph`].
 
 pub mod credentials;
 pub mod db;
@@ -21,11 +23,13 @@ pub mod graph;
 pub mod principals;
 pub mod routes;
 pub mod settings;
+pub mod signin;
 pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod tenant;
 pub mod token;
+pub mod users;
 
 pub use error::AadError;
 pub use fixture::AadFixture;

@@ -7,7 +7,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AadError;
-use crate::{discovery, graph, principals, token};
+use crate::{discovery, graph, principals, signin, token, users};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +25,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/{tenant}/discovery/v2.0/keys").route(web::get().to(discovery::keys)))
         .service(get("/{tenant}/discovery/keys").route(web::get().to(discovery::keys)))
         .service(post("/{tenant}/oauth2/v2.0/token").route(web::post().to(token::token_v2)))
+        .service(
+            resource("/{tenant}/oauth2/v2.0/authorize", "GET, POST")
+                .route(web::get().to(signin::authorize::page))
+                .route(web::post().to(signin::authorize::submit)),
+        )
+        .service(get("/common/userrealm/{upn}").route(web::get().to(signin::realm::user_realm)))
+        .service(post("/internal/users").route(web::post().to(users::create)))
+        .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
         .service(post("/internal/servicePrincipals").route(web::post().to(principals::create)))
         .service(

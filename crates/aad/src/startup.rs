@@ -11,7 +11,9 @@ use anyhow::Context;
 use crate::fixture::AadFixture;
 use crate::principals::store::Store;
 use crate::settings::Settings;
+use crate::signin::authorize::Codes;
 use crate::state::{AppState, Lifetimes, Tenant};
+use crate::users::store::UserStore;
 use crate::{db, error, routes, signing};
 
 /// A built, not yet running, AAD.
@@ -42,6 +44,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(from_fn(error::envelope))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
+                .wrap(from_fn(crate::signin::cors::headers))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
@@ -89,11 +92,12 @@ impl Application {
 
 async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState> {
     let pool = db::open(&settings.db_path).await?;
-    let store = Store::new(pool);
+    let store = Store::new(pool.clone());
+    let users = UserStore::new(pool);
     let key = signing::load_or_create(&settings.keys_dir).await?;
     if let Some(section) = &settings.fixture {
         let created = AadFixture::from_value(section)?
-            .apply(&store, settings.clock.now())
+            .apply(&store, &users, settings.clock.now())
             .await?;
         tracing::info!(created, "applied the aad fixture");
     }
@@ -106,6 +110,8 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         base_url,
         key: Arc::new(key),
         store,
+        users,
+        codes: Codes::default(),
         internal_key: settings.internal_key.clone(),
         clock: settings.clock.clone(),
         lifetimes: Lifetimes {

@@ -6,6 +6,8 @@ use mimic_token::{Clock, SigningKey};
 use mimic_web::InternalKey;
 
 use crate::principals::store::Store;
+use crate::signin::authorize::Codes;
+use crate::users::store::UserStore;
 
 /// The one tenant this AAD serves.
 #[derive(Debug, Clone)]
@@ -45,6 +47,10 @@ pub struct AppState {
     pub key: Arc<SigningKey>,
     /// Service principals and their credentials.
     pub store: Store,
+    /// The tenant's users.
+    pub users: UserStore,
+    /// Authorization codes waiting to be redeemed.
+    pub codes: Codes,
     /// The internal-API key.
     pub internal_key: InternalKey,
     /// The clock.

@@ -79,6 +79,20 @@ impl FromRequest for TokenTenant {
     }
 }
 
+/// The tenant of a v2 token URL: ours or an alias. The aliases serve only user grants; the
+/// client-credentials grant over them is refused by the handler (AADSTS9001023).
+#[derive(Debug, Clone, Copy)]
+pub struct AnyTokenTenant(pub TenantRef);
+
+impl FromRequest for AnyTokenTenant {
+    type Error = AadError;
+    type Future = Ready<Result<Self, AadError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(resolve(request, Surface::Token).map(Self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,5 @@
 //! The directory as Graph reads it: service principals with their credentials' metadata, and
-//! the (still empty) users. Every lookup by type goes through here, so adding users later means
-//! filling in [`Directory::users`] and [`Directory::users_by_ids`].
+//! the tenant's users. Every lookup by type goes through here.
 
 use std::collections::HashMap;
 
@@ -117,19 +116,35 @@ impl<'a> Directory<'a> {
         Ok(self.resources(principal.into_iter().collect()).await?.pop())
     }
 
-    /// The users `filter` selects. The directory has no users yet.
-    pub async fn users(&self, _filter: Option<&Clause>) -> Result<Vec<User>, GraphError> {
-        Ok(Vec::new())
+    /// The users `filter` selects (a tenant has a handful: filtered in memory).
+    pub async fn users(&self, filter: Option<&Clause>) -> Result<Vec<User>, GraphError> {
+        let users = self.state.users.all().await?;
+        Ok(users
+            .into_iter()
+            .map(User::from)
+            .filter(|user| filter.is_none_or(|clause| user.matches(clause)))
+            .collect())
     }
 
-    /// The user with this id or user principal name. The directory has no users yet.
-    pub async fn user(&self, _id_or_upn: &str) -> Result<Option<User>, GraphError> {
-        Ok(None)
+    /// The user with this id or user principal name.
+    pub async fn user(&self, id_or_upn: &str) -> Result<Option<User>, GraphError> {
+        let store = &self.state.users;
+        let user = match store.get(id_or_upn).await? {
+            Some(user) => Some(user),
+            None => store.by_upn(id_or_upn).await?,
+        };
+        Ok(user.map(User::from))
     }
 
-    /// The users with these ids. The directory has no users yet.
-    pub async fn users_by_ids(&self, _ids: &[String]) -> Result<Vec<User>, GraphError> {
-        Ok(Vec::new())
+    /// The users with these ids.
+    pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, GraphError> {
+        let mut users = Vec::new();
+        for id in ids {
+            if let Some(user) = self.state.users.get(id).await? {
+                users.push(User::from(user));
+            }
+        }
+        Ok(users)
     }
 
     /// The objects of `kinds` with these ids, in the order asked; unknown ids are left out.
@@ -150,7 +165,7 @@ impl<'a> Directory<'a> {
         }
         if kinds.users {
             for user in self.users_by_ids(ids).await? {
-                found.insert(user.id.clone(), DirectoryObject::User(user));
+                found.insert(user.id.clone(), DirectoryObject::User(Box::new(user)));
             }
         }
         Ok(ids

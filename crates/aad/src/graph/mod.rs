@@ -100,7 +100,7 @@ pub async fn get_service_principal_by_app_id(
     )
 }
 
-/// `GET /v1.0/users[?$filter=…]`: always empty, since the directory has no users yet.
+/// `GET /v1.0/users[?$filter=…]`: the tenant's users.
 pub async fn list_users(
     caller: GraphCaller,
     query: ODataQuery,
@@ -120,7 +120,7 @@ pub async fn list_users(
     )
 }
 
-/// `GET /v1.0/users/{id or userPrincipalName}`: 404, since the directory has no users yet.
+/// `GET /v1.0/users/{id or userPrincipalName}`.
 pub async fn get_user(
     caller: GraphCaller,
     query: ODataQuery,
@@ -229,10 +229,24 @@ pub async fn get_organization(
     )
 }
 
-/// `GET /v1.0/me[/…]`: Graph refuses it for app-only tokens, which are the only tokens mimic's
-/// AAD issues (client credentials). There is no signed-in user to answer for.
-pub async fn me(_: GraphCaller) -> Result<HttpResponse, GraphError> {
-    Err(GraphError::BadRequest(BadRequest::DelegatedOnly))
+/// `GET /v1.0/me`: the signed-in user of a user token (`idtyp` "user"). Graph refuses it for
+/// app-only tokens; navigation below `/me/…` is not served (same refusal).
+pub async fn me(
+    caller: GraphCaller,
+    query: ODataQuery,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, GraphError> {
+    let is_user = caller.claims.idtyp.as_deref() == Some("user");
+    let is_me = request.path().trim_end_matches('/').ends_with("/me");
+    if !is_user || !is_me {
+        return Err(GraphError::BadRequest(BadRequest::DelegatedOnly));
+    }
+    let user = Directory::new(&state).user(&caller.claims.oid).await?;
+    let user = user.ok_or(GraphError::RequestResourceNotFound(
+        caller.claims.oid.clone(),
+    ))?;
+    entity(&caller, "users", &query, &user, "microsoft.graph.user")
 }
 
 /// Any other URL under a Graph version: the first segment mimic's Graph does not know.

@@ -223,14 +223,77 @@ impl PasswordCredential {
     }
 }
 
-/// `microsoft.graph.user`. The directory has no users yet; the type fixes the collection's shape.
+/// `microsoft.graph.user`, with the properties Graph returns by default.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
-    pub id: String,
+    pub business_phones: Vec<String>,
     pub display_name: String,
-    pub user_principal_name: String,
+    pub given_name: Option<String>,
+    pub job_title: Option<String>,
     pub mail: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub office_location: Option<String>,
+    pub preferred_language: Option<String>,
+    pub surname: Option<String>,
+    pub user_principal_name: String,
+    pub id: String,
+}
+
+impl From<crate::users::model::User> for User {
+    fn from(user: crate::users::model::User) -> Self {
+        Self {
+            business_phones: Vec::new(),
+            display_name: user.display_name,
+            given_name: None,
+            job_title: None,
+            mail: None,
+            mobile_phone: None,
+            office_location: None,
+            preferred_language: None,
+            surname: None,
+            user_principal_name: user.user_principal_name,
+            id: user.id,
+        }
+    }
+}
+
+impl User {
+    /// Whether this user satisfies a `$filter` clause (already checked against the user type).
+    /// Strings compare ignoring ASCII case, as Graph does; every user is an enabled `Member`.
+    pub fn matches(&self, clause: &super::query::Clause) -> bool {
+        use super::query::{Clause, Literal};
+        let text = |property: &str| -> Option<String> {
+            let p = property.to_ascii_lowercase();
+            match p.as_str() {
+                "id" => Some(self.id.clone()),
+                "userprincipalname" => Some(self.user_principal_name.clone()),
+                "displayname" => Some(self.display_name.clone()),
+                "mailnickname" => self
+                    .user_principal_name
+                    .split('@')
+                    .next()
+                    .map(str::to_string),
+                "usertype" => Some("Member".into()),
+                _ => None,
+            }
+        };
+        match clause {
+            Clause::Eq {
+                property,
+                value: Literal::Text(value),
+            } => text(property).is_some_and(|v| v.eq_ignore_ascii_case(value)),
+            Clause::Eq {
+                property,
+                value: Literal::Bare(value),
+            } => property.eq_ignore_ascii_case("accountEnabled") && value == "true",
+            Clause::StartsWith { property, prefix } => text(property).is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .starts_with(&prefix.to_ascii_lowercase())
+            }),
+            Clause::AnyEq { .. } => false,
+        }
+    }
 }
 
 /// `microsoft.graph.organization`: the tenant.
@@ -300,7 +363,7 @@ pub enum DirectoryObject {
     /// `#microsoft.graph.servicePrincipal`.
     ServicePrincipal(Box<ServicePrincipalResource>),
     /// `#microsoft.graph.user`.
-    User(User),
+    User(Box<User>),
 }
 
 impl DirectoryObject {
@@ -329,7 +392,11 @@ impl Serialize for DirectoryObject {
                 inner: inner.as_ref(),
             }
             .serialize(serializer),
-            Self::User(inner) => Typed { odata_type, inner }.serialize(serializer),
+            Self::User(inner) => Typed {
+                odata_type,
+                inner: inner.as_ref(),
+            }
+            .serialize(serializer),
         }
     }
 }

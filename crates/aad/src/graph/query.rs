@@ -289,8 +289,7 @@ impl Clause {
         filter.ok_or_else(|| unsupported_property(self.property(), "ServicePrincipal"))
     }
 
-    /// Checks the clause against the `user` type. The directory has no users yet, so the query
-    /// itself is not needed; a typed user query goes here when users arrive.
+    /// Checks the clause against the `user` type; `model::User::matches` then evaluates it.
     pub fn check_user_filter(&self) -> Result<(), GraphError> {
         let name = |names: &[&str]| {
             names

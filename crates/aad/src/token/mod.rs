@@ -1,5 +1,5 @@
 //! The token endpoints: v2 `POST /{tenant}/oauth2/v2.0/token` and v1 `POST /{tenant}/oauth2/token`,
-//! client-credentials grant only. `expires_in` is a JSON number (az adds it to an int, §1 item 3);
+//! client-credentials grant; v2 also serves the user grants of [`crate::signin`]. `expires_in` is a JSON number (az adds it to an int, §1 item 3);
 //! no `scope`, `refresh_token` or `id_token` is returned for this grant.
 
 pub mod client_auth;
@@ -11,19 +11,29 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 use crate::error::AadError;
+use crate::signin::grants::USER_GRANTS;
 use crate::state::AppState;
-use crate::tenant::TokenTenant;
+use crate::tenant::{AnyTokenTenant, TenantRef, TokenTenant};
 use mint::Issued;
 use request::{Form, TokenRequest, Version};
 
-/// `POST /{tenant}/oauth2/v2.0/token`.
+/// `POST /{tenant}/oauth2/v2.0/token`: user grants (see [`crate::signin`]) for any tenant alias,
+/// client credentials for our tenant only.
 pub async fn token_v2(
-    _: TokenTenant,
+    AnyTokenTenant(tenant): AnyTokenTenant,
     state: web::Data<AppState>,
     http: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AadError> {
-    let request = TokenRequest::parse(Version::V2, &Form::parse(&body)?, http.headers())?;
+    let form = Form::parse(&body)?;
+    if let Some(grant) = form.get("grant_type").filter(|g| USER_GRANTS.contains(g)) {
+        let response = crate::signin::grants::redeem(&state, grant, &form).await?;
+        return Ok(no_store().json(response));
+    }
+    if let TenantRef::Common(_) = tenant {
+        return Err(AadError::GrantNotSupportedOverCommon);
+    }
+    let request = TokenRequest::parse(Version::V2, &form, http.headers())?;
     let issued = issue(&state, &request).await?;
     Ok(no_store().json(TokenResponseV2::from(issued)))
 }

@@ -11,4 +11,16 @@ fn the_default_fixtures_aad_section_is_readable() {
     let operator = &fixture.service_principals[0];
     assert_eq!(operator.service_principal_type, "Application");
     assert!(!operator.password_credentials.is_empty());
+    let users: Vec<&str> = fixture
+        .users
+        .iter()
+        .map(|u| u.user_principal_name.as_str())
+        .collect();
+    assert_eq!(
+        users,
+        [
+            "admin@mimic.onmicrosoft.com",
+            "learner@mimic.onmicrosoft.com"
+        ]
+    );
 }

@@ -15,12 +15,21 @@ pub const ARM_CORE: &str = "https://management.core.windows.net/";
 pub const ARM: &str = "https://management.azure.com";
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// The operator principal, as the default fixture declares it.
+pub const ADMIN_ID: &str = "ad000000-0000-4000-8000-00000000a001";
+pub const ADMIN_UPN: &str = "admin@mimic.onmicrosoft.com";
+pub const ADMIN_PASSWORD: &str = "Mimic-Admin-1!";
+pub const AZURE_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+pub const PORTAL: &str = "6d696d69-6370-4f72-8c74-616c00000001";
+
+/// The operator principal and the admin user, as the default fixture declares them.
 pub fn fixture() -> Value {
     json!({"servicePrincipals": [{
         "id": OPERATOR_ID, "appId": OPERATOR_APP_ID, "displayName": "mimic-operator",
         "servicePrincipalType": "Application",
         "passwordCredentials": [{"secretText": OPERATOR_SECRET}]
+    }], "users": [{
+        "id": ADMIN_ID, "userPrincipalName": ADMIN_UPN, "displayName": "Mimic Admin",
+        "passwordProfile": {"password": ADMIN_PASSWORD}
     }]})
 }
 
@@ -190,6 +199,35 @@ impl TestApp {
             .header(INTERNAL_KEY_HEADER, self.internal_key.expose())
             .json(body);
         Reply::from(request.send().await.unwrap()).await
+    }
+
+    pub async fn create_user(&self, body: &Value) -> Reply {
+        let request = self
+            .client
+            .post(format!("{}/internal/users", self.base))
+            .header(INTERNAL_KEY_HEADER, self.internal_key.expose())
+            .json(body);
+        Reply::from(request.send().await.unwrap()).await
+    }
+
+    /// ROPC for the Azure CLI at `tenant`.
+    pub async fn ropc(&self, tenant: &str, username: &str, password: &str) -> Reply {
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.base);
+        self.post_form(
+            &url,
+            &[
+                ("client_id", AZURE_CLI),
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+                (
+                    "scope",
+                    "https://management.core.windows.net//.default offline_access openid profile",
+                ),
+                ("client_info", "1"),
+            ],
+        )
+        .await
     }
 
     pub async fn get_principal(&self, id: &str) -> Reply {

@@ -7,7 +7,7 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
         (reqwest::Method::GET, "/nowhere".to_string(), 404, 9002313),
         (
             reqwest::Method::GET,
-            format!("/{TENANT}/oauth2/v2.0/authorize"),
+            format!("/{TENANT}/oauth2/v2.0/devicecode"),
             404,
             9002313,
         ),

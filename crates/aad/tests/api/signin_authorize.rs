@@ -1,0 +1,229 @@
+//! The portal's authorization code + PKCE flow over real HTTP, and CORS on the token endpoint.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mimic_token::{Expectations, Verifier};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const REDIRECT: &str = "https://127.0.0.1:8443/portal/";
+const SCOPE: &str = "https://management.azure.com/user_impersonation openid profile offline_access";
+
+fn no_redirects(app: &TestApp) -> reqwest::Client {
+    let ca = std::fs::read_to_string(app.dir.path().join("ca.pem")).unwrap();
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn authorize_params() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("client_id", PORTAL),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("scope", SCOPE),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("state", "s1"),
+        ("nonce", "n1"),
+    ]
+}
+
+async fn sign_in(app: &TestApp, password: &str) -> reqwest::Response {
+    let url = format!("{}/organizations/oauth2/v2.0/authorize", app.base);
+    let mut form = authorize_params();
+    form.push(("login", ADMIN_UPN));
+    form.push(("passwd", password));
+    no_redirects(app)
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn code_of(response: &reqwest::Response) -> String {
+    let location = response.headers()["location"].to_str().unwrap();
+    let url = url::Url::parse(location).unwrap();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let state = url.query_pairs().find(|(k, _)| k == "state").unwrap().1;
+    assert_eq!(state, "s1");
+    url.query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
+    app.token_v2(&[
+        ("client_id", PORTAL),
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier),
+        ("scope", SCOPE),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn authorize_page_shows_microsofts_sign_in_form() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.base);
+
+    let response = app
+        .client
+        .get(url)
+        .query(&authorize_params())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    for words in [
+        "Sign in",
+        "Email, phone, or Skype",
+        "Password",
+        "name=\"passwd\"",
+    ] {
+        assert!(html.contains(words), "{words}");
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("<script"),
+        "no external assets"
+    );
+}
+
+#[tokio::test]
+async fn authorize_with_a_foreign_redirect_uri_shows_aadsts50011() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.base);
+    let mut params = authorize_params();
+    params[2] = ("redirect_uri", "https://evil.example/portal/");
+
+    let response = app.client.get(url).query(&params).send().await.unwrap();
+
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("AADSTS50011"));
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_returns_tokens_for_arm_and_the_code_is_single_use() {
+    let app = TestApp::spawn().await;
+
+    let response = sign_in(&app, ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 302);
+    let code = code_of(&response);
+    let reply = redeem(&app, &code, VERIFIER).await;
+    let again = redeem(&app, &code, VERIFIER).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let verifier = Verifier::from_jwks(&app.jwks().await);
+    let expect = Expectations {
+        issuers: vec![format!("https://sts.windows.net/{TENANT}/")],
+        audiences: vec![ARM.into()],
+        leeway: 0,
+    };
+    let access: Value = verifier
+        .verify(reply.token(), &expect, app.clock.now())
+        .unwrap();
+    assert_eq!(access["oid"], ADMIN_ID);
+    assert_eq!(access["appid"], PORTAL);
+    let id_expect = Expectations {
+        issuers: vec![format!("{}/{TENANT}/v2.0", app.base)],
+        audiences: vec![PORTAL.into()],
+        leeway: 0,
+    };
+    let id_token = reply.body["id_token"].as_str().unwrap();
+    let id: Value = verifier
+        .verify(id_token, &id_expect, app.clock.now())
+        .unwrap();
+    assert_eq!(id["nonce"], "n1");
+    assert_eq!((again.error(), again.code()), ("invalid_grant", 70000));
+}
+
+#[tokio::test]
+async fn code_flow_with_a_wrong_verifier_returns_aadsts501481() {
+    let app = TestApp::spawn().await;
+    let code = code_of(&sign_in(&app, ADMIN_PASSWORD).await);
+
+    let reply = redeem(
+        &app,
+        &code,
+        "not-the-verifier-not-the-verifier-not-the-verifier",
+    )
+    .await;
+
+    assert_eq!((reply.error(), reply.code()), ("invalid_grant", 501481));
+}
+
+#[tokio::test]
+async fn sign_in_with_a_wrong_password_shows_the_page_again_with_aadsts50126() {
+    let app = TestApp::spawn().await;
+
+    let response = sign_in(&app, "wrong").await;
+
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(
+        "AADSTS50126: Error validating credentials due to invalid username or password."
+    ));
+}
+
+#[tokio::test]
+async fn token_endpoint_answers_cors_preflight_and_posts_for_loopback_origins() {
+    let app = TestApp::spawn().await;
+    let origin = "https://127.0.0.1:8443";
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.token_url_v2())
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    let post = app
+        .client
+        .post(app.token_url_v2())
+        .header("Origin", origin)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", PORTAL),
+            ("code", "x"),
+            ("code_verifier", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let foreign = app
+        .client
+        .post(app.token_url_v2())
+        .header("Origin", "https://evil.example")
+        .form(&[("grant_type", "authorization_code")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    assert_eq!(post.status(), 400);
+    assert_eq!(post.headers()["access-control-allow-origin"], origin);
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[test]
+fn challenge_constant_is_the_s256_of_the_verifier() {
+    let digest = ring::digest::digest(&ring::digest::SHA256, VERIFIER.as_bytes());
+    assert_eq!(URL_SAFE_NO_PAD.encode(digest), CHALLENGE);
+}
