@@ -49,6 +49,10 @@ pub(crate) enum IdentityError {
     /// UNVERIFIED text.
     #[error("The request method is not supported; only GET is allowed")]
     MethodNotAllowed,
+    /// Over the per-VM limit (IMDS doc, "Rate limiting"). The code is imds.json's
+    /// `too_many_requests`; the text is UNVERIFIED.
+    #[error("Too many requests")]
+    TooManyRequests,
     /// AAD refused the token request with a 4xx OAuth error; passed on as IMDS does.
     #[error("{description}")]
     Aad { error: String, description: String },
@@ -71,6 +75,7 @@ impl IdentityError {
             | Self::IdentityNotFound
             | Self::MultipleUserAssignedIdentities => "invalid_request",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::TooManyRequests => "too_many_requests",
             Self::Aad { error, .. } => error,
             Self::Unknown(_) => "unknown",
         }
@@ -103,6 +108,7 @@ impl ResponseError for IdentityError {
             | Self::MultipleUserAssignedIdentities
             | Self::Aad { .. } => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unknown(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +150,9 @@ pub(crate) enum MetadataError {
     /// UNVERIFIED text.
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// Over the per-VM limit (IMDS doc, "Rate limiting"). UNVERIFIED text.
+    #[error("Too many requests")]
+    TooManyRequests,
     #[error("Not found")]
     NotFound,
     /// ARM's host API failed.
@@ -174,6 +183,7 @@ impl ResponseError for MetadataError {
             | Self::InvalidFormat(_)
             | Self::LeafRequiresText => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

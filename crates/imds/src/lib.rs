@@ -7,21 +7,23 @@
 //! for a token as that identity, authenticating with a certificate client assertion.
 //! [`host::ImdsHost`] runs one listener per VM for `mimic up`.
 //!
-//! Reading order: [`settings`], [`startup`], `routes`, `extract` (checks every IMDS request
-//! shares), `error`, then the endpoints (`identity`, `instance`, `versions`) and the upstream
-//! clients (`host_api` for ARM, `aad`).
+//! Reading order: [`settings`], [`startup`], `routes`, `limits` (the per-VM rate limits),
+//! `extract` (checks every IMDS request shares), `error`, then the endpoints (`identity`,
+//! `instance`, `versions`) and the upstream clients (`host_api` for ARM, `aad`).
 
 mod aad;
 mod error;
 mod extract;
+pub mod flavors;
 pub mod host;
 mod host_api;
 mod identity;
 mod instance;
+mod limits;
 mod routes;
 pub mod settings;
 pub mod startup;
 mod versions;
 
-pub use settings::Settings;
+pub use settings::{Limits, Settings};
 pub use startup::Application;

@@ -33,5 +33,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(versions::list))
             .default_service(web::to(instance::method_not_allowed)),
     )
+    .configure(crate::flavors::configure)
     .default_service(web::to(instance::not_found));
 }

@@ -26,10 +26,56 @@ pub struct Settings {
     pub internal_key: InternalKey,
     /// The clock (tests move it to expire cached tokens).
     pub clock: Clock,
+    /// The per-VM request limits (Azure's by default).
+    pub limits: Limits,
+    /// Where the Azure Arc endpoint writes its challenge key files
+    /// ([`crate::flavors::DEFAULT_ARC_KEY_DIR`], the only place clients read them from).
+    pub arc_key_dir: std::path::PathBuf,
+}
+
+/// IMDS's per-VM rate limits (IMDS doc, "Rate limiting"). A request over a limit gets 429. Zero
+/// turns that limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests per second to `/metadata/identity/…` (Azure: 20).
+    pub identity_per_second: u32,
+    /// Requests to `/metadata/identity/…` in progress at once (Azure: 5).
+    pub identity_concurrent: u32,
+    /// Requests per second to every other `/metadata/…` path (Azure: 5).
+    pub metadata_per_second: u32,
+}
+
+impl Limits {
+    /// Azure's managed-identity limit: requests per second.
+    pub const AZURE_IDENTITY_PER_SECOND: u32 = 20;
+    /// Azure's managed-identity limit: concurrent requests.
+    pub const AZURE_IDENTITY_CONCURRENT: u32 = 5;
+    /// Azure's limit on the other IMDS endpoints: requests per second.
+    pub const AZURE_METADATA_PER_SECOND: u32 = 5;
+
+    /// No limit at all.
+    pub fn unlimited() -> Self {
+        Self {
+            identity_per_second: 0,
+            identity_concurrent: 0,
+            metadata_per_second: 0,
+        }
+    }
+}
+
+impl Default for Limits {
+    /// Azure's limits.
+    fn default() -> Self {
+        Self {
+            identity_per_second: Self::AZURE_IDENTITY_PER_SECOND,
+            identity_concurrent: Self::AZURE_IDENTITY_CONCURRENT,
+            metadata_per_second: Self::AZURE_METADATA_PER_SECOND,
+        }
+    }
 }
 
 impl Settings {
-    /// Settings for `vm_id` bound to [`DEFAULT_BIND`] with the system clock.
+    /// Settings for `vm_id` bound to [`DEFAULT_BIND`] with the system clock and Azure's limits.
     pub fn new(
         vm_id: impl Into<String>,
         arm_url: impl Into<String>,
@@ -47,6 +93,8 @@ impl Settings {
             ca_pem: ca_pem.into(),
             internal_key,
             clock: Clock::system(),
+            limits: Limits::default(),
+            arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
         }
     }
 }

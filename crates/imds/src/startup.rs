@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::aad::AadClient;
 use crate::host_api::HostApi;
 use crate::identity::tokens::TokenService;
+use crate::limits::{self, Throttle};
 use crate::{routes, Settings};
 
 /// What every handler of one VM's IMDS shares.
@@ -51,9 +52,15 @@ impl Application {
             .context("reading the bound port")?
             .port();
         let state = web::Data::new(state(&settings)?);
+        // One throttle per listener, shared by its workers: the limits are per VM.
+        let throttle = web::Data::new(Throttle::new(settings.limits));
+        let flavors = web::Data::new(crate::flavors::FlavorState::new(&settings));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(throttle.clone())
+                .app_data(flavors.clone())
+                .wrap(from_fn(limits::throttle))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .configure(routes::configure)
         })

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::host_api::HostApi;
-use crate::settings::DEFAULT_BIND;
+use crate::settings::{Limits, DEFAULT_BIND};
 use crate::{Application, Settings};
 use ports::Ports;
 
@@ -40,6 +40,8 @@ pub struct HostSettings {
     pub data_dir: PathBuf,
     /// The clock every listener uses.
     pub clock: Clock,
+    /// Every listener's request limits ([`Limits::default`] = Azure's).
+    pub limits: Limits,
 }
 
 /// A VM came or went (the lead translates `mimic_arm::VmEvent` into this).
@@ -265,6 +267,8 @@ impl ImdsHost {
             ca_pem: self.settings.ca_pem.clone(),
             internal_key: self.settings.internal_key.clone(),
             clock: self.settings.clock.clone(),
+            limits: self.settings.limits,
+            arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
         }
     }
 

@@ -17,14 +17,14 @@ pub(crate) async fn get_metadata(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, MetadataError> {
     let query = ImdsQuery::check(&request)?;
-    query.api_version()?;
+    let api_version = query.api_version()?;
     let format = Format::parse(query.get("format"))?;
     let vm = state
         .host
         .vm(&state.vm_id)
         .await?
         .ok_or(MetadataError::NotFound)?;
-    let document = model::instance(&vm.vm, vm.arm_id(&state.vm_id));
+    let document = model::instance(&vm.vm, vm.arm_id(&state.vm_id), api_version);
     let tail = request.match_info().get("tail").unwrap_or_default();
     let node = render::find(&document, tail).ok_or(MetadataError::NotFound)?;
     render::respond(node, format)

@@ -4,9 +4,100 @@
 
 use serde_json::{json, Value};
 
-/// The `/metadata/instance` document of `vm` (ARM JSON) whose ARM id is `vm_id`.
-pub(crate) fn instance(vm: &Value, vm_id: &str) -> Value {
-    json!({"compute": compute(vm, vm_id), "network": network(vm, vm_id)})
+/// The `/metadata/instance` document of `vm` (ARM JSON) whose ARM id is `vm_id`, as
+/// `api_version` shows it: fields introduced after that version are absent, as in Azure.
+pub(crate) fn instance(vm: &Value, vm_id: &str, api_version: &str) -> Value {
+    let mut document = json!({"compute": compute(vm, vm_id), "network": network(vm, vm_id)});
+    for (path, introduced) in INTRODUCED {
+        if api_version < *introduced {
+            remove(&mut document, path);
+        }
+    }
+    document
+}
+
+/// The api-version that introduced each field, from the IMDS doc's "Version introduced" columns
+/// (instance-metadata-service.md, "Instance metadata"). Fields not listed exist since 2017-04-02,
+/// the first version of `/metadata/instance`. `*` stands for every element of an array.
+/// api-versions are ISO dates, so they compare as strings.
+const INTRODUCED: &[(&str, &str)] = &[
+    ("compute/placementGroupId", "2017-08-01"),
+    ("compute/resourceGroupName", "2017-08-01"),
+    ("compute/subscriptionId", "2017-08-01"),
+    ("compute/tags", "2017-08-01"),
+    ("compute/vmScaleSetName", "2017-12-01"),
+    ("compute/zone", "2017-12-01"),
+    ("compute/plan", "2018-04-02"),
+    ("compute/publicKeys", "2018-04-02"),
+    ("compute/azEnvironment", "2018-10-01"),
+    ("compute/provider", "2018-10-01"),
+    ("compute/customData", "2019-02-01"),
+    ("compute/resourceId", "2019-03-11"),
+    ("compute/storageProfile", "2019-06-01"),
+    ("compute/tagsList", "2019-06-04"),
+    ("compute/isHostCompatibilityLayerVm", "2020-06-01"),
+    ("compute/securityProfile", "2020-06-01"),
+    ("compute/osProfile", "2020-07-15"),
+    ("compute/licenseType", "2020-09-01"),
+    (
+        "compute/osProfile/disablePasswordAuthentication",
+        "2020-10-01",
+    ),
+    ("compute/evictionPolicy", "2020-12-01"),
+    ("compute/priority", "2020-12-01"),
+    ("compute/userData", "2021-01-01"),
+    ("compute/storageProfile/resourceDisk", "2021-02-01"),
+    ("compute/extendedLocation", "2021-03-01"),
+    ("compute/virtualMachineScaleSet", "2021-03-01"),
+    (
+        "compute/storageProfile/dataDisks/*/bytesPerSecondThrottle",
+        "2021-05-01",
+    ),
+    (
+        "compute/storageProfile/dataDisks/*/diskCapacityBytes",
+        "2021-05-01",
+    ),
+    (
+        "compute/storageProfile/dataDisks/*/isSharedDisk",
+        "2021-05-01",
+    ),
+    (
+        "compute/storageProfile/dataDisks/*/isUltraDisk",
+        "2021-05-01",
+    ),
+    (
+        "compute/storageProfile/dataDisks/*/opsPerSecondThrottle",
+        "2021-05-01",
+    ),
+    ("compute/platformSubFaultDomain", "2021-10-01"),
+    ("compute/additionalCapabilities", "2021-11-01"),
+    ("compute/securityProfile/encryptionAtHost", "2021-11-01"),
+    ("compute/host", "2021-11-15"),
+    ("compute/hostGroup", "2021-11-15"),
+    ("compute/securityProfile/securityType", "2021-12-13"),
+    // In neither the doc's table nor imds.json 2023-07-01: assumed to come with a later version.
+    ("compute/physicalZone", "2023-11-15"),
+];
+
+/// Removes the node at `path` (see [`INTRODUCED`]) wherever it exists.
+fn remove(node: &mut Value, path: &str) {
+    match path.split_once('/') {
+        None => {
+            if let Value::Object(map) = node {
+                map.remove(path);
+            }
+        }
+        Some(("*", rest)) => {
+            if let Value::Array(items) = node {
+                items.iter_mut().for_each(|item| remove(item, rest));
+            }
+        }
+        Some((key, rest)) => {
+            if let Some(child) = node.get_mut(key) {
+                remove(child, rest);
+            }
+        }
+    }
 }
 
 fn compute(vm: &Value, vm_id: &str) -> Value {
@@ -105,7 +196,7 @@ fn storage_profile(properties: &Value) -> Value {
     let image = &storage["imageReference"];
     let data_disks: Vec<Value> = storage["dataDisks"]
         .as_array()
-        .map(|disks| disks.iter().map(disk).collect())
+        .map(|disks| disks.iter().map(data_disk).collect())
         .unwrap_or_default();
     let mut os_disk = disk(&storage["osDisk"]);
     if let Value::Object(fields) = &mut os_disk {
@@ -149,6 +240,30 @@ fn disk(disk: &Value) -> Value {
         "vhd": {"uri": text(disk, "/vhd/uri", "")},
         "writeAcceleratorEnabled": text(disk, "/writeAcceleratorEnabled", "false"),
     })
+}
+
+/// A data disk: [`disk`] plus the fields IMDS fills for Ultra Disks only ("" for other disks,
+/// as the IMDS doc says; mimic knows no throttles, so those stay "" for Ultra Disks too).
+fn data_disk(disk_json: &Value) -> Value {
+    let mut data_disk = disk(disk_json);
+    let ultra = text(disk_json, "/managedDisk/storageAccountType", "") == "UltraSSD_LRS";
+    let ultra_only = |value: String| match ultra {
+        true => value,
+        false => String::new(),
+    };
+    let capacity = disk_json
+        .pointer("/diskSizeGB")
+        .and_then(Value::as_u64)
+        .map(|gb| (gb << 30).to_string())
+        .unwrap_or_default();
+    if let Value::Object(fields) = &mut data_disk {
+        fields.insert("bytesPerSecondThrottle".into(), "".into());
+        fields.insert("diskCapacityBytes".into(), ultra_only(capacity).into());
+        fields.insert("isSharedDisk".into(), ultra_only("false".into()).into());
+        fields.insert("isUltraDisk".into(), ultra.to_string().into());
+        fields.insert("opsPerSecondThrottle".into(), "".into());
+    }
+    data_disk
 }
 
 /// `"k:v;k2:v2"`.
@@ -241,6 +356,7 @@ fn stable_hash(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    const NEWEST: &str = "2025-04-07";
     const ID: &str =
         "/subscriptions/sub-1/resourceGroups/Rg-1/providers/Microsoft.Compute/virtualMachines/vm1";
 
@@ -255,7 +371,7 @@ mod tests {
 
     #[test]
     fn instance_of_a_sparse_vm_has_every_field_as_a_string() {
-        let document = instance(&json!({"id": ID, "name": "vm1"}), ID);
+        let document = instance(&json!({"id": ID, "name": "vm1"}), ID, NEWEST);
         assert!(all_leaves_are_strings(&document), "{document}");
         assert_eq!(document["compute"]["offer"], "");
         assert_eq!(document["compute"]["resourceGroupName"], "Rg-1");
@@ -277,7 +393,7 @@ mod tests {
                 "osProfile": {"adminUsername": "azureuser", "computerName": "vm1", "linuxConfiguration": {"disablePasswordAuthentication": true}}
             }
         });
-        let document = instance(&vm, ID);
+        let document = instance(&vm, ID, NEWEST);
         let compute = &document["compute"];
         assert!(all_leaves_are_strings(&document), "{document}");
         assert_eq!(compute["tags"], "a:1;b:2");
@@ -292,6 +408,82 @@ mod tests {
         assert_eq!(compute["storageProfile"]["osDisk"]["diskSizeGB"], "30");
         assert_eq!(compute["version"], "22.04.1");
         assert_eq!(compute["osType"], "Linux");
+    }
+
+    fn compute_keys(api_version: &str) -> Vec<String> {
+        let document = instance(&json!({"id": ID, "name": "vm1"}), ID, api_version);
+        document["compute"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn instance_of_an_old_api_version_lacks_later_fields() {
+        let first = [
+            "location",
+            "name",
+            "offer",
+            "osType",
+            "platformFaultDomain",
+            "platformUpdateDomain",
+            "publisher",
+            "sku",
+            "version",
+            "vmId",
+            "vmSize",
+        ];
+        assert_eq!(compute_keys("2017-04-02"), first);
+        assert_eq!(compute_keys("2017-03-01"), first);
+        let with_tags = compute_keys("2017-08-01");
+        for key in [
+            "tags",
+            "subscriptionId",
+            "resourceGroupName",
+            "placementGroupId",
+        ] {
+            assert!(with_tags.contains(&key.to_string()), "{key}");
+        }
+        assert!(!with_tags.contains(&"zone".to_string()));
+        assert!(!compute_keys("2019-06-01").contains(&"tagsList".to_string()));
+        assert!(compute_keys("2019-06-04").contains(&"tagsList".to_string()));
+        assert!(!compute_keys("2020-12-01").contains(&"userData".to_string()));
+        assert!(compute_keys("2021-01-01").contains(&"userData".to_string()));
+        assert!(!compute_keys("2023-07-01").contains(&"physicalZone".to_string()));
+    }
+
+    #[test]
+    fn instance_prunes_nested_fields_by_version() {
+        let vm = json!({"properties": {"storageProfile": {"dataDisks": [
+            {"lun": 0, "diskSizeGB": 4, "managedDisk": {"storageAccountType": "UltraSSD_LRS"}},
+            {"lun": 1, "diskSizeGB": 4}
+        ]}}});
+        let at = |version: &str| instance(&vm, ID, version)["compute"].clone();
+        let old = at("2020-06-01");
+        assert_eq!(
+            old["securityProfile"],
+            json!({"secureBootEnabled": "false", "virtualTpmEnabled": "false"})
+        );
+        assert!(old["storageProfile"].get("resourceDisk").is_none());
+        assert!(old["storageProfile"]["dataDisks"][0]
+            .get("isUltraDisk")
+            .is_none());
+        assert!(at("2020-10-01")["osProfile"]
+            .get("disablePasswordAuthentication")
+            .is_some());
+        assert!(at("2020-09-01")["osProfile"]
+            .get("disablePasswordAuthentication")
+            .is_none());
+        let new = at("2023-07-01");
+        assert_eq!(new["securityProfile"]["securityType"], "");
+        let disks = &new["storageProfile"]["dataDisks"];
+        assert_eq!(disks[0]["isUltraDisk"], "true");
+        assert_eq!(disks[0]["diskCapacityBytes"], "4294967296");
+        assert_eq!(disks[1]["isUltraDisk"], "false");
+        assert_eq!(disks[1]["diskCapacityBytes"], "");
+        assert_eq!(disks[1]["isSharedDisk"], "");
     }
 
     #[test]

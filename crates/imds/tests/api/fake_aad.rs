@@ -33,6 +33,10 @@ struct AadState {
     lifetime: i64,
     numbers_as_strings: bool,
     clock: Clock,
+    /// How long each token request waits before it is answered.
+    delay: std::time::Duration,
+    /// Token requests received so far (answered or not).
+    received: usize,
 }
 
 /// A running fake AAD.
@@ -55,6 +59,8 @@ impl FakeAad {
             lifetime: 86399,
             numbers_as_strings: false,
             clock,
+            delay: std::time::Duration::ZERO,
+            received: 0,
         }));
         let listener = mimic_web::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -90,6 +96,16 @@ impl FakeAad {
         self.state.lock().unwrap().issued.clone()
     }
 
+    /// Answer every token request only after `delay`.
+    pub fn answer_after(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().delay = delay;
+    }
+
+    /// How many token requests have arrived, answered or not.
+    pub fn received(&self) -> usize {
+        self.state.lock().unwrap().received
+    }
+
     /// Answer with v1's string numbers instead of JSON numbers.
     pub fn answer_numbers_as_strings(&self) {
         self.state.lock().unwrap().numbers_as_strings = true;
@@ -104,6 +120,12 @@ fn oauth_error(status: u16, error: &str, description: String) -> HttpResponse {
 }
 
 async fn token(path: web::Path<String>, body: web::Bytes, data: Data) -> HttpResponse {
+    let delay = {
+        let mut state = data.0.lock().unwrap();
+        state.received += 1;
+        state.delay
+    };
+    tokio::time::sleep(delay).await;
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let (state, base) = (&data.0, &data.1);

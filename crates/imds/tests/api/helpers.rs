@@ -161,9 +161,18 @@ impl World {
         }
     }
 
-    /// Starts the IMDS of `vm_id`.
+    /// Starts the IMDS of `vm_id` with Azure's rate limits.
     pub async fn imds(&self, vm_id: &str) -> Imds {
         Imds::start(self.settings(vm_id)).await
+    }
+
+    /// Starts the IMDS of `vm_id` without rate limits, for tests that send bursts.
+    pub async fn imds_unlimited(&self, vm_id: &str) -> Imds {
+        Imds::start(Settings {
+            limits: mimic_imds::Limits::unlimited(),
+            ..self.settings(vm_id)
+        })
+        .await
     }
 }
 

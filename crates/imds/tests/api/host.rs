@@ -18,6 +18,7 @@ fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
         internal_key: world.key.clone(),
         data_dir: data_dir.to_path_buf(),
         clock: world.clock.clone(),
+        limits: mimic_imds::Limits::default(),
     }
 }
 

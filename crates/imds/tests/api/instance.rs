@@ -162,7 +162,7 @@ async fn get_instance_inner_node_with_format_text_lists_its_children() {
 async fn get_instance_with_a_bad_request_returns_each_error() {
     let world = World::new().await;
     let vm = world.add_vm("vm1", &[]);
-    let imds = world.imds(&vm).await;
+    let imds = world.imds_unlimited(&vm).await;
     let newest = ["2025-04-07", "2024-07-17", "2024-03-15"];
     let metadata = vec![("Metadata", "true")];
     let cases: Vec<Case> = vec![
@@ -328,4 +328,88 @@ async fn get_versions_lists_every_supported_version_without_an_api_version() {
     for version in ["2018-02-01", "2021-12-13", "2023-07-01"] {
         assert!(versions.contains(&json!(version)), "{version}");
     }
+}
+
+#[tokio::test]
+async fn get_instance_with_an_old_api_version_omits_the_fields_added_later() {
+    let world = World::new().await;
+    let vm = world.add_vm("vm1", &[]);
+    let imds = world.imds_unlimited(&vm).await;
+    let keys = |body: Value| -> Vec<String> { body.as_object().unwrap().keys().cloned().collect() };
+
+    let first = imds
+        .get("/metadata/instance/compute?api-version=2017-04-02")
+        .await;
+    let tags = imds
+        .get("/metadata/instance/compute/tags?api-version=2017-08-01&format=text")
+        .await;
+    let no_tags_list = imds
+        .get("/metadata/instance/compute/tagsList?api-version=2019-06-01")
+        .await;
+    let tags_list = imds
+        .get("/metadata/instance/compute/tagsList?api-version=2019-06-04")
+        .await;
+    let user_data = imds
+        .get("/metadata/instance/compute/userData?api-version=2021-01-01&format=text")
+        .await;
+    let old_security = imds
+        .get("/metadata/instance/compute/securityProfile?api-version=2021-02-01")
+        .await;
+
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(
+        keys(first.json()),
+        [
+            "location",
+            "name",
+            "offer",
+            "osType",
+            "platformFaultDomain",
+            "platformUpdateDomain",
+            "publisher",
+            "sku",
+            "version",
+            "vmId",
+            "vmSize"
+        ]
+    );
+    assert_eq!(
+        (tags.status, tags.text.as_str()),
+        (200, "env:test;team:identity")
+    );
+    assert_eq!(no_tags_list.status, 404);
+    assert_eq!(
+        tags_list.json(),
+        json!([{"name": "env", "value": "test"}, {"name": "team", "value": "identity"}])
+    );
+    assert_eq!((user_data.status, user_data.text.as_str()), (200, ""));
+    assert_eq!(
+        old_security.json(),
+        json!({"secureBootEnabled": "false", "virtualTpmEnabled": "false"})
+    );
+}
+
+#[tokio::test]
+async fn get_instance_answers_every_supported_api_version_with_compute_and_network() {
+    let world = World::new().await;
+    let vm = world.add_vm("vm1", &[]);
+    let imds = world.imds_unlimited(&vm).await;
+    let versions = imds.get("/metadata/versions").await.json()["apiVersions"].clone();
+
+    let mut sizes = Vec::new();
+    for version in versions.as_array().unwrap() {
+        let version = version.as_str().unwrap();
+        let answer = imds
+            .get(&format!("/metadata/instance?api-version={version}"))
+            .await;
+        assert_eq!(answer.status, 200, "{version}: {}", answer.text);
+        let body = answer.json();
+        assert!(all_leaves_are_strings(&body), "{version}: {body}");
+        assert_eq!(body["compute"]["name"], "vm1", "{version}");
+        assert!(body["network"]["interface"][0]["macAddress"].is_string());
+        sizes.push(body["compute"].as_object().unwrap().len());
+    }
+    // Each version shows at least the fields of the one before it.
+    assert!(sizes.windows(2).all(|pair| pair[0] <= pair[1]), "{sizes:?}");
+    assert!(sizes.first() < sizes.last());
 }

@@ -8,7 +8,9 @@
 mod errors;
 mod fake_aad;
 mod fake_arm;
+mod flavors;
 mod helpers;
 mod host;
 mod instance;
+mod limits;
 mod token;
