@@ -9,7 +9,6 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 
 use crate::endpoints::{Endpoints, VmEndpoint};
-use crate::persona::OTHER_IDENTITY_VARIABLES;
 
 /// The name mimic's cloud is registered under in az.
 pub const CLOUD_NAME: &str = "Mimic";
@@ -21,7 +20,10 @@ or see https://learn.microsoft.com/cli/azure/install-azure-cli";
 
 /// The environment every process mimic starts for az or an SDK gets: trust in the local CA for
 /// Python (requests, urllib), Node and OpenSSL-based tools, and no calls to Microsoft's hosts.
-fn client_environment(endpoints: &Endpoints, config_dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn client_environment(
+    endpoints: &Endpoints,
+    config_dir: &Path,
+) -> Vec<(String, String)> {
     let ca = endpoints.ca_cert.clone();
     vec![
         ("AZURE_CONFIG_DIR".into(), config_dir.display().to_string()),
@@ -139,33 +141,45 @@ pub fn run_az(dir: &Path, args: &[String]) -> anyhow::Result<ExitCode> {
     Ok(exit_code(status))
 }
 
-/// `mimic vm exec NAME -- CMD…`: CMD runs as the VM (its IMDS via `AZURE_POD_IDENTITY_AUTHORITY_HOST`,
+/// `mimic vm exec NAME [--flavor F] -- CMD…`: CMD runs as the VM (its IMDS via `AZURE_POD_IDENTITY_AUTHORITY_HOST`, or another managed-identity source with `--flavor`;
 /// its own az config dir with the mimic cloud registered, the CA trusted).
 pub fn run_vm_exec(
     dir: &Path,
     vm: &VmEndpoint,
     endpoints: &Endpoints,
     command_line: &[String],
+    flavor: crate::persona::Flavor,
 ) -> anyhow::Result<ExitCode> {
     let (program, args) = command_line
         .split_first()
         .context("mimic vm exec needs a command after --")?;
-    let config_dir = vm_config_dir(dir, &vm.name)?;
-    if az_installed() {
-        ensure_cloud(endpoints, &config_dir)?;
-    }
+    let config_dir = prepare_vm_config_dir(dir, &vm.name, endpoints)?;
+    let identity = crate::persona::vm_identity_env_in(dir, vm, flavor)?;
     let mut command = Command::new(program);
     command
         .args(args)
         .envs(client_environment(endpoints, &config_dir))
-        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &vm.imds);
-    for variable in OTHER_IDENTITY_VARIABLES {
+        .envs(identity.set.iter().map(|(name, value)| (name, value)));
+    for variable in identity.unset {
         command.env_remove(variable);
     }
     let status = command
         .status()
         .with_context(|| format!("running {program}"))?;
     Ok(exit_code(status))
+}
+
+/// The VM's az config dir, with the mimic cloud registered in it when az is installed.
+pub(crate) fn prepare_vm_config_dir(
+    dir: &Path,
+    vm: &str,
+    endpoints: &Endpoints,
+) -> anyhow::Result<PathBuf> {
+    let config_dir = vm_config_dir(dir, vm)?;
+    if az_installed() {
+        ensure_cloud(endpoints, &config_dir)?;
+    }
+    Ok(config_dir)
 }
 
 fn operator_config_dir(dir: &Path) -> anyhow::Result<PathBuf> {

@@ -49,6 +49,9 @@ pub enum Command {
     Arm(services::ArmArgs),
     /// Run one VM's IMDS alone.
     Imds(services::ImdsArgs),
+    /// Internal: the inside half of `mimic vm exec --netns` (run by `unshare --net`).
+    #[command(hide = true)]
+    NetnsRun(crate::netns::NetnsRunArgs),
     /// Exit 0 if a URL answers 2xx (https trusting the data dir's CA); for container health checks.
     Healthcheck {
         /// For example https://127.0.0.1:8443/healthz.
@@ -68,14 +71,30 @@ pub enum VmCommand {
     Env {
         /// The VM's name.
         name: String,
+        /// Which managed-identity source the persona's clients use (docs/imds.md).
+        #[arg(long, value_enum, default_value_t)]
+        flavor: persona::Flavor,
     },
     /// Run a command as the VM: its IMDS, its own az config dir (mimic cloud registered), the CA trusted.
     Exec {
         /// The VM's name.
         name: String,
+        /// Run in a new network namespace with only loopback, where 169.254.169.254:80 and
+        /// 127.0.0.1:50342 serve this VM's IMDS (no identity variables set; needs root).
+        #[arg(long)]
+        netns: bool,
+        /// Which managed-identity source CMD's clients use, as `mimic vm env --flavor`.
+        #[arg(long, value_enum, default_value_t, conflicts_with = "netns")]
+        flavor: persona::Flavor,
         /// The command and its arguments, after `--`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
+    },
+    /// An interactive shell ($SHELL, else bash) as the VM, in its own network namespace:
+    /// `mimic vm exec NAME --netns -- $SHELL` (needs root).
+    Shell {
+        /// The VM's name.
+        name: String,
     },
 }
 
@@ -91,7 +110,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             "{}",
             persona::operator_env(&Endpoints::read(&dir.join("endpoints.json"))?)
         ),
-        Command::Vm { command } => return vm(&dir, command),
+        Command::Vm { command } => return vm(&dir, command).await,
+        Command::NetnsRun(args) => return crate::netns::run_inside(args).await,
         Command::Az { args } => return crate::az::run_az(&dir, &args),
         Command::Aad(args) => services::run_aad(&dir, args).await?,
         Command::Arm(args) => services::run_arm(&dir, args).await?,
@@ -103,7 +123,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {
+async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {
+    let netns = matches!(
+        command,
+        VmCommand::Exec { netns: true, .. } | VmCommand::Shell { .. }
+    );
+    // Checked first, before anything is read or registered: no namespace, no command.
+    let possible = netns.then(crate::netns::ensure_namespaces_possible);
+    if let Some(Err(message)) = possible {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(crate::netns::NAMESPACE_FAILURE));
+    }
     let endpoints = Endpoints::read(&dir.join("endpoints.json"))?;
     match command {
         VmCommand::List => {
@@ -113,12 +143,28 @@ fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {
                 println!("{:<16} {:<20} {:<28} {}", vm.name, group, vm.imds, vm.id);
             }
         }
-        VmCommand::Exec { name, command } => match endpoints.vm(&name) {
-            Some(vm) => return crate::az::run_vm_exec(dir, vm, &endpoints, &command),
+        VmCommand::Exec {
+            name,
+            netns,
+            flavor,
+            command,
+        } => match endpoints.vm(&name) {
+            Some(vm) if netns => return crate::netns::exec(dir, vm, &endpoints, &command).await,
+            Some(vm) => return crate::az::run_vm_exec(dir, vm, &endpoints, &command, flavor),
             None => return Ok(no_such_vm(&endpoints, &name)),
         },
-        VmCommand::Env { name } => match endpoints.vm(&name) {
-            Some(vm) => print!("{}", persona::vm_env(vm)),
+        VmCommand::Shell { name } => match endpoints.vm(&name) {
+            Some(vm) => {
+                let shell = std::env::var("SHELL").unwrap_or_else(|_| "bash".into());
+                return crate::netns::exec(dir, vm, &endpoints, &[shell, "-i".into()]).await;
+            }
+            None => return Ok(no_such_vm(&endpoints, &name)),
+        },
+        VmCommand::Env { name, flavor } => match endpoints.vm(&name) {
+            Some(vm) => print!(
+                "{}",
+                persona::env_lines(&persona::vm_identity_env_in(dir, vm, flavor)?)
+            ),
             None => return Ok(no_such_vm(&endpoints, &name)),
         },
     }

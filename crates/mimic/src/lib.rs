@@ -6,6 +6,7 @@ pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;
+pub mod netns;
 pub mod persona;
 pub mod services;
 pub mod up;

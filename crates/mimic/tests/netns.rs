@@ -1,0 +1,488 @@
+//! `mimic vm exec NAME --netns`: the namespace checks (pure, table-driven), the refusals (each in a
+//! throwaway namespace, so nothing on the host changes), and the link-local address end to end
+//! against a real `mimic up`. Network safety: traffic to 169.254.169.254 only ever comes from curl
+//! inside a namespace mimic made; everything else goes to 127.0.0.1.
+//!
+//! The namespace tests need root (CAP_SYS_ADMIN), `unshare`, `ip`, `curl` and `setpriv`; without
+//! root they print why and return.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use mimic::netns::{check_loopback_only, check_ready, NamespaceState, NAMESPACE_FAILURE};
+use serde_json::{json, Value};
+
+const LO_LINK: &str = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
+const ETH0_LINK: &str = "2: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff link-netnsid 0\n";
+const GOOD_ADDRS: &str =
+    "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n\
+1: lo    inet 169.254.169.254/32 scope global lo\\       valid_lft forever preferred_lft forever\n\
+1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n";
+const GOOD_ROUTES: &str =
+    "local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 \n\
+local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 \n\
+broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 \n\
+local 169.254.169.254 dev lo table local proto kernel scope host src 169.254.169.254 \n\
+local ::1 dev lo table local proto kernel metric 0 pref medium\n";
+const GOOD_ROUTE_GET: &str =
+    "local 169.254.169.254 dev lo src 169.254.169.254 uid 0 \n    cache <local> \n";
+
+fn good() -> NamespaceState {
+    NamespaceState {
+        links: LO_LINK.into(),
+        addrs: GOOD_ADDRS.into(),
+        routes: GOOD_ROUTES.into(),
+        route_to_link_local: GOOD_ROUTE_GET.into(),
+    }
+}
+
+#[test]
+fn check_ready_namespace_cases_accept_only_the_loopback_only_namespace() {
+    let cases: Vec<(&str, NamespaceState, Option<&str>)> = vec![
+        ("the good case", good(), None),
+        (
+            "a default route",
+            NamespaceState {
+                routes: format!("default via 192.0.2.1 dev eth0 \n{GOOD_ROUTES}"),
+                ..good()
+            },
+            Some("route off loopback: 'default via 192.0.2.1 dev eth0'"),
+        ),
+        (
+            "a default route on lo",
+            NamespaceState {
+                routes: format!("default dev lo scope link \n{GOOD_ROUTES}"),
+                ..good()
+            },
+            Some("route off loopback: 'default dev lo scope link'"),
+        ),
+        (
+            "a route through a gateway",
+            NamespaceState {
+                routes: format!("10.0.0.0/8 via 127.0.0.2 dev lo\n{GOOD_ROUTES}"),
+                ..good()
+            },
+            Some("route off loopback: '10.0.0.0/8 via 127.0.0.2 dev lo'"),
+        ),
+        (
+            "a subnet on eth0",
+            NamespaceState {
+                routes: format!(
+                    "192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2\n{GOOD_ROUTES}"
+                ),
+                ..good()
+            },
+            Some("route off loopback: '192.0.2.0/24 dev eth0"),
+        ),
+        (
+            "an IPv6 default route",
+            NamespaceState {
+                routes: format!("{GOOD_ROUTES}default via fe80::1 dev eth0 metric 1024\n"),
+                ..good()
+            },
+            Some("route off loopback: 'default via fe80::1"),
+        ),
+        (
+            "an eth0 link",
+            NamespaceState {
+                links: format!("{LO_LINK}{ETH0_LINK}"),
+                ..good()
+            },
+            Some("network link 'eth0'"),
+        ),
+        (
+            "169.254.169.254 missing on lo",
+            NamespaceState {
+                addrs: GOOD_ADDRS
+                    .lines()
+                    .filter(|l| !l.contains("169.254"))
+                    .collect(),
+                ..good()
+            },
+            Some("169.254.169.254/32 is not bound on the namespace's loopback"),
+        ),
+        (
+            "169.254.169.254 on another device",
+            NamespaceState {
+                addrs: "2: eth0    inet 169.254.169.254/32 scope global eth0\n".into(),
+                ..good()
+            },
+            Some("169.254.169.254/32 is not bound on the namespace's loopback"),
+        ),
+        (
+            "169.254.169.254 routed elsewhere",
+            NamespaceState {
+                route_to_link_local: "169.254.169.254 via 192.0.2.1 dev eth0 src 192.0.2.2\n"
+                    .into(),
+                ..good()
+            },
+            Some("169.254.169.254 is not routed to the namespace's loopback"),
+        ),
+        (
+            "the route lookup failed",
+            NamespaceState {
+                route_to_link_local: String::new(),
+                ..good()
+            },
+            Some("169.254.169.254 is not routed to the namespace's loopback"),
+        ),
+    ];
+    for (name, state, expected) in cases {
+        let problems = check_ready(&state);
+        match expected {
+            None => assert!(problems.is_empty(), "{name}: {problems:?}"),
+            Some(needle) => assert!(
+                problems.iter().any(|problem| problem.contains(needle)),
+                "{name}: expected a problem containing {needle:?}, got {problems:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn check_loopback_only_fresh_namespace_accepts_and_host_refuses() {
+    // A fresh namespace before `lo` is up: only lo, no routes at all.
+    let fresh_links = "1: lo: <LOOPBACK> mtu 65536 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
+    assert!(check_loopback_only(fresh_links, "\n").is_empty());
+    let host = check_loopback_only(
+        &format!("{LO_LINK}{ETH0_LINK}"),
+        &format!("default via 192.0.2.1 dev eth0 \n{GOOD_ROUTES}"),
+    );
+    assert_eq!(host.len(), 2, "{host:?}");
+}
+
+// --- the real thing (root) ------------------------------------------------------------------------
+
+fn mimic_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mimic")
+}
+
+/// Whether this process may make network namespaces; says why not otherwise.
+fn namespaces_available() -> bool {
+    let ok = Command::new("unshare")
+        .args(["--net", "--", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !ok {
+        eprintln!("skipping: cannot create network namespaces here (needs root and unshare)");
+    }
+    ok
+}
+
+/// A directory anyone may write to, for a marker file CMD would create.
+fn marker_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new("chmod")
+        .arg("0777")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    let marker = dir.path().join("cmd-ran");
+    (dir, marker)
+}
+
+/// Runs `bash -c SCRIPT` in a throwaway namespace with `$0` = the mimic binary and `$1` = the marker.
+fn in_throwaway_namespace(script: &str, marker: &Path) -> Output {
+    Command::new("unshare")
+        .args(["--net", "--", "bash", "-c", script, mimic_bin()])
+        .arg(marker)
+        .output()
+        .unwrap()
+}
+
+fn assert_refused(output: &Output, marker: &Path, reason: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(NAMESPACE_FAILURE.into()),
+        "{stderr}"
+    );
+    assert!(stderr.contains(reason), "{stderr}");
+    assert!(!marker.exists(), "the command ran");
+}
+
+const NETNS_RUN: &str = r#""$0" netns-run --sockets /nonexistent --arm-port 1 --aad-port 2 --host-netns "$HOST" -- touch "$1""#;
+
+#[test]
+fn netns_run_in_the_callers_namespace_refuses_and_never_runs_the_command() {
+    if !namespaces_available() {
+        return;
+    }
+    let (_dir, marker) = marker_dir();
+    let script = format!(r#"HOST=$(readlink /proc/self/ns/net); exec {NETNS_RUN}"#);
+    let output = in_throwaway_namespace(&script, &marker);
+    assert_refused(&output, &marker, "this is the host's network namespace");
+}
+
+#[test]
+fn netns_run_with_a_default_route_refuses_and_never_runs_the_command() {
+    if !namespaces_available() {
+        return;
+    }
+    let (_dir, marker) = marker_dir();
+    let script = format!(
+        r#"ip link set lo up && ip route add default dev lo && HOST=other && exec {NETNS_RUN}"#
+    );
+    let output = in_throwaway_namespace(&script, &marker);
+    assert_refused(&output, &marker, "route off loopback: 'default dev lo");
+}
+
+#[test]
+fn netns_run_with_another_link_refuses_and_never_runs_the_command() {
+    if !namespaces_available() {
+        return;
+    }
+    let (_dir, marker) = marker_dir();
+    let script =
+        format!(r#"ip link add v0 type veth peer name v1 && HOST=other && exec {NETNS_RUN}"#);
+    let output = in_throwaway_namespace(&script, &marker);
+    assert_refused(&output, &marker, "network link 'v");
+}
+
+#[test]
+fn vm_exec_netns_without_privileges_fails_and_never_runs_the_command() {
+    if !namespaces_available() || Command::new("setpriv").arg("--version").output().is_err() {
+        return;
+    }
+    let (_dir, marker) = marker_dir();
+    let output = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            mimic_bin(),
+        ])
+        .args([
+            "--data-dir",
+            "/nonexistent",
+            "vm",
+            "exec",
+            "vm1",
+            "--netns",
+            "--",
+            "touch",
+        ])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_refused(&output, &marker, "mimic: cannot create a network namespace");
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("never runs the command on the host network"));
+}
+
+/// A running `mimic up` on a fresh data dir; SIGTERM on drop.
+struct Mimic {
+    child: Child,
+    dir: tempfile::TempDir,
+    endpoints: Value,
+}
+
+impl Mimic {
+    fn start() -> Mimic {
+        let dir = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(dir.path().join("mimic.log")).unwrap();
+        let child = Command::new(mimic_bin())
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "up",
+                "--arm-addr",
+                "127.0.0.1:0",
+                "--aad-addr",
+                "127.0.0.1:0",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let path = dir.path().join("endpoints.json");
+        let endpoints = loop {
+            if let Some(endpoints) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| serde_json::from_str(&text).ok())
+            {
+                break endpoints;
+            }
+            assert!(Instant::now() < deadline, "mimic up did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Mimic {
+            child,
+            dir,
+            endpoints,
+        }
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.endpoints[name].as_str().unwrap().to_string()
+    }
+
+    /// Enables the system-assigned identity of a fixture VM; returns its ARM id.
+    async fn enable_system_identity(&self, vm: &str) -> String {
+        let ca = std::fs::read_to_string(self.field("ca_cert")).unwrap();
+        let client = mimic_web::https_client(&ca).unwrap();
+        let operator = &self.endpoints["operator"];
+        let token: Value = client
+            .post(format!(
+                "{}/{}/oauth2/v2.0/token",
+                self.field("aad"),
+                self.field("tenant_id")
+            ))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", operator["client_id"].as_str().unwrap()),
+                ("client_secret", operator["client_secret"].as_str().unwrap()),
+                ("scope", "https://management.azure.com/.default"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{vm}",
+            self.field("subscription_id"),
+            self.field("resource_group")
+        );
+        let reply = client
+            .patch(format!("{}{id}?api-version=2024-11-01", self.field("arm")))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .json(&json!({"identity": {"type": "SystemAssigned"}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            reply.status().is_success(),
+            "{}",
+            reply.text().await.unwrap()
+        );
+        id
+    }
+
+    /// `mimic vm exec VM --netns -- ARGS…`.
+    fn exec_netns(&self, vm: &str, args: &[&str]) -> Output {
+        Command::new(mimic_bin())
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["vm", "exec", vm, "--netns", "--"])
+            .args(args)
+            .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Mimic {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{:?}\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn mirid(token_json: &str) -> String {
+    let reply: Value = serde_json::from_str(token_json).unwrap();
+    let payload = reply["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["xms_mirid"].as_str().unwrap().to_string()
+}
+
+/// Seed 004's line, for the system-assigned identity (no client_id).
+const SEED_CURL: &str = "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F";
+
+#[tokio::test]
+async fn vm_exec_netns_link_local_address_serves_that_vms_identity() {
+    if !namespaces_available() {
+        return;
+    }
+    let mimic = Mimic::start();
+    let vm1 = mimic.enable_system_identity("vm1").await;
+    let vm2 = mimic.enable_system_identity("vm2").await;
+    for (vm, id) in [("vm1", &vm1), ("vm2", &vm2)] {
+        let reply =
+            stdout(&mimic.exec_netns(vm, &["curl", "-s", "-H", "Metadata:true", SEED_CURL]));
+        assert_eq!(&mirid(&reply), id, "{reply}");
+    }
+    // ARM stays reachable at its usual address; nothing but loopback exists in there.
+    let arm = format!(
+        "{}/metadata/endpoints?api-version=2022-09-01",
+        mimic.field("arm")
+    );
+    let ca = mimic.field("ca_cert");
+    let code = stdout(&mimic.exec_netns(
+        "vm1",
+        &[
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--cacert",
+            &ca,
+            &arm,
+        ],
+    ));
+    assert_eq!(code, "200");
+    let links = stdout(&mimic.exec_netns("vm1", &["ip", "-o", "link"]));
+    assert_eq!(links.lines().count(), 1, "{links}");
+    assert_eq!(
+        stdout(&mimic.exec_netns("vm1", &["ip", "route", "show"])),
+        ""
+    );
+    // No identity variable reaches the command, and the exit status is the command's.
+    let env = stdout(&mimic.exec_netns("vm1", &["env"]));
+    assert!(!env.contains("AZURE_POD_IDENTITY_AUTHORITY_HOST"), "{env}");
+    let failed = mimic.exec_netns("vm1", &["sh", "-c", "exit 7"]);
+    assert_eq!(failed.status.code(), Some(7));
+    // `mimic vm shell` is the same, with $SHELL reading commands from stdin.
+    let mut shell = Command::new(mimic_bin())
+        .arg("--data-dir")
+        .arg(mimic.dir.path())
+        .args(["vm", "shell", "vm2"])
+        .env("SHELL", "/bin/sh")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script =
+        format!("echo \"vm=$MIMIC_VM\"\ncurl -s -H Metadata:true '{SEED_CURL}'; echo\nexit 3\n");
+    std::io::Write::write_all(shell.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+    let output = shell.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{printed}");
+    let mut lines = printed.lines();
+    assert_eq!(lines.next(), Some("vm=vm2"));
+    assert_eq!(mirid(lines.next().unwrap()), vm2);
+}
