@@ -15,3 +15,6 @@ cargo test --workspace --locked
 
 # Real clients (az, azure-identity, msal, management SDKs, Node, Rust) in a loopback-only namespace.
 bash scripts/clients.sh
+
+# The portal in a real browser (headless Chromium + playwright-core), also loopback-only.
+bash scripts/portal.sh

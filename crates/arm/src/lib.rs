@@ -20,6 +20,7 @@ pub mod fixture;
 pub mod host;
 pub mod lifecycle;
 pub mod middleware;
+pub mod portal;
 pub mod rbac;
 pub mod resource_groups;
 pub mod resources;

@@ -1,6 +1,6 @@
 //! The gate every request passes before routing, in ARM's order:
 //!
-//! 1. open paths (`/healthz`, `/metadata/endpoints`) pass untouched;
+//! 1. open paths (`/healthz`, `/metadata/endpoints`, the portal's `/portal/*`) pass untouched;
 //! 2. `/internal/*` needs the internal key (401 `InvalidInternalKey` otherwise) and nothing else;
 //! 3. every other path is case-folded ([`canonical_path`]) so that routes can be written with
 //!    lower-case keywords, then authenticated (401 + `WWW-Authenticate`), checked against the
@@ -37,6 +37,10 @@ pub async fn gate<B: MessageBody>(
 async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
     let path = request.path().to_string();
     if path == "/healthz" || path.eq_ignore_ascii_case("/metadata/endpoints") {
+        return Ok(());
+    }
+    // The portal's page and assets are public; its ARM calls carry the user's token.
+    if path == "/portal" || path.starts_with("/portal/") {
         return Ok(());
     }
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {

@@ -124,6 +124,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::user_assigned_identities::configure(cfg);
     crate::resources::configure(cfg);
     crate::host::configure(cfg);
+    crate::portal::configure(cfg);
 }
 
 /// `web::resource(path)` whose unsupported methods answer ARM's 405 envelope.

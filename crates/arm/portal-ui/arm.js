@@ -1,0 +1,54 @@
+// ARM REST calls with the signed-in user's token (same origin: the portal is served by ARM).
+
+import { session } from './auth.js';
+
+export const COMPUTE = '2024-11-01';
+export const IDENTITY = '2024-11-30';
+export const RESOURCES = '2021-04-01';
+
+/** An ARM error: `code` and `message` from ARM's error envelope. */
+export class ArmError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Calls ARM: `path` is an id or path with its query; returns the JSON body (null if empty). */
+export async function arm(method, path, body) {
+  const current = session();
+  if (!current) throw new ArmError(401, 'AuthenticationFailed', 'You are signed out. Reload the page to sign in.');
+  const response = await fetch(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${current.accessToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = (json && json.error) || {};
+    throw new ArmError(response.status, error.code || `HTTP ${response.status}`, error.message || text);
+  }
+  return json;
+}
+
+/** GET of every page of a list (`value` + `nextLink`). */
+export async function list(path) {
+  const items = [];
+  let next = path;
+  while (next) {
+    const page = await arm('GET', next);
+    items.push(...(page.value || []));
+    next = page.nextLink ? new URL(page.nextLink).pathname + new URL(page.nextLink).search : null;
+  }
+  return items;
+}
+
+/** The path of a VM. */
+export function vmPath(subscription, group, name) {
+  return `/subscriptions/${subscription}/resourceGroups/${encodeURIComponent(group)}/providers/Microsoft.Compute/virtualMachines/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,210 @@
+// Real-browser test of mimic's portal: seed 000's four procedures in headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core), by their visible labels, each checked through the
+// ARM REST API; then a learner without rights gets ARM's error banner.
+//
+// Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
+//   MIMIC_DATA_DIR=<data dir of a running `mimic up`> NODE_EXTRA_CA_CERTS=<data dir>/ca.pem \
+//   MIMIC_ARTIFACTS=<dir for screenshots> node tests/portal/portal.test.mjs
+// Prints a closing line "N passed, M failed" and exits non-zero on any failure.
+
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const dataDir = process.env.MIMIC_DATA_DIR;
+if (!dataDir) throw new Error('MIMIC_DATA_DIR must name the data dir of a running `mimic up`');
+const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'));
+const artifacts = process.env.MIMIC_ARTIFACTS || 'target/portal-artifacts';
+mkdirSync(artifacts, { recursive: true });
+
+const ARM = endpoints.arm;
+const SUB = endpoints.subscription_id;
+const GROUP = endpoints.resource_group;
+const VM_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Compute/virtualMachines/vm1`;
+const IDENTITY_NAME = `portal-id-${Date.now().toString(36)}`;
+const IDENTITY_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${IDENTITY_NAME}`;
+const ADMIN = ['admin@mimic.onmicrosoft.com', 'Mimic-Admin-1!', 'Mimic Admin'];
+const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
+
+// ---- the ARM API, as the fixture operator (client credentials from endpoints.json) ----------------
+
+let operatorToken;
+async function operator() {
+  if (operatorToken) return operatorToken;
+  const response = await fetch(`${endpoints.aad}/${endpoints.tenant_id}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: endpoints.operator.client_id,
+      client_secret: endpoints.operator.client_secret,
+      scope: 'https://management.azure.com/.default',
+    }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`operator token: ${JSON.stringify(body)}`);
+  operatorToken = body.access_token;
+  return operatorToken;
+}
+
+async function arm(method, path, body) {
+  const response = await fetch(`${ARM}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await operator()}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const vm1 = () => arm('GET', `${VM_ID}?api-version=2024-11-01`);
+
+function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+// ---- the browser ------------------------------------------------------------------------------------
+
+// Chromium trusts mimic's server certificate by its public key (no NSS DB to edit, no blanket
+// ignoreHTTPSErrors): base64 of the SHA-256 of the certificate's SubjectPublicKeyInfo.
+function spkiHash() {
+  const certificate = new X509Certificate(readFileSync(join(dataDir, 'tls', 'server.pem')));
+  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'mimic-portal-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.MIMIC_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  ignoreHTTPSErrors: false,
+  viewport: { width: 1100, height: 640 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--ignore-certificate-errors-spki-list=${spkiHash()}`,
+  ],
+}).catch((error) => {
+  console.log(`FAIL launching ${process.env.MIMIC_CHROMIUM || '/usr/bin/chromium'}: ${error.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
+context.setDefaultTimeout(15000);
+const page = context.pages()[0] || (await context.newPage());
+
+async function signIn([username, password, displayName]) {
+  await page.getByLabel('Email, phone, or Skype').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#user').filter({ hasText: displayName }).waitFor();
+}
+
+async function openIdentityBlade() {
+  await page.goto(`${ARM}/portal/`);
+  await page.getByRole('link', { name: GROUP, exact: true }).click();
+  await page.getByRole('link', { name: 'vm1', exact: true }).click();
+  await page.getByRole('heading', { name: 'vm1' }).waitFor();
+  await page.getByRole('link', { name: 'Identity', exact: true }).click();
+  await page.getByRole('tab', { name: 'System assigned' }).waitFor();
+}
+
+const principalField = () => page.locator('.field').filter({ hasText: 'Object (principal) ID' });
+
+// ---- the steps (each depends on the previous ones) --------------------------------------------------
+
+const steps = [
+  ['admin signs in through the AAD sign-in page', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert(page.url().startsWith(endpoints.aad), `redirected to AAD, at ${page.url()}`);
+    await signIn(ADMIN);
+    await page.getByRole('heading', { name: 'Resource groups' }).waitFor();
+  }],
+  ['resource group lists its resources and the VM overview shows the IMDS hint', async () => {
+    await openIdentityBlade();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByText('mimic vm env vm1').waitFor();
+    await page.getByText('Standard_B1s').waitFor();
+  }],
+  ['System assigned: On, Save shows the Object (principal) ID and ARM has it', async () => {
+    await page.getByRole('link', { name: 'Identity', exact: true }).click();
+    await page.getByRole('tab', { name: 'System assigned' }).click();
+    await page.getByRole('button', { name: 'On', exact: true }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const principalId = (await principalField().locator('code').textContent()).trim();
+    const vm = await vm1();
+    assert(vm.identity && vm.identity.type === 'SystemAssigned', `ARM identity ${JSON.stringify(vm.identity)}`);
+    assert(vm.identity.principalId === principalId, `page ${principalId} vs ARM ${vm.identity.principalId}`);
+    await page.screenshot({ path: join(artifacts, 'identity-system-assigned.png') });
+  }],
+  ['System assigned: Off, Save, Yes removes the identity in ARM', async () => {
+    await page.getByRole('button', { name: 'Off', exact: true }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Disable system assigned managed identity' });
+    await dialog.waitFor();
+    await page.screenshot({ path: join(artifacts, 'identity-system-assigned-disable.png') });
+    await dialog.getByRole('button', { name: 'Yes', exact: true }).click();
+    await principalField().waitFor({ state: 'detached' });
+    const vm = await vm1();
+    assert(!vm.identity || vm.identity.type === 'None', `ARM identity ${JSON.stringify(vm.identity)}`);
+  }],
+  ['User assigned: + Add, pick the identity, Add assigns it in ARM', async () => {
+    await arm('PUT', `${IDENTITY_ID}?api-version=2024-11-30`, { location: 'eastus' });
+    await page.getByRole('tab', { name: 'User assigned' }).click();
+    await page.getByRole('button', { name: '+ Add', exact: true }).click();
+    const picker = page.getByRole('dialog', { name: 'Add user assigned managed identity' });
+    await picker.getByRole('checkbox', { name: IDENTITY_NAME }).check();
+    await picker.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('tbody').getByText(IDENTITY_NAME, { exact: true }).waitFor();
+    const vm = await vm1();
+    const assigned = Object.keys((vm.identity && vm.identity.userAssignedIdentities) || {});
+    assert(vm.identity.type === 'UserAssigned', `ARM identity type ${vm.identity.type}`);
+    assert(assigned.length === 1 && assigned[0].toLowerCase() === IDENTITY_ID.toLowerCase(), `ARM has ${assigned}`);
+    await page.screenshot({ path: join(artifacts, 'identity-user-assigned.png') });
+  }],
+  ['User assigned: select it, Remove, Yes removes it in ARM', async () => {
+    await page.getByRole('checkbox', { name: IDENTITY_NAME }).check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove user assigned managed identity' });
+    await dialog.getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByText('No user assigned managed identities found on this resource.').waitFor();
+    const vm = await vm1();
+    assert(!vm.identity || vm.identity.type === 'None', `ARM identity ${JSON.stringify(vm.identity)}`);
+  }],
+  ['learner without a role sees ARM\'s AuthorizationFailed in the red banner', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(LEARNER);
+    await page.goto(`${ARM}/portal/#/vm/${SUB}/${GROUP}/vm1/identity`);
+    const banner = page.getByRole('alert');
+    await banner.filter({ hasText: 'AuthorizationFailed' }).waitFor();
+    const text = await banner.textContent();
+    assert(text.includes('does not have authorization to perform action'), `banner: ${text}`);
+    await page.screenshot({ path: join(artifacts, 'learner-authorization-failed.png') });
+  }],
+];
+
+let passed = 0;
+let failed = 0;
+for (const [name, step] of steps) {
+  const started = Date.now();
+  try {
+    await step();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${error.message.split('\n')[0]}`);
+    await page.screenshot({ path: join(artifacts, `failure-${failed}.png`) }).catch(() => {});
+  }
+}
+await context.close();
+rmSync(userDataDir, { recursive: true, force: true });
+await fetch(`${ARM}${IDENTITY_ID}?api-version=2024-11-30`, {
+  method: 'DELETE', headers: { authorization: `Bearer ${await operator()}` },
+}).catch(() => {});
+console.log(`screenshots in ${artifacts}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
