@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct Endpoints {
     pub arm: String,
     pub aad: String,
+    /// The portal (served by ARM): `{arm}/portal/`.
+    #[serde(default)]
+    pub portal: String,
     pub ca_cert: String,
     pub tenant_id: String,
     pub subscription_id: String,

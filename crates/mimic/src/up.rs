@@ -123,6 +123,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     tasks.push(tokio::spawn(forward_vm_events(events, imds.clone())));
 
     let endpoints = Endpoints {
+        portal: format!("{arm_url}/portal/"),
         arm: arm_url,
         aad: aad_url,
         ca_cert: data_dir.pki.ca_cert.display().to_string(),
@@ -226,10 +227,11 @@ pub async fn run(dir: &Path, args: UpArgs) -> anyhow::Result<()> {
 
 fn summary(endpoints: &Endpoints, data_dir: &DataDir) -> String {
     let mut text = format!(
-        "mimic is up (data dir {})\n  ARM  {}\n  AAD  {}\n  CA   {}\n  tenant {}  subscription {}\n",
+        "mimic is up (data dir {})\n  ARM    {}\n  AAD    {}\n  Portal {}\n  CA     {}\n  tenant {}  subscription {}\n",
         data_dir.root.display(),
         endpoints.arm,
         endpoints.aad,
+        endpoints.portal,
         endpoints.ca_cert,
         endpoints.tenant_id,
         endpoints.subscription_id
