@@ -1,18 +1,37 @@
-// mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity).
-// Routes live in the URL fragment: #/, #/rg/{sub}/{group}, #/vm/{sub}/{group}/{name}/{blade}.
+// mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity,
+// Access control (IAM)); Managed Identities; Access control (IAM) of a subscription.
+// Routes live in the URL fragment: #/, #/identities, #/sub/{sub}/iam, #/rg/{sub}/{group}[/iam],
+// #/vm/{sub}/{group}/{name}/{blade}.
 
 import { completeSignIn, session, signIn, signOut } from './auth.js';
 import { list, arm, vmPath, COMPUTE, RESOURCES } from './arm.js';
 import { el, show, banner, showError } from './dom.js';
 import { identityBlade } from './identity.js';
+import { identitiesBlade } from './identities.js';
+import { iamBlade } from './iam.js';
 
 function link(href, text, current) {
   return el('a', { href, 'aria-current': current ? 'page' : undefined }, text);
 }
 
+let subscriptionsSeen = [];
+
+/** The top-level menu: Resource groups, Managed Identities, and each subscription's IAM. */
+function homeMenu(current) {
+  show('menu', link('#/', 'Resource groups', current === 'groups'), link('#/identities', 'Managed Identities', current === 'identities'),
+    subscriptionsSeen.flatMap((subscription) => [el('div', { class: 'heading' }, subscription.displayName),
+      link(`#/sub/${subscription.subscriptionId}/iam`, 'Access control (IAM)', current === subscription.subscriptionId)]));
+}
+
+async function loadSubscriptions() {
+  subscriptionsSeen = await list('/subscriptions?api-version=2022-12-01');
+  return subscriptionsSeen;
+}
+
 async function resourceGroups() {
-  show('menu', link('#/', 'Resource groups', true));
-  const subscriptions = await list('/subscriptions?api-version=2022-12-01');
+  homeMenu('groups');
+  const subscriptions = await loadSubscriptions();
+  homeMenu('groups');
   const rows = [];
   for (const subscription of subscriptions) {
     const groups = await list(`/subscriptions/${subscription.subscriptionId}/resourcegroups?api-version=${RESOURCES}`);
@@ -28,8 +47,26 @@ async function resourceGroups() {
         el('tbody', {}, rows)));
 }
 
-async function group(subscription, name) {
-  show('menu', link('#/', 'Resource groups'), el('div', { class: 'heading' }, name), link(`#/rg/${subscription}/${encodeURIComponent(name)}`, 'Overview', true));
+async function identities() {
+  homeMenu('identities');
+  await loadSubscriptions().catch(() => []);
+  homeMenu('identities');
+  await identitiesBlade();
+}
+
+async function subscriptionIam(subscription) {
+  homeMenu(subscription);
+  const found = await loadSubscriptions().catch(() => []);
+  homeMenu(subscription);
+  const known = found.find((s) => s.subscriptionId === subscription);
+  await iamBlade(`/subscriptions/${subscription}`, known ? known.displayName : subscription, 'Subscription');
+}
+
+async function group(subscription, name, blade) {
+  const base = `#/rg/${subscription}/${encodeURIComponent(name)}`;
+  show('menu', link('#/', 'Resource groups'), el('div', { class: 'heading' }, name), link(base, 'Overview', blade !== 'iam'),
+    link(`${base}/iam`, 'Access control (IAM)', blade === 'iam'));
+  if (blade === 'iam') return iamBlade(`/subscriptions/${subscription}/resourceGroups/${encodeURIComponent(name)}`, name, 'Resource group');
   const resources = await list(`/subscriptions/${subscription}/resourceGroups/${encodeURIComponent(name)}/resources?api-version=${RESOURCES}`);
   const rows = resources.map((resource) => {
     const isVm = resource.type.toLowerCase() === 'microsoft.compute/virtualmachines';
@@ -45,9 +82,11 @@ async function group(subscription, name) {
 async function vm(subscription, groupName, name, blade) {
   const base = `#/vm/${subscription}/${encodeURIComponent(groupName)}/${encodeURIComponent(name)}`;
   show('menu', link(`#/rg/${subscription}/${encodeURIComponent(groupName)}`, groupName), el('div', { class: 'heading' }, name),
-    link(`${base}/overview`, 'Overview', blade === 'overview'), link(`${base}/identity`, 'Identity', blade === 'identity'));
+    link(`${base}/overview`, 'Overview', blade === 'overview'), link(`${base}/identity`, 'Identity', blade === 'identity'),
+    link(`${base}/iam`, 'Access control (IAM)', blade === 'iam'));
   const path = vmPath(subscription, groupName, name);
   if (blade === 'identity') return identityBlade(path);
+  if (blade === 'iam') return iamBlade(path, name, 'Virtual machine');
   const machine = await arm('GET', `${path}?api-version=${COMPUTE}`);
   const profile = machine.properties || {};
   const rows = [
@@ -66,7 +105,9 @@ async function route() {
   banner('');
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
-    if (parts[0] === 'rg' && parts.length >= 3) await group(parts[1], parts[2]);
+    if (parts[0] === 'rg' && parts.length >= 3) await group(parts[1], parts[2], parts[3] || 'overview');
+    else if (parts[0] === 'identities') await identities();
+    else if (parts[0] === 'sub' && parts.length >= 3) await subscriptionIam(parts[1]);
     else if (parts[0] === 'vm' && parts.length >= 4) await vm(parts[1], parts[2], parts[3], parts[4] || 'overview');
     else await resourceGroups();
   } catch (error) {

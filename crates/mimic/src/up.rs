@@ -120,8 +120,6 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     imds.reconcile()
         .await
         .context("starting the VMs' IMDS listeners")?;
-    tasks.push(tokio::spawn(forward_vm_events(events, imds.clone())));
-
     let endpoints = Endpoints {
         portal: format!("{arm_url}/portal/"),
         arm: arm_url,
@@ -134,10 +132,11 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         vms: vm_endpoints(&imds),
     };
     endpoints.write(&data_dir.endpoints())?;
-    tasks.push(tokio::spawn(keep_endpoints_current(
+    tasks.push(tokio::spawn(forward_vm_events(
+        events,
+        imds.clone(),
         endpoints.clone(),
         data_dir.endpoints(),
-        imds.clone(),
     )));
     Ok(Mimic {
         endpoints,
@@ -173,10 +172,13 @@ fn spawn_server(
     })
 }
 
-/// Translates ARM's VM notifications into the IMDS host's, so a VM's IMDS is up before its PUT returns.
+/// Translates ARM's VM notifications into the IMDS host's and rewrites `endpoints.json`, both before
+/// acknowledging: when a VM's PUT (or DELETE) returns, its IMDS is up (or gone) and the file says so.
 async fn forward_vm_events(
     mut events: tokio::sync::mpsc::Receiver<(mimic_arm::VmEvent, tokio::sync::oneshot::Sender<()>)>,
     imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
+    mut endpoints: Endpoints,
+    path: PathBuf,
 ) {
     while let Some((event, ack)) = events.recv().await {
         let event = match event {
@@ -185,6 +187,10 @@ async fn forward_vm_events(
         };
         if let Err(error) = imds.handle(event).await {
             tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");
+        }
+        endpoints.vms = vm_endpoints(&imds);
+        if let Err(error) = endpoints.write(&path) {
+            tracing::error!(error = format!("{error:#}"), "rewriting endpoints.json");
         }
         let _ = ack.send(());
     }
@@ -199,20 +205,6 @@ fn vm_endpoints(imds: &mimic_imds::host::ImdsHost) -> Vec<VmEndpoint> {
             imds: listener.url,
         })
         .collect()
-}
-
-async fn keep_endpoints_current(
-    mut endpoints: Endpoints,
-    path: PathBuf,
-    imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
-) {
-    let mut changes = imds.subscribe();
-    while changes.changed().await.is_ok() {
-        endpoints.vms = vm_endpoints(&imds);
-        if let Err(error) = endpoints.write(&path) {
-            tracing::error!(error = format!("{error:#}"), "rewriting endpoints.json");
-        }
-    }
 }
 
 /// `mimic up` in the foreground: start, print a summary, stop on SIGINT or SIGTERM.

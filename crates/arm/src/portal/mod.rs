@@ -44,6 +44,12 @@ const ASSETS: &[Asset] = &[
         JS,
         include_str!("../../portal-ui/identity.js"),
     ),
+    asset(
+        "identities.js",
+        JS,
+        include_str!("../../portal-ui/identities.js"),
+    ),
+    asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -1,0 +1,130 @@
+// The Access control (IAM) blade of a scope (subscription, resource group or VM): "Role
+// assignments" at the scope and inherited from above (`$filter=atScope()`), + Add (Add role
+// assignment) and Remove with a Yes/No confirmation, as in the Azure portal.
+
+import { arm, list, COMPUTE, IDENTITY } from './arm.js';
+import { el, show, banner, showError, confirmPane } from './dom.js';
+
+const AUTHORIZATION = '2022-04-01';
+
+/** The managed identities a role can be assigned to: UAMIs and VMs with a system-assigned identity. */
+async function managedIdentities(subscription) {
+  const identities = await list(`/subscriptions/${subscription}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=${IDENTITY}`);
+  const machines = await list(`/subscriptions/${subscription}/providers/Microsoft.Compute/virtualMachines?api-version=${COMPUTE}`);
+  return [
+    ...identities.map((identity) => ({ name: identity.name, kind: 'User-assigned managed identity', principalId: (identity.properties || {}).principalId })),
+    ...machines.filter((vm) => vm.identity && vm.identity.principalId)
+      .map((vm) => ({ name: vm.name, kind: 'Virtual machine (system assigned)', principalId: vm.identity.principalId })),
+  ].filter((identity) => identity.principalId);
+}
+
+/** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`. */
+export async function iamBlade(scope, title, kind) {
+  const subscription = scope.split('/')[2];
+  const assignments = await list(`${scope}/providers/Microsoft.Authorization/roleAssignments?api-version=${AUTHORIZATION}&$filter=atScope()`);
+  const definitions = await list(`${scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=${AUTHORIZATION}`);
+  // Names of managed identities, where the user may read them (principal ids otherwise).
+  const known = await managedIdentities(subscription).catch(() => []);
+  const state = { scope, title, kind, subscription, assignments, definitions, known };
+  render(state);
+}
+
+function roleName(state, roleDefinitionId) {
+  const guid = (roleDefinitionId || '').split('/').pop().toLowerCase();
+  const definition = state.definitions.find((d) => d.name.toLowerCase() === guid);
+  return definition ? definition.properties.roleName : guid;
+}
+
+function reload(state, message) {
+  return iamBlade(state.scope, state.title, state.kind).then(() => { if (message) banner(message, 'info'); });
+}
+
+function render(state) {
+  const selected = new Set();
+  const remove = el('button', { type: 'button', disabled: true }, 'Remove');
+  const rows = state.assignments.map((assignment) => {
+    const properties = assignment.properties || {};
+    const role = roleName(state, properties.roleDefinitionId);
+    const here = (properties.scope || '').toLowerCase() === state.scope.toLowerCase();
+    const who = state.known.find((identity) => identity.principalId === properties.principalId);
+    const box = el('input', { type: 'checkbox', 'aria-label': `${role} ${properties.principalId}`, disabled: !here });
+    box.addEventListener('change', () => {
+      if (box.checked) selected.add(assignment.id); else selected.delete(assignment.id);
+      remove.disabled = selected.size === 0;
+    });
+    return el('tr', {}, el('td', {}, box), el('td', {}, role),
+      el('td', {}, who ? who.name : '', who ? el('div', { class: 'muted' }, properties.principalId) : properties.principalId),
+      el('td', {}, properties.principalType || ''),
+      el('td', {}, here ? 'This resource' : `Inherited (${properties.scope})`));
+  });
+  remove.addEventListener('click', async () => {
+    if (!(await confirmPane('Remove role assignments',
+      `Do you want to remove ${selected.size === 1 ? 'this role assignment' : `these ${selected.size} role assignments`}? The principals lose the access at this scope.`))) return;
+    try {
+      for (const id of selected) await arm('DELETE', `${id}?api-version=${AUTHORIZATION}`);
+      await reload(state, 'Removed role assignments.');
+    } catch (error) {
+      showError(error);
+    }
+  });
+  const add = el('button', { type: 'button', onclick: () => addPane(state).catch(showError) }, '+ Add');
+  const refresh = el('button', { type: 'button', onclick: () => { banner(''); reload(state).catch(showError); } }, 'Refresh');
+  show('content', el('h1', {}, `${state.title} | Access control (IAM)`), el('p', { class: 'subtitle' }, state.kind),
+    el('div', { class: 'toolbar' }, add, remove, refresh),
+    el('h2', {}, 'Role assignments'),
+    state.assignments.length === 0
+      ? el('p', { class: 'muted' }, 'No role assignments at this scope.')
+      : el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'Role'), el('th', {}, 'Name'),
+        el('th', {}, 'Type'), el('th', {}, 'Scope'))), el('tbody', {}, rows)));
+}
+
+function field(label, control) {
+  return el('label', { class: 'field' }, el('span', {}, label), control);
+}
+
+async function addPane(state) {
+  const identities = await managedIdentities(state.subscription);
+  const roles = [...state.definitions].sort((a, b) => a.properties.roleName.localeCompare(b.properties.roleName));
+  const roleSelect = el('select', {}, roles.map((role) => el('option', { value: role.id }, role.properties.roleName)));
+  const identitySelect = el('select', {}, identities.map((identity, index) =>
+    el('option', { value: String(index) }, `${identity.name} (${identity.principalId})`)));
+  const objectId = el('input', { type: 'text', autocomplete: 'off', placeholder: '00000000-0000-0000-0000-000000000000' });
+  const objectType = el('select', {}, ['User', 'Group', 'ServicePrincipal'].map((type) => el('option', { value: type }, type)));
+  const managed = el('input', { type: 'radio', name: 'assign-to', checked: true });
+  const directory = el('input', { type: 'radio', name: 'assign-to' });
+  const identityFields = el('div', {}, identities.length === 0
+    ? el('p', { class: 'muted' }, 'No managed identities in this subscription.')
+    : field('Member', identitySelect));
+  const directoryFields = el('div', { hidden: true }, field('Object ID', objectId), field('Principal type', objectType));
+  const sync = () => { identityFields.hidden = !managed.checked; directoryFields.hidden = managed.checked; };
+  managed.addEventListener('change', sync);
+  directory.addEventListener('change', sync);
+  const backdrop = document.getElementById('dialog');
+  const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); };
+  const assign = el('button', { type: 'button', class: 'primary' }, 'Review + assign');
+  assign.addEventListener('click', async () => {
+    const member = managed.checked
+      ? identities[Number(identitySelect.value)] && { principalId: identities[Number(identitySelect.value)].principalId, principalType: 'ServicePrincipal' }
+      : { principalId: objectId.value.trim(), principalType: objectType.value };
+    if (!member || !member.principalId) { banner('Select a member.'); return; }
+    close();
+    try {
+      await arm('PUT', `${state.scope}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=${AUTHORIZATION}`,
+        { properties: { roleDefinitionId: roleSelect.value, ...member } });
+      await reload(state, `Added the role assignment: ${roleSelect.selectedOptions[0].textContent} for ${member.principalId}.`);
+    } catch (error) {
+      showError(error);
+    }
+  });
+  backdrop.replaceChildren(el('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Add role assignment' },
+    el('h2', {}, 'Add role assignment'),
+    el('p', { class: 'muted' }, `Scope ${state.scope}`),
+    field('Role', roleSelect),
+    el('fieldset', { class: 'field' }, el('legend', {}, 'Assign access to'),
+      el('label', {}, managed, ' Managed identity'), ' ',
+      el('label', {}, directory, ' User, group, or service principal')),
+    identityFields, directoryFields,
+    el('div', { class: 'actions' }, assign, el('button', { type: 'button', onclick: close }, 'Cancel'))));
+  sync();
+  backdrop.hidden = false;
+}
