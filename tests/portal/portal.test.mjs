@@ -1,6 +1,8 @@
 // Real-browser test of mimic's portal: seed 000's four procedures in headless Chromium (Debian's
 // /usr/bin/chromium driven by playwright-core), by their visible labels, each checked through the
-// ARM REST API; then a learner without rights gets ARM's error banner.
+// ARM REST API; then the Managed Identities blade (create, delete) and Access control (IAM) on a
+// resource group (add, remove a role assignment); then a learner without rights gets ARM's error
+// banner.
 //
 // Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
 //   MIMIC_DATA_DIR=<data dir of a running `mimic up`> NODE_EXTRA_CA_CERTS=<data dir>/ca.pem \
@@ -25,6 +27,12 @@ const GROUP = endpoints.resource_group;
 const VM_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Compute/virtualMachines/vm1`;
 const IDENTITY_NAME = `portal-id-${Date.now().toString(36)}`;
 const IDENTITY_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${IDENTITY_NAME}`;
+const NEW_NAME = `portal-new-${Date.now().toString(36)}`;
+const NEW_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${NEW_NAME}`;
+const GROUP_SCOPE = `/subscriptions/${SUB}/resourceGroups/${GROUP}`;
+const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+let newPrincipalId;
+const LEARNER_OID = '1ea40000-0000-4000-8000-00000000b002';
 const ADMIN = ['admin@mimic.onmicrosoft.com', 'Mimic-Admin-1!', 'Mimic Admin'];
 const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
 
@@ -58,6 +66,14 @@ async function arm(method, path, body) {
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;
 }
+
+async function armStatus(method, path) {
+  const response = await fetch(`${ARM}${path}`, { method, headers: { authorization: `Bearer ${await operator()}` } });
+  return response.status;
+}
+
+const groupAssignments = async () => (await arm('GET',
+  `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`)).value;
 
 const vm1 = () => arm('GET', `${VM_ID}?api-version=2024-11-01`);
 
@@ -173,6 +189,107 @@ const steps = [
     const vm = await vm1();
     assert(!vm.identity || vm.identity.type === 'None', `ARM identity ${JSON.stringify(vm.identity)}`);
   }],
+  ['Managed Identities: a bad name shows ARM\'s error in the red banner', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: 'Managed Identities', exact: true }).click();
+    await page.getByRole('heading', { name: 'Managed Identities' }).waitFor();
+    await page.getByRole('button', { name: '+ Create', exact: true }).click();
+    await page.getByLabel('Resource group').selectOption({ label: GROUP });
+    await page.getByLabel('Region').selectOption({ label: 'East US' });
+    await page.getByLabel('Name').fill('bad name!');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'InvalidResourceName' }).textContent();
+    assert(text.startsWith('InvalidResourceName: '), `banner: ${text}`);
+    assert(await armStatus('GET', `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bad%20name!?api-version=2024-11-30`) !== 200,
+      'ARM has the bad name');
+  }],
+  ['Managed Identities: + Create in the group, Review + create, Create; ARM has it', async () => {
+    await page.getByRole('link', { name: 'Managed Identities', exact: true }).click();
+    await page.getByRole('button', { name: '+ Create', exact: true }).click();
+    await page.getByLabel('Resource group').selectOption({ label: GROUP });
+    await page.getByLabel('Region').selectOption({ label: 'East US' });
+    await page.getByLabel('Name').fill(NEW_NAME);
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.locator('tbody').getByText(NEW_NAME, { exact: true }).waitFor();
+    const identity = await arm('GET', `${NEW_ID}?api-version=2024-11-30`);
+    assert(identity.location === 'eastus', `ARM location ${identity.location}`);
+    newPrincipalId = identity.properties.principalId;
+    const row = page.locator('tr').filter({ hasText: NEW_NAME });
+    await row.getByText(newPrincipalId).waitFor();
+    await row.getByText(identity.properties.clientId).waitFor();
+    await page.screenshot({ path: join(artifacts, 'managed-identities.png') });
+  }],
+  ['Access control (IAM) on the group: + Add, Reader, Managed identity, Review + assign; ARM has it', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: GROUP, exact: true }).click();
+    await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
+    await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
+    await page.getByRole('button', { name: '+ Add', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add role assignment' });
+    await pane.getByLabel('Role').selectOption({ label: 'Reader' });
+    await pane.getByRole('radio', { name: 'Managed identity' }).check();
+    await pane.getByLabel('Member').selectOption({ label: `${NEW_NAME} (${newPrincipalId})` });
+    await pane.getByRole('button', { name: 'Review + assign', exact: true }).click();
+    const row = page.locator('tr').filter({ has: page.getByRole('checkbox', { name: `Reader ${newPrincipalId}` }) });
+    await row.getByText('This resource').waitFor();
+    await row.getByText(NEW_NAME, { exact: true }).waitFor();
+    const found = (await groupAssignments()).filter((a) => a.properties.principalId === newPrincipalId);
+    assert(found.length === 1, `ARM has ${JSON.stringify(found)}`);
+    const properties = found[0].properties;
+    assert(properties.scope.toLowerCase() === GROUP_SCOPE.toLowerCase(), `scope ${properties.scope}`);
+    assert(properties.roleDefinitionId.toLowerCase().endsWith(READER), `role ${properties.roleDefinitionId}`);
+    assert(properties.principalType === 'ServicePrincipal', `principalType ${properties.principalType}`);
+    await page.screenshot({ path: join(artifacts, 'access-control-iam.png') });
+  }],
+  ['Access control (IAM): select it, Remove, Yes; ARM no longer has it', async () => {
+    await page.getByRole('checkbox', { name: `Reader ${newPrincipalId}` }).check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove role assignments' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('checkbox', { name: `Reader ${newPrincipalId}` }).waitFor({ state: 'detached' });
+    const found = (await groupAssignments()).filter((a) => a.properties.principalId === newPrincipalId);
+    assert(found.length === 0, `ARM still has ${JSON.stringify(found)}`);
+  }],
+  ['Managed Identities: select it, Delete, Yes; ARM answers 404', async () => {
+    await page.goto(`${ARM}/portal/#/identities`);
+    await page.getByRole('checkbox', { name: NEW_NAME }).check();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete managed identity' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('checkbox', { name: NEW_NAME }).waitFor({ state: 'detached' });
+    const status = await armStatus('GET', `${NEW_ID}?api-version=2024-11-30`);
+    assert(status === 404, `ARM answered ${status}`);
+  }],
+  ['Access control (IAM) on the subscription lists the admin\'s Owner assignment', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
+    await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
+    await page.locator('tbody tr').filter({ hasText: 'Owner' }).filter({ hasText: 'This resource' }).first().waitFor();
+  }],
+  ['Access control (IAM) on the VM: + Add Reader for a user by object id, then Remove; ARM follows', async () => {
+    await openIdentityBlade();
+    await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
+    await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
+    await page.getByRole('button', { name: '+ Add', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add role assignment' });
+    await pane.getByLabel('Role').selectOption({ label: 'Reader' });
+    await pane.getByRole('radio', { name: 'User, group, or service principal' }).check();
+    await pane.getByLabel('Object ID').fill(LEARNER_OID);
+    await pane.getByLabel('Principal type').selectOption({ label: 'User' });
+    await pane.getByRole('button', { name: 'Review + assign', exact: true }).click();
+    const box = page.getByRole('checkbox', { name: `Reader ${LEARNER_OID}` });
+    await box.waitFor();
+    const atVm = async () => (await arm('GET', `${VM_ID}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`))
+      .value.filter((a) => a.properties.principalId === LEARNER_OID);
+    const found = await atVm();
+    assert(found.length === 1 && found[0].properties.principalType === 'User'
+      && found[0].properties.scope.toLowerCase() === VM_ID.toLowerCase(), `ARM has ${JSON.stringify(found)}`);
+    await box.check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove role assignments' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await box.waitFor({ state: 'detached' });
+    assert((await atVm()).length === 0, 'ARM still has the learner\'s assignment on vm1');
+  }],
   ['learner without a role sees ARM\'s AuthorizationFailed in the red banner', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -183,6 +300,13 @@ const steps = [
     const text = await banner.textContent();
     assert(text.includes('does not have authorization to perform action'), `banner: ${text}`);
     await page.screenshot({ path: join(artifacts, 'learner-authorization-failed.png') });
+  }],
+  ['learner: Access control (IAM) on the group shows AuthorizationFailed in the red banner', async () => {
+    await page.goto(`${ARM}/portal/#/rg/${SUB}/${GROUP}/iam`);
+    const banner = page.getByRole('alert').filter({ hasText: 'Microsoft.Authorization/roleAssignments/read' });
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert(text.startsWith('AuthorizationFailed: '), `banner: ${text}`);
   }],
 ];
 
@@ -203,6 +327,9 @@ for (const [name, step] of steps) {
 await context.close();
 rmSync(userDataDir, { recursive: true, force: true });
 await fetch(`${ARM}${IDENTITY_ID}?api-version=2024-11-30`, {
+  method: 'DELETE', headers: { authorization: `Bearer ${await operator()}` },
+}).catch(() => {});
+await fetch(`${ARM}${NEW_ID}?api-version=2024-11-30`, {
   method: 'DELETE', headers: { authorization: `Bearer ${await operator()}` },
 }).catch(() => {});
 console.log(`screenshots in ${artifacts}`);

@@ -11,7 +11,9 @@ import { identitiesBlade } from './identities.js';
 import { iamBlade } from './iam.js';
 
 function link(href, text, current) {
-  return el('a', { href, 'aria-current': current ? 'page' : undefined }, text);
+  // A click on the page already shown reloads it (no hashchange event then).
+  const reload = () => { if (location.hash === href) route(); };
+  return el('a', { href, 'aria-current': current ? 'page' : undefined, onclick: reload }, text);
 }
 
 let subscriptionsSeen = [];

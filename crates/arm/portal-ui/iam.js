@@ -53,7 +53,7 @@ function render(state) {
       remove.disabled = selected.size === 0;
     });
     return el('tr', {}, el('td', {}, box), el('td', {}, role),
-      el('td', {}, who ? who.name : '', who ? el('div', { class: 'muted' }, properties.principalId) : properties.principalId),
+      el('td', {}, who ? [el('span', {}, who.name), el('div', { class: 'muted' }, properties.principalId)] : properties.principalId),
       el('td', {}, properties.principalType || ''),
       el('td', {}, here ? 'This resource' : `Inherited (${properties.scope})`));
   });
