@@ -3,13 +3,10 @@ Azure CLI app id) against mimic's fixture users, with a config dir of the test's
 Owner on the subscription (a User role assignment in the fixture); the learner has no role, so az
 behaves as against Azure for a user without subscriptions. See docs/users-and-sign-in.md."""
 
-import socket
-import socketserver
 import subprocess
-import threading
-import urllib.parse
 
 import pytest
+import requests
 
 from conftest import client_env
 from test_az_support import ARM_AUDIENCE, claims, describe, fails, ok, ok_json
@@ -23,53 +20,19 @@ LEARNER_PASSWORD = "Mimic-Learner-1!"
 ROPC = pytest.mark.compat(client="az 2.91.0", flow="az login -u USER -p PASSWORD (ROPC)")
 
 
-class _Relay(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 @pytest.fixture(scope="module")
-def port_443_to_aad(mimic):
+def aad_on_443(mimic):
     """MSAL drops the authority's port for user realm discovery (msal/authority.py ›
     `user_realm_discovery` uses the host name only), so `az login -u` asks
-    https://127.0.0.1:443/common/userrealm/… . A user forwards port 443 to mimic's AAD (e.g.
-    `socat TCP-LISTEN:443,fork TCP:127.0.0.1:8444`) or runs AAD on 443; this is that forward: bytes
-    only, TLS stays end to end with mimic's AAD. Only loopback, inside the suite's namespace."""
-    aad_port = urllib.parse.urlsplit(mimic.aad_url).port
-
-    class Pipe(socketserver.BaseRequestHandler):
-        def handle(self):
-            upstream = socket.create_connection(("127.0.0.1", aad_port), timeout=60)
-
-            def pump(source, sink):
-                try:
-                    while data := source.recv(65536):
-                        sink.sendall(data)
-                except OSError:
-                    pass
-                finally:
-                    try:
-                        sink.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
-            back = threading.Thread(target=pump, args=(upstream, self.request), daemon=True)
-            back.start()
-            pump(self.request, upstream)
-            back.join(timeout=60)
-            upstream.close()
-
-    try:
-        relay = _Relay(("127.0.0.1", 443), Pipe)
-    except OSError as error:
-        pytest.skip(f"cannot listen on 127.0.0.1:443 for MSAL's user realm discovery: {error}")
-    threading.Thread(target=relay.serve_forever, daemon=True).start()
-    yield
-    relay.shutdown()
-    relay.server_close()
+    https://127.0.0.1:443/common/userrealm/… . `mimic up` therefore also serves AAD on 127.0.0.1:443
+    (`--aad-userrealm-addr`, best effort); inside the suite's namespace it can always bind it."""
+    reply = requests.get(f"https://127.0.0.1/common/userrealm/{ADMIN}?api-version=1.0", verify=mimic.ca, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["account_type"] == "Managed", reply.text
 
 
 @pytest.fixture
-def user_az(mimic, tmp_path, port_443_to_aad):
+def user_az(mimic, tmp_path, aad_on_443):
     """The real az with a fresh config dir, the CA trusted, and the mimic cloud registered and set."""
     env = client_env(AZURE_CONFIG_DIR=str(tmp_path / "azure"), REQUESTS_CA_BUNDLE=mimic.ca,
                      SSL_CERT_FILE=mimic.ca, AZURE_CORE_INSTANCE_DISCOVERY="false",

@@ -41,6 +41,10 @@ pub struct Settings {
     pub clock: Clock,
     /// HTTP worker threads.
     pub workers: usize,
+    /// More addresses to serve the same AAD on, best effort (a failure to bind is logged, not
+    /// fatal). `mimic up` adds `127.0.0.1:443`: MSAL drops the authority's port for user-realm
+    /// discovery, so `az login -u` asks `https://127.0.0.1/common/userrealm/…`.
+    pub extra_binds: Vec<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +69,7 @@ impl Default for Settings {
             fixture: None,
             clock: Clock::system(),
             workers: 2,
+            extra_binds: Vec::new(),
         }
     }
 }

@@ -39,7 +39,7 @@ impl Application {
             .to_string();
         let state = web::Data::new(state(&settings, base_url.clone()).await?);
         let tls = mimic_web::rustls_server_config(&settings.server_certificate)?;
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(error::envelope))
@@ -51,9 +51,23 @@ impl Application {
         .workers(settings.workers.max(1))
         .disable_signals()
         .shutdown_timeout(5)
-        .listen_rustls_0_23(listener, tls)
-        .context("starting the HTTPS listener")?
-        .run();
+        .listen_rustls_0_23(listener, tls.clone())
+        .context("starting the HTTPS listener")?;
+        // Best effort: an extra address that cannot be bound is logged and skipped.
+        for address in &settings.extra_binds {
+            match mimic_web::bind(address) {
+                Ok(extra) => {
+                    server = server
+                        .listen_rustls_0_23(extra, tls.clone())
+                        .with_context(|| format!("serving AAD on {address}"))?;
+                    tracing::info!(%address, "AAD also listening");
+                }
+                Err(error) => {
+                    tracing::warn!(%address, error = format!("{error:#}"), "AAD could not also listen here")
+                }
+            }
+        }
+        let server = server.run();
         tracing::info!(%base_url, "AAD listening");
         Ok(Self {
             port,

@@ -21,6 +21,14 @@ pub struct UpArgs {
     /// A fixture file to load on first start instead of the built-in `fixtures/default.json`.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<PathBuf>,
+    /// Also serve AAD here, best effort ("" turns it off): MSAL drops the authority's port for
+    /// user-realm discovery, so `az login -u USER -p PASSWORD` asks https://127.0.0.1:443.
+    #[arg(
+        long,
+        env = "MIMIC_AAD_USERREALM_ADDR",
+        default_value = "127.0.0.1:443"
+    )]
+    pub aad_userrealm_addr: String,
     /// Lifetime of managed-identity tokens, in seconds (Azure's are about 24 h).
     #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = crate::services::DEFAULT_MI_TOKEN_LIFETIME)]
     pub mi_token_lifetime: i64,
@@ -99,6 +107,11 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut aad_settings =
         crate::services::aad_settings(&data_dir, &fixture, &args.aad_addr, clock.clone());
     aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
+    if !args.aad_userrealm_addr.is_empty() && args.aad_userrealm_addr != args.aad_addr {
+        aad_settings
+            .extra_binds
+            .push(args.aad_userrealm_addr.clone());
+    }
     let aad = mimic_aad::Application::build(aad_settings).await?;
     let aad_url = format!("https://127.0.0.1:{}", aad.port());
     let aad_handle = aad.handle();
@@ -108,6 +121,8 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut arm_settings =
         crate::services::arm_settings(&data_dir, &fixture, &args.arm_addr, &aad_url, clock.clone());
     arm_settings.vm_hook = Some(hook);
+    let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
+    arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
     let arm = mimic_arm::Application::build(arm_settings).await?;
     let arm_url = format!("https://127.0.0.1:{}", arm.port());
     let arm_handle = arm.handle();
@@ -117,6 +132,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone());
     host_settings.limits = args.imds_limits.limits();
     let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(host_settings));
+    let _ = imds_cell.set(imds.clone());
     imds.reconcile()
         .await
         .context("starting the VMs' IMDS listeners")?;
@@ -194,6 +210,20 @@ async fn forward_vm_events(
         }
         let _ = ack.send(());
     }
+}
+
+/// For the portal's token inspector: a VM's ARM id → its IMDS URL, read from the IMDS host once
+/// it exists (it starts after ARM, so the cell is filled then).
+fn imds_directory(
+    host: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<mimic_imds::host::ImdsHost>>>,
+) -> mimic_arm::ImdsDirectory {
+    std::sync::Arc::new(move |vm_id: &str| {
+        let listeners = host.get()?.listeners();
+        listeners
+            .into_iter()
+            .find(|listener| listener.vm_id.eq_ignore_ascii_case(vm_id))
+            .map(|listener| listener.url)
+    })
 }
 
 fn vm_endpoints(imds: &mimic_imds::host::ImdsHost) -> Vec<VmEndpoint> {

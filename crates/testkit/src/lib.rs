@@ -54,6 +54,8 @@ impl TestMimic {
             arm_addr: "127.0.0.1:0".into(),
             aad_addr: "127.0.0.1:0".into(),
             fixture: None,
+            // Tests run in parallel on one host: none of them takes port 443.
+            aad_userrealm_addr: String::new(),
             mi_token_lifetime: mimic::services::DEFAULT_MI_TOKEN_LIFETIME,
             imds_limits: Default::default(),
         }
