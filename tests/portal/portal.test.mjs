@@ -1,8 +1,9 @@
 // Real-browser test of mimic's portal: seed 000's four procedures in headless Chromium (Debian's
 // /usr/bin/chromium driven by playwright-core), by their visible labels, each checked through the
 // ARM REST API; then the Managed Identities blade (create, delete) and Access control (IAM) on a
-// resource group (add, remove a role assignment); then a learner without rights gets ARM's error
-// banner.
+// resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
+// a resource-group read with it: 403, then 200 after granting Reader); then a learner without rights
+// gets ARM's error banners.
 //
 // Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
 //   MIMIC_DATA_DIR=<data dir of a running `mimic up`> NODE_EXTRA_CA_CERTS=<data dir>/ca.pem \
@@ -33,6 +34,8 @@ const GROUP_SCOPE = `/subscriptions/${SUB}/resourceGroups/${GROUP}`;
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 let newPrincipalId;
 const LEARNER_OID = '1ea40000-0000-4000-8000-00000000b002';
+const VM2_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Compute/virtualMachines/vm2`;
+const VM2_READER = crypto.randomUUID();
 const ADMIN = ['admin@mimic.onmicrosoft.com', 'Mimic-Admin-1!', 'Mimic Admin'];
 const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
 
@@ -290,6 +293,38 @@ const steps = [
     await box.waitFor({ state: 'detached' });
     assert((await atVm()).length === 0, 'ARM still has the learner\'s assignment on vm1');
   }],
+  ['Token inspector: vm1 without an identity shows IMDS\'s "Identity not found" in the red banner', async () => {
+    await page.goto(`${ARM}/portal/#/vm/${SUB}/${GROUP}/vm1/tokens`);
+    await page.getByRole('button', { name: 'Get token', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'Identity not found' }).textContent();
+    assert(text === 'invalid_request: Identity not found', `banner: ${text}`);
+  }],
+  ['Token inspector: vm2\'s IMDS token has its xms_mirid; reading the group with it answers 403', async () => {
+    await arm('PATCH', `${VM2_ID}?api-version=2024-11-01`, { identity: { type: 'SystemAssigned' } });
+    await page.goto(`${ARM}/portal/#/vm/${SUB}/${GROUP}/vm2/overview`);
+    await page.getByRole('heading', { name: 'vm2' }).waitFor();
+    await page.getByRole('link', { name: 'Token inspector', exact: true }).click();
+    await page.getByRole('button', { name: 'Get token', exact: true }).click();
+    const mirid = (await page.locator('tr').filter({ hasText: 'xms_mirid' }).locator('td').nth(1).textContent()).trim();
+    assert(mirid.toLowerCase() === VM2_ID.toLowerCase(), `xms_mirid ${mirid}`);
+    const vm = await arm('GET', `${VM2_ID}?api-version=2024-11-01`);
+    await page.locator('tr').filter({ hasText: 'oid' }).getByText(vm.identity.principalId, { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Read resource group with this token', exact: true }).click();
+    const result = await page.locator('#read-result').textContent();
+    assert(result.startsWith('403 AuthorizationFailed'), `result: ${result}`);
+    await page.screenshot({ path: join(artifacts, 'token-inspector-403.png') });
+  }],
+  ['Token inspector: after granting vm2\'s identity Reader on the group, the same token reads it (200)', async () => {
+    const vm = await arm('GET', `${VM2_ID}?api-version=2024-11-01`);
+    await arm('PUT', `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments/${VM2_READER}?api-version=2022-04-01`, {
+      properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+        principalId: vm.identity.principalId, principalType: 'ServicePrincipal' },
+    });
+    await page.getByRole('button', { name: 'Read resource group with this token', exact: true }).click();
+    await page.locator('#read-result').filter({ hasText: '200 OK' }).waitFor();
+    await page.locator('pre').filter({ hasText: `"name": "${GROUP}"` }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'token-inspector-200.png') });
+  }],
   ['learner without a role sees ARM\'s AuthorizationFailed in the red banner', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -307,6 +342,15 @@ const steps = [
     await banner.waitFor();
     const text = await banner.textContent();
     assert(text.startsWith('AuthorizationFailed: '), `banner: ${text}`);
+  }],
+  ['learner: Token inspector, Get token shows AuthorizationFailed (runCommand) in the red banner', async () => {
+    await page.goto(`${ARM}/portal/#/vm/${SUB}/${GROUP}/vm2/tokens`);
+    await page.getByRole('button', { name: 'Get token', exact: true }).click();
+    const banner = page.getByRole('alert').filter({ hasText: 'Microsoft.Compute/virtualMachines/runCommand/action' });
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert(text.startsWith('AuthorizationFailed: '), `banner: ${text}`);
+    await page.locator('#read-result').waitFor({ state: 'detached' });
   }],
 ];
 
@@ -331,6 +375,13 @@ await fetch(`${ARM}${IDENTITY_ID}?api-version=2024-11-30`, {
 }).catch(() => {});
 await fetch(`${ARM}${NEW_ID}?api-version=2024-11-30`, {
   method: 'DELETE', headers: { authorization: `Bearer ${await operator()}` },
+}).catch(() => {});
+await fetch(`${ARM}${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments/${VM2_READER}?api-version=2022-04-01`, {
+  method: 'DELETE', headers: { authorization: `Bearer ${await operator()}` },
+}).catch(() => {});
+await fetch(`${ARM}${VM2_ID}?api-version=2024-11-01`, {
+  method: 'PATCH', headers: { authorization: `Bearer ${await operator()}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ identity: { type: 'None' } }),
 }).catch(() => {});
 console.log(`screenshots in ${artifacts}`);
 console.log(`${passed} passed, ${failed} failed`);

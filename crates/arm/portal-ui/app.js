@@ -1,5 +1,5 @@
 // mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity,
-// Access control (IAM)); Managed Identities; Access control (IAM) of a subscription.
+// Access control (IAM), Token inspector); Managed Identities; Access control (IAM) of a subscription.
 // Routes live in the URL fragment: #/, #/identities, #/sub/{sub}/iam, #/rg/{sub}/{group}[/iam],
 // #/vm/{sub}/{group}/{name}/{blade}.
 
@@ -9,6 +9,7 @@ import { el, show, banner, showError } from './dom.js';
 import { identityBlade } from './identity.js';
 import { identitiesBlade } from './identities.js';
 import { iamBlade } from './iam.js';
+import { tokenBlade } from './tokens.js';
 
 function link(href, text, current) {
   // A click on the page already shown reloads it (no hashchange event then).
@@ -85,8 +86,9 @@ async function vm(subscription, groupName, name, blade) {
   const base = `#/vm/${subscription}/${encodeURIComponent(groupName)}/${encodeURIComponent(name)}`;
   show('menu', link(`#/rg/${subscription}/${encodeURIComponent(groupName)}`, groupName), el('div', { class: 'heading' }, name),
     link(`${base}/overview`, 'Overview', blade === 'overview'), link(`${base}/identity`, 'Identity', blade === 'identity'),
-    link(`${base}/iam`, 'Access control (IAM)', blade === 'iam'));
+    link(`${base}/iam`, 'Access control (IAM)', blade === 'iam'), link(`${base}/tokens`, 'Token inspector', blade === 'tokens'));
   const path = vmPath(subscription, groupName, name);
+  if (blade === 'tokens') return tokenBlade(path, subscription, groupName, name);
   if (blade === 'identity') return identityBlade(path);
   if (blade === 'iam') return iamBlade(path, name, 'Virtual machine');
   const machine = await arm('GET', `${path}?api-version=${COMPUTE}`);

@@ -109,6 +109,9 @@ pub enum ArmError {
     /// A path that does not name anything ARM knows.
     #[error("The requested path '{0}' was not found.")]
     NotFound(String),
+    /// The portal's token inspector on an ARM that knows no VM IMDS endpoints (`mimic arm` alone).
+    #[error("The token inspector needs `mimic up`: this ARM runs without the VMs' IMDS endpoints, so it cannot ask a VM's IMDS for a token. Start mimic with `mimic up`, or use `mimic vm exec`.")]
+    TokenInspectorUnavailable,
     /// The same principal already has the same role at the same scope.
     #[error("The role assignment already exists.")]
     RoleAssignmentExists,
@@ -222,7 +225,7 @@ impl ArmError {
             Self::InvalidResourceNamespace(_) => "InvalidResourceNamespace",
             Self::InvalidResourceType { .. } => "InvalidResourceType",
             Self::MethodNotAllowed { .. } => "MethodNotAllowed",
-            Self::NotFound(_) => "NotFound",
+            Self::NotFound(_) | Self::TokenInspectorUnavailable => "NotFound",
             Self::RoleAssignmentExists => "RoleAssignmentExists",
             Self::InvalidRoleAssignmentId(_) => "InvalidRoleAssignmentId",
             Self::RoleAssignmentNotFound(_) => "RoleAssignmentNotFound",
@@ -297,6 +300,7 @@ impl ResponseError for ArmError {
             | Self::ResourceNotFound(_)
             | Self::InvalidResourceType { .. }
             | Self::NotFound(_)
+            | Self::TokenInspectorUnavailable
             | Self::RoleAssignmentNotFound(_)
             | Self::RoleDefinitionDoesNotExist {
                 requested: true, ..

@@ -35,5 +35,5 @@ pub mod user_assigned_identities;
 pub mod virtual_machines;
 
 pub use error::ArmError;
-pub use settings::{Settings, VmEvent, VmHook};
+pub use settings::{ImdsDirectory, Settings, VmEvent, VmHook};
 pub use startup::{AppState, Application};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Everything [`crate::Application::build`] needs. Build one with [`Settings::new`] and override
 /// fields as needed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Listen address, e.g. `127.0.0.1:8443`; port 0 picks a free port (tests).
     pub bind: String,
@@ -28,10 +28,39 @@ pub struct Settings {
     pub vm_hook: Option<VmHook>,
     /// The clock used for token validation and timestamps.
     pub clock: mimic_token::Clock,
+    /// Where each VM's IMDS listens, for the portal's token inspector (`POST /portal/api/vm-token`);
+    /// `None` (standalone `mimic arm`) makes that endpoint answer 404.
+    pub imds_directory: Option<ImdsDirectory>,
+}
+
+/// A VM's ARM id (any case) → the base URL of its IMDS (`http://127.0.0.1:PORT`), if it has one.
+pub type ImdsDirectory = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("db_path", &self.db_path)
+            .field("server_certificate", &self.server_certificate)
+            .field("ca_pem", &self.ca_pem)
+            .field("aad_url", &self.aad_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("internal_key", &self.internal_key)
+            .field("public_url", &self.public_url)
+            .field("fixture", &self.fixture)
+            .field("vm_hook", &self.vm_hook)
+            .field("clock", &self.clock)
+            .field(
+                "imds_directory",
+                &self.imds_directory.as_ref().map(|_| "Fn"),
+            )
+            .finish()
+    }
 }
 
 impl Settings {
-    /// Settings with defaults: bind `127.0.0.1:8443`, no fixture, no VM hook, the system clock.
+    /// Settings with defaults: bind `127.0.0.1:8443`, no fixture, no VM hook, the system clock,
+    /// no IMDS directory.
     pub fn new(
         db_path: impl Into<PathBuf>,
         server_certificate: mimic_web::ServerCertificate,
@@ -52,6 +81,7 @@ impl Settings {
             fixture: None,
             vm_hook: None,
             clock: mimic_token::Clock::system(),
+            imds_directory: None,
         }
     }
 }

@@ -152,6 +152,7 @@ pub fn arm_settings(
         public_url: None,
         fixture: fixture.document.get("arm").cloned(),
         vm_hook: None,
+        imds_directory: None,
         clock,
     }
 }

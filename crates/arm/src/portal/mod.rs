@@ -14,6 +14,8 @@ use serde::Serialize;
 use crate::routes::resource;
 use crate::AppState;
 
+pub mod vm_token;
+
 /// The portal's public client id in AAD (docs/users-and-sign-in.md).
 pub const PORTAL_CLIENT_ID: &str = "6d696d69-6370-4f72-8c74-616c00000001";
 
@@ -50,6 +52,7 @@ const ASSETS: &[Asset] = &[
         include_str!("../../portal-ui/identities.js"),
     ),
     asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
+    asset("tokens.js", JS, include_str!("../../portal-ui/tokens.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -63,11 +66,13 @@ const fn asset(name: &'static str, content_type: &'static str, body: &'static st
 }
 
 /// The portal's routes: `/portal` (redirect), `/portal/` (the page), `/portal/config.json` and
-/// `/portal/{file}` (the embedded assets). The gate lets `/portal` paths through unauthenticated.
+/// `/portal/{file}` (the embedded assets), and `POST /portal/api/vm-token` (the token inspector,
+/// which authenticates and authorizes itself). The gate lets `/portal` paths through unauthenticated.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/portal").route(web::get().to(redirect)))
         .service(resource("/portal/").route(web::get().to(index)))
         .service(resource("/portal/config.json").route(web::get().to(config)))
+        .service(resource("/portal/api/vm-token").route(web::post().to(vm_token::vm_token)))
         .service(resource("/portal/{file}").route(web::get().to(file)));
 }
 

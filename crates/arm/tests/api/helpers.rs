@@ -85,6 +85,11 @@ fn fixture() -> Value {
 impl TestApp {
     /// Starts AAD and ARM with the default fixture.
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with `configure` applied to ARM's settings before it starts.
+    pub async fn spawn_with(configure: impl FnOnce(&mut mimic_arm::Settings)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pki = Pki::at(dir.path());
         let certificate = pki.ensure().unwrap();
@@ -122,6 +127,7 @@ impl TestApp {
         arm.bind = "127.0.0.1:0".to_string();
         arm.fixture = Some(fixture["arm"].clone());
         arm.clock = clock.clone();
+        configure(&mut arm);
         let arm = mimic_arm::Application::build(arm).await.unwrap();
         let arm_url = format!("https://127.0.0.1:{}", arm.port());
         tokio::spawn(arm.run_until_stopped());
