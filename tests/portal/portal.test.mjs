@@ -145,6 +145,8 @@ const steps = [
     await openIdentityBlade();
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByText('mimic vm env vm1').waitFor();
+    const vm1Imds = endpoints.vms.find((vm) => vm.name === 'vm1').imds;
+    await page.getByTestId('imds-address').getByText(vm1Imds, { exact: true }).waitFor();
     await page.getByText('Standard_B1s').waitFor();
   }],
   ['System assigned: On, Save shows the Object (principal) ID and ARM has it', async () => {

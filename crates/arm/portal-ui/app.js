@@ -98,9 +98,16 @@ async function vm(subscription, groupName, name, blade) {
     ['Size', (profile.hardwareProfile || {}).vmSize], ['Operating system', ((profile.storageProfile || {}).osDisk || {}).osType],
     ['VM ID', profile.vmId], ['Identity', (machine.identity || {}).type || 'None'],
   ];
+  let imds = '—';
+  try {
+    imds = (await arm('GET', `/portal/api/vm-imds?vmId=${encodeURIComponent(path)}`)).imds;
+  } catch (error) {
+    imds = `— (${error.code})`;
+  }
   show('content', el('h1', {}, name), el('p', { class: 'subtitle' }, 'Virtual machine'),
     el('dl', {}, rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value || '—')])),
     el('h2', {}, 'Instance Metadata Service'),
+    el('dl', {}, [el('dt', {}, 'IMDS address'), el('dd', { 'data-testid': 'imds-address' }, imds)]),
     el('p', {}, 'Each VM has its own IMDS address. To act as this VM from a shell: ', el('code', {}, `mimic vm env ${name}`),
       ' (prints the environment to export), or ', el('code', {}, `mimic vm exec ${name} -- COMMAND`), '.'));
 }

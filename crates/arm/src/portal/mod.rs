@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/portal/").route(web::get().to(index)))
         .service(resource("/portal/config.json").route(web::get().to(config)))
         .service(resource("/portal/api/vm-token").route(web::post().to(vm_token::vm_token)))
+        .service(resource("/portal/api/vm-imds").route(web::get().to(vm_token::vm_imds)))
         .service(resource("/portal/{file}").route(web::get().to(file)));
 }
 

@@ -41,6 +41,35 @@ pub async fn vm_token(
     ask_imds(&state.http, &base, resource).await
 }
 
+/// `?vmId=` of `GET /portal/api/vm-imds`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmImdsQuery {
+    vm_id: String,
+}
+
+/// `GET /portal/api/vm-imds?vmId=…` → `{"imds": "http://127.0.0.1:PORT"}`: where the VM's IMDS listens,
+/// for the VM's overview. Needs only read access to the VM.
+pub async fn vm_imds(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<VmImdsQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let Some(directory) = state.settings.imds_directory.clone() else {
+        return Err(ArmError::TokenInspectorUnavailable);
+    };
+    let vm = parse_vm_id(&query.vm_id)?;
+    crate::rbac::authorize(
+        &state,
+        &caller,
+        "Microsoft.Compute/virtualMachines/read",
+        &query.vm_id,
+    )
+    .await?;
+    let imds = directory(&query.vm_id).ok_or_else(|| ArmError::ResourceNotFound(vm))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "imds": imds })))
+}
+
 /// `GET {base}/metadata/identity/oauth2/token` with `Metadata: true`, relayed as IMDS answered.
 async fn ask_imds(
     http: &reqwest::Client,

@@ -300,3 +300,23 @@ async fn vm_token_without_imds_directory_returns_404_naming_mimic_up() {
     assert_eq!(reply.code(), "NotFound");
     assert!(reply.message().contains("mimic up"), "{}", reply.text);
 }
+
+#[tokio::test]
+async fn vm_imds_for_a_reader_returns_the_vms_imds_address_and_403_without_read() {
+    let app = app_with_imds().await;
+    let path = format!("/portal/api/vm-imds?vmId={}", vm_id("vm1"));
+    let token = app.operator_token().await;
+
+    let reply = app.request("GET", &path, Some(&token), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(
+        reply.body["imds"].as_str().unwrap().ends_with("/ok"),
+        "{}",
+        reply.text
+    );
+
+    let (_, stranger) = app.new_principal("no-read").await;
+    let denied = app.request("GET", &path, Some(&stranger), None).await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    assert_eq!(denied.code(), "AuthorizationFailed");
+}
