@@ -1,8 +1,8 @@
 //! The other managed-identity sources, served by every VM's listener next to IMDS (wire contract
 //! §2.1): code written for App Service / Functions / Container Apps, Cloud Shell, Azure ML, Azure
 //! Arc or the VM-extension endpoint gets tokens for the same VM identities, from the same
-//! selection ([`crate::identity::select`]), token cache and AAD call
-//! ([`crate::identity::tokens::TokenService`]) as IMDS. Each flavor only shapes and authenticates
+//! selection (`crate::identity::select`), token cache and AAD call
+//! (`crate::identity::tokens::TokenService`) as IMDS. Each flavor only shapes and authenticates
 //! the request and the response its own way:
 //!
 //! | flavor | route | authentication | module |
