@@ -271,7 +271,7 @@ const steps = [
     await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
     await page.locator('tbody tr').filter({ hasText: 'Owner' }).filter({ hasText: 'This resource' }).first().waitFor();
   }],
-  ['Access control (IAM) on the VM: + Add Reader for a user by object id, then Remove; ARM follows', async () => {
+  ['Access control (IAM) on the VM: + Add Reader for the learner chosen in Select members (Graph), then Remove; ARM follows', async () => {
     await openIdentityBlade();
     await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
     await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
@@ -279,8 +279,7 @@ const steps = [
     const pane = page.getByRole('dialog', { name: 'Add role assignment' });
     await pane.getByLabel('Role').selectOption({ label: 'Reader' });
     await pane.getByRole('radio', { name: 'User, group, or service principal' }).check();
-    await pane.getByLabel('Object ID').fill(LEARNER_OID);
-    await pane.getByLabel('Principal type').selectOption({ label: 'User' });
+    await pane.getByRole('group', { name: 'Select members' }).getByRole('radio', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
     await pane.getByRole('button', { name: 'Review + assign', exact: true }).click();
     const box = page.getByRole('checkbox', { name: `Reader ${LEARNER_OID}` });
     await box.waitFor();

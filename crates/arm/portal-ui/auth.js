@@ -94,8 +94,31 @@ export async function completeSignIn(config) {
   const access = claimsOf(body.access_token);
   sessionStorage.setItem(KEY, JSON.stringify({
     accessToken: body.access_token,
+    refreshToken: body.refresh_token,
     expiresAt: access.exp,
     user: { name: id.name, username: id.preferred_username, oid: id.oid },
   }));
   return true;
+}
+
+/**
+ * A Microsoft Graph access token for the signed-in user: the refresh-token grant at AAD's token
+ * endpoint for `{graphResourceId}/.default`, as MSAL.js does for a second resource.
+ */
+export async function graphToken(config) {
+  const current = session();
+  if (!current || !current.refreshToken) throw new Error('No refresh token in this session: sign out and sign in again.');
+  const response = await fetch(`${authority(config)}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: config.clientId,
+      refresh_token: current.refreshToken,
+      scope: `${config.graphResourceId}/.default`,
+    }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${body.error}: ${body.error_description}`);
+  return body.access_token;
 }

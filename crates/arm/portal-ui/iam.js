@@ -1,8 +1,10 @@
 // The Access control (IAM) blade of a scope (subscription, resource group or VM): "Role
 // assignments" at the scope and inherited from above (`$filter=atScope()`), + Add (Add role
-// assignment) and Remove with a Yes/No confirmation, as in the Azure portal.
+// assignment) and Remove with a Yes/No confirmation, as in the Azure portal. Users and service
+// principals to assign come from Microsoft Graph (mimic's AAD), with a Graph token for the user.
 
 import { arm, list, COMPUTE, IDENTITY } from './arm.js';
+import { graphToken } from './auth.js';
 import { el, show, banner, showError, confirmPane } from './dom.js';
 
 const AUTHORIZATION = '2022-04-01';
@@ -16,6 +18,40 @@ async function managedIdentities(subscription) {
     ...machines.filter((vm) => vm.identity && vm.identity.principalId)
       .map((vm) => ({ name: vm.name, kind: 'Virtual machine (system assigned)', principalId: vm.identity.principalId })),
   ].filter((identity) => identity.principalId);
+}
+
+/** GET of every page of a Graph list (`value` + `@odata.nextLink`, at most 20 pages). */
+async function graphList(url, token) {
+  const items = [];
+  let next = url;
+  for (let page = 0; next && page < 20; page += 1) {
+    const response = await fetch(next, { headers: { authorization: `Bearer ${token}` } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = body.error || {};
+      throw new Error(`Microsoft Graph: ${error.code || `HTTP ${response.status}`}: ${error.message || ''}`);
+    }
+    items.push(...(body.value || []));
+    next = body['@odata.nextLink'];
+  }
+  return items;
+}
+
+/**
+ * The directory's users and service principals (managed identities left out: they have their
+ * own picker), from Graph: `[{ id, name, detail, principalType }]`, users first.
+ */
+async function directoryMembers() {
+  const config = await (await fetch('/portal/config.json')).json();
+  const token = await graphToken(config);
+  const users = await graphList(`${config.aadUrl}/v1.0/users?$top=100`, token);
+  const principals = await graphList(`${config.aadUrl}/v1.0/servicePrincipals?$top=100`, token);
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  return [
+    ...users.map((user) => ({ id: user.id, name: user.displayName || user.userPrincipalName, detail: user.userPrincipalName, principalType: 'User' })).sort(byName),
+    ...principals.filter((principal) => principal.servicePrincipalType !== 'ManagedIdentity')
+      .map((principal) => ({ id: principal.id, name: principal.displayName || principal.appId, detail: `App ${principal.appId}`, principalType: 'ServicePrincipal' })).sort(byName),
+  ];
 }
 
 /** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`. */
@@ -95,17 +131,46 @@ async function addPane(state) {
   const identityFields = el('div', {}, identities.length === 0
     ? el('p', { class: 'muted' }, 'No managed identities in this subscription.')
     : field('Member', identitySelect));
-  const directoryFields = el('div', { hidden: true }, field('Object ID', objectId), field('Principal type', objectType));
-  const sync = () => { identityFields.hidden = !managed.checked; directoryFields.hidden = managed.checked; };
+  // "Select members": users and service principals from Graph; the object id only if Graph fails.
+  const members = { loaded: null, list: [], fallback: false };
+  const memberList = el('fieldset', { class: 'field members' }, el('legend', {}, 'Select members'), el('p', { class: 'muted' }, 'Loading the directory…'));
+  const fallbackFields = el('div', { hidden: true }, field('Object ID', objectId), field('Principal type', objectType));
+  const directoryFields = el('div', { hidden: true }, memberList, fallbackFields);
+  const loadMembers = () => {
+    members.loaded = members.loaded || directoryMembers().then((found) => {
+      members.list = found;
+      memberList.replaceChildren(el('legend', {}, 'Select members'), ...(found.length === 0
+        ? [el('p', { class: 'muted' }, 'No users or service principals in the directory.')]
+        : found.map((member, index) => el('label', { class: 'member' },
+          el('input', { type: 'radio', name: 'member', value: String(index) }), ` ${member.name} `,
+          el('span', { class: 'muted' }, `${member.detail} (${member.principalType === 'User' ? 'User' : 'Service principal'})`)))));
+    }).catch((error) => {
+      members.fallback = true;
+      memberList.hidden = true;
+      fallbackFields.hidden = false;
+      banner(`Could not list the directory's users and service principals; enter an object id instead. ${error.message}`);
+    });
+  };
+  const sync = () => {
+    identityFields.hidden = !managed.checked;
+    directoryFields.hidden = managed.checked;
+    if (!managed.checked) loadMembers();
+  };
   managed.addEventListener('change', sync);
   directory.addEventListener('change', sync);
   const backdrop = document.getElementById('dialog');
   const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); };
+  const directoryMember = () => {
+    if (members.fallback) return { principalId: objectId.value.trim(), principalType: objectType.value };
+    const chosen = memberList.querySelector('input[name="member"]:checked');
+    const picked = chosen && members.list[Number(chosen.value)];
+    return picked && { principalId: picked.id, principalType: picked.principalType };
+  };
   const assign = el('button', { type: 'button', class: 'primary' }, 'Review + assign');
   assign.addEventListener('click', async () => {
     const member = managed.checked
       ? identities[Number(identitySelect.value)] && { principalId: identities[Number(identitySelect.value)].principalId, principalType: 'ServicePrincipal' }
-      : { principalId: objectId.value.trim(), principalType: objectType.value };
+      : directoryMember();
     if (!member || !member.principalId) { banner('Select a member.'); return; }
     close();
     try {

@@ -1,6 +1,7 @@
-//! CORS for the token endpoint: the portal (a single-page app on a loopback `https` origin)
-//! redeems its code from the browser. Preflights are answered here; every response to an allowed
-//! origin carries `Access-Control-Allow-Origin`, errors included, as AAD does for SPA clients.
+//! CORS for the token endpoint and Graph's reads: the portal (a single-page app on a loopback
+//! `https` origin) redeems its code and lists the directory's users and service principals from
+//! the browser. Preflights are answered here; every response to an allowed origin carries
+//! `Access-Control-Allow-Origin`, errors included, as AAD and Graph do for SPA clients.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -15,7 +16,24 @@ fn is_token_path(path: &str) -> bool {
     path.ends_with("/oauth2/v2.0/token")
 }
 
-/// Middleware: preflight answers and `Access-Control-Allow-Origin` on token responses.
+/// Graph's v1.0 paths: the portal only reads them (GET, with a bearer token).
+fn is_graph_path(path: &str) -> bool {
+    path.starts_with("/v1.0/")
+}
+
+/// What a preflight for `path` may ask for: methods and request headers.
+fn preflight_allows(path: &str) -> (&'static str, &'static str) {
+    if is_graph_path(path) {
+        (
+            "GET, OPTIONS",
+            "authorization, content-type, client-request-id, consistencylevel",
+        )
+    } else {
+        ("POST, OPTIONS", "content-type, client-request-id, x-client-sku, x-client-ver, x-client-os, x-client-cpu, x-client-current-telemetry, x-client-last-telemetry, x-ms-lib-capability")
+    }
+}
+
+/// Middleware: preflight answers and `Access-Control-Allow-Origin` on token and Graph responses.
 pub async fn headers(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -24,15 +42,19 @@ pub async fn headers(
         .headers()
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
-        .filter(|o| is_token_path(request.path()) && is_allowed_origin(o))
+        .filter(|o| {
+            let path = request.path();
+            (is_token_path(path) || is_graph_path(path)) && is_allowed_origin(o)
+        })
         .map(str::to_string);
     let Some(origin) = origin else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     if request.method() == Method::OPTIONS {
+        let (methods, allowed_headers) = preflight_allows(request.path());
         let response = HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type, client-request-id, x-client-sku, x-client-ver, x-client-os, x-client-cpu, x-client-current-telemetry, x-client-last-telemetry, x-ms-lib-capability"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, methods))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, allowed_headers))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
             .finish();

@@ -227,3 +227,83 @@ fn challenge_constant_is_the_s256_of_the_verifier() {
     let digest = ring::digest::digest(&ring::digest::SHA256, VERIFIER.as_bytes());
     assert_eq!(URL_SAFE_NO_PAD.encode(digest), CHALLENGE);
 }
+
+#[tokio::test]
+async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
+    let app = TestApp::spawn().await;
+    let origin = "https://127.0.0.1:8443";
+    let url = format!("{}/{TENANT}/oauth2/v2.0/token", app.base);
+    let signed_in = app
+        .post_form(
+            &url,
+            &[
+                ("client_id", PORTAL),
+                ("grant_type", "password"),
+                ("username", ADMIN_UPN),
+                ("password", ADMIN_PASSWORD),
+                ("scope", SCOPE),
+            ],
+        )
+        .await;
+    let refresh = signed_in.body["refresh_token"].as_str().unwrap();
+    let graph_scope = format!("{}//.default", app.base);
+    let graph = app
+        .post_form(
+            &url,
+            &[
+                ("client_id", PORTAL),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh),
+                ("scope", &graph_scope),
+            ],
+        )
+        .await;
+    assert_eq!(graph.status, 200, "{}", graph.body);
+    let users_url = format!("{}/v1.0/users?$top=100", app.base);
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &users_url)
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    let get = app
+        .client
+        .get(&users_url)
+        .header("Origin", origin)
+        .bearer_auth(graph.token())
+        .send()
+        .await
+        .unwrap();
+    let foreign = app
+        .client
+        .get(&users_url)
+        .header("Origin", "https://evil.example")
+        .bearer_auth(graph.token())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    assert!(preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    assert_eq!(get.status(), 200);
+    assert_eq!(get.headers()["access-control-allow-origin"], origin);
+    let users: Value = get.json().await.unwrap();
+    assert!(users["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|user| user["userPrincipalName"] == ADMIN_UPN));
+    assert_eq!(foreign.status(), 200);
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}

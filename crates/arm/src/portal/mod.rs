@@ -85,6 +85,8 @@ struct PortalConfig {
     tenant_id: String,
     client_id: &'static str,
     arm_url: String,
+    /// Graph's resource id: the AAD URL with one trailing slash (the SPA asks `{id}/.default`).
+    graph_resource_id: String,
 }
 
 async fn redirect() -> HttpResponse {
@@ -105,6 +107,7 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
             tenant_id: state.settings.tenant_id.clone(),
             client_id: PORTAL_CLIENT_ID,
             arm_url: state.public_url.clone(),
+            graph_resource_id: format!("{}/", state.settings.aad_url.trim_end_matches('/')),
         })
 }
 

@@ -16,7 +16,11 @@ async fn portal_config_without_token_returns_public_settings() {
         "6d696d69-6370-4f72-8c74-616c00000001"
     );
     assert_eq!(reply.body["armUrl"], app.arm_url.trim_end_matches('/'));
-    assert_eq!(reply.body.as_object().unwrap().len(), 4);
+    assert_eq!(
+        reply.body["graphResourceId"],
+        format!("{}/", app.aad_url.trim_end_matches('/'))
+    );
+    assert_eq!(reply.body.as_object().unwrap().len(), 5);
 }
 
 #[tokio::test]
