@@ -17,15 +17,28 @@ pub struct DataDir {
 }
 
 impl DataDir {
-    /// Creates the directory, the CA, the server certificate and the internal key unless they exist.
+    /// Creates the directory (owner-only), the CA, the server certificate and the internal key unless they exist.
     pub fn ensure(path: &Path) -> anyhow::Result<Self> {
         Self::ensure_with_names(path, &[])
     }
 
     /// Like [`DataDir::ensure`], with extra DNS names in a newly made server certificate.
     pub fn ensure_with_names(path: &Path, tls_names: &[String]) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(path)
+        let existed = path.exists();
+        mimic_web::files::create_private_dir(path)
             .with_context(|| format!("creating the data dir {}", path.display()))?;
+        #[cfg(unix)]
+        if existed {
+            // A data dir made by an older mimic (0755, files 0644) let any local user read the keys.
+            let changed = mimic_web::files::tighten_dir(path)?;
+            if changed > 0 {
+                tracing::warn!(
+                    data_dir = %path.display(),
+                    changed,
+                    "the data dir was readable by other users; made it owner-only (0700, files 0600)"
+                );
+            }
+        }
         let root = path
             .canonicalize()
             .with_context(|| format!("resolving {}", path.display()))?;

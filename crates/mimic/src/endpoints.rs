@@ -40,7 +40,8 @@ pub struct VmEndpoint {
 impl Endpoints {
     /// Writes the file atomically.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        mimic_web::pki::write_atomic(path, &serde_json::to_string_pretty(self)?)
+        // It holds the operator's secret.
+        mimic_web::files::write_private(path, &serde_json::to_string_pretty(self)?)
     }
 
     /// Reads the file a running `mimic up` wrote.

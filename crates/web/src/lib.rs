@@ -1,6 +1,8 @@
 //! actix plumbing shared by the three services: the local CA and server certificates, rustls
-//! server and reqwest client configuration, listener binding, request ids, the internal-API key.
+//! server and reqwest client configuration, listener binding, request ids, the internal-API key,
+//! and owner-only files for secrets.
 
+pub mod files;
 pub mod internal;
 pub mod pki;
 pub mod server;

@@ -123,23 +123,18 @@ pub fn issue_server_certificate(
     })
 }
 
-/// Writes a file through a temporary sibling and a rename, so readers never see half of it.
+/// Writes a file through a temporary sibling and a rename, so readers never see half of it. For
+/// public material (certificates, port maps); its directory is created owner-only all the same.
 pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
     let dir = path.parent().context("a file path has a parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::files::create_private_dir(dir)?;
     let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4()));
     std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
 }
 
-/// Like [`write_atomic`], readable by the owner only.
+/// Like [`write_atomic`], owner-only from the moment the file exists ([`crate::files::write_private`]).
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    write_atomic(path, contents)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    crate::files::write_private(path, contents)
 }
