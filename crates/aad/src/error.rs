@@ -112,6 +112,10 @@ pub enum AadError {
     /// Internal API: the `x-mimic-internal-key` header is missing or wrong.
     #[error("The x-mimic-internal-key header is missing or does not match this data directory's internal key.")]
     InternalKeyInvalid,
+    /// Internal API (managed-identity token): the principal is not a managed identity on that VM
+    /// (IMDS's own wording, which the IMDS host passes on).
+    #[error("Identity not found")]
+    ManagedIdentityNotAssigned,
     /// Internal API: no service principal with this object id (Graph's wording).
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     ServicePrincipalNotFound(String),
@@ -185,6 +189,7 @@ impl AadError {
             | InvalidScope(_)
             | UnauthorizedClient { .. }
             | InvalidServicePrincipal(_)
+            | ManagedIdentityNotAssigned
             | InvalidUser(_)
             | UserAccountNotFound { .. }
             | InvalidUserNameOrPassword
@@ -227,6 +232,7 @@ impl AadError {
             | MissingScope
             | ResourceParameterNotSupported
             | PkceRequired
+            | ManagedIdentityNotAssigned
             | RedirectUriMismatch { .. } => "invalid_request",
             UserAccountNotFound { .. }
             | InvalidUserNameOrPassword
@@ -289,6 +295,7 @@ impl AadError {
             RedirectUriMismatch { .. } => Some(50011),
             UnsupportedResponseType(_) => Some(700054),
             InternalKeyInvalid
+            | ManagedIdentityNotAssigned
             | ServicePrincipalNotFound(_)
             | ServicePrincipalConflict { .. }
             | InvalidServicePrincipal(_)

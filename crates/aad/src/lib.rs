@@ -5,7 +5,9 @@
 //! token endpoints (v1 `/oauth2/token`, v2 `/oauth2/v2.0/token`) for the client-credentials grant
 //! with a client secret or a certificate-signed client assertion (how managed identities sign in).
 //! Service principals live in AAD's own SQLite database and are managed by ARM through a small
-//! internal API (`/internal/servicePrincipals`). Errors use AAD's OAuth2 envelope with `AADSTS` codes.
+//! internal API (`/internal/servicePrincipals`). Managed identities hold no key: the IMDS host asks
+//! `/internal/managedIdentities/token` for their tokens, and AAD checks with ARM ([`arm_host`])
+//! that the identity is on the VM asking. Errors use AAD's OAuth2 envelope with `AADSTS` codes.
 //! Users of the tenant sign in with a password ([`signin`]: ROPC for az, authorization code +
 //! PKCE behind a login page for the portal); they live in the same database ([`users`]).
 //! The same listener serves the subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
@@ -14,6 +16,7 @@
 //! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`credentials`] →
 //! [`users`] → [`signin`] → [`fixture`] → [`db`] → [`signing`] → [`graph`].
 
+pub mod arm_host;
 pub mod credentials;
 pub mod db;
 pub mod discovery;

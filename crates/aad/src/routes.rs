@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
         .service(post("/internal/servicePrincipals").route(web::post().to(principals::create)))
         .service(
+            post("/internal/managedIdentities/token")
+                .route(web::post().to(token::managed_identity::issue)),
+        )
+        .service(
             resource("/internal/servicePrincipals/{id}", "GET, DELETE")
                 .route(web::get().to(principals::get))
                 .route(web::delete().to(principals::delete)),

@@ -45,7 +45,16 @@ pub struct Settings {
     /// fatal). `mimic up` adds `127.0.0.1:443`: MSAL drops the authority's port for user-realm
     /// discovery, so `az login -u` asks `https://127.0.0.1/common/userrealm/…`.
     pub extra_binds: Vec<String>,
+    /// ARM's base URL, which AAD asks (host API, internal key) which managed identities a VM has
+    /// before it issues a managed-identity token. A cell, because `mimic up` starts AAD before ARM
+    /// and fills it once ARM is bound; `mimic aad --arm-url` fills it at once.
+    pub arm_url: ArmUrl,
+    /// The local CA (PEM) that ARM's certificate chains to; empty trusts the system roots only.
+    pub ca_pem: String,
 }
+
+/// ARM's base URL, known once ARM is bound.
+pub type ArmUrl = std::sync::Arc<std::sync::OnceLock<String>>;
 
 impl Default for Settings {
     /// Defaults for a local run in `./.mimic`. The server certificate is empty and the internal key
@@ -70,12 +79,15 @@ impl Default for Settings {
             clock: Clock::system(),
             workers: 2,
             extra_binds: Vec::new(),
+            arm_url: ArmUrl::default(),
+            ca_pem: String::new(),
         }
     }
 }
 
 impl Settings {
-    /// Settings for the standard data-dir layout (`aad.db`, `aad/`), listening on `bind`.
+    /// Settings for the standard data-dir layout (`aad.db`, `aad/`, the CA in `ca.pem`), listening
+    /// on `bind`.
     pub fn for_data_dir(
         data_dir: &std::path::Path,
         bind: &str,
@@ -88,6 +100,7 @@ impl Settings {
             keys_dir: data_dir.join("aad"),
             server_certificate,
             internal_key,
+            ca_pem: std::fs::read_to_string(data_dir.join("ca.pem")).unwrap_or_default(),
             ..Self::default()
         }
     }

@@ -132,5 +132,10 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             managed_identity: settings.managed_identity_token_lifetime,
             other: settings.token_lifetime,
         },
+        arm: crate::arm_host::ArmHost::new(
+            settings.arm_url.clone(),
+            &settings.ca_pem,
+            settings.internal_key.clone(),
+        )?,
     })
 }

@@ -57,4 +57,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
+    /// ARM's host API: which managed identities a VM has.
+    pub arm: crate::arm_host::ArmHost,
 }

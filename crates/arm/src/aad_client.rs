@@ -26,8 +26,6 @@ pub struct NewManagedIdentityPrincipal<'a> {
     pub resource_id: &'a str,
     /// System- or user-assigned.
     pub kind: IdentityKind,
-    /// The PEM certificate registered as the principal's key credential.
-    pub certificate_pem: &'a str,
     /// The object id to use (ARM chooses it so the credential's subject can name it).
     pub id: &'a str,
     /// The application (client) id to use.
@@ -51,14 +49,8 @@ struct CreateBody<'a> {
     service_principal_type: &'static str,
     managed_identity_resource_id: &'a str,
     alternative_names: [String; 2],
-    key_credentials: [KeyCredential<'a>; 1],
     id: &'a str,
     app_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct KeyCredential<'a> {
-    key: &'a str,
 }
 
 /// A client of AAD's internal service-principal API, over the app's HTTPS client.
@@ -84,7 +76,7 @@ impl<'a> AadClient<'a> {
         )
     }
 
-    /// Creates the service principal of a managed identity with one certificate credential.
+    /// Creates the service principal of a managed identity (no credential: it never signs in itself).
     pub async fn create_service_principal(
         &self,
         principal: &NewManagedIdentityPrincipal<'_>,
@@ -98,9 +90,6 @@ impl<'a> AadClient<'a> {
             service_principal_type: "ManagedIdentity",
             managed_identity_resource_id: principal.resource_id,
             alternative_names: [explicit.to_string(), principal.resource_id.to_string()],
-            key_credentials: [KeyCredential {
-                key: principal.certificate_pem,
-            }],
             id: principal.id,
             app_id: principal.app_id,
         };

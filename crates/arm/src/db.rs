@@ -9,9 +9,8 @@ use sqlx::SqlitePool;
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    // Created owner-only before SQLite opens it; SQLite gives `-wal` and `-shm` the same mode.
+    mimic_web::files::create_private_file(path)?;
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -31,4 +30,13 @@ pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
         .await
         .context("migrating arm.db")?;
     Ok(pool)
+}
+
+/// A write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock up front (waiting up to the
+/// busy timeout for it), so a transaction that reads and then writes can never fail with
+/// `database is locked` (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT) when it upgrades from reading.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }

@@ -41,6 +41,27 @@ impl FromRequest for ApiVersion {
     }
 }
 
+/// A request that carries the internal key (`x-mimic-internal-key`). Every internal handler takes
+/// it, so the key is checked by the handler itself and not only by the gate: no routing change
+/// can expose an internal route to a bearer token. 401 `InvalidInternalKey` otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct InternalCaller;
+
+impl FromRequest for InternalCaller {
+    type Error = ArmError;
+    type Future = std::future::Ready<Result<Self, ArmError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let allowed = request
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| state.settings.internal_key.matches(request));
+        std::future::ready(match allowed {
+            true => Ok(Self),
+            false => Err(ArmError::InvalidInternalKey),
+        })
+    }
+}
+
 /// The authenticated caller: the validated access token's principal.
 #[derive(Debug, Clone)]
 pub struct Caller {

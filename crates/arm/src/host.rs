@@ -1,10 +1,12 @@
 //! The ARM host API for IMDS (docs/internal-apis.md, "ARM host API"): which VMs exist and which
-//! identities (with their credentials) each VM has right now. The gate already checked the
-//! internal key for every `/internal/…` path (401 `InvalidInternalKey` otherwise).
+//! identities each VM has right now. The gate checks the internal key for
+//! every `/internal/…` path, and every handler here checks it again through [`InternalCaller`]
+//! (401 `InvalidInternalKey` otherwise).
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::extract::InternalCaller;
 use crate::routes::resource;
 use crate::virtual_machines::model::{VirtualMachine, VirtualMachineResponse};
 use crate::virtual_machines::store::{self as vm_store, IdentityCredential};
@@ -47,7 +49,7 @@ impl From<&VirtualMachine> for HostVm {
     }
 }
 
-/// One identity of a VM with the credential IMDS signs its client assertions with.
+/// One identity of a VM: who it is, never a key (there is none; AAD issues its tokens).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostIdentity {
@@ -59,8 +61,6 @@ pub struct HostIdentity {
     pub client_id: String,
     pub principal_id: String,
     pub tenant_id: String,
-    pub certificate_pem: String,
-    pub private_key_pem: String,
 }
 
 /// The body of `GET /internal/vms/identities`.
@@ -79,14 +79,15 @@ impl HostIdentity {
             client_id: credential.client_id,
             principal_id: credential.principal_id,
             tenant_id: credential.tenant_id,
-            certificate_pem: credential.certificate_pem,
-            private_key_pem: credential.private_key_pem,
         }
     }
 }
 
 /// `GET /internal/vms`: every VM of every subscription.
-pub async fn list_vms(state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
+pub async fn list_vms(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ArmError> {
     let vms = vm_store::list(&state.db, None, None).await?;
     let value = vms.iter().map(HostVm::from).collect();
     Ok(HttpResponse::Ok().json(HostVmList { value }))
@@ -101,6 +102,7 @@ pub struct IdentitiesQuery {
 
 /// `GET /internal/vms/identities?id=…`: the VM and its current identities; 404 if it is gone.
 pub async fn vm_identities(
+    _: InternalCaller,
     state: web::Data<AppState>,
     query: web::Query<IdentitiesQuery>,
 ) -> Result<HttpResponse, ArmError> {

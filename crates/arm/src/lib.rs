@@ -19,6 +19,7 @@ pub mod extract;
 pub mod fixture;
 pub mod host;
 pub mod lifecycle;
+pub mod locks;
 pub mod middleware;
 pub mod portal;
 pub mod rbac;

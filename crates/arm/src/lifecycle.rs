@@ -2,9 +2,9 @@
 //! creates or removes a managed identity also creates or deletes its service principal in AAD.
 //!
 //! - Enabling a VM's system-assigned identity mints a new principal (a new principal id every
-//!   time it is enabled) with a fresh RSA key and self-signed certificate, stored in `arm.db` and
-//!   registered in AAD as the principal's key credential. Disabling it, or deleting the VM,
-//!   deletes that principal and its credential.
+//!   time it is enabled). It has no key: AAD issues its tokens to the IMDS host over the internal
+//!   API after asking ARM that the identity is on the VM. Disabling it, or deleting the VM,
+//!   deletes that principal.
 //! - Creating a user-assigned identity mints its principal the same way; deleting the identity
 //!   deletes the principal and detaches the identity from every VM.
 //!
@@ -22,7 +22,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use mimic_azure::ResourceId;
 
 use crate::aad_client::{AadClient, IdentityKind, NewManagedIdentityPrincipal};
@@ -83,16 +82,10 @@ pub(crate) async fn create_principal(
 ) -> Result<IdentityCredential, ArmError> {
     let principal_id = uuid::Uuid::new_v4().to_string();
     let client_id = uuid::Uuid::new_v4().to_string();
-    let subject = client_id.clone();
-    let key = tokio::task::spawn_blocking(move || mimic_token::SigningKey::generate(&subject))
-        .await
-        .context("generating a managed-identity key")?
-        .context("generating a managed-identity key")?;
     let principal = NewManagedIdentityPrincipal {
         display_name,
         resource_id,
         kind,
-        certificate_pem: key.certificate_pem(),
         id: &principal_id,
         app_id: &client_id,
     };
@@ -103,8 +96,6 @@ pub(crate) async fn create_principal(
         principal_id: created.id,
         client_id: created.app_id,
         tenant_id: tenant_id.to_string(),
-        private_key_pem: key.private_key_pem().to_string(),
-        certificate_pem: key.certificate_pem().to_string(),
     })
 }
 
@@ -190,6 +181,16 @@ pub fn vm_resource_id(key: &VmKey) -> ResourceId {
 }
 
 /// The `ResourceId` of an identity key.
+/// The write-lock key of a VM ([`crate::locks`]).
+pub(crate) fn vm_lock_key(key: &VmKey) -> String {
+    vm_resource_id(key).to_string()
+}
+
+/// The write-lock key of a user-assigned identity ([`crate::locks`]).
+pub(crate) fn identity_lock_key(key: &IdentityKey) -> String {
+    identity_resource_id(key).to_string()
+}
+
 pub fn identity_resource_id(key: &IdentityKey) -> ResourceId {
     ResourceId::new(
         &key.subscription_id,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub clock: mimic_token::Clock,
     /// ARM's public base URL, without a trailing slash.
     pub public_url: String,
+    /// One writer at a time per resource ([`crate::locks`]).
+    pub write_locks: Arc<crate::locks::ResourceLocks>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             http,
             keys,
             public_url,
+            write_locks: Arc::default(),
         })
     }
 }

@@ -1,14 +1,13 @@
-//! Client of AAD's v1 token endpoint: a managed identity's confidential-client token request
-//! with a certificate client assertion (docs/internal-apis.md, "Managed-identity credentials and
-//! the token flow").
+//! Client of AAD's internal managed-identity token endpoint (docs/internal-apis.md,
+//! "Managed-identity tokens"): the IMDS host names the VM, the identity's principal and the
+//! resource, with the internal key; AAD checks with ARM that the identity is on the VM and issues
+//! the token. No identity key exists anywhere for IMDS to hold.
 
 use anyhow::{anyhow, Context};
+use mimic_web::{InternalKey, INTERNAL_KEY_HEADER};
 use serde::Deserialize;
 
 use crate::error::IdentityError;
-
-/// RFC 7523's assertion type.
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// A token AAD issued, with absolute times on IMDS's clock.
 #[derive(Debug, Clone)]
@@ -20,11 +19,12 @@ pub(crate) struct IssuedToken {
     pub not_before: i64,
 }
 
-/// AAD's token endpoint.
+/// AAD's internal managed-identity token endpoint.
 #[derive(Debug, Clone)]
 pub(crate) struct AadClient {
     client: reqwest::Client,
     aad_url: String,
+    key: InternalKey,
 }
 
 /// AAD's v1 success body. v1 sends numbers as strings, mimic's AAD as numbers: accept both.
@@ -61,53 +61,54 @@ impl NumberOrString {
 }
 
 impl AadClient {
-    /// A client of the AAD at `aad_url`.
-    pub fn new(client: reqwest::Client, aad_url: &str) -> Self {
+    /// A client of the AAD at `aad_url`, authenticated by the internal key.
+    pub fn new(client: reqwest::Client, aad_url: &str, key: InternalKey) -> Self {
         Self {
             client,
             aad_url: aad_url.trim_end_matches('/').to_string(),
+            key,
         }
     }
 
-    /// The v1 token endpoint of `tenant` (also the assertion's `aud`).
-    pub fn token_url(&self, tenant: &str) -> String {
-        format!("{}/{tenant}/oauth2/token", self.aad_url)
-    }
-
-    /// `grant_type=client_credentials` for `client_id` and `resource`, authenticated by `assertion`.
-    /// A 4xx OAuth error becomes [`IdentityError::Aad`]; anything else unexpected is `Unknown`.
-    pub async fn client_credentials(
+    /// A token for the managed identity `principal_id` on the VM `vm_id`, for `resource`. AAD's
+    /// "Identity not found" (the identity left the VM meanwhile) becomes
+    /// [`IdentityError::IdentityNotFound`]; another 4xx OAuth error [`IdentityError::Aad`];
+    /// anything else unexpected is `Unknown`.
+    pub async fn managed_identity_token(
         &self,
-        token_url: &str,
-        client_id: &str,
+        vm_id: &str,
+        principal_id: &str,
         resource: &str,
-        assertion: &str,
         now: i64,
     ) -> Result<IssuedToken, IdentityError> {
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("resource", resource),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", assertion),
-        ];
+        let body = serde_json::json!({
+            "vmId": vm_id,
+            "principalId": principal_id,
+            "resource": resource,
+        });
         let response = self
             .client
-            .post(token_url)
-            .form(&form)
+            .post(format!("{}/internal/managedIdentities/token", self.aad_url))
+            .header(INTERNAL_KEY_HEADER, self.key.expose())
+            .json(&body)
             .send()
             .await
-            .context("calling AAD's token endpoint")?;
+            .context("calling AAD's managed-identity token endpoint")?;
         let status = response.status();
         let body = response.bytes().await.context("reading AAD's answer")?;
         if status.is_success() {
             return Ok(issued(&body, now)?);
         }
         match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(error) if status.is_client_error() => Err(IdentityError::Aad {
-                error: error.error,
-                description: error.error_description,
-            }),
+            Ok(error) if error.error_description.starts_with("Identity not found") => {
+                Err(IdentityError::IdentityNotFound)
+            }
+            Ok(error) if status.is_client_error() && status.as_u16() != 401 => {
+                Err(IdentityError::Aad {
+                    error: error.error,
+                    description: error.error_description,
+                })
+            }
             _ => Err(anyhow!("AAD answered {status}: {}", String::from_utf8_lossy(&body)).into()),
         }
     }

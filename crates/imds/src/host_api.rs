@@ -10,7 +10,7 @@ use serde::Deserialize;
 pub(crate) struct VmIdentities {
     /// The VM resource JSON.
     pub vm: serde_json::Value,
-    /// The VM's current identities, each with its credential.
+    /// The VM's current identities.
     #[serde(default)]
     pub identities: Vec<HostIdentity>,
 }
@@ -29,8 +29,8 @@ pub(crate) enum IdentityKind {
     UserAssigned,
 }
 
-/// One identity assigned to the VM, with the key IMDS authenticates to AAD with.
-#[derive(Clone, Deserialize)]
+/// One identity assigned to the VM (no key: AAD issues its tokens to the IMDS host).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HostIdentity {
     #[serde(rename = "type")]
@@ -39,21 +39,6 @@ pub(crate) struct HostIdentity {
     pub resource_id: String,
     pub client_id: String,
     pub principal_id: String,
-    #[serde(default)]
-    pub tenant_id: String,
-    pub certificate_pem: String,
-    pub private_key_pem: String,
-}
-
-impl std::fmt::Debug for HostIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostIdentity")
-            .field("kind", &self.kind)
-            .field("resource_id", &self.resource_id)
-            .field("client_id", &self.client_id)
-            .field("principal_id", &self.principal_id)
-            .finish_non_exhaustive()
-    }
 }
 
 /// One entry of `GET {arm}/internal/vms`.

@@ -102,8 +102,7 @@ fn state(settings: &Settings) -> anyhow::Result<AppState> {
             settings.internal_key.clone(),
         ),
         tokens: TokenService::new(
-            AadClient::new(client, &settings.aad_url),
-            &settings.tenant_id,
+            AadClient::new(client, &settings.aad_url, settings.internal_key.clone()),
             settings.clock.clone(),
         ),
     })

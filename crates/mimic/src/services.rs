@@ -67,6 +67,10 @@ pub struct AadArgs {
     /// Lifetime of managed-identity tokens, in seconds.
     #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = DEFAULT_MI_TOKEN_LIFETIME)]
     pub mi_token_lifetime: i64,
+    /// ARM's base URL: AAD asks ARM's host API which identities a VM has before it issues a
+    /// managed-identity token.
+    #[arg(long, env = "MIMIC_ARM_URL", default_value = "https://127.0.0.1:8443")]
+    pub arm_url: String,
 }
 
 /// Flags of `mimic arm`.
@@ -129,6 +133,7 @@ pub fn aad_settings(
         public_url: None,
         fixture: fixture.document.get("aad").cloned(),
         clock,
+        ca_pem: data_dir.ca_pem.clone(),
         ..Default::default()
     }
 }
@@ -184,6 +189,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     let mut settings = aad_settings(&data_dir, &fixture, &args.addr, Clock::system());
     settings.public_url = args.public_url;
     settings.managed_identity_token_lifetime = args.mi_token_lifetime;
+    let _ = settings.arm_url.set(args.arm_url);
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())

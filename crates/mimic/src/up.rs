@@ -112,6 +112,8 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
             .extra_binds
             .push(args.aad_userrealm_addr.clone());
     }
+    // AAD asks ARM which identities a VM has; ARM is bound after AAD, so the URL comes later.
+    let arm_url_cell = aad_settings.arm_url.clone();
     let aad = mimic_aad::Application::build(aad_settings).await?;
     let aad_url = format!("https://127.0.0.1:{}", aad.port());
     let aad_handle = aad.handle();
@@ -125,6 +127,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
     let arm = mimic_arm::Application::build(arm_settings).await?;
     let arm_url = format!("https://127.0.0.1:{}", arm.port());
+    let _ = arm_url_cell.set(arm_url.clone());
     let arm_handle = arm.handle();
     tasks.push(spawn_server("arm", arm.run_until_stopped()));
 

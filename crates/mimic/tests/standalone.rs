@@ -72,13 +72,21 @@ async fn separate_services_wired_by_flags_serve_the_lifecycle() {
         .status()
         .unwrap();
     assert!(init.success());
-    let (mut aad_service, aad_port) = start(dir.path(), &["aad", "--addr", "127.0.0.1:0"]);
-    let aad = format!("https://127.0.0.1:{aad_port}");
-    let (mut arm_service, arm_port) = start(
-        dir.path(),
-        &["arm", "--addr", "127.0.0.1:0", "--aad-url", &aad],
-    );
+    // AAD asks ARM about VMs and ARM asks AAD for keys: ARM's port is chosen first, as
+    // docker-compose's fixed addresses are.
+    let arm_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let arm = format!("https://127.0.0.1:{arm_port}");
+    let (mut aad_service, aad_port) = start(
+        dir.path(),
+        &["aad", "--addr", "127.0.0.1:0", "--arm-url", &arm],
+    );
+    let aad = format!("https://127.0.0.1:{aad_port}");
+    let arm_addr = format!("127.0.0.1:{arm_port}");
+    let (mut arm_service, _) = start(dir.path(), &["arm", "--addr", &arm_addr, "--aad-url", &aad]);
     let fixture: serde_json::Value = serde_json::from_str(mimic::DEFAULT_FIXTURE).unwrap();
     let text = |pointer: &str| {
         fixture

@@ -44,7 +44,9 @@ impl Store {
     /// Stores a principal with its credentials; `ServicePrincipalConflict` if `id` or `appId` is taken.
     pub async fn create(&self, draft: &PrincipalDraft) -> Result<ServicePrincipal, AadError> {
         let principal = &draft.principal;
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
         for (property, column, value) in [
             ("id", "id", &principal.id),
             ("appId", "app_id", &principal.app_id),

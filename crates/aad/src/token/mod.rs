@@ -3,6 +3,7 @@
 //! no `scope`, `refresh_token` or `id_token` is returned for this grant.
 
 pub mod client_auth;
+pub mod managed_identity;
 pub mod mint;
 pub mod request;
 

@@ -39,6 +39,8 @@ pub async fn write_identity(
         .await?
         .tenant_id;
     let tags = body.tags.clone().unwrap_or_default();
+    // Writes of one identity queue here: identical concurrent PUTs mint one principal (crate::locks).
+    let _writing = state.write_locks.lock(&super::identity_lock_key(key)).await;
     for _ in 0..MAX_ATTEMPTS {
         if let Some(current) = identity_store::get(&state.db, key).await? {
             check_same_location(
@@ -93,7 +95,7 @@ async fn commit_identity(
     credential: &IdentityCredential,
     record: &IdentityRecord<'_>,
 ) -> Result<Saved, sqlx::Error> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     vm_store::insert_credential(&mut tx, credential, record.created_time).await?;
     if identity_store::insert(&mut tx, record).await? == Saved::Conflict {
         return Ok(Saved::Conflict);
@@ -117,6 +119,7 @@ pub async fn update_identity(
     key: &IdentityKey,
     body: &IdentityUpdateRequest,
 ) -> Result<UserAssignedIdentity, ArmError> {
+    let _writing = state.write_locks.lock(&super::identity_lock_key(key)).await;
     let current = fetch_identity(state, key).await?;
     let requested = body
         .properties
@@ -133,6 +136,7 @@ pub async fn update_identity(
 
 /// Deletes an identity and its principal and detaches it from every VM; `false` if it did not exist.
 pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool, ArmError> {
+    let _writing = state.write_locks.lock(&super::identity_lock_key(key)).await;
     let Some(identity) = identity_store::get(&state.db, key).await? else {
         return Ok(false);
     };
@@ -142,7 +146,7 @@ pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool
         .iter()
         .map(|vm| vm.key)
         .collect();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     vm_store::touch(&mut tx, &vms, state.clock.now()).await?;
     let existed = identity_store::delete(&mut tx, identity.key).await?;
     vm_store::delete_credential(&mut tx, &identity.principal_id).await?;

@@ -221,6 +221,8 @@ pub async fn write_vm(
     let tenant = crate::scope::require_subscription(state, &key.subscription_id)
         .await?
         .tenant_id;
+    // Writes of one VM queue here: each sees what the previous one committed (crate::locks).
+    let _writing = state.write_locks.lock(&super::vm_lock_key(key)).await;
     let target = Target {
         key,
         subscription_id: &group.subscription_id,
@@ -357,7 +359,7 @@ async fn commit_vm(
     record: &VmRecord<'_>,
     system: &SystemChange,
 ) -> Result<Saved, sqlx::Error> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     if let Some(credential) = &system.created {
         vm_store::insert_credential(&mut tx, credential, state.clock.now()).await?;
     }
@@ -377,6 +379,7 @@ async fn commit_vm(
 
 /// Deletes a VM and its system-assigned principal; returns the VM's id, `None` if it did not exist.
 pub async fn delete_vm(state: &AppState, key: &VmKey) -> Result<Option<String>, ArmError> {
+    let _writing = state.write_locks.lock(&super::vm_lock_key(key)).await;
     for _ in 0..MAX_ATTEMPTS {
         let Some(vm) = vm_store::get(&state.db, key).await? else {
             return Ok(None);
@@ -384,7 +387,7 @@ pub async fn delete_vm(state: &AppState, key: &VmKey) -> Result<Option<String>, 
         if let Some(system) = &vm.system_identity {
             delete_principal(state, &system.principal_id).await?;
         }
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::db::begin_write(&state.db).await?;
         if vm_store::delete(&mut tx, vm.key, vm.version).await? == Saved::Conflict {
             continue;
         }

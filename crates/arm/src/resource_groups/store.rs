@@ -75,7 +75,7 @@ pub async fn list(db: &SqlitePool, subscription_id: &str) -> sqlx::Result<Vec<Re
 /// Creates the group, or updates `managedBy` and tags of the existing one (keeping its name's
 /// casing and location). The caller checks the location beforehand.
 pub async fn upsert(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<Upserted> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_write(db).await?;
     let key = (
         group.subscription_id.to_lowercase(),
         group.name.to_lowercase(),

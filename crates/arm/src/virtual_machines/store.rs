@@ -5,23 +5,13 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::model::{AttachedIdentity, SystemIdentity, Tags, VirtualMachine, VirtualMachineProfile};
 
-/// A managed identity's principal and the credential it signs its assertions with.
-#[derive(Clone, PartialEq, Eq)]
+/// A managed identity's principal. It holds no key: AAD issues its tokens to the IMDS host over
+/// the internal API after checking with ARM that the identity is on the VM (docs/internal-apis.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityCredential {
     pub principal_id: String,
     pub client_id: String,
     pub tenant_id: String,
-    pub private_key_pem: String,
-    pub certificate_pem: String,
-}
-
-impl std::fmt::Debug for IdentityCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdentityCredential")
-            .field("principal_id", &self.principal_id)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Where a VM lives and what it is called (names as the client spelled them).
@@ -162,14 +152,13 @@ pub async fn list_with_identity(
     with_identities(db, vms).await
 }
 
-/// The credential of a principal.
+/// The principal's ids (client id, tenant).
 pub async fn credential(
     db: &SqlitePool,
     principal_id: &str,
 ) -> Result<Option<IdentityCredential>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT principal_id, client_id, tenant_id, private_key_pem, certificate_pem \
-         FROM identity_credentials WHERE principal_id = ?",
+        "SELECT principal_id, client_id, tenant_id FROM identity_credentials WHERE principal_id = ?",
     )
     .bind(principal_id)
     .fetch_optional(db)
@@ -179,8 +168,6 @@ pub async fn credential(
             principal_id: row.try_get("principal_id")?,
             client_id: row.try_get("client_id")?,
             tenant_id: row.try_get("tenant_id")?,
-            private_key_pem: row.try_get("private_key_pem")?,
-            certificate_pem: row.try_get("certificate_pem")?,
         })
     })
     .transpose()
@@ -195,13 +182,11 @@ pub async fn insert_credential(
     sqlx::query(
         "INSERT INTO identity_credentials \
          (principal_id, client_id, tenant_id, private_key_pem, certificate_pem, created_time) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, '', '', ?)",
     )
     .bind(&credential.principal_id)
     .bind(&credential.client_id)
     .bind(&credential.tenant_id)
-    .bind(&credential.private_key_pem)
-    .bind(&credential.certificate_pem)
     .bind(now)
     .execute(conn)
     .await?;

@@ -142,6 +142,11 @@ impl TestApp {
         }
     }
 
+    /// The local CA's certificate file (for clients outside reqwest, e.g. curl).
+    pub fn ca_path(&self) -> std::path::PathBuf {
+        self._data_dir.path().join("ca.pem")
+    }
+
     /// `/subscriptions/{fixture subscription}`.
     pub fn subscription(&self) -> String {
         format!("/subscriptions/{SUBSCRIPTION}")

@@ -5,6 +5,7 @@ mod authentication;
 mod compute_helpers;
 mod helpers;
 mod host;
+mod internal_gate;
 mod portal;
 mod resource_groups;
 mod resources;

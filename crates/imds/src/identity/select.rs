@@ -70,9 +70,6 @@ mod tests {
             resource_id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"),
             client_id: format!("client-{name}"),
             principal_id: format!("principal-{name}"),
-            tenant_id: "t".into(),
-            certificate_pem: String::new(),
-            private_key_pem: String::new(),
         }
     }
 

@@ -1,23 +1,20 @@
-//! Token acquisition for one VM: the token cache per (principal, resource), the parsed signing
-//! key per principal, and the AAD request with a client assertion.
+//! Token acquisition for one VM: the token cache per (principal, resource) in front of AAD's
+//! internal managed-identity token endpoint.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use anyhow::Context;
-use mimic_token::{ClientAssertionClaims, Clock, SigningKey};
+use mimic_token::Clock;
 use serde::Serialize;
 
 use super::select::Selector;
 use crate::aad::{AadClient, IssuedToken};
 use crate::error::IdentityError;
 use crate::extract::ImdsQuery;
-use crate::host_api::{HostIdentity, IdentityKind};
+use crate::host_api::HostIdentity;
 
 /// A cached token is reused until this many seconds before it expires.
 const REFRESH_MARGIN: i64 = 300;
-/// Lifetime of the client assertions IMDS signs.
-const ASSERTION_LIFETIME: i64 = 600;
 
 /// A parsed token request.
 #[derive(Debug, Clone)]
@@ -100,35 +97,25 @@ impl TokenResponse {
 /// (principal id lower-cased, resource verbatim).
 type TokenKey = (String, String);
 
-/// A parsed key, remembered with the certificate it was parsed with (a new credential replaces it).
-struct CachedKey {
-    certificate_pem: String,
-    key: Arc<SigningKey>,
-}
-
 /// Tokens for one VM's identities.
 pub(crate) struct TokenService {
     aad: AadClient,
-    default_tenant: String,
     clock: Clock,
-    keys: Mutex<HashMap<String, CachedKey>>,
     tokens: Mutex<HashMap<TokenKey, IssuedToken>>,
 }
 
 impl TokenService {
     /// An empty cache in front of `aad`.
-    pub fn new(aad: AadClient, default_tenant: &str, clock: Clock) -> Self {
+    pub fn new(aad: AadClient, clock: Clock) -> Self {
         Self {
             aad,
-            default_tenant: default_tenant.to_string(),
             clock,
-            keys: Mutex::default(),
             tokens: Mutex::default(),
         }
     }
 
     /// A token for `identity`: cached while valid for more than [`REFRESH_MARGIN`] seconds,
-    /// else from AAD. `vm_id` goes into user-assigned identities' assertions as `xms_az_rid`.
+    /// else from AAD, which checks that the identity is on `vm_id`.
     pub async fn token_for(
         &self,
         identity: &HostIdentity,
@@ -178,60 +165,8 @@ impl TokenService {
         resource: &str,
         now: i64,
     ) -> Result<IssuedToken, IdentityError> {
-        let tenant = match identity.tenant_id.is_empty() {
-            true => self.default_tenant.as_str(),
-            false => identity.tenant_id.as_str(),
-        };
-        let token_url = self.aad.token_url(tenant);
-        let assertion = self.assertion(identity, vm_id, &token_url, now)?;
         self.aad
-            .client_credentials(&token_url, &identity.client_id, resource, &assertion, now)
+            .managed_identity_token(vm_id, &identity.principal_id, resource, now)
             .await
-    }
-
-    /// The RS256 client assertion (docs/internal-apis.md): header with the certificate's `x5t`.
-    fn assertion(
-        &self,
-        identity: &HostIdentity,
-        vm_id: &str,
-        token_url: &str,
-        now: i64,
-    ) -> anyhow::Result<String> {
-        let key = self.signing_key(identity)?;
-        let claims = ClientAssertionClaims {
-            aud: token_url.to_string(),
-            iss: identity.client_id.clone(),
-            sub: identity.client_id.clone(),
-            jti: uuid::Uuid::new_v4().to_string(),
-            exp: now + ASSERTION_LIFETIME,
-            nbf: Some(now),
-            iat: Some(now),
-            xms_az_rid: (identity.kind == IdentityKind::UserAssigned).then(|| vm_id.to_string()),
-        };
-        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": key.kid()});
-        key.sign_with_header(&header, &claims)
-            .context("signing the client assertion")
-    }
-
-    /// The identity's key, parsed once per principal and certificate (RSA parsing is not free).
-    fn signing_key(&self, identity: &HostIdentity) -> anyhow::Result<Arc<SigningKey>> {
-        let principal = identity.principal_id.to_ascii_lowercase();
-        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cached) = keys.get(&principal) {
-            if cached.certificate_pem == identity.certificate_pem {
-                return Ok(cached.key.clone());
-            }
-        }
-        let key = SigningKey::from_pem(&identity.private_key_pem, &identity.certificate_pem)
-            .with_context(|| format!("loading the key of identity {}", identity.client_id))?;
-        let key = Arc::new(key);
-        keys.insert(
-            principal,
-            CachedKey {
-                certificate_pem: identity.certificate_pem.clone(),
-                key: key.clone(),
-            },
-        );
-        Ok(key)
     }
 }

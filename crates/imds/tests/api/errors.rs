@@ -192,25 +192,17 @@ async fn get_token_with_a_wrong_internal_key_returns_500_unknown() {
 }
 
 #[tokio::test]
-async fn get_token_when_aad_does_not_know_the_credential_passes_invalid_client_through() {
+async fn get_token_when_aad_finds_the_identity_gone_from_the_vm_answers_identity_not_found() {
     let world = World::new().await;
     let vm = world.add_vm("vm1", &[Identity::system("vm1")]);
-    // AAD holds another certificate for this client: the assertion's x5t does not match.
-    let system = Identity::system("vm1");
-    world.aad.register(
-        &system.client_id,
-        crate::fake_aad::Principal {
-            certificate_pem: Identity::user(3).host_json()["certificatePem"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            user_assigned: false,
-        },
-    );
+    // ARM listed the identity, but by the time AAD asks ARM it has left the VM.
+    world.aad.unregister(&Identity::system("vm1").principal_id);
     let imds = world.imds(&vm).await;
 
     let answer = imds.token("").await;
 
-    assert_eq!(answer.status, 400);
-    assert_eq!(answer.json()["error"], "invalid_client");
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(answer.json()["error"], "invalid_request");
+    assert_eq!(answer.json()["error_description"], "Identity not found");
+    assert!(world.aad.issued().is_empty());
 }

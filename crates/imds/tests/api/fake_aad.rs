@@ -1,21 +1,20 @@
-//! AAD's v1 token endpoint, and nothing else. It checks the client assertion as AAD does: the
-//! `x5t` names the principal's certificate, the RS256 signature verifies with that certificate's
-//! public key, `aud` is this endpoint, `iss` = `sub` = client id, the times are sane, and
-//! `xms_az_rid` is present for user-assigned identities only.
+//! AAD's internal managed-identity token endpoint, and nothing else. It checks what real AAD
+//! checks: the internal key, and that the principal is one of the VM's identities (here: one the
+//! test registered); `xms_az_rid` names the VM for user-assigned identities only.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use mimic_token::{x5t_of_cert_pem, ClientAssertionClaims, Clock};
-use mimic_web::ServerCertificate;
+use mimic_token::Clock;
+use mimic_web::{InternalKey, ServerCertificate};
 use serde_json::{json, Value};
 
-/// A principal AAD knows.
+/// A managed identity AAD knows (and ARM has on the VM).
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub certificate_pem: String,
+    pub client_id: String,
     pub user_assigned: bool,
 }
 
@@ -25,6 +24,8 @@ pub struct Issued {
     pub client_id: String,
     pub resource: String,
     pub xms_az_rid: Option<String>,
+    /// The VM the IMDS host named.
+    pub vm_id: String,
 }
 
 struct AadState {
@@ -37,6 +38,7 @@ struct AadState {
     delay: std::time::Duration,
     /// Token requests received so far (answered or not).
     received: usize,
+    key: InternalKey,
 }
 
 /// A running fake AAD.
@@ -52,7 +54,7 @@ pub const UNKNOWN_RESOURCE: &str = "https://unknown.example/";
 pub const FAILING_RESOURCE: &str = "https://failing.example/";
 
 impl FakeAad {
-    pub async fn start(cert: &ServerCertificate, clock: Clock) -> Self {
+    pub async fn start(cert: &ServerCertificate, clock: Clock, key: InternalKey) -> Self {
         let state = Arc::new(Mutex::new(AadState {
             principals: HashMap::new(),
             issued: Vec::new(),
@@ -61,6 +63,7 @@ impl FakeAad {
             clock,
             delay: std::time::Duration::ZERO,
             received: 0,
+            key,
         }));
         let listener = mimic_web::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -70,7 +73,7 @@ impl FakeAad {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .route("/{tenant}/oauth2/token", web::post().to(token))
+                .route("/internal/managedIdentities/token", web::post().to(token))
         })
         .workers(1)
         .disable_signals()
@@ -86,9 +89,15 @@ impl FakeAad {
         }
     }
 
-    pub fn register(&self, client_id: &str, principal: Principal) {
+    /// Makes `principal_id` an identity AAD issues tokens for.
+    pub fn register(&self, principal_id: &str, principal: Principal) {
         let mut state = self.state.lock().unwrap();
-        state.principals.insert(client_id.to_string(), principal);
+        state.principals.insert(principal_id.to_string(), principal);
+    }
+
+    /// Forgets `principal_id`, as when ARM says the identity left the VM.
+    pub fn unregister(&self, principal_id: &str) {
+        self.state.lock().unwrap().principals.remove(principal_id);
     }
 
     /// Every token issued so far.
@@ -119,23 +128,21 @@ fn oauth_error(status: u16, error: &str, description: String) -> HttpResponse {
         .json(json!({"error": error, "error_description": description, "error_codes": [0]}))
 }
 
-async fn token(path: web::Path<String>, body: web::Bytes, data: Data) -> HttpResponse {
-    let delay = {
+async fn token(request: actix_web::HttpRequest, body: web::Bytes, data: Data) -> HttpResponse {
+    let (delay, key_matches) = {
         let mut state = data.0.lock().unwrap();
         state.received += 1;
-        state.delay
+        (state.delay, state.key.matches(&request))
     };
     tokio::time::sleep(delay).await;
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    let (state, base) = (&data.0, &data.1);
-    let token_url = format!("{base}/{}/oauth2/token", path.into_inner());
-    if field("grant_type") != "client_credentials"
-        || field("client_assertion_type")
-            != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-    {
-        return oauth_error(400, "invalid_request", format!("bad form: {form:?}"));
+    if !key_matches {
+        return oauth_error(401, "Authorization_RequestDenied", "bad key".into());
     }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return oauth_error(400, "invalid_request", "not JSON".into());
+    };
+    let field = |name: &str| body[name].as_str().unwrap_or_default().to_string();
+    let state = &data.0;
     let resource = field("resource");
     if resource == FAILING_RESOURCE {
         return HttpResponse::InternalServerError().body("AAD is down");
@@ -143,35 +150,23 @@ async fn token(path: web::Path<String>, body: web::Bytes, data: Data) -> HttpRes
     if resource == UNKNOWN_RESOURCE {
         return oauth_error(400, "invalid_resource", format!("AADSTS500011: The resource principal named {resource} was not found in the tenant."));
     }
-    let client_id = field("client_id");
+    let vm_id = field("vmId");
     let (principal, now) = {
         let state = state.lock().unwrap();
-        (state.principals.get(&client_id).cloned(), state.clock.now())
+        (
+            state.principals.get(&field("principalId")).cloned(),
+            state.clock.now(),
+        )
     };
-    let Some(principal) = principal else {
-        return oauth_error(
-            400,
-            "unauthorized_client",
-            format!("AADSTS700016: unknown client {client_id}"),
-        );
-    };
-    let claims = match verify(
-        &field("client_assertion"),
-        &principal,
-        &client_id,
-        &token_url,
-        now,
-    ) {
-        Ok(claims) => claims,
-        Err(reason) => {
-            return oauth_error(401, "invalid_client", format!("AADSTS700027: {reason}"))
-        }
+    let Some(principal) = principal.filter(|_| !vm_id.is_empty()) else {
+        return oauth_error(400, "invalid_request", "Identity not found".into());
     };
     let mut state = state.lock().unwrap();
     state.issued.push(Issued {
-        client_id,
+        client_id: principal.client_id.clone(),
         resource: resource.clone(),
-        xms_az_rid: claims.xms_az_rid,
+        xms_az_rid: principal.user_assigned.then(|| vm_id.clone()),
+        vm_id,
     });
     let lifetime = state.lifetime;
     let access_token = format!("aad-token-{}", state.issued.len());
@@ -184,55 +179,4 @@ async fn token(path: web::Path<String>, body: web::Bytes, data: Data) -> HttpRes
         "expires_on": number(now + lifetime), "not_before": number(now), "resource": resource,
         "access_token": access_token,
     }))
-}
-
-fn verify(
-    assertion: &str,
-    principal: &Principal,
-    client_id: &str,
-    token_url: &str,
-    now: i64,
-) -> Result<ClientAssertionClaims, String> {
-    let header = jsonwebtoken::decode_header(assertion).map_err(|e| format!("header: {e}"))?;
-    if header.alg != jsonwebtoken::Algorithm::RS256 {
-        return Err(format!("alg {:?}", header.alg));
-    }
-    if header.x5t != x5t_of_cert_pem(&principal.certificate_pem) {
-        return Err(format!(
-            "x5t {:?} is not the principal's certificate",
-            header.x5t
-        ));
-    }
-    let (_, pem) = x509_parser::pem::parse_x509_pem(principal.certificate_pem.as_bytes())
-        .map_err(|e| format!("certificate: {e}"))?;
-    let certificate = pem.parse_x509().map_err(|e| format!("certificate: {e}"))?;
-    let public_key = certificate.public_key().subject_public_key.data.to_vec();
-    let key = jsonwebtoken::DecodingKey::from_rsa_der(&public_key);
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
-    validation.set_audience(&[token_url]);
-    let claims = jsonwebtoken::decode::<ClientAssertionClaims>(assertion, &key, &validation)
-        .map_err(|e| format!("signature or aud: {e}"))?
-        .claims;
-    if claims.iss != client_id || claims.sub != client_id {
-        return Err(format!(
-            "iss {} / sub {} is not {client_id}",
-            claims.iss, claims.sub
-        ));
-    }
-    if claims.exp <= now
-        || claims.exp > now + 3600
-        || claims.nbf.is_some_and(|nbf| nbf > now + 60)
-        || claims.jti.is_empty()
-    {
-        return Err(format!("bad times or jti: {claims:?} at {now}"));
-    }
-    if principal.user_assigned != claims.xms_az_rid.is_some() {
-        return Err(format!(
-            "xms_az_rid {:?} for user_assigned={}",
-            claims.xms_az_rid, principal.user_assigned
-        ));
-    }
-    Ok(claims)
 }

@@ -1,9 +1,7 @@
-//! The test world: a local CA, fake ARM and AAD, identities with real keys, and one IMDS.
-
-use std::sync::OnceLock;
+//! The test world: a local CA, fake ARM and AAD, identities, and one IMDS.
 
 use mimic_imds::{Application, Settings};
-use mimic_token::{Clock, SigningKey};
+use mimic_token::Clock;
 use mimic_web::InternalKey;
 use serde_json::{json, Value};
 
@@ -24,24 +22,13 @@ pub fn uami_id(name: &str) -> String {
     format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
 }
 
-/// RSA keys are slow to make: four, shared by every test.
-fn key(index: usize) -> &'static SigningKey {
-    static KEYS: OnceLock<Vec<SigningKey>> = OnceLock::new();
-    &KEYS.get_or_init(|| {
-        (0..4)
-            .map(|n| SigningKey::generate(&format!("identity-{n}")).unwrap())
-            .collect()
-    })[index]
-}
-
-/// A managed identity with its credential.
+/// A managed identity (it has no key: AAD issues its tokens to the IMDS host).
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub user_assigned: bool,
     pub resource_id: String,
     pub client_id: String,
     pub principal_id: String,
-    key_index: usize,
 }
 
 impl Identity {
@@ -52,7 +39,6 @@ impl Identity {
             resource_id: vm_id(vm),
             client_id: format!("c0000000-0000-4000-8000-{vm:0>12}"),
             principal_id: format!("p0000000-0000-4000-8000-{vm:0>12}"),
-            key_index: 0,
         }
     }
 
@@ -63,18 +49,15 @@ impl Identity {
             resource_id: uami_id(&format!("id{n}")),
             client_id: format!("c{n}000000-0000-4000-8000-00000000000{n}"),
             principal_id: format!("p{n}000000-0000-4000-8000-00000000000{n}"),
-            key_index: n,
         }
     }
 
     /// The identity as ARM's host API lists it.
     pub fn host_json(&self) -> Value {
-        let key = key(self.key_index);
         json!({
             "type": if self.user_assigned { "UserAssigned" } else { "SystemAssigned" },
             "resourceId": self.resource_id, "clientId": self.client_id,
             "principalId": self.principal_id, "tenantId": TENANT,
-            "certificatePem": key.certificate_pem(), "privateKeyPem": key.private_key_pem(),
         })
     }
 }
@@ -118,7 +101,7 @@ impl World {
         let clock = Clock::system();
         Self {
             arm: FakeArm::start(&cert, key.clone()).await,
-            aad: FakeAad::start(&cert, clock.clone()).await,
+            aad: FakeAad::start(&cert, clock.clone(), key.clone()).await,
             ca_pem,
             key,
             clock,
@@ -130,9 +113,9 @@ impl World {
     pub fn add_vm(&self, name: &str, identities: &[Identity]) -> String {
         for identity in identities {
             self.aad.register(
-                &identity.client_id,
+                &identity.principal_id,
                 Principal {
-                    certificate_pem: key(identity.key_index).certificate_pem().to_string(),
+                    client_id: identity.client_id.clone(),
                     user_assigned: identity.user_assigned,
                 },
             );

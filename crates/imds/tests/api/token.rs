@@ -116,6 +116,8 @@ async fn get_token_without_selector_uses_the_system_assigned_identity() {
     let issued = world.aad.issued();
     assert_eq!(issued_to(&issued), [system.client_id.as_str()]);
     assert_eq!(issued[0].xms_az_rid, None);
+    // IMDS named its own VM, in ARM's canonical case, for AAD to check the identity against.
+    assert_eq!(issued[0].vm_id, vm_id("vm1"));
 }
 
 #[tokio::test]
@@ -129,7 +131,7 @@ async fn get_token_without_selector_uses_the_only_user_assigned_identity() {
 
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["client_id"], user.client_id.as_str());
-    // The assertion told AAD which VM asked, in ARM's canonical case.
+    // IMDS told AAD which VM asked, in ARM's canonical case, and AAD named it in the token.
     assert_eq!(
         world.aad.issued()[0].xms_az_rid.as_deref(),
         Some(vm_id("vm1").as_str())

@@ -1,0 +1,157 @@
+//! The internal API is reachable with the internal key only: no spelling of its path lets a bearer
+//! token (a role-less user's, or a VM's own) or no credential at all reach it, and no answer ever
+//! carries key material. Paths are sent byte for byte with `curl --path-as-is`, since an HTTP
+//! library would normalise `..` and `//` away before the request leaves.
+
+use tokio::process::Command;
+
+use crate::compute_helpers::vm_id;
+use crate::helpers::TestApp;
+
+/// Every spelling a client could send for `/internal/vms/identities` and `/internal/vms`.
+fn variants(vm: &str) -> Vec<String> {
+    let query = serde_urlencoded::to_string([("id", vm)]).unwrap();
+    [
+        "/internal/vms/identities",
+        "/Internal/vms/identities",
+        "/INTERNAL/vms/identities",
+        "/%69nternal/vms/identities",
+        "/%49NTERNAL/vms/identities",
+        "/%2569nternal/vms/identities",
+        "/internal/../internal/vms/identities",
+        "/x/../internal/vms/identities",
+        "//internal/vms/identities",
+        "/./internal/vms/identities",
+        "/internal//vms/identities",
+        "/internal/vms/identities/",
+        "/Internal/vms",
+        "/%69nternal/vms",
+        "/internal/vms/",
+    ]
+    .iter()
+    .map(|path| format!("{path}?{query}"))
+    .collect()
+}
+
+/// `(status, body)` of a GET sent exactly as written (async: the servers share this runtime).
+async fn curl(app: &TestApp, path: &str, headers: &[String]) -> (u16, String) {
+    let mut command = Command::new("curl");
+    command
+        .args([
+            "-s",
+            "--max-time",
+            "30",
+            "--path-as-is",
+            "-w",
+            "\n%{http_code}",
+            "--cacert",
+        ])
+        .arg(app.ca_path());
+    for header in headers {
+        command.args(["-H", header]);
+    }
+    let output = command
+        .arg(format!("{}{path}", app.arm_url))
+        .output()
+        .await
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (status.trim().parse().unwrap_or(0), body.to_string())
+}
+
+#[tokio::test]
+async fn internal_routes_refuse_every_path_variant_without_the_key() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_token().await;
+    let (_, roleless) = app.new_principal("no-roles").await;
+    // The VM has an identity, so a leak would show key material.
+    app.patch_identity(
+        &operator,
+        "vm2",
+        serde_json::json!({"type": "SystemAssigned"}),
+    )
+    .await;
+    let credentials = [
+        (
+            "a role-less user's token",
+            vec![format!("Authorization: Bearer {roleless}")],
+        ),
+        (
+            "the Owner's token",
+            vec![format!("Authorization: Bearer {operator}")],
+        ),
+        ("no credential", vec![]),
+        (
+            "a wrong internal key",
+            vec![format!(
+                "{}: {}",
+                mimic_web::INTERNAL_KEY_HEADER,
+                "0".repeat(64)
+            )],
+        ),
+        (
+            "a bearer token and a wrong internal key",
+            vec![
+                format!("Authorization: Bearer {operator}"),
+                format!("{}: wrong", mimic_web::INTERNAL_KEY_HEADER),
+            ],
+        ),
+    ];
+
+    for path in variants(&vm_id("vm2")) {
+        for (who, headers) in &credentials {
+            let (status, body) = curl(&app, &path, headers).await;
+            assert!(
+                status == 401 || status == 404 || status == 400,
+                "{path} with {who}: {status} {body}"
+            );
+            assert!(
+                !body.contains("PRIVATE KEY") && !body.contains("privateKeyPem"),
+                "{path} with {who} leaked key material: {body}"
+            );
+            assert!(
+                !body.contains("identities") || body.contains("\"error\""),
+                "{path} with {who} answered data: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn internal_routes_answer_401_invalid_internal_key_for_case_and_encoding_variants() {
+    let app = TestApp::spawn().await;
+    let (_, roleless) = app.new_principal("no-roles").await;
+    let bearer = format!("Authorization: Bearer {roleless}");
+
+    for path in [
+        "/Internal/vms",
+        "/INTERNAL/vms",
+        "/%69nternal/vms",
+        "//internal/vms",
+    ] {
+        let (status, body) = curl(&app, path, std::slice::from_ref(&bearer)).await;
+
+        assert_eq!(status, 401, "{path}: {body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["error"]["code"], "InvalidInternalKey",
+            "{path}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn internal_routes_still_answer_with_the_key() {
+    let app = TestApp::spawn().await;
+    let key = format!(
+        "{}: {}",
+        mimic_web::INTERNAL_KEY_HEADER,
+        app.internal_key.expose()
+    );
+
+    let (status, body) = curl(&app, "/internal/vms", &[key]).await;
+
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("vm1"), "{body}");
+}
