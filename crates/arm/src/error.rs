@@ -278,6 +278,9 @@ impl ResponseError for ArmError {
             | Self::InvalidRequestContent(_)
             | Self::InvalidResourceNamespace(_)
             | Self::InvalidRoleAssignmentId(_)
+            // Azure answers 400: deployments report it as `BadRequest`, see
+            // https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
+            | Self::RoleAssignmentUpdateNotPermitted
             | Self::PrincipalNotFound { .. }
             | Self::RoleDefinitionDoesNotExist {
                 requested: false, ..
@@ -308,7 +311,6 @@ impl ResponseError for ArmError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::RoleAssignmentExists
             | Self::InvalidResourceLocation { .. }
-            | Self::RoleAssignmentUpdateNotPermitted
             | Self::InvalidResourceGroupLocation { .. } => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

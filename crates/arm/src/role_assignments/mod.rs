@@ -12,7 +12,7 @@ use crate::extract::Caller;
 use crate::rbac::authorize;
 use crate::{AppState, ArmError};
 use model::{Filter, RoleAssignment, RoleAssignmentBody, RoleAssignmentCreateParameters};
-use store::Inserted;
+use store::Written;
 
 const READ: &str = "Microsoft.Authorization/roleAssignments/read";
 const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
@@ -22,8 +22,11 @@ const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
 type AssignmentPath = web::Path<(String, String)>;
 
 /// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: 201 when created;
-/// 200 when the same assignment is PUT again under the same name. As in Azure, the 201 body has
-/// `createdBy: null` (only `updatedBy` names the caller); later reads show the creator.
+/// 200 when the name already holds the same grant (principal, role, scope), whose `description`,
+/// `condition` and `conditionVersion` then take the new values. Another grant under the name is
+/// `RoleAssignmentUpdateNotPermitted`; the same grant under another name `RoleAssignmentExists`.
+/// As in Azure, the 201 body has `createdBy: null` (only `updatedBy` names the caller); later
+/// reads show the creator.
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -36,17 +39,16 @@ pub async fn create(
     authorize(&state, &caller, WRITE, &scope.to_string()).await?;
     let scope = crate::scope::resolve(&state, &scope).await?;
     let assignment = new_assignment(&state, &caller, &scope, name, body.into_inner()).await?;
-    if let Some(existing) = store::find(&state.db, &assignment.name).await? {
-        return same_assignment(existing, &assignment);
-    }
-    match store::insert(&state.db, &assignment).await? {
-        Inserted::Created => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(
+    match store::create_or_update(&state.db, &assignment).await? {
+        Written::Created(created) => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(
             RoleAssignment {
                 created_by: None,
-                ..assignment
+                ..created
             },
         ))),
-        Inserted::Duplicate => Err(ArmError::RoleAssignmentExists),
+        Written::Updated(updated) => Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(updated))),
+        Written::UpdateNotPermitted => Err(ArmError::RoleAssignmentUpdateNotPermitted),
+        Written::Duplicate => Err(ArmError::RoleAssignmentExists),
     }
 }
 
@@ -99,20 +101,6 @@ async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, 
     }
     let aad = crate::aad_client::AadClient::new(state);
     Ok(aad.service_principal_exists(principal_id).await? || aad.user_exists(principal_id).await?)
-}
-
-/// A PUT under an existing name: the same assignment again is 200; anything else is 409.
-fn same_assignment(
-    existing: RoleAssignment,
-    wanted: &RoleAssignment,
-) -> Result<HttpResponse, ArmError> {
-    let same = existing.scope_key() == wanted.scope_key()
-        && existing.principal_id == wanted.principal_id
-        && existing.role_definition == wanted.role_definition;
-    match same {
-        true => Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(existing))),
-        false => Err(ArmError::RoleAssignmentUpdateNotPermitted),
-    }
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.

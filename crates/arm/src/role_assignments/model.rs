@@ -57,6 +57,27 @@ impl RoleAssignment {
             .and_then(|scope| scope.subscription_id().map(str::to_string))
     }
 
+    /// Whether `other` grants the same role to the same principal at the same scope. A PUT may
+    /// change nothing else about an existing assignment (`RoleAssignmentUpdateNotPermitted`).
+    pub fn grants_the_same(&self, other: &RoleAssignment) -> bool {
+        self.scope_key() == other.scope_key()
+            && self.principal_id == other.principal_id
+            && self.role_definition == other.role_definition
+    }
+
+    /// This assignment after a PUT of `wanted` under its name: `description`, `condition` and
+    /// `conditionVersion` take the new values; the creation stamp and `principalType` stay.
+    pub fn updated_with(self, wanted: &RoleAssignment) -> RoleAssignment {
+        RoleAssignment {
+            description: wanted.description.clone(),
+            condition: wanted.condition.clone(),
+            condition_version: wanted.condition_version.clone(),
+            updated_on: wanted.updated_on.clone(),
+            updated_by: wanted.updated_by.clone(),
+            ..self
+        }
+    }
+
     /// Whether this assignment applies at `scope_key` (it is at the scope or above it).
     pub fn applies_to(&self, scope_key: &str) -> bool {
         encloses(&self.scope_key(), scope_key)

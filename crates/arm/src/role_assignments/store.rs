@@ -1,6 +1,6 @@
 //! SQL for role assignments.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::model::RoleAssignment;
 
@@ -10,6 +10,21 @@ pub enum Inserted {
     /// The assignment was stored.
     Created,
     /// The same principal already has the same role at the same scope.
+    Duplicate,
+}
+
+/// What a PUT of an assignment did.
+#[derive(Debug, PartialEq)]
+pub enum Written {
+    /// The name was free: the assignment was stored as given.
+    Created(RoleAssignment),
+    /// The name held the same grant: its description and condition were updated; the stored
+    /// assignment as it now is.
+    Updated(RoleAssignment),
+    /// The name holds a grant of another principal, role or scope; nothing was written.
+    UpdateNotPermitted,
+    /// The same principal already has the same role at the same scope under another name;
+    /// nothing was written.
     Duplicate,
 }
 
@@ -52,8 +67,53 @@ const COLUMNS: &str =
     "name, scope, role_definition_key, principal_id, principal_type, description, \
     condition, condition_version, created_on, updated_on, created_by, updated_by";
 
+/// Creates the assignment, or updates the one stored under its name, in one write transaction.
+///
+/// `BEGIN IMMEDIATE` takes SQLite's write lock before the lookup, so concurrent PUTs of the same
+/// name run one after another (waiting up to the busy timeout set in `db.rs`) and each sees the
+/// others' writes: the first creates, the rest update. A deferred transaction would fail the
+/// lock upgrade with `SQLITE_BUSY` instead of waiting.
+pub async fn create_or_update(db: &SqlitePool, wanted: &RoleAssignment) -> sqlx::Result<Written> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let written = match find(&mut *tx, &wanted.name).await? {
+        Some(existing) if !existing.grants_the_same(wanted) => Written::UpdateNotPermitted,
+        Some(existing) => {
+            let updated = existing.updated_with(wanted);
+            update(&mut *tx, &updated).await?;
+            Written::Updated(updated)
+        }
+        None => match insert(&mut *tx, wanted).await? {
+            Inserted::Created => Written::Created(wanted.clone()),
+            Inserted::Duplicate => Written::Duplicate,
+        },
+    };
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Writes the mutable properties of a stored assignment.
+async fn update(db: impl SqliteExecutor<'_>, assignment: &RoleAssignment) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE role_assignments SET description = ?, condition = ?, condition_version = ?,
+           updated_on = ?, updated_by = ?
+         WHERE name_key = ?",
+    )
+    .bind(&assignment.description)
+    .bind(&assignment.condition)
+    .bind(&assignment.condition_version)
+    .bind(&assignment.updated_on)
+    .bind(&assignment.updated_by)
+    .bind(assignment.name.to_lowercase())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Stores a new assignment (its name must be unused).
-pub async fn insert(db: &SqlitePool, assignment: &RoleAssignment) -> sqlx::Result<Inserted> {
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    assignment: &RoleAssignment,
+) -> sqlx::Result<Inserted> {
     let result = sqlx::query(
         "INSERT INTO role_assignments (name_key, name, scope_key, scope, role_definition_key,
            principal_id, principal_type, description, condition, condition_version, created_on,
@@ -84,7 +144,7 @@ pub async fn insert(db: &SqlitePool, assignment: &RoleAssignment) -> sqlx::Resul
 }
 
 /// The assignment with this name (case-insensitive), wherever its scope.
-pub async fn find(db: &SqlitePool, name: &str) -> sqlx::Result<Option<RoleAssignment>> {
+pub async fn find(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Option<RoleAssignment>> {
     let sql = format!("SELECT {COLUMNS} FROM role_assignments WHERE name_key = ?");
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(name.to_lowercase())

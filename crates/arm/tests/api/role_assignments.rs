@@ -12,6 +12,28 @@ fn assignments(scope: &str, query: &str) -> String {
     )
 }
 
+/// `{scope}/…/roleAssignments/{name}?api-version=…`.
+fn assignment(scope: &str, name: &str) -> String {
+    format!(
+        "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}"
+    )
+}
+
+/// A PUT body granting `role` (GUID) to `principal_id`, with extra `properties`.
+fn body(role: &str, principal_id: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut properties = json!({
+        "roleDefinitionId": format!(
+            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+        ),
+        "principalId": principal_id,
+        "principalType": "ServicePrincipal",
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        properties[key] = value.clone();
+    }
+    json!({ "properties": properties })
+}
+
 fn names(reply: &crate::helpers::Reply) -> Vec<String> {
     reply.body["value"]
         .as_array()
@@ -90,11 +112,6 @@ async fn create_the_same_triple_under_another_name_returns_409_role_assignment_e
     assert_eq!(reply.status, 409);
     assert_eq!(reply.code(), "RoleAssignmentExists");
     assert_eq!(reply.message(), "The role assignment already exists.");
-    let changed = app
-        .put_assignment(&token, &scope, &first, CONTRIBUTOR, &principal.object_id)
-        .await;
-    assert_eq!(changed.status, 409);
-    assert_eq!(changed.code(), "RoleAssignmentUpdateNotPermitted");
 }
 
 #[tokio::test]
@@ -394,4 +411,188 @@ async fn create_with_malformed_json_returns_400_and_stores_nothing() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "InvalidRequestContent");
     assert_eq!(app.get(&path, &token).await.status, 404);
+}
+
+#[tokio::test]
+async fn create_again_with_the_same_body_returns_200_with_the_stored_assignment() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("repeated").await;
+    let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
+    let wanted = body(
+        READER,
+        &principal.object_id,
+        json!({"description": "read the group"}),
+    );
+    let created = app
+        .request("PUT", &path, Some(&token), Some(wanted.clone()))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+
+    let again = app.request("PUT", &path, Some(&token), Some(wanted)).await;
+
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["id"], created.body["id"]);
+    let properties = &again.body["properties"];
+    assert_eq!(properties["description"], "read the group");
+    assert_eq!(
+        properties["createdOn"],
+        created.body["properties"]["createdOn"]
+    );
+    assert_eq!(
+        properties["createdBy"], OPERATOR_OBJECT_ID,
+        "the stored creator"
+    );
+    let list = app
+        .get(
+            &assignments(
+                &app.subscription(),
+                &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(names(&list).len(), 1, "{}", list.text);
+}
+
+#[tokio::test]
+async fn create_again_with_a_new_description_and_condition_returns_200_and_updates_them() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("conditioned").await;
+    let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
+    let first = body(READER, &principal.object_id, json!({"description": "old"}));
+    let created = app.request("PUT", &path, Some(&token), Some(first)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let condition = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] \
+        StringEquals 'logs'";
+    let changed = body(
+        READER,
+        &principal.object_id,
+        json!({"description": "new", "condition": condition, "conditionVersion": "2.0"}),
+    );
+
+    let updated = app.request("PUT", &path, Some(&token), Some(changed)).await;
+
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    let got = app.get(&path, &token).await;
+    assert_eq!(got.status, 200);
+    for reply in [&updated, &got] {
+        let properties = &reply.body["properties"];
+        assert_eq!(properties["description"], "new", "{}", reply.text);
+        assert_eq!(properties["condition"], condition, "{}", reply.text);
+        assert_eq!(properties["conditionVersion"], "2.0", "{}", reply.text);
+        assert_eq!(properties["principalId"], principal.object_id);
+        assert_eq!(
+            properties["createdOn"],
+            created.body["properties"]["createdOn"]
+        );
+        assert_eq!(properties["updatedBy"], OPERATOR_OBJECT_ID);
+    }
+}
+
+#[tokio::test]
+async fn create_under_an_existing_name_with_another_role_principal_or_scope_returns_400_and_changes_nothing(
+) {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("fixed").await;
+    let (other, _) = app.new_principal("other").await;
+    let name = uuid::Uuid::new_v4().to_string();
+    let group = app.group(GROUP);
+    let created = app
+        .request(
+            "PUT",
+            &assignment(&group, &name),
+            Some(&token),
+            Some(body(
+                READER,
+                &principal.object_id,
+                json!({"description": "kept"}),
+            )),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let subscription = app.subscription();
+    let cases = [
+        ("another role", &group, CONTRIBUTOR, &principal.object_id),
+        ("another principal", &group, READER, &other.object_id),
+        ("another scope", &subscription, READER, &principal.object_id),
+    ];
+
+    for (case, scope, role, principal_id) in cases {
+        let changed = body(role, principal_id, json!({"description": "changed"}));
+        let reply = app
+            .request(
+                "PUT",
+                &assignment(scope, &name),
+                Some(&token),
+                Some(changed),
+            )
+            .await;
+
+        assert_eq!(reply.status, 400, "{case}: {}", reply.text);
+        assert_eq!(reply.code(), "RoleAssignmentUpdateNotPermitted", "{case}");
+        assert_eq!(
+            reply.message(),
+            "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+            "{case}"
+        );
+        let got = app.get(&assignment(&group, &name), &token).await;
+        assert_eq!(got.status, 200, "{case}");
+        assert_eq!(
+            got.body["properties"],
+            created_properties(&created),
+            "{case}"
+        );
+    }
+}
+
+/// The 201 body's properties as a later GET shows them (which names the creator).
+fn created_properties(created: &crate::helpers::Reply) -> serde_json::Value {
+    let mut properties = created.body["properties"].clone();
+    properties["createdBy"] = json!(OPERATOR_OBJECT_ID);
+    properties
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_identical_concurrent_creates_answer_one_201_and_200s_and_store_one_assignment() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("raced").await;
+    let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
+    let wanted = body(READER, &principal.object_id, json!({"description": "once"}));
+    // Open the 50 connections first (each GET is a 404), so that the PUTs do not queue behind
+    // TLS handshakes and really overlap on the server.
+    let warm_up = (0..50).map(|_| app.get(&path, &token));
+    for reply in futures::future::join_all(warm_up).await {
+        assert_eq!(reply.status, 404, "{}", reply.text);
+    }
+
+    let puts = (0..50).map(|_| app.request("PUT", &path, Some(&token), Some(wanted.clone())));
+    let replies = futures::future::join_all(puts).await;
+
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for reply in &replies {
+        *statuses.entry(reply.status).or_default() += 1;
+    }
+    let unexpected: Vec<&str> = replies
+        .iter()
+        .filter(|reply| ![200, 201].contains(&reply.status))
+        .map(|reply| reply.text.as_str())
+        .collect();
+    assert!(unexpected.is_empty(), "{statuses:?}: {unexpected:?}");
+    assert_eq!(statuses.get(&201), Some(&1), "{statuses:?}");
+    assert_eq!(statuses.get(&200), Some(&49), "{statuses:?}");
+    let list = app
+        .get(
+            &assignments(
+                &app.subscription(),
+                &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(names(&list).len(), 1, "{}", list.text);
 }
