@@ -192,6 +192,7 @@ pub enum ArmError {
         requested: String,
     },
     /// A location the subscription does not offer, on a PUT of a resource type that takes one.
+    /// Text as reported in Azure/azure-rest-api-specs#8347.
     #[error("The provided location '{location}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{available}'.")]
     LocationNotAvailableForResourceType {
         /// The location as the client sent it.
@@ -201,7 +202,8 @@ pub enum ArmError {
         /// The available location names, comma-separated.
         available: String,
     },
-    /// A location the subscription does not offer, on a resource-group PUT.
+    /// A location the subscription does not offer, on a resource-group PUT. Text as reported
+    /// in microsoft/vscode-azureresourcegroups#33.
     #[error("The provided location '{location}' is not available for resource group. List of available regions is '{available}'.")]
     LocationNotAvailableForResourceGroup {
         /// The location as the client sent it.
@@ -211,9 +213,11 @@ pub enum ArmError {
     },
     /// A linked resource id (e.g. a key of `identity.userAssignedIdentities`) that is not a
     /// fully qualified resource id; ARM decides this before it authorizes the linked scope.
+    /// Text as reported in Azure/azure-cli#25401.
     #[error("Property id '{0}' at path '' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{{subscriptionId}}' or '/providers/{{resourceProviderNamespace}}/'.")]
     LinkedInvalidPropertyId(String),
-    /// A PUT or PATCH body whose `Content-Type` is not JSON.
+    /// A PUT or PATCH body whose `Content-Type` is not JSON. Text as Azure/ARO-RP's front end
+    /// and Chaos Studio's troubleshooting page give it.
     #[error(
         "The content media type '{0}' is not supported. Only 'application/json' is supported."
     )]
