@@ -191,6 +191,37 @@ pub enum ArmError {
         /// The location requested.
         requested: String,
     },
+    /// A location the subscription does not offer, on a PUT of a resource type that takes one.
+    /// Text as reported in Azure/azure-rest-api-specs#8347.
+    #[error("The provided location '{location}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{available}'.")]
+    LocationNotAvailableForResourceType {
+        /// The location as the client sent it.
+        location: String,
+        /// The resource type, e.g. `Microsoft.Compute/virtualMachines`.
+        resource_type: String,
+        /// The available location names, comma-separated.
+        available: String,
+    },
+    /// A location the subscription does not offer, on a resource-group PUT. Text as reported
+    /// in microsoft/vscode-azureresourcegroups#33.
+    #[error("The provided location '{location}' is not available for resource group. List of available regions is '{available}'.")]
+    LocationNotAvailableForResourceGroup {
+        /// The location as the client sent it.
+        location: String,
+        /// The available location names, comma-separated.
+        available: String,
+    },
+    /// A linked resource id (e.g. a key of `identity.userAssignedIdentities`) that is not a
+    /// fully qualified resource id; ARM decides this before it authorizes the linked scope.
+    /// Text as reported in Azure/azure-cli#25401.
+    #[error("Property id '{0}' at path '' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{{subscriptionId}}' or '/providers/{{resourceProviderNamespace}}/'.")]
+    LinkedInvalidPropertyId(String),
+    /// A PUT or PATCH body whose `Content-Type` is not JSON. Text as Azure/ARO-RP's front end
+    /// and Chaos Studio's troubleshooting page give it.
+    #[error(
+        "The content media type '{0}' is not supported. Only 'application/json' is supported."
+    )]
+    UnsupportedMediaType(String),
     /// A generic-resource `$filter` ARM cannot evaluate.
     #[error("Invalid $filter '{0}' specified in the query string.")]
     InvalidFilterInQueryString(String),
@@ -239,6 +270,14 @@ impl ArmError {
             Self::InvalidResourceName(_) => "InvalidResourceName",
             Self::InvalidResourceLocation { .. } => "InvalidResourceLocation",
             Self::InvalidFilterInQueryString(_) => "InvalidFilterInQueryString",
+            Self::LocationNotAvailableForResourceType { .. } => {
+                "LocationNotAvailableForResourceType"
+            }
+            Self::LocationNotAvailableForResourceGroup { .. } => {
+                "LocationNotAvailableForResourceGroup"
+            }
+            Self::LinkedInvalidPropertyId(_) => "LinkedInvalidPropertyId",
+            Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
             Self::Internal(_) => "InternalServerError",
         }
     }
@@ -288,7 +327,10 @@ impl ResponseError for ArmError {
             | Self::InvalidParameter { .. }
             | Self::FailedIdentityOperation { .. }
             | Self::InvalidResourceName(_)
-            | Self::InvalidFilterInQueryString(_) => StatusCode::BAD_REQUEST,
+            | Self::InvalidFilterInQueryString(_)
+            | Self::LocationNotAvailableForResourceType { .. }
+            | Self::LocationNotAvailableForResourceGroup { .. }
+            | Self::LinkedInvalidPropertyId(_) => StatusCode::BAD_REQUEST,
             Self::AuthenticationFailed(_)
             | Self::InvalidAuthenticationToken
             | Self::ExpiredAuthenticationToken { .. }
@@ -309,6 +351,7 @@ impl ResponseError for ArmError {
                 requested: true, ..
             } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RoleAssignmentExists
             | Self::InvalidResourceLocation { .. }
             | Self::InvalidResourceGroupLocation { .. } => StatusCode::CONFLICT,

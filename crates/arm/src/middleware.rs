@@ -12,11 +12,15 @@
 //!    whether the path exists, so unknown routes answer the same way real ARM does.
 //!
 //! The authenticated [`Caller`] is left in the request extensions for the `Caller` extractor.
+//! A request with more than one `Authorization` header is refused (401
+//! `InvalidAuthenticationToken` with the challenge) instead of being judged by one of them.
+//!
+//! [`media_type`] runs after the gate: a PUT or PATCH whose `Content-Type` is not JSON is 415.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
-use actix_web::http::Uri;
+use actix_web::http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use actix_web::http::{Method, Uri};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 
@@ -60,6 +64,11 @@ async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
     }
     request.extensions_mut().insert(OriginalPath(path.clone()));
     rewrite_path(request, &canonical_path(&path));
+    // Two `Authorization` headers are ambiguous (which one authenticates?): refuse them rather
+    // than pick one, as ARM's front door answers a token it cannot use.
+    if request.headers().get_all(AUTHORIZATION).count() > 1 {
+        return Err(challenge(&state, &ArmError::InvalidAuthenticationToken));
+    }
     let header = request
         .headers()
         .get(AUTHORIZATION)
@@ -77,6 +86,36 @@ async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
     check_subscription_id(request.path()).map_err(|error| error.error_response())?;
     request.extensions_mut().insert(caller);
     Ok(())
+}
+
+/// Refuses a PUT or PATCH whose `Content-Type` is present and not `application/json` (any
+/// parameters, e.g. `charset=utf-8`, allowed) with 415 `UnsupportedMediaType`, as ARM does; a
+/// request without `Content-Type` is read as JSON. Installed inside [`gate`], so a request is
+/// authenticated before its body's media type is judged. The message is the one ARM-style
+/// resource providers send, e.g. Azure/ARO-RP's `UnsupportedMediaType` ("The content media type
+/// 'text/plain' is not supported. Only 'application/json' is supported.").
+pub async fn media_type<B: MessageBody>(
+    request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let writes_body = matches!(*request.method(), Method::PUT | Method::PATCH);
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    match content_type {
+        Some(content_type) if writes_body && !is_json(&content_type) => {
+            let response = ArmError::UnsupportedMediaType(content_type).error_response();
+            Ok(request.into_response(response).map_into_right_body())
+        }
+        Some(_) | None => Ok(next.call(request).await?.map_into_left_body()),
+    }
+}
+
+/// Whether a `Content-Type` value names `application/json` (case-insensitive, parameters ignored).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
 }
 
 /// A 401 with the `WWW-Authenticate` challenge ARM sends.
@@ -244,7 +283,7 @@ pub fn canonical_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical_path, is_internal_path};
+    use super::{canonical_path, is_internal_path, is_json};
 
     #[test]
     fn is_internal_path_sees_through_case_encoding_and_dot_segments() {
@@ -268,6 +307,26 @@ mod tests {
         }
         for path in ["/subscriptions/internal", "/internalx/vms", "/healthz", "/"] {
             assert!(!is_internal_path(path), "{path} is not internal");
+        }
+    }
+
+    #[test]
+    fn is_json_accepts_application_json_with_parameters_only() {
+        for good in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+        ] {
+            assert!(is_json(good), "{good}");
+        }
+        for bad in [
+            "text/plain",
+            "",
+            "application/xml",
+            "text/json",
+            "application/jsonx",
+        ] {
+            assert!(!is_json(bad), "{bad}");
         }
     }
 

@@ -28,7 +28,9 @@
 //! **Before a handler runs**, the gate has already: authenticated the bearer token (401s),
 //! checked the token's tenant against the subscription's (401), required a syntactically valid
 //! `api-version` (400 `MissingApiVersionParameter` / `InvalidApiVersionParameter`), and checked
-//! that `/subscriptions/{id}` is a GUID (400 `InvalidSubscriptionId`). `/internal/*` routes get
+//! that `/subscriptions/{id}` is a GUID (400 `InvalidSubscriptionId`); then
+//! [`crate::middleware::media_type`] refused a non-JSON PUT/PATCH body (415
+//! `UnsupportedMediaType`). `/internal/*` routes get
 //! only the internal-key check (401 `InvalidInternalKey`) — no token, no api-version.
 //!
 //! **In a handler**: take `web::Data<AppState>`, [`crate::extract::Caller`],
@@ -190,7 +192,9 @@ fn unknown_route_error(request: &HttpRequest) -> ArmError {
     ArmError::NotFound(path.to_string())
 }
 
-/// JSON bodies: any client content type, errors as 400 `InvalidRequestContent`.
+/// JSON bodies, errors as 400 `InvalidRequestContent`. The content type is not checked here:
+/// [`crate::middleware::media_type`] has already refused a PUT/PATCH whose `Content-Type` is
+/// present and not JSON (415), and a body without one is read as JSON.
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(1 << 20)

@@ -18,6 +18,38 @@ pub async fn require_subscription(
         .ok_or_else(|| ArmError::SubscriptionNotFound(subscription_id.to_string()))
 }
 
+/// The subscription's location a resource PUT names (its listed name, e.g. `eastus` for
+/// `East US`), or 400 `LocationNotAvailableForResourceType`. The message's wording is ARM's, as
+/// reported in Azure/azure-rest-api-specs#8347 and #8577 ("The provided location 'WUS' is not
+/// available for resource type 'Microsoft.DataBoxEdge/DataBoxEdgeDevices'. List of available
+/// regions for the resource type is 'eastus,westeurope,southeastasia'.").
+pub fn require_location(location: &str, resource_type: &str) -> Result<&'static str, ArmError> {
+    crate::subscriptions::model::find_location(location).ok_or_else(|| {
+        ArmError::LocationNotAvailableForResourceType {
+            location: location.to_string(),
+            resource_type: resource_type.to_string(),
+            available: available_locations(),
+        }
+    })
+}
+
+/// Like [`require_location`] for a resource-group PUT: 400 `LocationNotAvailableForResourceGroup`
+/// (wording as reported in microsoft/vscode-azureresourcegroups#33 and Azure/azure-cli#7602).
+pub fn require_group_location(location: &str) -> Result<&'static str, ArmError> {
+    crate::subscriptions::model::find_location(location).ok_or_else(|| {
+        ArmError::LocationNotAvailableForResourceGroup {
+            location: location.to_string(),
+            available: available_locations(),
+        }
+    })
+}
+
+fn available_locations() -> String {
+    crate::subscriptions::model::location_names()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The resource group (its subscription must exist too), or 404 `SubscriptionNotFound` /
 /// `ResourceGroupNotFound`.
 pub async fn require_resource_group(

@@ -84,6 +84,7 @@ impl Application {
                 .app_data(crate::routes::json_config())
                 .app_data(crate::routes::query_config())
                 .app_data(crate::routes::path_config())
+                .wrap(from_fn(crate::middleware::media_type))
                 .wrap(from_fn(crate::middleware::gate))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .configure(crate::routes::configure)

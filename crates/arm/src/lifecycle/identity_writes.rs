@@ -27,6 +27,10 @@ pub async fn write_identity(
         .map(normalize_location)
         .filter(|location| !location.is_empty())
         .ok_or(ArmError::LocationRequired)?;
+    crate::scope::require_location(
+        body.location.as_deref().unwrap_or_default(),
+        identity_model::RESOURCE_TYPE,
+    )?;
     let isolation = isolation_scope(
         body.properties
             .as_ref()

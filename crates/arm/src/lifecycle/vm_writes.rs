@@ -94,6 +94,21 @@ fn desired(
             ),
             target: "identity.type".to_string(),
         },
+        // ARM checks linked resource ids before it authorizes the linked scope, and answers a
+        // key that is not a fully qualified id with `LinkedInvalidPropertyId` (seen for
+        // identity keys in Azure/azure-cli#25401 and MicrosoftDocs/azure-docs#112377).
+        vm_model::IdentityRequestError::InvalidIdentityId(id) => {
+            ArmError::LinkedInvalidPropertyId(id)
+        }
+        // The map's values are `UserAssignedIdentitiesValue` objects whose properties are all
+        // read-only, so a request may only send `{}` (or `null` to detach). Another value does
+        // not deserialize; Azure answers body-shape errors with `InvalidRequestContent` (e.g.
+        // PrefectHQ/prefect-azure#103). Compute's exact wording for this case is unverified.
+        vm_model::IdentityRequestError::InvalidIdentityValue(id, value) => {
+            ArmError::InvalidRequestContent(format!(
+                "Error converting value {value} to type 'UserAssignedIdentitiesValue'. Path 'identity.userAssignedIdentities['{id}']'"
+            ))
+        }
     })
 }
 
@@ -115,6 +130,8 @@ fn draft_vm(
                 .map(normalize_location)
                 .filter(|location| !location.is_empty())
                 .ok_or(ArmError::LocationRequired)?;
+            let requested_location = body.location.as_deref().unwrap_or_default();
+            crate::scope::require_location(requested_location, vm_model::RESOURCE_TYPE)?;
             if let Some(vm) = current {
                 check_same_location(&vm.name, &vm.resource_group, &vm.location, &location)?;
             }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::extract::Caller;
 use crate::rbac::authorize;
-use crate::scope::{require_resource_group, require_subscription};
+use crate::scope::{require_group_location, require_resource_group, require_subscription};
 use crate::{AppState, ArmError};
 use model::{ResourceGroup, ResourceGroupBody, ResourceGroupCreate, ResourceGroupPatch, TagFilter};
 use store::Upserted;
@@ -47,6 +47,7 @@ pub async fn create_or_update(
     let location = location
         .filter(|l| !l.is_empty())
         .ok_or(ArmError::LocationRequired)?;
+    require_group_location(body.location.as_deref().unwrap_or_default())?;
     let existing = store::find(&state.db, &subscription.subscription_id, &name).await?;
     if let Some(existing) = &existing {
         if existing.location != location {

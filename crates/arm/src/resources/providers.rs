@@ -4,21 +4,6 @@
 
 use serde::Serialize;
 
-/// Regions shown for regional resource types.
-const LOCATIONS: &[&str] = &[
-    "East US",
-    "East US 2",
-    "West US",
-    "West US 2",
-    "Central US",
-    "North Europe",
-    "West Europe",
-    "UK South",
-    "Southeast Asia",
-    "Japan East",
-    "Australia East",
-];
-
 const COMPUTE_VERSIONS: &[&str] = &[
     "2026-04-01",
     "2025-04-01",
@@ -302,8 +287,9 @@ fn render(subscription_id: &str, info: &ProviderInfo) -> Provider {
             .iter()
             .map(|t| ProviderResourceType {
                 resource_type: t.name,
+                // The subscription's locations are the truth: a PUT elsewhere is refused.
                 locations: if t.regional {
-                    LOCATIONS.to_vec()
+                    crate::subscriptions::model::location_display_names()
                 } else {
                     Vec::new()
                 },

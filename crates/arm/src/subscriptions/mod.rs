@@ -15,11 +15,14 @@ use crate::rbac::has_any_assignment_around;
 use crate::{AppState, ArmError};
 use model::{LocationBody, Subscription, SubscriptionBody, TenantBody};
 
-/// `GET /subscriptions`: the subscriptions the caller can see.
+/// `GET /subscriptions`: the subscriptions of the token's tenant the caller can see. A token
+/// from another tenant lists none of this tenant's subscriptions, even for a principal that
+/// holds roles here: ARM answers for the tenant the token was issued in.
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ArmError> {
     let mut visible = Vec::new();
     for subscription in store::list(&state.db).await? {
-        if is_visible(&state, &caller, &subscription).await? {
+        let same_tenant = subscription.tenant_id.eq_ignore_ascii_case(&caller.tid);
+        if same_tenant && is_visible(&state, &caller, &subscription).await? {
             visible.push(SubscriptionBody::from(subscription));
         }
     }
@@ -51,10 +54,15 @@ pub async fn list_locations(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "value": locations })))
 }
 
-/// `GET /tenants`: the home tenant.
-pub async fn list_tenants(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
-    let tenant = TenantBody::home(&state.settings.tenant_id, "mimic", "mimic.onmicrosoft.com");
-    HttpResponse::Ok().json(serde_json::json!({ "value": [tenant] }))
+/// `GET /tenants`: the home tenant, for a token issued in it; a token from another tenant lists
+/// no tenant of this directory.
+pub async fn list_tenants(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
+    let home = &state.settings.tenant_id;
+    let tenants: Vec<TenantBody> = match home.eq_ignore_ascii_case(&caller.tid) {
+        true => vec![TenantBody::home(home, "mimic", "mimic.onmicrosoft.com")],
+        false => Vec::new(),
+    };
+    HttpResponse::Ok().json(serde_json::json!({ "value": tenants }))
 }
 
 /// `GET /metadata/endpoints` (no authentication): the cloud description `az cloud register`

@@ -157,3 +157,49 @@ impl LocationBody {
             .collect()
     }
 }
+
+/// The location names (`eastus`, …) every subscription offers, in listing order.
+pub fn location_names() -> impl Iterator<Item = &'static str> {
+    LOCATIONS.iter().map(|&(name, ..)| name)
+}
+
+/// The display names (`East US`, …) of [`location_names`], as the providers list shows them.
+pub fn location_display_names() -> Vec<&'static str> {
+    LOCATIONS
+        .iter()
+        .map(|&(_, display_name, ..)| display_name)
+        .collect()
+}
+
+/// The listed location a client's spelling names, compared as ARM compares locations:
+/// case-insensitive and ignoring spaces, so `East US`, `eastus` and `EASTUS` are one location.
+pub fn find_location(location: &str) -> Option<&'static str> {
+    let wanted = squash(location);
+    LOCATIONS
+        .iter()
+        .find(|&&(name, display_name, ..)| squash(name) == wanted || squash(display_name) == wanted)
+        .map(|&(name, ..)| name)
+}
+
+fn squash(location: &str) -> String {
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_location_ignores_case_and_spaces() {
+        for spelling in ["eastus", "East US", "EASTUS", " east us "] {
+            assert_eq!(find_location(spelling), Some("eastus"), "{spelling}");
+        }
+        for unknown in ["atlantis", "", "east-us", "eastus3"] {
+            assert_eq!(find_location(unknown), None, "{unknown}");
+        }
+    }
+}

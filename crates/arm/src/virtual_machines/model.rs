@@ -120,6 +120,37 @@ pub struct DesiredIdentity {
 pub enum IdentityRequestError {
     /// The `type` string is not one of the four types.
     InvalidType(String),
+    /// A key of `userAssignedIdentities` that is not a fully qualified resource id.
+    InvalidIdentityId(String),
+    /// A value of `userAssignedIdentities` that is neither `{}` nor `null` (the key and the value).
+    InvalidIdentityValue(String, serde_json::Value),
+}
+
+/// Checks the `userAssignedIdentities` map before anything is decided from it: every key a
+/// fully qualified resource id, every value `{}` (attach) or `null` (detach).
+fn check_user_assigned(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), IdentityRequestError> {
+    for (id, value) in map {
+        if !is_fully_qualified_resource_id(id) {
+            return Err(IdentityRequestError::InvalidIdentityId(id.clone()));
+        }
+        let empty_object = value.as_object().is_some_and(serde_json::Map::is_empty);
+        if !(empty_object || value.is_null()) {
+            return Err(IdentityRequestError::InvalidIdentityValue(
+                id.clone(),
+                value.clone(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `id` is a fully qualified resource id (`/subscriptions/{s}/resourceGroups/{g}/providers/…`).
+/// Only that is decided up front; a well-formed id of another type or of a missing identity
+/// goes on to the linked authorization and the lookup, as in ARM.
+pub fn is_fully_qualified_resource_id(id: &str) -> bool {
+    mimic_azure::ResourceId::parse(id).is_ok()
 }
 
 /// Applies a PUT/PATCH `identity` object to the current identities (merge semantics of
@@ -136,6 +167,9 @@ pub fn desired_identity(
         ),
         None => None,
     };
+    if let Some(map) = &request.user_assigned_identities {
+        check_user_assigned(map)?;
+    }
     let system = requested.map_or(current_system, |kind| kind.system);
     let keep_users = requested.is_none_or(|kind| kind.user);
     let mut desired = DesiredIdentity {
@@ -582,6 +616,35 @@ mod tests {
             result,
             Err(IdentityRequestError::InvalidType("Everything".into()))
         );
+    }
+
+    #[test]
+    fn desired_identity_rejects_malformed_ids_and_values_other_than_empty_or_null() {
+        let id1 = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1";
+        for (map, expected) in [
+            (
+                serde_json::json!({"not-an-id": {}}),
+                IdentityRequestError::InvalidIdentityId("not-an-id".into()),
+            ),
+            (
+                serde_json::json!({id1: 5}),
+                IdentityRequestError::InvalidIdentityValue(id1.into(), serde_json::json!(5)),
+            ),
+            (
+                serde_json::json!({id1: {"clientId": "x"}}),
+                IdentityRequestError::InvalidIdentityValue(
+                    id1.into(),
+                    serde_json::json!({"clientId": "x"}),
+                ),
+            ),
+        ] {
+            let result = desired_identity(false, &[], &request(Some("UserAssigned"), map.clone()));
+            assert_eq!(result, Err(expected), "{map}");
+        }
+        for map in [serde_json::json!({id1: {}}), serde_json::json!({id1: null})] {
+            let result = desired_identity(false, &[], &request(Some("UserAssigned"), map.clone()));
+            assert!(result.is_ok(), "{map}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod authentication;
 mod compute_helpers;
+mod defence;
 mod helpers;
 mod host;
 mod internal_gate;
