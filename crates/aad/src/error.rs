@@ -143,6 +143,10 @@ pub enum AadError {
     /// AADSTS50126: the password is wrong.
     #[error("Error validating credentials due to invalid username or password.")]
     InvalidUserNameOrPassword,
+    /// AADSTS50053: Smart Lockout, after too many wrong passwords in a row (eSTS's wire wording,
+    /// as MSAL's test logs and az users quote it).
+    #[error("The account is locked, you've tried to sign in too many times with an incorrect user ID or password.")]
+    IdsLocked,
     /// AADSTS70000: an authorization code or refresh token mimic did not issue, already used, or
     /// issued to another client or redirect URI.
     #[error("The provided authorization code or refresh token is invalid or malformed.")]
@@ -193,6 +197,7 @@ impl AadError {
             | InvalidUser(_)
             | UserAccountNotFound { .. }
             | InvalidUserNameOrPassword
+            | IdsLocked
             | InvalidGrant
             | ExpiredGrant
             | CodeVerifierMismatch
@@ -236,6 +241,7 @@ impl AadError {
             | RedirectUriMismatch { .. } => "invalid_request",
             UserAccountNotFound { .. }
             | InvalidUserNameOrPassword
+            | IdsLocked
             | InvalidGrant
             | ExpiredGrant
             | CodeVerifierMismatch => "invalid_grant",
@@ -288,6 +294,7 @@ impl AadError {
             ClientAssertionNotInTimeRange { .. } => Some(700024),
             UserAccountNotFound { .. } => Some(50034),
             InvalidUserNameOrPassword => Some(50126),
+            IdsLocked => Some(50053),
             InvalidGrant => Some(70000),
             ExpiredGrant => Some(70008),
             CodeVerifierMismatch => Some(501481),

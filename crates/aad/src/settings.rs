@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use mimic_token::Clock;
 use mimic_web::{InternalKey, ServerCertificate};
 
+use crate::users::lockout::LockoutPolicy;
+
 /// Lifetime of tokens issued to managed identities, in seconds (as Azure: 24 h minus one second).
 pub const MANAGED_IDENTITY_TOKEN_LIFETIME: i64 = 86_399;
 /// Lifetime of tokens issued to other service principals, in seconds.
@@ -35,6 +37,10 @@ pub struct Settings {
     pub managed_identity_token_lifetime: i64,
     /// Lifetime of other principals' tokens, in seconds.
     pub token_lifetime: i64,
+    /// Smart Lockout: wrong passwords in a row that lock a user out (0 = off; Entra's default 10).
+    pub lockout_threshold: u32,
+    /// Smart Lockout: how long a locked user stays locked, in seconds (0 = off; Entra's default 60).
+    pub lockout_seconds: u64,
     /// The fixture's `aad` section (`{"servicePrincipals":[…]}`), applied when the directory is empty.
     pub fixture: Option<serde_json::Value>,
     /// The clock every timestamp comes from.
@@ -75,6 +81,8 @@ impl Default for Settings {
             public_url: None,
             managed_identity_token_lifetime: MANAGED_IDENTITY_TOKEN_LIFETIME,
             token_lifetime: TOKEN_LIFETIME,
+            lockout_threshold: LockoutPolicy::DEFAULT.threshold,
+            lockout_seconds: LockoutPolicy::DEFAULT.seconds,
             fixture: None,
             clock: Clock::system(),
             workers: 2,

@@ -13,6 +13,7 @@ use crate::principals::store::Store;
 use crate::settings::Settings;
 use crate::signin::authorize::Codes;
 use crate::state::{AppState, Lifetimes, Tenant};
+use crate::users::lockout::{Lockout, LockoutPolicy};
 use crate::users::store::UserStore;
 use crate::{db, error, routes, signing};
 
@@ -125,6 +126,10 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         key: Arc::new(key),
         store,
         users,
+        lockout: Lockout::new(LockoutPolicy {
+            threshold: settings.lockout_threshold,
+            seconds: settings.lockout_seconds,
+        }),
         codes: Codes::default(),
         internal_key: settings.internal_key.clone(),
         clock: settings.clock.clone(),

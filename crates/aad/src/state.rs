@@ -7,6 +7,7 @@ use mimic_web::InternalKey;
 
 use crate::principals::store::Store;
 use crate::signin::authorize::Codes;
+use crate::users::lockout::Lockout;
 use crate::users::store::UserStore;
 
 /// The one tenant this AAD serves.
@@ -49,6 +50,8 @@ pub struct AppState {
     pub store: Store,
     /// The tenant's users.
     pub users: UserStore,
+    /// Smart Lockout's failure counts (in memory).
+    pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.
     pub codes: Codes,
     /// The internal-API key.

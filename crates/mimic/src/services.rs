@@ -49,6 +49,35 @@ impl ImdsLimitArgs {
 /// The lifetime of managed-identity tokens, in seconds (Azure's are about 24 h).
 pub const DEFAULT_MI_TOKEN_LIFETIME: i64 = 86399;
 
+/// AAD Smart Lockout (Entra's defaults; 0 for either turns it off).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AadLockoutArgs {
+    /// Wrong passwords in a row that lock a user out (AADSTS50053); 0 turns lockout off.
+    #[arg(long, env = "MIMIC_AAD_LOCKOUT_THRESHOLD", default_value_t = 10)]
+    pub aad_lockout_threshold: u32,
+    /// How long a locked-out user stays locked, in seconds; 0 turns lockout off.
+    #[arg(long, env = "MIMIC_AAD_LOCKOUT_SECONDS", default_value_t = 60)]
+    pub aad_lockout_seconds: u64,
+}
+
+impl Default for AadLockoutArgs {
+    fn default() -> Self {
+        let settings = mimic_aad::Settings::default();
+        Self {
+            aad_lockout_threshold: settings.lockout_threshold,
+            aad_lockout_seconds: settings.lockout_seconds,
+        }
+    }
+}
+
+impl AadLockoutArgs {
+    /// Sets AAD's lockout settings from these flags.
+    pub fn apply(&self, settings: &mut mimic_aad::Settings) {
+        settings.lockout_threshold = self.aad_lockout_threshold;
+        settings.lockout_seconds = self.aad_lockout_seconds;
+    }
+}
+
 /// Flags of `mimic aad`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AadArgs {
@@ -71,6 +100,8 @@ pub struct AadArgs {
     /// managed-identity token.
     #[arg(long, env = "MIMIC_ARM_URL", default_value = "https://127.0.0.1:8443")]
     pub arm_url: String,
+    #[command(flatten)]
+    pub aad_lockout: AadLockoutArgs,
 }
 
 /// Flags of `mimic arm`.
@@ -190,6 +221,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     settings.public_url = args.public_url;
     settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     let _ = settings.arm_url.set(args.arm_url);
+    args.aad_lockout.apply(&mut settings);
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())
@@ -268,4 +300,34 @@ pub async fn healthcheck(dir: &Path, url: &str, metadata: bool) -> anyhow::Resul
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn lockout(args: &[&str]) -> (u32, u64) {
+        let mut settings = mimic_aad::Settings::default();
+        match Cli::try_parse_from(args).unwrap().command {
+            Command::Up(up) => up.aad_lockout.apply(&mut settings),
+            Command::Aad(aad) => aad.aad_lockout.apply(&mut settings),
+            other => panic!("not up or aad: {other:?}"),
+        }
+        (settings.lockout_threshold, settings.lockout_seconds)
+    }
+
+    #[test]
+    fn lockout_flags_default_to_entras_and_reach_aads_settings() {
+        assert_eq!(lockout(&["mimic", "up"]), (10, 60));
+        assert_eq!(lockout(&["mimic", "aad"]), (10, 60));
+        let up = ["mimic", "up", "--aad-lockout-threshold", "0"];
+        assert_eq!(lockout(&up), (0, 60));
+        let aad = ["mimic", "aad", "--aad-lockout-threshold", "3"];
+        assert_eq!(
+            lockout(&[&aad[..], &["--aad-lockout-seconds", "5"]].concat()),
+            (3, 5)
+        );
+    }
 }

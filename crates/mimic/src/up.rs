@@ -33,6 +33,8 @@ pub struct UpArgs {
     #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = crate::services::DEFAULT_MI_TOKEN_LIFETIME)]
     pub mi_token_lifetime: i64,
     #[command(flatten)]
+    pub aad_lockout: crate::services::AadLockoutArgs,
+    #[command(flatten)]
     pub imds_limits: crate::services::ImdsLimitArgs,
 }
 
@@ -107,6 +109,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut aad_settings =
         crate::services::aad_settings(&data_dir, &fixture, &args.aad_addr, clock.clone());
     aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
+    args.aad_lockout.apply(&mut aad_settings);
     if !args.aad_userrealm_addr.is_empty() && args.aad_userrealm_addr != args.aad_addr {
         aad_settings
             .extra_binds

@@ -57,6 +57,7 @@ impl TestMimic {
             // Tests run in parallel on one host: none of them takes port 443.
             aad_userrealm_addr: String::new(),
             mi_token_lifetime: mimic::services::DEFAULT_MI_TOKEN_LIFETIME,
+            aad_lockout: Default::default(),
             imds_limits: Default::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Users of the tenant: the internal API `POST /internal/users` and `GET /internal/users/{id}` (guarded by `x-mimic-internal-key`,
 //! for tests and tooling) and password checks for the user sign-in flows (ROPC, the login page).
 
+pub mod lockout;
 pub mod model;
 pub mod store;
 
@@ -45,6 +46,8 @@ pub enum SignInFailure {
     UnknownUser,
     /// The password is wrong (AADSTS50126).
     WrongPassword,
+    /// Smart Lockout: too many wrong passwords in a row (AADSTS50053).
+    Locked,
 }
 
 impl SignInFailure {
@@ -55,11 +58,13 @@ impl SignInFailure {
                 directory: state.tenant.id.clone(),
             },
             Self::WrongPassword => AadError::InvalidUserNameOrPassword,
+            Self::Locked => AadError::IdsLocked,
         }
     }
 }
 
-/// Checks a user name and password; the user on success.
+/// Checks a user name and password; the user on success. A locked account is refused before its
+/// password is checked; wrong passwords count towards [`lockout`], a success resets the count.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
@@ -71,14 +76,19 @@ pub async fn sign_in(
     let Some(hash) = state.users.password_hash(&user.id).await? else {
         return Ok(Err(SignInFailure::UnknownUser));
     };
+    if state.lockout.is_locked(&user.id, state.clock.now()) {
+        return Ok(Err(SignInFailure::Locked));
+    }
     let password = password.to_string();
     // PBKDF2 takes milliseconds: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || hash.verify(&password))
         .await
         .map_err(|e| AadError::Internal(e.into()))?;
     Ok(if matches {
+        state.lockout.record_success(&user.id);
         Ok(user)
     } else {
+        state.lockout.record_failure(&user.id, state.clock.now());
         Err(SignInFailure::WrongPassword)
     })
 }

@@ -94,10 +94,25 @@ impl TestApp {
         .await
     }
 
+    /// AAD with the operator fixture and `configure` applied to its settings, in a fresh data dir.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::spawn_configured(dir, InternalKey::generate(), Clock::system(), configure).await
+    }
+
     /// AAD on an existing data dir.
     pub async fn spawn_in(dir: tempfile::TempDir, internal_key: InternalKey, clock: Clock) -> Self {
+        Self::spawn_configured(dir, internal_key, clock, |_| {}).await
+    }
+
+    async fn spawn_configured(
+        dir: tempfile::TempDir,
+        internal_key: InternalKey,
+        clock: Clock,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let certificate = Pki::at(dir.path()).ensure().unwrap();
-        let settings = Settings {
+        let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             fixture: Some(fixture()),
             clock: clock.clone(),
@@ -105,6 +120,7 @@ impl TestApp {
             tenant_domain: DOMAIN.into(),
             ..Settings::for_data_dir(dir.path(), "127.0.0.1:0", certificate, internal_key.clone())
         };
+        configure(&mut settings);
         let app = Application::build(settings).await.unwrap();
         let base = format!("https://127.0.0.1:{}", app.port());
         assert_eq!(app.base_url(), base);

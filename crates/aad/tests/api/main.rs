@@ -8,6 +8,7 @@ mod fixture;
 mod graph;
 mod internal;
 mod keys;
+mod lockout;
 mod restart;
 mod routing;
 mod signin_authorize;
