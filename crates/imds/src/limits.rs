@@ -1,44 +1,55 @@
 //! IMDS's per-VM rate limits (IMDS doc, "Rate limiting"): the managed-identity endpoints take 20
-//! requests per second and 5 at once, every other `/metadata/…` endpoint 5 requests per second.
-//! A request over a limit is answered 429 before any other check, in its endpoint's envelope.
-//! Paths outside `/metadata` are not IMDS's and are not limited here.
+//! requests per second and 5 at once, every other IMDS endpoint 5 requests per second. A request
+//! over a limit is answered 429 before any other check, in its endpoint's envelope.
+//!
+//! Every managed-identity token route on a VM's listener — IMDS's own and the other sources'
+//! (`crate::flavors`) — draws from the one identity budget: a VM has one IMDS, and serving the
+//! other sources' protocols must not open a way around its limits. Which budget a route draws
+//! from is declared where the route is ([`Budget`] wraps it in `routes.rs` and `flavors`), so there
+//! is no second list of paths to keep in step.
 //!
 //! Each limit is a token bucket per listener (one listener per VM): it holds at most one second's
 //! worth of requests and refills continuously, so a burst of N passes and then one request per
 //! 1/N s. Buckets use [`Instant`]: sub-second refills need a monotonic clock, not wall time.
 
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{web, HttpResponse, ResponseError};
 
 use crate::error::{IdentityError, MetadataError};
+use crate::flavors::{Envelope, Failure};
 use crate::settings::Limits;
 
-/// Which limits a path falls under.
+/// The budget a route draws from, and how it says 429. As middleware (`.wrap(…)` on a resource or
+/// route) it admits a request or answers 429 at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Category {
-    /// `/metadata/identity` and below.
-    Identity,
-    /// Every other `/metadata` path.
+pub(crate) enum Budget {
+    /// The VM's managed-identity budget (rate and concurrency), answering 429 in this envelope.
+    Identity(Envelope),
+    /// The budget of every other IMDS endpoint (rate only).
     Metadata,
-    /// Not an IMDS path.
-    Unlimited,
 }
 
-fn category(path: &str) -> Category {
-    let under = |root: &str| {
-        path.strip_prefix(root)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
-    match (under("/metadata/identity"), under("/metadata")) {
-        (true, _) => Category::Identity,
-        (false, true) => Category::Metadata,
-        (false, false) => Category::Unlimited,
+impl Budget {
+    /// IMDS's own identity endpoints (`/metadata/identity/…`).
+    pub const IMDS_IDENTITY: Self = Self::Identity(Envelope::Imds);
+
+    /// The 429 answer, in the route's own envelope.
+    fn refusal(self) -> HttpResponse {
+        match self {
+            Self::Identity(envelope) => Failure {
+                envelope,
+                error: IdentityError::TooManyRequests.into(),
+            }
+            .error_response(),
+            Self::Metadata => MetadataError::TooManyRequests.error_response(),
+        }
     }
 }
 
@@ -49,12 +60,9 @@ pub(crate) struct Throttle {
     metadata_rate: Option<Bucket>,
 }
 
-/// Why a request was refused.
+/// The request is over its budget's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Throttled {
-    Identity,
-    Metadata,
-}
+struct Throttled;
 
 impl Throttle {
     /// The limits of `limits`; a zero turns that limit off.
@@ -66,23 +74,22 @@ impl Throttle {
         }
     }
 
-    /// Admits a request to `path` now, or says which limit it hit. The permit (if any) must live
+    /// Admits a request drawing on `budget` now, or refuses it. The permit (if any) must live
     /// until the request has been answered.
-    fn admit(&self, path: &str, now: Instant) -> Result<Option<Permit>, Throttled> {
-        match category(path) {
-            Category::Unlimited => Ok(None),
-            Category::Metadata => match self.metadata_rate.as_ref().map(|b| b.take(now)) {
-                Some(false) => Err(Throttled::Metadata),
+    fn admit(&self, budget: Budget, now: Instant) -> Result<Option<Permit>, Throttled> {
+        match budget {
+            Budget::Metadata => match self.metadata_rate.as_ref().map(|b| b.take(now)) {
+                Some(false) => Err(Throttled),
                 _ => Ok(None),
             },
-            Category::Identity => {
+            Budget::Identity(_) => {
                 let permit = match &self.identity_concurrent {
-                    Some(concurrency) => Some(concurrency.enter().ok_or(Throttled::Identity)?),
+                    Some(concurrency) => Some(concurrency.enter().ok_or(Throttled)?),
                     None => None,
                 };
                 // A request refused here drops its permit at once.
                 match self.identity_rate.as_ref().map(|b| b.take(now)) {
-                    Some(false) => Err(Throttled::Identity),
+                    Some(false) => Err(Throttled),
                     _ => Ok(permit),
                 }
             }
@@ -151,28 +158,68 @@ impl Drop for Permit {
     }
 }
 
-/// The middleware: answers 429 to a request over a limit, else runs it holding its permit.
-pub(crate) async fn throttle(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let admitted = match request.app_data::<web::Data<Throttle>>() {
-        Some(throttle) => throttle.admit(request.path(), Instant::now()),
-        None => Ok(None),
-    };
-    match admitted {
-        Ok(permit) => {
-            let response = next.call(request).await?;
-            drop(permit);
-            Ok(response.map_into_left_body())
-        }
-        Err(throttled) => {
-            tracing::debug!(path = request.path(), ?throttled, "throttled");
-            let response = match throttled {
-                Throttled::Identity => IdentityError::TooManyRequests.error_response(),
-                Throttled::Metadata => MetadataError::TooManyRequests.error_response(),
-            };
-            Ok(request.into_response(response).map_into_right_body())
+impl<S, B> Transform<S, ServiceRequest> for Budget
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = Metered<S>;
+    type InitError = ();
+    type Future = Ready<Result<Metered<S>, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(Metered {
+            budget: *self,
+            service,
+        }))
+    }
+}
+
+/// A route wrapped in its [`Budget`].
+pub(crate) struct Metered<S> {
+    budget: Budget,
+    service: S,
+}
+
+type Answer<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
+
+impl<S, B> Service<ServiceRequest> for Metered<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Answer<B>>>>;
+
+    forward_ready!(service);
+
+    /// Answers 429 to a request over its budget, else runs it holding its permit.
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let admitted = match request.app_data::<web::Data<Throttle>>() {
+            Some(throttle) => throttle.admit(self.budget, Instant::now()),
+            None => Ok(None),
+        };
+        match admitted {
+            Ok(permit) => {
+                let response = self.service.call(request);
+                Box::pin(async move {
+                    let response = response.await?;
+                    drop(permit);
+                    Ok(response.map_into_left_body())
+                })
+            }
+            Err(Throttled) => {
+                tracing::debug!(path = request.path(), budget = ?self.budget, "throttled");
+                let response = self.budget.refusal();
+                Box::pin(ready(Ok(request
+                    .into_response(response)
+                    .map_into_right_body())))
+            }
         }
     }
 }
@@ -181,25 +228,6 @@ pub(crate) async fn throttle(
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn category_splits_identity_metadata_and_the_rest() {
-        let cases = [
-            ("/metadata/identity/oauth2/token", Category::Identity),
-            ("/metadata/identity/oauth2/token/", Category::Identity),
-            ("/metadata/identity", Category::Identity),
-            ("/metadata/identityx", Category::Metadata),
-            ("/metadata/instance/compute", Category::Metadata),
-            ("/metadata/versions", Category::Metadata),
-            ("/metadata", Category::Metadata),
-            ("/metadatax", Category::Unlimited),
-            ("/oauth2/token", Category::Unlimited),
-            ("/", Category::Unlimited),
-        ];
-        for (path, want) in cases {
-            assert_eq!(category(path), want, "{path}");
-        }
-    }
 
     #[test]
     fn bucket_admits_a_second_worth_then_refills_continuously() {
@@ -215,42 +243,79 @@ mod tests {
         assert_eq!((0..8).filter(|_| bucket.take(later)).count(), 5);
     }
 
+    const APP_SERVICE: Budget = Budget::Identity(Envelope::AppService);
+    const CLOUD_SHELL: Budget = Budget::Identity(Envelope::CloudShell);
+
     #[test]
     fn zero_turns_a_limit_off() {
         let throttle = Throttle::new(Limits::unlimited());
         let now = Instant::now();
         let mut permits = Vec::new();
         for _ in 0..100 {
-            permits.push(
-                throttle
-                    .admit("/metadata/identity/oauth2/token", now)
-                    .unwrap(),
-            );
-            throttle.admit("/metadata/instance", now).unwrap();
+            permits.push(throttle.admit(Budget::IMDS_IDENTITY, now).unwrap());
+            throttle.admit(Budget::Metadata, now).unwrap();
         }
     }
 
     #[test]
-    fn identity_admits_five_at_once_and_frees_a_slot_when_one_ends() {
+    fn identity_admits_five_at_once_across_envelopes_and_frees_a_slot_when_one_ends() {
         let throttle = Throttle::new(Limits::default());
         let now = Instant::now();
-        let path = "/metadata/identity/oauth2/token";
-        let mut permits: Vec<_> = (0..5).map(|_| throttle.admit(path, now).unwrap()).collect();
-        assert_eq!(throttle.admit(path, now).unwrap_err(), Throttled::Identity);
+        let mut permits: Vec<_> = [Budget::IMDS_IDENTITY, APP_SERVICE, CLOUD_SHELL]
+            .iter()
+            .cycle()
+            .take(5)
+            .map(|budget| throttle.admit(*budget, now).unwrap())
+            .collect();
+        assert_eq!(throttle.admit(APP_SERVICE, now).unwrap_err(), Throttled);
+        assert_eq!(
+            throttle.admit(Budget::IMDS_IDENTITY, now).unwrap_err(),
+            Throttled
+        );
         permits.pop();
-        assert!(throttle.admit(path, now).is_ok());
+        assert!(throttle.admit(Budget::IMDS_IDENTITY, now).is_ok());
         // The metadata bucket is separate.
-        assert!(throttle.admit("/metadata/instance", now).is_ok());
+        assert!(throttle.admit(Budget::Metadata, now).is_ok());
     }
 
     #[test]
-    fn identity_admits_twenty_per_second() {
-        let throttle = Throttle::new(Limits::default());
+    fn identity_admits_twenty_per_second_whichever_route_spends_them() {
+        let throttle = Throttle::new(Limits {
+            identity_concurrent: 0,
+            ..Limits::default()
+        });
         let now = Instant::now();
-        let path = "/metadata/identity/info";
-        let admitted = (0..30)
-            .filter(|_| throttle.admit(path, now).is_ok())
+        let by_app_service = (0..15)
+            .filter(|_| throttle.admit(APP_SERVICE, now).is_ok())
             .count();
-        assert_eq!(admitted, 20);
+        let by_imds = (0..15)
+            .filter(|_| throttle.admit(Budget::IMDS_IDENTITY, now).is_ok())
+            .count();
+        assert_eq!((by_app_service, by_imds), (15, 5));
+        assert!(throttle.admit(CLOUD_SHELL, now).is_err());
+        assert!(throttle.admit(Budget::Metadata, now).is_ok());
+    }
+
+    #[test]
+    fn refusal_speaks_each_budgets_envelope() {
+        let body = |budget: Budget| {
+            let response = budget.refusal();
+            assert_eq!(response.status(), 429);
+            let bytes = response.into_body().try_into_bytes().unwrap();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        };
+        assert_eq!(
+            body(Budget::IMDS_IDENTITY),
+            serde_json::json!({"error": "too_many_requests", "error_description": "Too many requests"})
+        );
+        assert_eq!(body(APP_SERVICE)["statusCode"], 429);
+        assert_eq!(
+            body(CLOUD_SHELL),
+            serde_json::json!({"error": {"code": "too_many_requests", "message": "Too many requests"}})
+        );
+        assert_eq!(
+            body(Budget::Metadata),
+            serde_json::json!({"error": "Too many requests"})
+        );
     }
 }

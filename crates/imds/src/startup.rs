@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::aad::AadClient;
 use crate::host_api::HostApi;
 use crate::identity::tokens::TokenService;
-use crate::limits::{self, Throttle};
+use crate::limits::Throttle;
 use crate::{routes, Settings};
 
 /// What every handler of one VM's IMDS shares.
@@ -52,7 +52,8 @@ impl Application {
             .context("reading the bound port")?
             .port();
         let state = web::Data::new(state(&settings)?);
-        // One throttle per listener, shared by its workers: the limits are per VM.
+        // One throttle per listener, shared by its workers: the limits are per VM. Each route draws
+        // on it through the `Budget` it is wrapped in (routes.rs).
         let throttle = web::Data::new(Throttle::new(settings.limits));
         let flavors = web::Data::new(crate::flavors::FlavorState::new(&settings));
         let mut server = HttpServer::new(move || {
@@ -60,7 +61,6 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(throttle.clone())
                 .app_data(flavors.clone())
-                .wrap(from_fn(limits::throttle))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .configure(routes::configure)
         })

@@ -12,6 +12,10 @@
 //! no default route, 169.254.169.254 local on `lo`), listens on the four TCP addresses, relays each
 //! connection to its unix socket, and only then runs CMD. If the namespace cannot be made, mimic
 //! says so and exits 125; it never falls back to the host network.
+//!
+//! Both processes pass SIGTERM (and SIGINT, when the terminal did not already deliver it) on to
+//! their child and wait for it, so a `mimic vm exec --netns` that is told to stop ends CMD and
+//! still removes its socket directory.
 
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::ExitStatusExt;
@@ -20,6 +24,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::endpoints::{Endpoints, VmEndpoint};
 use crate::persona::OTHER_IDENTITY_VARIABLES;
@@ -212,6 +217,8 @@ pub async fn exec(
     let aad = loopback_target(&endpoints.aad, "AAD")?;
     let imds = loopback_target(&vm.imds, "the VM's IMDS")?;
     let config_dir = crate::az::prepare_vm_config_dir(dir, &vm.name, endpoints)?;
+    // Before the socket directory exists: from then on a SIGTERM must not end mimic on the spot.
+    let mut signals = Signals::install()?;
     let sockets = SocketDir::create()?;
     sockets.listen("imds.sock", imds)?;
     sockets.listen("arm.sock", arm.clone())?;
@@ -240,12 +247,14 @@ pub async fn exec(
         .envs(crate::az::client_environment(endpoints, &config_dir))
         .env("MIMIC_VM", &vm.name);
     remove_identity_variables(&mut command);
-    let status = wait_ignoring_interrupts(&mut command, "unshare").await?;
+    let status = wait_forwarding_signals(&mut command, "unshare", &mut signals).await?;
+    // `sockets` is dropped on the way out, whatever ended the child.
     Ok(exit_code(status))
 }
 
 /// The hidden `mimic netns-run`: checks and sets up the namespace, then runs CMD.
 pub async fn run_inside(args: NetnsRunArgs) -> anyhow::Result<ExitCode> {
+    let mut signals = Signals::install()?;
     if let Err(problems) = prepare_namespace(&args.host_netns).await {
         eprintln!("mimic: refusing to run the command: this network namespace is not safe:");
         for problem in problems {
@@ -283,7 +292,7 @@ pub async fn run_inside(args: NetnsRunArgs) -> anyhow::Result<ExitCode> {
     let mut command = tokio::process::Command::new(program);
     command.args(rest);
     remove_identity_variables(&mut command);
-    match wait_ignoring_interrupts(&mut command, program).await {
+    match wait_forwarding_signals(&mut command, program, &mut signals).await {
         Ok(status) => Ok(exit_code(status)),
         Err(error) => {
             eprintln!("mimic: {error:#}");
@@ -354,19 +363,76 @@ fn remove_identity_variables(command: &mut tokio::process::Command) {
     }
 }
 
-/// Runs a child in the foreground. Ctrl-C goes to the child (it shares the terminal); this process
-/// stays to relay until the child ends.
-async fn wait_ignoring_interrupts(
+/// SIGTERM and SIGINT, caught: once installed they no longer end this process, and a signal that
+/// arrives before the child exists is kept for it.
+struct Signals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        Ok(Self {
+            terminate: signal(SignalKind::terminate()).context("catching SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("catching SIGINT")?,
+        })
+    }
+}
+
+/// Runs a child and waits for it, passing SIGTERM on to it. SIGINT is passed on only when this
+/// process is not in its terminal's foreground process group: at Ctrl-C the terminal sends SIGINT
+/// to the whole group, child included, and a second one could cut short the child's own cleanup.
+/// Either way this process stays (relaying) until the child ends.
+async fn wait_forwarding_signals(
     command: &mut tokio::process::Command,
     program: &str,
+    signals: &mut Signals,
 ) -> anyhow::Result<std::process::ExitStatus> {
     let mut child = command
         .spawn()
         .with_context(|| format!("running {program}"))?;
-    let interrupts = tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
-    let status = child.wait().await;
-    interrupts.abort();
-    status.with_context(|| format!("waiting for {program}"))
+    loop {
+        tokio::select! {
+            status = child.wait() => return status.with_context(|| format!("waiting for {program}")),
+            Some(()) = signals.terminate.recv() => forward(&child, "TERM").await,
+            Some(()) = signals.interrupt.recv() => {
+                if !in_terminal_foreground() {
+                    forward(&child, "INT").await;
+                }
+            }
+        }
+    }
+}
+
+/// Sends signal `name` to `child` (with kill(1): the crate forbids `unsafe`, which libc's would need).
+async fn forward(child: &tokio::process::Child, name: &str) {
+    let Some(pid) = child.id() else { return };
+    let sent = tokio::process::Command::new("kill")
+        .args(["-s", name, &pid.to_string()])
+        .status()
+        .await;
+    if !sent.is_ok_and(|status| status.success()) {
+        eprintln!("mimic: could not pass SIG{name} on to process {pid}");
+    }
+}
+
+/// Whether this process is in the foreground process group of its controlling terminal
+/// (`/proc/self/stat`: pgrp, field 5, equals tpgid, field 8). False without a terminal.
+fn in_terminal_foreground() -> bool {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    in_foreground_by_stat(&stat)
+}
+
+fn in_foreground_by_stat(stat: &str) -> bool {
+    // The command name (field 2) is in parentheses and may hold spaces and ')'.
+    let Some((_, fields)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = fields.split_whitespace().collect();
+    match (fields.get(2), fields.get(5)) {
+        (Some(pgrp), Some(tpgid)) => pgrp == tpgid,
+        _ => false,
+    }
 }
 
 async fn relay_unix_to_tcp(listener: UnixListener, target: String) {
@@ -406,4 +472,23 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
         .or_else(|| status.signal().map(|signal| 128 + signal))
         .unwrap_or(1);
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_foreground_by_stat_compares_the_process_group_with_the_terminals() {
+        let cases = [
+            ("4242 (mimic) S 1 4242 4242 34816 4242 4194560 0", true),
+            ("4242 (mimic) S 1 4242 4242 34816 4300 4194560 0", false),
+            ("4242 (mimic) S 1 4242 4242 0 -1 4194560 0", false),
+            ("4242 (a) b) S 1 7 7 34816 7 0", true),
+            ("garbage", false),
+        ];
+        for (stat, want) in cases {
+            assert_eq!(in_foreground_by_stat(stat), want, "{stat}");
+        }
+    }
 }

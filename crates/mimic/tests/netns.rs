@@ -486,3 +486,70 @@ async fn vm_exec_netns_link_local_address_serves_that_vms_identity() {
     assert_eq!(lines.next(), Some("vm=vm2"));
     assert_eq!(mirid(lines.next().unwrap()), vm2);
 }
+
+/// The `mimic-netns-*` directories in `dir`.
+fn socket_dirs(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("mimic-netns-"))
+        })
+        .collect()
+}
+
+/// Starts `mimic vm exec vm1 --netns -- sh -c 'echo ready; exec sleep 30'` with its own TMPDIR
+/// (where the socket directory goes) in its own process group (so it has no terminal in the
+/// foreground, as under a service manager), sends `signal` once the command runs, and returns
+/// how mimic ended and the socket directories left in its TMPDIR.
+fn exec_netns_ended_by(mimic: &Mimic, signal: &str) -> (std::process::ExitStatus, Vec<PathBuf>) {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut exec = Command::new(mimic_bin())
+        .arg("--data-dir")
+        .arg(mimic.dir.path())
+        .args(["vm", "exec", "vm1", "--netns", "--"])
+        .args(["sh", "-c", "echo ready; exec sleep 30"])
+        .env("TMPDIR", tmp.path())
+        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(exec.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    assert_eq!(
+        socket_dirs(tmp.path()).len(),
+        1,
+        "no socket dir while running"
+    );
+
+    Command::new("kill")
+        .args(["-s", signal, &exec.id().to_string()])
+        .status()
+        .unwrap();
+    let status = exec.wait().unwrap();
+    (status, socket_dirs(tmp.path()))
+}
+
+#[tokio::test]
+async fn vm_exec_netns_ended_by_sigterm_or_sigint_ends_the_command_and_removes_its_socket_dir() {
+    if !namespaces_available() {
+        return;
+    }
+    let mimic = Mimic::start();
+    mimic.enable_system_identity("vm1").await;
+
+    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        let (status, left) = exec_netns_ended_by(&mimic, signal);
+
+        // The command's own end, passed through: it got the signal (not 0 after 30 s).
+        assert_eq!(status.code(), Some(128 + number), "SIG{signal}: {status:?}");
+        assert_eq!(left, Vec::<PathBuf>::new(), "SIG{signal}: left behind");
+    }
+}

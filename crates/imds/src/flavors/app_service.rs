@@ -8,14 +8,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::error::{Envelope, Failure, FlavorError};
-use super::{issue, params_of, resource_of, secret_matches, selector_of, FlavorState};
+use super::{
+    issue, params_of, refuse_forwarded, resource_of, secret_matches, selector_of, FlavorState,
+};
 use crate::error::IdentityError;
 use crate::identity::select::Selector;
 use crate::startup::AppState;
 
 /// The only api-version of this protocol mimic speaks (the one every client sends).
 const API_VERSION: &str = "2019-08-01";
-const ENVELOPE: Envelope = Envelope::AppService;
+pub(super) const ENVELOPE: Envelope = Envelope::AppService;
 
 /// `GET /msi/token`.
 pub(crate) async fn get_token(
@@ -30,6 +32,7 @@ pub(crate) async fn get_token(
     ) {
         return Err(ENVELOPE.wrap()(FlavorError::IdentityHeaderInvalid));
     }
+    refuse_forwarded(&request).map_err(ENVELOPE.wrap())?;
     let params = params_of(request.query_string()).map_err(ENVELOPE.wrap())?;
     let version = super::param(&params, "api-version").unwrap_or_default();
     if version != API_VERSION {

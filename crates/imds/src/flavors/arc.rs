@@ -20,7 +20,10 @@ use anyhow::Context;
 use serde_json::Value;
 
 use super::error::{Envelope, Failure, FlavorError};
-use super::{has_metadata_header, issue, param, params_of, resource_of, selector_of, FlavorState};
+use super::{
+    has_metadata_header, issue, param, params_of, refuse_forwarded, resource_of, selector_of,
+    FlavorState,
+};
 use crate::error::IdentityError;
 use crate::extract::SUPPORTED_API_VERSIONS;
 use crate::identity::select::Selector;
@@ -30,7 +33,7 @@ use crate::startup::AppState;
 pub(crate) const KEY_LIFETIME: Duration = Duration::from_secs(60);
 /// At most this many unanswered challenges are kept (the oldest key goes first).
 const MAX_OUTSTANDING: usize = 64;
-const ENVELOPE: Envelope = Envelope::Imds;
+pub(super) const ENVELOPE: Envelope = Envelope::Imds;
 
 struct IssuedKey {
     path: PathBuf,
@@ -140,6 +143,8 @@ pub(crate) async fn get_token(
     if !has_metadata_header(&request) {
         return Err(ENVELOPE.wrap()(IdentityError::MetadataHeaderMissing));
     }
+    // Before the challenge: a forwarded request gets no key file.
+    refuse_forwarded(&request).map_err(ENVELOPE.wrap())?;
     let authorization = request.headers().get("authorization");
     if !flavors
         .arc

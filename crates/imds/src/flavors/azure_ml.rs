@@ -7,13 +7,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::error::{Envelope, Failure, FlavorError};
-use super::{issue, params_of, resource_of, secret_matches, selector_of, FlavorState};
+use super::{
+    issue, params_of, refuse_forwarded, resource_of, secret_matches, selector_of, FlavorState,
+};
 use crate::error::IdentityError;
 use crate::identity::select::Selector;
 use crate::startup::AppState;
 
 const API_VERSION: &str = "2017-09-01";
-const ENVELOPE: Envelope = Envelope::AppService;
+pub(super) const ENVELOPE: Envelope = Envelope::AppService;
 
 /// `GET /machinelearning/msi/token`.
 pub(crate) async fn get_token(
@@ -25,6 +27,7 @@ pub(crate) async fn get_token(
     if !secret_matches(given.and_then(|v| v.to_str().ok()), &flavors.msi_secret) {
         return Err(ENVELOPE.wrap()(FlavorError::SecretInvalid));
     }
+    refuse_forwarded(&request).map_err(ENVELOPE.wrap())?;
     let params = params_of(request.query_string()).map_err(ENVELOPE.wrap())?;
     let version = super::param(&params, "api-version").unwrap_or_default();
     if version != API_VERSION {

@@ -6,12 +6,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error::{Envelope, Failure};
-use super::{has_metadata_header, issue, params_of, resource_of};
+use super::{has_metadata_header, issue, params_of, refuse_forwarded, resource_of};
 use crate::error::IdentityError;
 use crate::identity::select::Selector;
 use crate::startup::AppState;
 
-const ENVELOPE: Envelope = Envelope::CloudShell;
+pub(super) const ENVELOPE: Envelope = Envelope::CloudShell;
 
 /// `POST /oauth2/token`.
 pub(crate) async fn post_token(
@@ -22,6 +22,7 @@ pub(crate) async fn post_token(
     if !has_metadata_header(&request) {
         return Err(ENVELOPE.wrap()(IdentityError::MetadataHeaderMissing));
     }
+    refuse_forwarded(&request).map_err(ENVELOPE.wrap())?;
     let form = String::from_utf8_lossy(&body);
     let params = params_of(&form).map_err(ENVELOPE.wrap())?;
     let resource = resource_of(&params).map_err(ENVELOPE.wrap())?;

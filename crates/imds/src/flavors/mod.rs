@@ -13,6 +13,10 @@
 //! | VM extension | `GET /oauth2/token` | `Metadata: true` | `vm_extension` |
 //! | Azure Arc | `GET /arc/metadata/identity/oauth2/token` | 401 challenge, key file | `arc` |
 //!
+//! Every route draws from the VM's one managed-identity rate-limit budget (`crate::limits`),
+//! answering 429 in its own envelope, and refuses `X-Forwarded-For` as IMDS does
+//! (`refuse_forwarded`) after its own authentication check.
+//!
 //! `mimic vm env NAME --flavor …` prints the environment that makes clients use each route.
 
 mod app_service;
@@ -26,11 +30,14 @@ use std::path::PathBuf;
 
 use actix_web::web;
 use mimic_web::InternalKey;
+
+pub(crate) use error::{Envelope, Failure};
 use serde_json::{Map, Value};
 
 use crate::error::IdentityError;
 use crate::identity::select::{self, Selector};
 use crate::identity::tokens::TokenRequest;
+use crate::limits::Budget;
 use crate::startup::AppState;
 use crate::Settings;
 
@@ -83,28 +90,43 @@ impl FlavorState {
     }
 }
 
-/// Registers the flavors' routes.
+/// Registers the flavors' routes, each in the VM's identity budget with its own 429 envelope.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(APP_SERVICE_PATH)
             .route(web::get().to(app_service::get_token))
-            .default_service(web::to(app_service::method_not_allowed)),
+            .default_service(web::to(app_service::method_not_allowed))
+            .wrap(Budget::Identity(app_service::ENVELOPE)),
     )
     .service(
         web::resource(AZURE_ML_PATH)
             .route(web::get().to(azure_ml::get_token))
-            .default_service(web::to(azure_ml::method_not_allowed)),
+            .default_service(web::to(azure_ml::method_not_allowed))
+            .wrap(Budget::Identity(azure_ml::ENVELOPE)),
     )
+    // Two sources share this path, so each route carries its own envelope.
     .service(
         web::resource(LOCAL_TOKEN_PATH)
-            .route(web::post().to(cloud_shell::post_token))
-            .route(web::get().to(vm_extension::get_token))
-            .default_service(web::to(vm_extension::method_not_allowed)),
+            .route(
+                web::post()
+                    .to(cloud_shell::post_token)
+                    .wrap(Budget::Identity(cloud_shell::ENVELOPE)),
+            )
+            .route(
+                web::get()
+                    .to(vm_extension::get_token)
+                    .wrap(Budget::Identity(vm_extension::ENVELOPE)),
+            )
+            .default_service(
+                web::to(vm_extension::method_not_allowed)
+                    .wrap(Budget::Identity(vm_extension::ENVELOPE)),
+            ),
     )
     .service(
         web::resource(ARC_PATH)
             .route(web::get().to(arc::get_token))
-            .default_service(web::to(arc::method_not_allowed)),
+            .default_service(web::to(arc::method_not_allowed))
+            .wrap(Budget::Identity(arc::ENVELOPE)),
     );
 }
 
@@ -194,6 +216,17 @@ pub(crate) fn has_metadata_header(request: &actix_web::HttpRequest) -> bool {
         .get("metadata")
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+}
+
+/// IMDS's SSRF defence, on every token route: a request that came through a proxy (it carries
+/// `X-Forwarded-For`) gets no token. IMDS refuses it with 400 (wire contract §2.2); how App
+/// Service, Azure ML, Cloud Shell and Arc answer it is undocumented (UNVERIFIED), so each answers
+/// IMDS's 400 in its own envelope.
+pub(crate) fn refuse_forwarded(request: &actix_web::HttpRequest) -> Result<(), IdentityError> {
+    match request.headers().contains_key("x-forwarded-for") {
+        true => Err(IdentityError::ForwardedRequest),
+        false => Ok(()),
+    }
 }
 
 /// Constant-time comparison of a presented secret with the expected one.

@@ -5,12 +5,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::error::{Envelope, Failure};
-use super::{has_metadata_header, issue, params_of, resource_of, selector_of};
+use super::{has_metadata_header, issue, params_of, refuse_forwarded, resource_of, selector_of};
 use crate::error::IdentityError;
 use crate::identity::select::Selector;
 use crate::startup::AppState;
 
-const ENVELOPE: Envelope = Envelope::Imds;
+pub(super) const ENVELOPE: Envelope = Envelope::Imds;
 
 /// `GET /oauth2/token`.
 pub(crate) async fn get_token(
@@ -20,9 +20,7 @@ pub(crate) async fn get_token(
     if !has_metadata_header(&request) {
         return Err(ENVELOPE.wrap()(IdentityError::MetadataHeaderMissing));
     }
-    if request.headers().contains_key("x-forwarded-for") {
-        return Err(ENVELOPE.wrap()(IdentityError::ForwardedRequest));
-    }
+    refuse_forwarded(&request).map_err(ENVELOPE.wrap())?;
     let params = params_of(request.query_string()).map_err(ENVELOPE.wrap())?;
     let resource = resource_of(&params).map_err(ENVELOPE.wrap())?;
     let selector = selector_of(

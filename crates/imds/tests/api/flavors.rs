@@ -9,16 +9,150 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Answer, Identity, Imds, World, ARM_RESOURCE};
 
-const RESOURCE_QUERY: &str = "resource=https%3A%2F%2Fmanagement.azure.com%2F";
+pub const RESOURCE_QUERY: &str = "resource=https%3A%2F%2Fmanagement.azure.com%2F";
 
 /// A world with VM `vm1` (system-assigned + id1) and its listener; Arc keys in a temp dir.
-async fn vm1() -> (World, String, Imds) {
+pub async fn vm1() -> (World, String, Imds) {
     let world = World::new().await;
     let vm = world.add_vm("vm1", &[Identity::system("vm1"), Identity::user(1)]);
     let mut settings = world.settings(&vm);
-    settings.arc_key_dir = world.dir.path().join("azcmagent").join("tokens");
+    settings.arc_key_dir = arc_key_dir(&world);
     let imds = Imds::start(settings).await;
     (world, vm, imds)
+}
+
+/// The error envelope a token route answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"error":"<code>","error_description":"<text>"}`: IMDS, the VM extension, Arc.
+    Imds,
+    /// `{"statusCode":N,"message":"<text>","correlationId":"…"}`: App Service, Azure ML.
+    AppService,
+    /// `{"error":{"code":"<code>","message":"<text>"}}`: Cloud Shell.
+    CloudShell,
+}
+
+/// One valid token request through one route of the listener.
+#[derive(Debug, Clone)]
+pub struct TokenRoute {
+    pub name: &'static str,
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: &'static str,
+    pub shape: Shape,
+}
+
+impl TokenRoute {
+    /// Sends the request, with `extra` headers.
+    pub async fn send(&self, imds: &Imds, extra: &[(&'static str, &str)]) -> Answer {
+        let mut headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        headers.extend_from_slice(extra);
+        imds.send_body(self.method, &self.path, &headers, self.body)
+            .await
+    }
+
+    /// Asserts `answer` is this route's error `code`/`text` with `status`, in its envelope.
+    pub fn assert_error(&self, answer: &Answer, status: u16, code: &str, text: &str) {
+        let name = self.name;
+        assert_eq!(answer.status, status, "{name}: {}", answer.text);
+        let body = answer.json();
+        match self.shape {
+            Shape::Imds => assert_eq!(
+                body,
+                json!({"error": code, "error_description": text}),
+                "{name}"
+            ),
+            Shape::AppService => {
+                assert_eq!(body["statusCode"], status, "{name}: {body}");
+                assert_eq!(body["message"], text, "{name}: {body}");
+                assert!(body["correlationId"].is_string(), "{name}: {body}");
+            }
+            Shape::CloudShell => assert_eq!(
+                body,
+                json!({"error": {"code": code, "message": text}}),
+                "{name}"
+            ),
+        }
+    }
+}
+
+/// Every managed-identity token route of VM `vm`'s listener, each with the authentication its
+/// source requires (Arc's first request, which earns the challenge).
+pub fn token_routes(world: &World, vm: &str) -> Vec<TokenRoute> {
+    let metadata = || vec![("Metadata", "true".to_string())];
+    vec![
+        TokenRoute {
+            name: "IMDS",
+            method: "GET",
+            path: format!(
+                "/metadata/identity/oauth2/token?api-version=2018-02-01&{RESOURCE_QUERY}"
+            ),
+            headers: metadata(),
+            body: "",
+            shape: Shape::Imds,
+        },
+        TokenRoute {
+            name: "App Service",
+            method: "GET",
+            path: format!("{APP_SERVICE_PATH}?api-version=2019-08-01&{RESOURCE_QUERY}"),
+            headers: vec![("X-IDENTITY-HEADER", identity_header(&world.key, vm))],
+            body: "",
+            shape: Shape::AppService,
+        },
+        TokenRoute {
+            name: "Azure ML",
+            method: "GET",
+            path: format!("{AZURE_ML_PATH}?api-version=2017-09-01&{RESOURCE_QUERY}"),
+            headers: vec![("secret", msi_secret(&world.key, vm))],
+            body: "",
+            shape: Shape::AppService,
+        },
+        TokenRoute {
+            name: "Cloud Shell",
+            method: "POST",
+            path: LOCAL_TOKEN_PATH.to_string(),
+            headers: vec![
+                ("Metadata", "true".to_string()),
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+            ],
+            body: RESOURCE_QUERY,
+            shape: Shape::CloudShell,
+        },
+        TokenRoute {
+            name: "VM extension",
+            method: "GET",
+            path: format!("{LOCAL_TOKEN_PATH}?{RESOURCE_QUERY}"),
+            headers: metadata(),
+            body: "",
+            shape: Shape::Imds,
+        },
+        TokenRoute {
+            name: "Arc",
+            method: "GET",
+            path: format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}"),
+            headers: metadata(),
+            body: "",
+            shape: Shape::Imds,
+        },
+    ]
+}
+
+/// The Arc key directory of [`vm1`]'s listener.
+pub fn arc_key_dir(world: &World) -> std::path::PathBuf {
+    world.dir.path().join("azcmagent").join("tokens")
+}
+
+/// The files in `dir` (none if it does not exist).
+pub fn files_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
 }
 
 fn keys_of(body: &Value) -> Vec<&str> {
@@ -450,4 +584,35 @@ async fn flavors_share_imds_identities_and_token_cache() {
     assert_eq!(from_app_service["access_token"], from_imds["access_token"]);
     assert_eq!(from_extension["access_token"], from_imds["access_token"]);
     assert_eq!(world.aad.issued().len(), 1);
+}
+
+#[tokio::test]
+async fn every_token_route_with_x_forwarded_for_is_refused_in_its_envelope_and_issues_nothing() {
+    let (world, vm, imds) = vm1().await;
+    let routes = token_routes(&world, &vm);
+
+    for route in &routes {
+        let answer = route
+            .send(&imds, &[("X-Forwarded-For", "203.0.113.7")])
+            .await;
+        route.assert_error(
+            &answer,
+            400,
+            "invalid_request",
+            "Request should not contain X-Forwarded-For header",
+        );
+    }
+
+    assert!(world.aad.issued().is_empty(), "a token was issued");
+    assert_eq!(
+        files_in(&arc_key_dir(&world)),
+        0,
+        "Arc wrote a challenge key"
+    );
+    // The same requests without the header are served (Arc's with its challenge).
+    for route in &routes {
+        let answer = route.send(&imds, &[]).await;
+        let want = if route.name == "Arc" { 401 } else { 200 };
+        assert_eq!(answer.status, want, "{}: {}", route.name, answer.text);
+    }
 }

@@ -196,10 +196,24 @@ impl Imds {
 
     /// Any request.
     pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send_body(method, path, headers, "").await
+    }
+
+    /// Any request with a body.
+    pub async fn send_body(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = self.client.request(method, format!("{}{path}", self.url));
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if !body.is_empty() {
+            request = request.body(body.to_string());
         }
         let response = request.send().await.unwrap();
         Answer {

@@ -1,12 +1,15 @@
-//! The per-VM rate limits: 20 requests/s and 5 concurrent for the managed-identity endpoints,
-//! 5 requests/s for the others, 429 over a limit, 0 = unlimited.
+//! The per-VM rate limits: 20 requests/s and 5 concurrent for the managed-identity endpoints —
+//! every token route of the listener together — 5 requests/s for the others, 429 over a limit
+//! (in each route's own envelope), 0 = unlimited.
 
 use std::time::{Duration, Instant};
 
 use mimic_imds::{Limits, Settings};
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 
+use crate::flavors::{arc_key_dir, files_in, token_routes};
 use crate::helpers::{Answer, Identity, Imds, World};
 
 const TOKEN: &str =
@@ -172,4 +175,109 @@ async fn limits_are_configurable_and_zero_means_unlimited() {
     let (instances, _) = burst(&unlimited, INSTANCE, 20).await;
     assert_eq!(count(&tokens, 200), 40);
     assert_eq!(count(&instances, 200), 20);
+}
+
+/// VM `vm1` (system-assigned + id1) and its listener with `limits`; Arc keys in a temp dir.
+async fn vm1_with(limits: Limits) -> (World, String, Imds) {
+    let world = World::new().await;
+    let vm = world.add_vm("vm1", &[Identity::system("vm1"), Identity::user(1)]);
+    let imds = Imds::start(Settings {
+        limits,
+        arc_key_dir: arc_key_dir(&world),
+        ..world.settings(&vm)
+    })
+    .await;
+    (world, vm, imds)
+}
+
+/// Asks `/metadata/identity/info` (no token involved) until it answers `status`.
+async fn await_info(imds: &Imds, status: u16) {
+    let path = "/metadata/identity/info?api-version=2018-02-01";
+    for _ in 0..500 {
+        if imds.get(path).await.status == status {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("/metadata/identity/info never answered {status}");
+}
+
+#[tokio::test]
+async fn token_routes_share_one_concurrency_budget_and_answer_429_in_their_own_envelope() {
+    let (world, vm, imds) = vm1_with(Limits {
+        identity_per_second: 0,
+        identity_concurrent: 1,
+        metadata_per_second: 0,
+    })
+    .await;
+    // A Cloud Shell POST whose body has not all arrived holds the one slot for as long as we like.
+    let address = imds.url.trim_start_matches("http://");
+    let mut held = tokio::net::TcpStream::connect(address).await.unwrap();
+    held.write_all(
+        b"POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nMetadata: true\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nresource=",
+    )
+    .await
+    .unwrap();
+    await_info(&imds, 429).await;
+
+    for route in token_routes(&world, &vm) {
+        let answer = route.send(&imds, &[]).await;
+        route.assert_error(&answer, 429, "too_many_requests", "Too many requests");
+    }
+    let instance = imds.get(INSTANCE).await;
+
+    assert_eq!(instance.status, 200, "instance metadata has its own budget");
+    assert!(world.aad.issued().is_empty(), "a token was issued");
+    assert_eq!(
+        files_in(&arc_key_dir(&world)),
+        0,
+        "Arc wrote a challenge key"
+    );
+    drop(held);
+    await_info(&imds, 200).await;
+    let app_service = &token_routes(&world, &vm)[1];
+    assert_eq!(
+        app_service.send(&imds, &[]).await.status,
+        200,
+        "the slot is free again"
+    );
+}
+
+#[tokio::test]
+async fn token_routes_share_one_rate_budget_whichever_route_spends_it() {
+    let limits = Limits {
+        identity_per_second: 2,
+        identity_concurrent: 0,
+        metadata_per_second: 0,
+    };
+    // (IMDS, App Service, Azure ML, Cloud Shell, VM extension, Arc): two through one route spend
+    // the budget, then every route is over it.
+    for first in [1, 0, 4] {
+        let (world, vm, imds) = vm1_with(limits).await;
+        let routes = token_routes(&world, &vm);
+        let order = [first, first].into_iter().chain(0..routes.len());
+
+        let started = Instant::now();
+        let mut answers = Vec::new();
+        for index in order {
+            answers.push((index, routes[index].send(&imds, &[]).await));
+        }
+        let elapsed = started.elapsed();
+
+        let name = routes[first].name;
+        assert!(
+            answers[..2].iter().all(|(_, a)| a.status != 429),
+            "{name}: {answers:?}"
+        );
+        let admitted = answers.iter().filter(|(_, a)| a.status != 429).count();
+        assert!(
+            admitted <= 2 + refill(2, elapsed),
+            "{name} first: {admitted} of {} admitted in {elapsed:?}: {answers:?}",
+            answers.len()
+        );
+        for (index, answer) in answers.iter().filter(|(_, a)| a.status == 429) {
+            routes[*index].assert_error(answer, 429, "too_many_requests", "Too many requests");
+        }
+    }
 }
