@@ -205,6 +205,36 @@ impl TestMimic {
         }
     }
 
+    /// The ids of the directory's service principals named `display_name` (Microsoft Graph, as the
+    /// operator).
+    pub async fn principals_named(&self, display_name: &str) -> Vec<String> {
+        let operator = &self.endpoints.operator;
+        let scope = format!("{}/.default", self.endpoints.aad.trim_end_matches('/'));
+        let token = self
+            .client_credentials(&operator.client_id, &operator.client_secret, &scope)
+            .await;
+        assert_eq!(token.status, 200, "graph token: {}", token.body);
+        let token = token.body["access_token"].as_str().unwrap();
+        let filter = format!("displayName eq '{display_name}'");
+        let listed = reply(
+            self.http
+                .get(format!("{}/v1.0/servicePrincipals", self.endpoints.aad))
+                .query(&[("$filter", filter.as_str())])
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(listed.status, 200, "graph: {}", listed.body);
+        listed.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|principal| principal["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// An ARM request: `path` is an ARM path with its query (`?api-version=` included).
     pub async fn arm(
         &self,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_input;
+mod concurrency;
 mod identity_binding;
 mod restart;
 mod system_assigned;
