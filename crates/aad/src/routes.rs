@@ -34,7 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
-        .service(post("/internal/servicePrincipals").route(web::post().to(principals::create)))
+        .service(
+            resource("/internal/servicePrincipals", "GET, POST")
+                .route(web::get().to(principals::list_managed_identities))
+                .route(web::post().to(principals::create)),
+        )
         .service(
             post("/internal/managedIdentities/token")
                 .route(web::post().to(token::managed_identity::issue)),

@@ -110,6 +110,36 @@ impl<'a> AadClient<'a> {
             .context("reading AAD's created service principal")
     }
 
+    /// The object ids of every managed-identity principal AAD holds.
+    pub async fn managed_identity_ids(&self) -> anyhow::Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Listed {
+            value: Vec<CreatedId>,
+        }
+        #[derive(Deserialize)]
+        struct CreatedId {
+            id: String,
+        }
+        let response = self
+            .request(
+                reqwest::Method::GET,
+                "?servicePrincipalType=ManagedIdentity",
+            )
+            .send()
+            .await
+            .context("calling AAD to list managed-identity principals")?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            anyhow::bail!("AAD refused to list managed-identity principals: {status} {text}");
+        }
+        let listed: Listed = response
+            .json()
+            .await
+            .context("reading AAD's managed-identity principals")?;
+        Ok(listed.value.into_iter().map(|entry| entry.id).collect())
+    }
+
     /// Deletes a service principal; an unknown id counts as already deleted.
     pub async fn delete_service_principal(&self, id: &str) -> anyhow::Result<()> {
         let response = self

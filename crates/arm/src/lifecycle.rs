@@ -8,10 +8,13 @@
 //! - Creating a user-assigned identity mints its principal the same way; deleting the identity
 //!   deletes the principal and detaches the identity from every VM.
 //!
-//! Ordering: AAD first, then one SQLite transaction; nothing is acknowledged before the commit.
-//! If AAD fails the DB is left unchanged; if the commit fails, principals this write created are
-//! deleted again (best effort). Concurrent writes to the same VM are detected with a version
-//! column and retried.
+//! Ordering: a principal is created in AAD before the SQLite commit that records it, and deleted
+//! from AAD only after the commit that removes it; nothing is acknowledged before the commit. If
+//! AAD fails on create, the DB is left unchanged; if the commit fails, principals this write
+//! created are deleted again (best effort). A crash at any point can therefore only leave an AAD
+//! principal no resource owns, which [`reconcile`] deletes at the next start. Writes of one
+//! resource queue behind a per-resource lock ([`crate::locks`]); a version column still detects a
+//! write that got in some other way, and the write is retried.
 //!
 //! Entry points for the rest of the crate:
 //! - `crate::lifecycle::resource_exists(state, resource_id)` — whether a VM or user-assigned
@@ -32,6 +35,7 @@ use crate::virtual_machines::store::{self as vm_store, IdentityCredential, VmKey
 use crate::{AppState, ArmError, VmEvent};
 
 mod identity_writes;
+pub mod reconcile;
 mod vm_writes;
 
 pub use identity_writes::{delete_identity, update_identity, write_identity};
@@ -103,6 +107,16 @@ pub(crate) async fn delete_principal(state: &AppState, principal_id: &str) -> Re
     Ok(AadClient::new(state)
         .delete_service_principal(principal_id)
         .await?)
+}
+
+/// Deletes the principal of an identity ARM has just removed (after the commit, never before, so a
+/// crash in between leaves an orphan for [`reconcile`] rather than a resource without its
+/// principal). Best effort: a failure is logged and the next start collects it.
+pub(crate) async fn release_principal(state: &AppState, principal_id: &str) {
+    if let Err(error) = delete_principal(state, principal_id).await {
+        tracing::warn!(%principal_id, error = %error,
+            "could not delete a removed identity's service principal; the next start will");
+    }
 }
 
 /// Best-effort removal of principals a failed write created.

@@ -67,7 +67,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds, opens and migrates the database, applies the fixture, and starts serving.
+    /// Binds, opens and migrates the database, applies the fixture, deletes principals a crash
+    /// orphaned ([`crate::lifecycle::reconcile`]), and starts serving.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = mimic_web::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -77,6 +78,7 @@ impl Application {
         crate::fixture::apply(&state)
             .await
             .context("applying the ARM fixture")?;
+        crate::lifecycle::reconcile::orphans(&state).await;
         let data = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()

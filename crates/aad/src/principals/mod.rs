@@ -48,6 +48,32 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ServicePrincipalView::from(principal)))
 }
 
+/// `GET /internal/servicePrincipals?servicePrincipalType=ManagedIdentity` →
+/// `{"value":[{"id","displayName"}]}`: the managed identities, for ARM to reconcile against its
+/// own state at start.
+pub async fn list_managed_identities(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AadError> {
+    match query.get("servicePrincipalType").map(String::as_str) {
+        Some("ManagedIdentity") => {}
+        other => {
+            return Err(AadError::InvalidServicePrincipal(format!(
+                "servicePrincipalType must be ManagedIdentity, not {other:?}"
+            )))
+        }
+    }
+    let value: Vec<serde_json::Value> = state
+        .store
+        .managed_identities()
+        .await?
+        .into_iter()
+        .map(|(id, name)| serde_json::json!({ "id": id, "displayName": name }))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
+}
+
 /// `GET /internal/servicePrincipals/{id}`.
 pub async fn get(
     _: InternalCaller,

@@ -228,6 +228,19 @@ impl Store {
         Ok((done.rows_affected() > 0).then_some(()))
     }
 
+    /// `(object id, display name)` of every managed-identity principal (ARM's start-up
+    /// reconciliation).
+    pub async fn managed_identities(&self) -> Result<Vec<(String, String)>, AadError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, display_name FROM service_principals \
+             WHERE service_principal_type = 'ManagedIdentity' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("listing managed-identity principals")?;
+        Ok(rows)
+    }
+
     /// The hashes of a principal's client secrets.
     pub async fn password_hashes(&self, principal_id: &str) -> Result<Vec<PasswordHash>, AadError> {
         let rows: Vec<(Vec<u8>, u32, Vec<u8>)> = sqlx::query_as(

@@ -1,8 +1,8 @@
 //! User-assigned identity writes: PUT, PATCH and DELETE, with the identity's principal.
 
 use super::{
-    check_same_location, create_principal, delete_principal, forget_assignments, forget_principal,
-    forget_scope, identity_resource_id, normalize_location, MAX_ATTEMPTS,
+    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
+    identity_resource_id, normalize_location, release_principal, MAX_ATTEMPTS,
 };
 use crate::aad_client::IdentityKind;
 use crate::user_assigned_identities::model::{
@@ -144,7 +144,6 @@ pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool
     let Some(identity) = identity_store::get(&state.db, key).await? else {
         return Ok(false);
     };
-    delete_principal(state, &identity.principal_id).await?;
     let vms: Vec<i64> = vm_store::list_with_identity(&state.db, identity.key)
         .await?
         .iter()
@@ -155,6 +154,7 @@ pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool
     let existed = identity_store::delete(&mut tx, identity.key).await?;
     vm_store::delete_credential(&mut tx, &identity.principal_id).await?;
     tx.commit().await?;
+    release_principal(state, &identity.principal_id).await;
     forget_assignments(state, &identity.principal_id).await?;
     forget_scope(state, &identity.id()).await?;
     Ok(existed)

@@ -4,9 +4,9 @@
 use anyhow::Context;
 
 use super::{
-    check_same_location, create_principal, delete_principal, forget_assignments, forget_principal,
-    forget_scope, normalize_location, notify, parse_identity_id, vm_resource_id, ASSIGN_ACTION,
-    MAX_ATTEMPTS, VM_WRITE_ACTION,
+    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
+    normalize_location, notify, parse_identity_id, release_principal, vm_resource_id,
+    ASSIGN_ACTION, MAX_ATTEMPTS, VM_WRITE_ACTION,
 };
 use crate::aad_client::IdentityKind;
 use crate::extract::Caller;
@@ -266,13 +266,13 @@ struct Target<'a> {
 struct SystemChange {
     /// A principal this write minted (deleted again if the write does not commit).
     created: Option<IdentityCredential>,
-    /// The principal this write deleted from AAD (its credential goes in the same commit).
+    /// The principal this write removes (its credential goes in the commit; AAD's copy after it).
     removed: Option<SystemIdentity>,
     /// The principal the VM has after the write.
     principal_id: Option<String>,
 }
 
-/// Mints or deletes the system-assigned principal in AAD as the write asks, before the commit.
+/// Mints the system-assigned principal in AAD before the commit, or marks it for removal after it.
 async fn change_system_identity(
     state: &AppState,
     current: Option<&VirtualMachine>,
@@ -292,14 +292,11 @@ async fn change_system_identity(
                 removed: None,
             })
         }
-        (Some(existing), false) => {
-            delete_principal(state, &existing.principal_id).await?;
-            Ok(SystemChange {
-                created: None,
-                removed: Some(existing),
-                principal_id: None,
-            })
-        }
+        (Some(existing), false) => Ok(SystemChange {
+            created: None,
+            removed: Some(existing),
+            principal_id: None,
+        }),
         (existing, _) => Ok(SystemChange {
             created: None,
             removed: None,
@@ -362,6 +359,7 @@ async fn attempt_write(
         .await?
         .context("the VM vanished right after it was written")?;
     if let Some(removed) = &system.removed {
+        release_principal(state, &removed.principal_id).await;
         forget_assignments(state, &removed.principal_id).await?;
     }
     if current.is_none() {
@@ -401,9 +399,6 @@ pub async fn delete_vm(state: &AppState, key: &VmKey) -> Result<Option<String>, 
         let Some(vm) = vm_store::get(&state.db, key).await? else {
             return Ok(None);
         };
-        if let Some(system) = &vm.system_identity {
-            delete_principal(state, &system.principal_id).await?;
-        }
         let mut tx = crate::db::begin_write(&state.db).await?;
         if vm_store::delete(&mut tx, vm.key, vm.version).await? == Saved::Conflict {
             continue;
@@ -413,6 +408,7 @@ pub async fn delete_vm(state: &AppState, key: &VmKey) -> Result<Option<String>, 
         }
         tx.commit().await?;
         if let Some(system) = &vm.system_identity {
+            release_principal(state, &system.principal_id).await;
             forget_assignments(state, &system.principal_id).await?;
         }
         forget_scope(state, &vm.id()).await?;

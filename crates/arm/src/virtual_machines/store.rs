@@ -193,6 +193,14 @@ pub async fn insert_credential(
     Ok(())
 }
 
+/// The principal of every managed identity ARM has (system- and user-assigned).
+pub async fn credential_principal_ids(db: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT principal_id FROM identity_credentials")
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Forgets a principal's credential.
 pub async fn delete_credential(
     conn: &mut SqliteConnection,

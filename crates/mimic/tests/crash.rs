@@ -1,0 +1,232 @@
+//! Crash safety across AAD's and ARM's stores: `mimic up` is SIGKILLed in the middle of a stream
+//! of identity creates, 20 times over one data dir. After the restart that follows, no
+//! managed-identity principal is orphaned, no display name is doubled, and every create that was
+//! acknowledged (201) is there.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const ROUNDS: usize = 20;
+const WRITERS: usize = 4;
+
+struct Running {
+    child: Child,
+    endpoints: Value,
+    http: reqwest::Client,
+}
+
+/// `mimic up` on free ports; returns once `endpoints.json` is written anew.
+fn start(dir: &Path) -> Running {
+    let _ = std::fs::remove_file(dir.join("endpoints.json"));
+    let child = Command::new(env!("CARGO_BIN_EXE_mimic"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args([
+            "up",
+            "--arm-addr",
+            "127.0.0.1:0",
+            "--aad-addr",
+            "127.0.0.1:0",
+        ])
+        .args(["--aad-userrealm-addr", ""])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let path = dir.join("endpoints.json");
+    let ready = (0..600).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        path.exists()
+    });
+    assert!(ready, "mimic up did not start");
+    let endpoints: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ca = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    Running {
+        child,
+        endpoints,
+        http: mimic_web::https_client(&ca).unwrap(),
+    }
+}
+
+impl Running {
+    fn text(&self, pointer: &str) -> String {
+        self.endpoints
+            .pointer(pointer)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn operator_token(&self) -> String {
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.text("/aad"),
+            self.text("/tenant_id")
+        );
+        let form = [
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", self.text("/operator/client_id")),
+            ("client_secret", self.text("/operator/client_secret")),
+            ("scope", "https://management.azure.com/.default".to_string()),
+        ];
+        let body: Value = self
+            .http
+            .post(url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    fn identities_url(&self) -> String {
+        format!(
+            "{}/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
+            self.text("/arm"),
+            self.text("/subscription_id"),
+            self.text("/resource_group")
+        )
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// Creates identities `round-{round}-{writer}-{n}` until the process dies; records each 201.
+async fn create_stream(
+    running: &Running,
+    token: &str,
+    round: usize,
+    acknowledged: Arc<Mutex<Vec<String>>>,
+) {
+    let writers = (0..WRITERS).map(|writer| {
+        let acknowledged = acknowledged.clone();
+        async move {
+            for n in 0.. {
+                let name = format!("round-{round}-{writer}-{n}");
+                let url = format!("{}/{name}?api-version=2024-11-30", running.identities_url());
+                let sent = running
+                    .http
+                    .put(url)
+                    .bearer_auth(token)
+                    .json(&json!({"location": "eastus"}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status() == 201 => {
+                        acknowledged.lock().unwrap().push(name)
+                    }
+                    Ok(response) => assert!(
+                        response.status().is_success(),
+                        "{name}: {}",
+                        response.status()
+                    ),
+                    Err(_) => return, // the process is gone
+                }
+            }
+        }
+    });
+    futures::future::join_all(writers).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_identity_creates_leaves_no_orphan_and_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+
+    for round in 0..ROUNDS {
+        let running = start(dir.path());
+        let token = running.operator_token().await;
+        // Kill at a different moment each round: 80 ms to 460 ms into the stream.
+        let delay = Duration::from_millis(80 + (round as u64 * 20));
+        tokio::select! {
+            _ = create_stream(&running, &token, round, acknowledged.clone()) => {}
+            _ = tokio::time::sleep(delay) => {}
+        }
+        running.kill();
+    }
+
+    let running = start(dir.path());
+    let token = running.operator_token().await;
+    let listed: Value = running
+        .http
+        .get(format!(
+            "{}?api-version=2024-11-30",
+            running.identities_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = std::fs::read_to_string(dir.path().join("internal.key")).unwrap();
+    let principals: Value = running
+        .http
+        .get(format!(
+            "{}/internal/servicePrincipals?servicePrincipalType=ManagedIdentity",
+            running.text("/aad")
+        ))
+        .header(mimic_web::INTERNAL_KEY_HEADER, key.trim())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    running.kill();
+
+    let identities: HashMap<String, String> = listed["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|identity| {
+            (
+                identity["name"].as_str().unwrap().to_string(),
+                identity["properties"]["principalId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= ROUNDS,
+        "the stream barely ran: {acknowledged:?}"
+    );
+    for name in &acknowledged {
+        assert!(
+            identities.contains_key(name),
+            "acknowledged {name} was lost"
+        );
+    }
+    let principals = principals["value"].as_array().unwrap();
+    let owned: HashSet<&String> = identities.values().collect();
+    let orphans: Vec<&Value> = principals
+        .iter()
+        .filter(|principal| !owned.contains(&principal["id"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(orphans.is_empty(), "orphaned principals: {orphans:?}");
+    let names: Vec<&str> = principals
+        .iter()
+        .map(|principal| principal["displayName"].as_str().unwrap())
+        .collect();
+    let distinct: HashSet<&&str> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len(), "duplicate display names");
+    assert_eq!(principals.len(), identities.len());
+}
