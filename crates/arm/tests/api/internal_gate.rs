@@ -155,3 +155,115 @@ async fn internal_routes_still_answer_with_the_key() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("vm1"), "{body}");
 }
+
+/// `(status, body)` of a request to AAD sent exactly as written.
+async fn curl_aad(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[String],
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut command = Command::new("curl");
+    command
+        .args(["-s", "--max-time", "30", "--path-as-is", "-X", method])
+        .args(["-w", "\n%{http_code}", "--cacert"])
+        .arg(app.ca_path());
+    for header in headers {
+        command.args(["-H", header]);
+    }
+    if let Some(body) = body {
+        command.args(["-H", "Content-Type: application/json", "--data", body]);
+    }
+    let output = command
+        .arg(format!("{}{path}", app.aad_url))
+        .output()
+        .await
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (status.trim().parse().unwrap_or(0), body.to_string())
+}
+
+#[tokio::test]
+async fn aad_internal_routes_refuse_every_path_variant_without_the_key() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_token().await;
+    let vm = app
+        .patch_identity(
+            &operator,
+            "vm2",
+            serde_json::json!({"type": "SystemAssigned"}),
+        )
+        .await;
+    let principal = vm["identity"]["principalId"].as_str().unwrap().to_string();
+    let token_body = serde_json::json!({"vmId": vm_id("vm2"), "principalId": principal,
+        "resource": "https://management.azure.com/"})
+    .to_string();
+    let bearer = vec![format!("Authorization: Bearer {operator}")];
+    let wrong = vec![format!("{}: wrong", mimic_web::INTERNAL_KEY_HEADER)];
+    let requests: Vec<(&str, String, Option<&str>)> = [
+        "/internal/servicePrincipals",
+        "/%69nternal/servicePrincipals",
+        "//internal/servicePrincipals",
+        "/x/../internal/servicePrincipals",
+    ]
+    .iter()
+    .flat_map(|root| {
+        [
+            (
+                "GET",
+                format!("{root}?servicePrincipalType=ManagedIdentity"),
+                None,
+            ),
+            ("GET", format!("{root}/{principal}"), None),
+            ("DELETE", format!("{root}/{principal}"), None),
+            (
+                "POST",
+                root.to_string(),
+                Some(r#"{"displayName":"x","servicePrincipalType":"Application"}"#),
+            ),
+        ]
+    })
+    .chain([
+        (
+            "POST",
+            "/internal/managedIdentities/token".to_string(),
+            Some(token_body.as_str()),
+        ),
+        (
+            "POST",
+            "/%69nternal/managedIdentities/token".to_string(),
+            Some(token_body.as_str()),
+        ),
+        (
+            "POST",
+            "/internal/users".to_string(),
+            Some(r#"{"userPrincipalName":"x@y","displayName":"x","password":"p"}"#),
+        ),
+    ])
+    .collect();
+
+    for (method, path, body) in &requests {
+        for (who, headers) in [
+            ("a bearer token", &bearer),
+            ("a wrong key", &wrong),
+            ("nothing", &vec![]),
+        ] {
+            let (status, answer) = curl_aad(&app, method, path, headers, *body).await;
+            assert!(
+                status == 401 || status == 404 || status == 405,
+                "{method} {path} with {who}: {status} {answer}"
+            );
+            assert!(
+                !answer.contains("access_token"),
+                "{method} {path} with {who}: {answer}"
+            );
+        }
+    }
+    // Nothing changed: the principal is still there.
+    assert_eq!(
+        app.aad_principal(&principal).await["id"],
+        principal.as_str()
+    );
+}
