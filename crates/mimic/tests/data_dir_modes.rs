@@ -69,6 +69,18 @@ fn run_up(dir: &Path, umask: &str) {
     assert!(ready, "mimic up did not write endpoints.json");
 }
 
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.is_dir() {
+            true => files.extend(all_files(&path)),
+            false => files.push(path),
+        }
+    }
+    files
+}
+
 #[test]
 fn a_fresh_data_dir_is_owner_only_under_any_umask() {
     for umask in ["022", "000"] {
@@ -90,6 +102,16 @@ fn a_fresh_data_dir_is_owner_only_under_any_umask() {
         }
         for sub in ["aad", "tls"] {
             assert_eq!(mode(&dir.join(sub)), 0o700, "umask {umask}: {sub}/");
+        }
+        // Every other file is public material (certificates, the port map), never writable by others.
+        for file in all_files(&dir) {
+            let bits = mode(&file);
+            assert_eq!(
+                bits & 0o022,
+                0,
+                "umask {umask}: {} is {bits:o}",
+                file.display()
+            );
         }
     }
 }

@@ -45,10 +45,20 @@ pub fn create_private_file(path: &Path) -> anyhow::Result<()> {
 /// Writes `contents` through a temporary sibling created owner-only, then renames it over `path`,
 /// so readers never see half a file and nobody else ever sees it at all.
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    write_with_mode(path, contents, FILE_MODE)
+}
+
+/// Like [`write_private`] for public material (certificates, port maps): `0644` whatever the
+/// umask, in an owner-only directory.
+pub fn write_public(path: &Path, contents: &str) -> anyhow::Result<()> {
+    write_with_mode(path, contents, 0o644)
+}
+
+fn write_with_mode(path: &Path, contents: &str, mode: u32) -> anyhow::Result<()> {
     let dir = path.parent().context("a file path has a parent")?;
     create_private_dir(dir)?;
     let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4()));
-    let written = private_options()
+    let written = options_with_mode(mode)
         .create_new(true)
         .write(true)
         .open(&tmp)
@@ -64,12 +74,19 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 }
 
 fn private_options() -> std::fs::OpenOptions {
+    options_with_mode(FILE_MODE)
+}
+
+/// `mode` is applied at creation; the umask can only remove bits from it.
+fn options_with_mode(mode: u32) -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(FILE_MODE);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     options
 }
 

@@ -126,12 +126,7 @@ pub fn issue_server_certificate(
 /// Writes a file through a temporary sibling and a rename, so readers never see half of it. For
 /// public material (certificates, port maps); its directory is created owner-only all the same.
 pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let dir = path.parent().context("a file path has a parent")?;
-    crate::files::create_private_dir(dir)?;
-    let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4()));
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
+    crate::files::write_public(path, contents)
 }
 
 /// Like [`write_atomic`], owner-only from the moment the file exists ([`crate::files::write_private`]).
