@@ -74,7 +74,7 @@ const COLUMNS: &str =
 /// others' writes: the first creates, the rest update. A deferred transaction would fail the
 /// lock upgrade with `SQLITE_BUSY` instead of waiting.
 pub async fn create_or_update(db: &SqlitePool, wanted: &RoleAssignment) -> sqlx::Result<Written> {
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::begin_write(db).await?;
     let written = match find(&mut *tx, &wanted.name).await? {
         Some(existing) if !existing.grants_the_same(wanted) => Written::UpdateNotPermitted,
         Some(existing) => {
