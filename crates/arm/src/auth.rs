@@ -16,7 +16,9 @@ use crate::error::{AUTHORIZATION_HEADER_INVALID, AUTHORIZATION_HEADER_MISSING};
 use crate::extract::Caller;
 use crate::{AppState, ArmError};
 
-/// The audiences ARM accepts (wire contract §1 item 7).
+/// Azure's audiences for ARM (wire contract §1 item 7). ARM also accepts its own public URL, with
+/// and without the trailing slash ([`audiences`]): clients built on the Go SDK pattern and Ansible's
+/// azure collection ask for `{resourceManager}/.default`.
 pub const AUDIENCES: [&str; 4] = [
     "https://management.core.windows.net/",
     "https://management.core.windows.net",
@@ -84,6 +86,16 @@ impl JwksCache {
     }
 }
 
+/// Every audience ARM accepts: Azure's four and ARM's public URL with and without a trailing slash.
+pub fn audiences(public_url: &str) -> Vec<String> {
+    let own = public_url.trim_end_matches('/');
+    AUDIENCES
+        .iter()
+        .map(ToString::to_string)
+        .chain([own.to_string(), format!("{own}/")])
+        .collect()
+}
+
 /// Authenticates a request from its `Authorization` header value.
 pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Caller, ArmError> {
     let header = header.ok_or(ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_MISSING))?;
@@ -95,7 +107,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Call
     let verifier = state.keys.verifier_for(&kid).await?;
     let expect = Expectations {
         issuers: vec![issuer_of(&unverified.tid)],
-        audiences: AUDIENCES.iter().map(ToString::to_string).collect(),
+        audiences: audiences(&state.public_url),
         leeway: LEEWAY_SECONDS,
     };
     let now = state.clock.now();

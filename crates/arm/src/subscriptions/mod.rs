@@ -82,7 +82,9 @@ pub async fn metadata_endpoints(
         "graphAudience": format!("{aad}/"),
         "authentication": {
             "loginEndpoint": aad,
-            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            // az takes the first as its ARM resource; Go-SDK-style clients and Ansible may use this
+            // cloud's own resourceManager URL, which ARM accepts too.
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/", arm],
             "tenant": "common",
             "identityProvider": "AAD",
         },

@@ -1,6 +1,6 @@
 //! Bearer-token authentication: the 401 codes, messages and challenge ARM sends.
 
-use crate::helpers::{TestApp, OPERATOR_APP_ID, TENANT};
+use crate::helpers::{TestApp, OPERATOR_APP_ID, OPERATOR_SECRET, TENANT};
 use base64::Engine;
 
 const PATH: &str = "/subscriptions?api-version=2022-12-01";
@@ -114,6 +114,49 @@ async fn list_subscriptions_accepts_each_arm_audience() {
             .await;
         assert_eq!(reply.status, 200, "{audience}: {}", reply.text);
     }
+}
+
+/// Go-SDK-style clients and Ansible ask AAD for `{resourceManager}/.default`.
+#[tokio::test]
+async fn list_subscriptions_accepts_arms_own_url_as_audience_with_and_without_slash() {
+    let app = TestApp::spawn().await;
+    for audience in [app.arm_url.clone(), format!("{}/", app.arm_url)] {
+        let mut claims = app.operator_claims();
+        claims.aud = audience.clone();
+        let reply = app
+            .request("GET", PATH, Some(&app.mint(&claims)), None)
+            .await;
+        assert_eq!(reply.status, 200, "{audience}: {}", reply.text);
+    }
+    // A real AAD token for that scope, as those clients get it.
+    let url = format!("{}/{TENANT}/oauth2/v2.0/token", app.aad_url);
+    let form = [
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", OPERATOR_APP_ID.to_string()),
+        ("client_secret", OPERATOR_SECRET.to_string()),
+        ("scope", format!("{}/.default", app.arm_url)),
+    ];
+    let token: serde_json::Value = app
+        .http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reply = app
+        .request("GET", PATH, token["access_token"].as_str(), None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    // Another host's URL is still refused.
+    let mut claims = app.operator_claims();
+    claims.aud = "https://127.0.0.2:8443".into();
+    let reply = app
+        .request("GET", PATH, Some(&app.mint(&claims)), None)
+        .await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
 }
 
 #[tokio::test]

@@ -150,5 +150,9 @@ async fn metadata_endpoints_needs_no_token_and_names_aad() {
         "https://management.core.windows.net/"
     );
     assert_eq!(reply.body["resourceManager"], format!("{}/", app.arm_url));
+    assert_eq!(
+        reply.body["authentication"]["audiences"][2],
+        format!("{}/", app.arm_url)
+    );
     assert!(reply.body["suffixes"].is_object());
 }
