@@ -28,6 +28,7 @@ pub mod routes;
 pub mod settings;
 pub mod signin;
 pub mod signing;
+pub mod snapshots;
 pub mod startup;
 pub mod state;
 pub mod tenant;

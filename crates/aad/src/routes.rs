@@ -39,6 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(principals::list_managed_identities))
                 .route(web::post().to(principals::create)),
         )
+        .service(post("/internal/snapshots/{name}").route(web::post().to(crate::snapshots::save)))
+        .service(
+            post("/internal/snapshots/{name}/restore")
+                .route(web::post().to(crate::snapshots::restore)),
+        )
         .service(
             post("/internal/managedIdentities/token")
                 .route(web::post().to(token::managed_identity::issue)),

@@ -142,5 +142,10 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             &settings.ca_pem,
             settings.internal_key.clone(),
         )?,
+        data_dir: settings
+            .db_path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
     })
 }

@@ -62,4 +62,6 @@ pub struct AppState {
     pub lifetimes: Lifetimes,
     /// ARM's host API: which managed identities a VM has.
     pub arm: crate::arm_host::ArmHost,
+    /// The data directory (where `aad.db` and `snapshots/` live).
+    pub data_dir: std::path::PathBuf,
 }

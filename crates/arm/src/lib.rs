@@ -30,6 +30,7 @@ pub mod role_definitions;
 pub mod routes;
 pub mod scope;
 pub mod settings;
+pub mod snapshots;
 pub mod startup;
 pub mod subscriptions;
 pub mod user_assigned_identities;

@@ -126,6 +126,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::user_assigned_identities::configure(cfg);
     crate::resources::configure(cfg);
     crate::host::configure(cfg);
+    crate::snapshots::configure(cfg);
     crate::portal::configure(cfg);
 }
 

@@ -93,6 +93,9 @@ pub enum VmEvent {
     Created(String),
     /// A VM was deleted; its canonical ARM id.
     Deleted(String),
+    /// The whole state was replaced (snapshot restore, reset): restart every listener to match
+    /// ARM's VMs, keeping their ports and dropping every cached token.
+    Resync,
 }
 
 /// The sending end of the VM notifications: ARM sends the event with a one-shot acknowledgement

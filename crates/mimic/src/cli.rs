@@ -32,6 +32,18 @@ pub enum Command {
     },
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
+    /// Snapshots of the whole state (both stores), running or not: save, restore, list.
+    Snapshot {
+        #[command(subcommand)]
+        command: crate::snapshot::SnapshotCommand,
+    },
+    /// Back to the fixture's state. Running: restores the snapshot made when the data dir was
+    /// created (CA and signing key kept). Stopped: removes the databases.
+    Reset {
+        /// Also make a new CA, server certificate, signing key and internal key (mimic stopped).
+        #[arg(long)]
+        all: bool,
+    },
     /// VMs and their IMDS.
     Vm {
         #[command(subcommand)]
@@ -111,6 +123,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             persona::operator_env(&Endpoints::read(&dir.join("endpoints.json"))?)
         ),
         Command::Vm { command } => return vm(&dir, command).await,
+        Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,
+        Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,
         Command::NetnsRun(args) => return crate::netns::run_inside(args).await,
         Command::Az { args } => return crate::az::run_az(&dir, &args),
         Command::Aad(args) => services::run_aad(&dir, args).await?,

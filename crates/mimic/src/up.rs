@@ -102,6 +102,7 @@ pub struct Mimic {
 
 /// Starts everything on `dir` and returns once every listener is bound and `endpoints.json` is written.
 pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
+    let fresh = !dir.join("arm.db").exists();
     let data_dir = DataDir::ensure(dir)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut tasks = Vec::new();
@@ -154,6 +155,10 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         vms: vm_endpoints(&imds),
     };
     endpoints.write(&data_dir.endpoints())?;
+    if fresh {
+        // `mimic reset` while running restores this: the state the fixture made.
+        crate::snapshot::save_fixture_snapshot(&data_dir, &endpoints).await?;
+    }
     tasks.push(tokio::spawn(forward_vm_events(
         events,
         imds.clone(),
@@ -206,6 +211,7 @@ async fn forward_vm_events(
         let event = match event {
             mimic_arm::VmEvent::Created(id) => mimic_imds::host::HostEvent::Created(id),
             mimic_arm::VmEvent::Deleted(id) => mimic_imds::host::HostEvent::Deleted(id),
+            mimic_arm::VmEvent::Resync => mimic_imds::host::HostEvent::Resync,
         };
         if let Err(error) = imds.handle(event).await {
             tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");

@@ -6,6 +6,7 @@ pub mod files;
 pub mod internal;
 pub mod pki;
 pub mod server;
+pub mod snapshot;
 pub mod telemetry;
 
 pub use internal::{InternalKey, INTERNAL_KEY_HEADER};

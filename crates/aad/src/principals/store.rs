@@ -32,6 +32,11 @@ impl Store {
         Self { pool }
     }
 
+    /// The database (snapshots restore it as a whole).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// How many service principals exist.
     pub async fn count(&self) -> Result<i64, AadError> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_principals")

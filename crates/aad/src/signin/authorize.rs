@@ -42,6 +42,14 @@ pub struct PendingCode {
 pub struct Codes(Arc<Mutex<HashMap<String, PendingCode>>>);
 
 impl Codes {
+    /// Forgets every pending code (a snapshot restore or a reset replaced the directory).
+    pub fn clear(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
     /// Stores `pending` under a fresh random code (dropping expired ones) and returns the code.
     pub fn issue(&self, pending: PendingCode, now: i64) -> String {
         let mut bytes = [0u8; 32];

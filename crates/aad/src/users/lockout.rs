@@ -95,6 +95,11 @@ impl Lockout {
         }
     }
 
+    /// Forgets every count and lock (a snapshot restore or a reset replaced the directory).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Forgets `user_id`'s failures after a successful sign-in.
     pub fn record_success(&self, user_id: &str) {
         self.lock().remove(user_id);

@@ -51,6 +51,8 @@ pub enum HostEvent {
     Created(String),
     /// The VM with this ARM id was deleted.
     Deleted(String),
+    /// ARM's whole state was replaced: restart every listener (same ports, no cached token).
+    Resync,
 }
 
 /// The receiving end of VM notifications: each event comes with an acknowledgement to send once
@@ -152,8 +154,12 @@ impl ImdsHost {
 
     /// Starts or stops one VM's listener. Returns once the listener is bound (or stopped).
     pub async fn handle(&self, event: HostEvent) -> anyhow::Result<()> {
+        if let HostEvent::Resync = event {
+            return self.resync().await;
+        }
         let mut state = self.state.lock().await;
         match event {
+            HostEvent::Resync => {}
             HostEvent::Created(vm_id) => {
                 if !state.running.contains_key(&vm_id.to_ascii_lowercase()) {
                     self.start(&mut state, &vm_id, name_of(&vm_id)).await?;
@@ -189,6 +195,13 @@ impl ImdsHost {
     /// Changes whenever a listener starts or stops (not on [`ImdsHost::shutdown`]).
     pub fn subscribe(&self) -> watch::Receiver<Vec<VmListener>> {
         self.changes.subscribe()
+    }
+
+    /// Stops every listener (ports kept, caches dropped with them), then starts the ones ARM's VMs
+    /// need: after a snapshot restore or a reset.
+    pub async fn resync(&self) -> anyhow::Result<()> {
+        self.shutdown().await;
+        self.reconcile().await
     }
 
     /// Stops every listener. `imds-ports.json` is kept for the next start.

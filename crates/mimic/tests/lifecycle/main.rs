@@ -6,6 +6,7 @@ mod bad_input;
 mod concurrency;
 mod identity_binding;
 mod restart;
+mod snapshots;
 mod system_assigned;
 mod tokens;
 mod user_assigned;

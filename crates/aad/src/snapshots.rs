@@ -1,0 +1,46 @@
+//! `POST /internal/snapshots/{name}` and `POST /internal/snapshots/{name}/restore` (internal key):
+//! AAD's half of `mimic snapshot save|restore` and `mimic reset` while mimic runs. A restore
+//! replaces every table of `aad.db` atomically and drops what AAD holds in memory (pending
+//! authorization codes, Smart Lockout counts); the signing key is not part of a snapshot, so tokens
+//! issued before still verify. docs/internal-apis.md, "Snapshots".
+
+use actix_web::{web, HttpResponse};
+
+use crate::error::AadError;
+use crate::principals::InternalCaller;
+use crate::state::AppState;
+
+fn snapshot_file(state: &AppState, name: &str) -> Result<std::path::PathBuf, AadError> {
+    mimic_web::snapshot::dir(&state.data_dir, name)
+        .map(|dir| dir.join("aad.db"))
+        .map_err(|error| AadError::InvalidServicePrincipal(error.to_string()))
+}
+
+/// Writes a consistent copy of `aad.db` as snapshot `name` → 204.
+pub async fn save(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AadError> {
+    let file = snapshot_file(&state, &name)?;
+    mimic_web::snapshot::save(state.store.pool(), &file).await?;
+    tracing::info!(snapshot = %name, "saved aad.db");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replaces `aad.db`'s contents with snapshot `name` → 204; 404 if there is no such snapshot.
+pub async fn restore(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AadError> {
+    let file = snapshot_file(&state, &name)?;
+    if !file.is_file() {
+        return Err(AadError::RouteNotFound);
+    }
+    mimic_web::snapshot::restore(state.store.pool(), &file).await?;
+    state.codes.clear();
+    state.lockout.clear();
+    tracing::info!(snapshot = %name, "restored aad.db");
+    Ok(HttpResponse::NoContent().finish())
+}
