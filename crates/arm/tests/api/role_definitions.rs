@@ -48,7 +48,7 @@ async fn list_at_group_scope_uses_the_same_subscription_ids() {
     let at_subscription = app.get(&definitions(&app.subscription(), ""), &token).await;
     assert_eq!(at_group.status, 200);
     assert_eq!(at_group.body, at_subscription.body);
-    assert_eq!(at_group.body["value"].as_array().unwrap().len(), 7);
+    assert_eq!(at_group.body["value"].as_array().unwrap().len(), 928);
 }
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn list_with_a_type_filter_returns_built_in_roles_only() {
             &token,
         )
         .await;
-    assert_eq!(builtin.body["value"].as_array().unwrap().len(), 7);
+    assert_eq!(builtin.body["value"].as_array().unwrap().len(), 928);
     let custom = app
         .get(
             &definitions(&app.subscription(), "&$filter=type%20eq%20'CustomRole'"),
