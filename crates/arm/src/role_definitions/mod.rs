@@ -119,7 +119,7 @@ pub async fn get_at_root(
 }
 
 /// `PUT {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`: 201 for a new custom
-/// role, 200 for an update. Built-ins are immutable; `roleName` is unique in the tenant
+/// role and for an update (as ARM). Built-ins are immutable; `roleName` is unique in the tenant
 /// (built-ins included); `assignableScopes` must lie at or under the scope.
 pub async fn create_or_update(
     state: web::Data<AppState>,
@@ -151,18 +151,18 @@ pub async fn create_or_update(
         created_by: Some(caller.oid.clone()),
         updated_by: Some(caller.oid.clone()),
     };
-    let subscription_id = scope.subscription_id();
-    match store::create_or_update(&state.db, &wanted).await? {
-        store::Written::Created(created) => Ok(HttpResponse::Created().json(
-            RoleDefinitionBody::new(&created, subscription_id, &version.0),
-        )),
-        store::Written::Updated(updated) => Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(
-            &updated,
-            subscription_id,
-            &version.0,
-        ))),
-        store::Written::DuplicateName => Err(ArmError::RoleDefinitionWithSameNameExists),
-    }
+    // ARM answers 201 to an update as well: the spec lists only 201 for
+    // `RoleDefinitions_CreateOrUpdate`, and azure-mgmt-authorization 5.0.0b2 (az) refuses a 200
+    // ("Operation returned an invalid status 'OK'").
+    let stored = match store::create_or_update(&state.db, &wanted).await? {
+        store::Written::Created(stored) | store::Written::Updated(stored) => stored,
+        store::Written::DuplicateName => return Err(ArmError::RoleDefinitionWithSameNameExists),
+    };
+    Ok(HttpResponse::Created().json(RoleDefinitionBody::new(
+        &stored,
+        scope.subscription_id(),
+        &version.0,
+    )))
 }
 
 /// `DELETE {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`: 200 with the
