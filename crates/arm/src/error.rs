@@ -141,6 +141,27 @@ pub enum ArmError {
         /// referred to it (400).
         requested: bool,
     },
+    /// Another role definition in the tenant (custom or built-in) has this roleName. Code and
+    /// text as ARM answered in Azure/ARO-RP#1346 and hashicorp/terraform-provider-azurerm#10728.
+    #[error("A role definition cannot be updated with a name that already exists.")]
+    RoleDefinitionWithSameNameExists,
+    /// DELETE of a custom role that role assignments still use. Code and text from
+    /// https://learn.microsoft.com/azure/role-based-access-control/troubleshooting ("Unable to
+    /// delete a custom role"); the status (409) is mimic's reading of it.
+    #[error("There are existing role assignments referencing role")]
+    RoleDefinitionHasAssignments,
+    /// A custom role's `assignableScopes` missing, the root, malformed or outside the request's
+    /// scope. The code is mimic's (no recorded ARM answer found); the message says which.
+    #[error("{0}")]
+    InvalidAssignableScopes(String),
+    /// A custom role's action that is not a well-formed action pattern. Code and text as ARM
+    /// answers for an action no provider registers (quoted in public Terraform configs).
+    #[error("'{0}' does not match any of the actions supported by the providers.")]
+    InvalidActionOrNotAction(String),
+    /// A PUT or DELETE of a built-in role, which Azure never lets a tenant change. The code and
+    /// text are mimic's (no recorded ARM answer found).
+    #[error("The role definition '{0}' is a built-in role and cannot be modified or deleted.")]
+    BuiltInRoleCannotBeModified(String),
     /// The internal API was called without the right key.
     #[error("The internal API key is missing or wrong.")]
     InvalidInternalKey,
@@ -263,6 +284,11 @@ impl ArmError {
             Self::RoleAssignmentUpdateNotPermitted => "RoleAssignmentUpdateNotPermitted",
             Self::PrincipalNotFound { .. } => "PrincipalNotFound",
             Self::RoleDefinitionDoesNotExist { .. } => "RoleDefinitionDoesNotExist",
+            Self::RoleDefinitionWithSameNameExists => "RoleDefinitionWithSameNameExists",
+            Self::RoleDefinitionHasAssignments => "RoleDefinitionHasAssignments",
+            Self::InvalidAssignableScopes(_) => "InvalidAssignableScopes",
+            Self::InvalidActionOrNotAction(_) => "InvalidActionOrNotAction",
+            Self::BuiltInRoleCannotBeModified(_) => "BuiltInRoleCannotBeModified",
             Self::InvalidInternalKey => "InvalidInternalKey",
             Self::InvalidParameter { .. } => "InvalidParameter",
             Self::LinkedAuthorizationFailed { .. } => "LinkedAuthorizationFailed",
@@ -325,6 +351,9 @@ impl ResponseError for ArmError {
                 requested: false, ..
             }
             | Self::InvalidParameter { .. }
+            | Self::InvalidAssignableScopes(_)
+            | Self::InvalidActionOrNotAction(_)
+            | Self::BuiltInRoleCannotBeModified(_)
             | Self::FailedIdentityOperation { .. }
             | Self::InvalidResourceName(_)
             | Self::InvalidFilterInQueryString(_)
@@ -353,6 +382,8 @@ impl ResponseError for ArmError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RoleAssignmentExists
+            | Self::RoleDefinitionWithSameNameExists
+            | Self::RoleDefinitionHasAssignments
             | Self::InvalidResourceLocation { .. }
             | Self::InvalidResourceGroupLocation { .. } => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

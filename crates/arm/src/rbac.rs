@@ -3,14 +3,17 @@
 //! A principal is allowed when one of its role assignments at the scope or any enclosing scope
 //! (tenant root → subscription → resource group → resource → child resource) has a role whose
 //! actions match the action and whose notActions do not (see
-//! [`crate::role_definitions::model::action_matches`] for the wildcard rules).
+//! [`crate::role_definitions::model::action_matches`] for the wildcard rules). Built-in roles are
+//! looked up in the embedded catalogue by map, custom roles in SQLite. Permission blocks with an
+//! ABAC condition grant nothing (conditions are not evaluated), and `dataActions` are not
+//! evaluated: every route mimic's ARM serves is a control-plane action.
 //!
 //! Handlers call [`authorize`] first, and only then look the target up, so a caller without access
 //! gets 403 `AuthorizationFailed` whether or not the target exists, as ARM answers.
 
 use crate::extract::Caller;
 use crate::role_assignments::store;
-use crate::role_definitions::model as role_definitions;
+use crate::role_definitions;
 use crate::{AppState, ArmError};
 
 /// `Ok` when the caller may perform `action` at `scope`, else 403 `AuthorizationFailed`.
@@ -40,11 +43,18 @@ pub async fn is_permitted(
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
     let assignments = store::list_for_principal(&state.db, principal_id).await?;
-    Ok(assignments.iter().any(|assignment| {
-        assignment.applies_to(&scope_key)
-            && role_definitions::find(&assignment.role_definition)
-                .is_some_and(|role| role.permits(action))
-    }))
+    for assignment in assignments.iter().filter(|a| a.applies_to(&scope_key)) {
+        let permits = match role_definitions::model::find(&assignment.role_definition) {
+            Some(built_in) => built_in.permits(action),
+            None => role_definitions::store::find(&state.db, &assignment.role_definition)
+                .await?
+                .is_some_and(|custom| custom.permits(action)),
+        };
+        if permits {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether `principal_id` holds any role assignment at, above or below `scope`

@@ -110,7 +110,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/{scope:.+}/providers/microsoft.authorization/roledefinitions/{role_definition_id}")
-                .route(web::get().to(role_definitions::get)),
+                .route(web::get().to(role_definitions::get))
+                .route(web::put().to(role_definitions::create_or_update))
+                .route(web::delete().to(role_definitions::delete)),
         )
         .service(
             resource("/{scope:.+}/providers/microsoft.authorization/roleassignments")

@@ -62,12 +62,12 @@ async fn new_assignment(
 ) -> Result<RoleAssignment, ArmError> {
     let properties = body.properties;
     let guid = model::role_definition_guid(&properties.role_definition_id);
-    let definition = crate::role_definitions::model::find(guid).ok_or_else(|| {
-        ArmError::RoleDefinitionDoesNotExist {
+    let definition = crate::role_definitions::lookup(state, guid)
+        .await?
+        .ok_or_else(|| ArmError::RoleDefinitionDoesNotExist {
             id: guid.to_string(),
             requested: false,
-        }
-    })?;
+        })?;
     let principal_id = properties.principal_id.trim().to_lowercase();
     if !principal_exists(state, &principal_id).await? {
         return Err(ArmError::PrincipalNotFound {
@@ -79,7 +79,7 @@ async fn new_assignment(
     Ok(RoleAssignment {
         name,
         scope: scope.to_string(),
-        role_definition: definition.name.to_string(),
+        role_definition: definition.name,
         principal_id,
         principal_type: properties
             .principal_type

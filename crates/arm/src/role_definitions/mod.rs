@@ -1,20 +1,27 @@
-//! Role definitions (built-in only): `RoleDefinitions_List` and `RoleDefinitions_Get` at any
-//! scope. Inside a subscription the id is always
+//! Role definitions: `RoleDefinitions_List` and `RoleDefinitions_Get` at any scope over the
+//! 928 built-in roles and the tenant's custom roles, and `RoleDefinitions_CreateOrUpdate` /
+//! `_Delete` for custom roles. Inside a subscription the id is always
 //! `/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}` (the exact
 //! string role assignments carry); at the tenant root it is
 //! `/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
 
 pub mod model;
+pub mod store;
 
 use actix_web::{web, HttpResponse};
 use mimic_azure::Scope;
 use serde::Deserialize;
 
-use crate::extract::Caller;
+use crate::extract::{ApiVersion, Caller};
 use crate::{AppState, ArmError};
-use model::{RoleDefinition, RoleDefinitionBody, BUILT_IN_ROLES};
+use model::{RoleDefinition, RoleDefinitionBody, RoleDefinitionCreateParameters, RoleType};
 
 const READ: &str = "Microsoft.Authorization/roleDefinitions/read";
+const WRITE: &str = "Microsoft.Authorization/roleDefinitions/write";
+const DELETE: &str = "Microsoft.Authorization/roleDefinitions/delete";
+
+/// `{scope}/…/roleDefinitions/{guid}`.
+type DefinitionPath = web::Path<(String, String)>;
 
 /// Query of `RoleDefinitions_List`.
 #[derive(Debug, Deserialize)]
@@ -23,73 +30,198 @@ pub struct ListQuery {
     filter: Option<String>,
 }
 
-/// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions[?$filter=…]`.
+/// The role definition with this GUID, built-in (by map) or custom (from SQLite).
+pub async fn lookup(state: &AppState, guid: &str) -> Result<Option<RoleDefinition>, ArmError> {
+    if let Some(built_in) = model::find(guid) {
+        return Ok(Some(built_in.clone()));
+    }
+    Ok(store::find(&state.db, guid).await?)
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions[?$filter=…]`: the built-ins
+/// and the custom roles assignable at the scope.
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    version: ApiVersion,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
-    let scope = authorized_scope(&state, &caller, &scope).await?;
-    list_in(scope.subscription_id(), query.filter.as_deref())
+    let filter = DefinitionFilter::parse(query.filter.as_deref())?;
+    let scope = authorized_scope(&state, &caller, READ, &scope).await?;
+    let scope_key = scope.key();
+    let custom = store::list(&state.db).await?;
+    let custom = custom.iter().filter(|role| role.assignable_at(&scope_key));
+    render_list(
+        model::built_in_roles().iter().chain(custom),
+        &filter,
+        scope.subscription_id(),
+        &version.0,
+    )
 }
 
-/// `GET /providers/Microsoft.Authorization/roleDefinitions[?$filter=…]` (readable by anyone).
+/// `GET /providers/Microsoft.Authorization/roleDefinitions[?$filter=…]` (readable by anyone;
+/// built-ins only, as no custom role is assignable at the root).
 pub async fn list_at_root(
     _caller: Caller,
+    version: ApiVersion,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    list_in(None, query.filter.as_deref())
+    let filter = DefinitionFilter::parse(query.filter.as_deref())?;
+    render_list(model::built_in_roles().iter(), &filter, None, &version.0)
+}
+
+fn render_list<'a>(
+    roles: impl Iterator<Item = &'a RoleDefinition>,
+    filter: &DefinitionFilter,
+    subscription_id: Option<&str>,
+    api_version: &str,
+) -> Result<HttpResponse, ArmError> {
+    let value: Vec<RoleDefinitionBody> = roles
+        .filter(|definition| filter.keeps(definition))
+        .map(|definition| RoleDefinitionBody::new(definition, subscription_id, api_version))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    version: ApiVersion,
+    path: DefinitionPath,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, guid) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    let scope = authorized_scope(&state, &caller, &scope).await?;
-    let definition = find(&guid)?;
-    Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(definition, scope.subscription_id())))
+    let scope = authorized_scope(&state, &caller, READ, &scope).await?;
+    let definition = lookup(&state, &guid)
+        .await?
+        .ok_or_else(|| not_found(&guid))?;
+    Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(
+        &definition,
+        scope.subscription_id(),
+        &version.0,
+    )))
 }
 
 /// `GET /providers/Microsoft.Authorization/roleDefinitions/{guid}` (readable by anyone).
 pub async fn get_at_root(
+    state: web::Data<AppState>,
     _caller: Caller,
+    version: ApiVersion,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ArmError> {
-    let definition = find(&path)?;
-    Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(definition, None)))
+    let definition = lookup(&state, &path)
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(&definition, None, &version.0)))
 }
 
-fn find(guid: &str) -> Result<&'static RoleDefinition, ArmError> {
-    model::find(guid).ok_or_else(|| ArmError::RoleDefinitionDoesNotExist {
+/// `PUT {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`: 201 for a new custom
+/// role and for an update (as ARM). Built-ins are immutable; `roleName` is unique in the tenant
+/// (built-ins included); `assignableScopes` must lie at or under the scope.
+pub async fn create_or_update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    version: ApiVersion,
+    path: DefinitionPath,
+    body: web::Json<RoleDefinitionCreateParameters>,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, guid) = path.into_inner();
+    let scope = crate::scope::parse_captured(&scope)?;
+    let scope = authorized_scope(&state, &caller, WRITE, &scope).await?;
+    let guid = parse_guid(&guid)?;
+    let input = body.into_inner().properties;
+    input.validate(&scope)?;
+    let named = model::find_by_role_name(&input.role_name);
+    if named.is_some() {
+        return Err(ArmError::RoleDefinitionWithSameNameExists);
+    }
+    let now = model::timestamp(state.clock.now());
+    let wanted = RoleDefinition {
+        name: guid,
+        role_name: input.role_name,
+        role_type: RoleType::CustomRole,
+        description: input.description.unwrap_or_default(),
+        assignable_scopes: input.assignable_scopes,
+        permissions: input.permissions,
+        created_on: Some(now.clone()),
+        updated_on: Some(now),
+        created_by: Some(caller.oid.clone()),
+        updated_by: Some(caller.oid.clone()),
+    };
+    // ARM answers 201 to an update as well: the spec lists only 201 for
+    // `RoleDefinitions_CreateOrUpdate`, and azure-mgmt-authorization 5.0.0b2 (az) refuses a 200
+    // ("Operation returned an invalid status 'OK'").
+    let stored = match store::create_or_update(&state.db, &wanted).await? {
+        store::Written::Created(stored) | store::Written::Updated(stored) => stored,
+        store::Written::DuplicateName => return Err(ArmError::RoleDefinitionWithSameNameExists),
+    };
+    Ok(HttpResponse::Created().json(RoleDefinitionBody::new(
+        &stored,
+        scope.subscription_id(),
+        &version.0,
+    )))
+}
+
+/// `DELETE {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`: 200 with the
+/// deleted custom role, 204 when there was none; refused while role assignments use it.
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    version: ApiVersion,
+    path: DefinitionPath,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, guid) = path.into_inner();
+    let scope = crate::scope::parse_captured(&scope)?;
+    let scope = authorized_scope(&state, &caller, DELETE, &scope).await?;
+    if model::find(&guid).is_some() {
+        return Err(ArmError::BuiltInRoleCannotBeModified(guid.to_lowercase()));
+    }
+    match store::delete(&state.db, &guid).await? {
+        store::Deleted::Deleted(deleted) => Ok(HttpResponse::Ok().json(RoleDefinitionBody::new(
+            &deleted,
+            scope.subscription_id(),
+            &version.0,
+        ))),
+        store::Deleted::NotFound => Ok(HttpResponse::NoContent().finish()),
+        store::Deleted::HasAssignments => Err(ArmError::RoleDefinitionHasAssignments),
+    }
+}
+
+/// A role definition GUID from the path, lower-cased; a built-in's GUID is refused.
+fn parse_guid(guid: &str) -> Result<String, ArmError> {
+    if model::find(guid).is_some() {
+        return Err(ArmError::BuiltInRoleCannotBeModified(guid.to_lowercase()));
+    }
+    uuid::Uuid::parse_str(guid)
+        .ok()
+        .filter(|_| guid.len() == 36)
+        .map(|_| guid.to_lowercase())
+        .ok_or_else(|| {
+            ArmError::InvalidRequestContent(format!(
+                "The role definition ID '{guid}' is not valid. The role definition ID must be a GUID."
+            ))
+        })
+}
+
+fn not_found(guid: &str) -> ArmError {
+    ArmError::RoleDefinitionDoesNotExist {
         id: guid.to_string(),
         requested: true,
-    })
+    }
 }
 
-/// Authorizes the read at `scope`, then checks the scope exists; returns it canonical.
+/// Authorizes `action` at `scope`, then checks the scope exists; returns it canonical.
 async fn authorized_scope(
     state: &AppState,
     caller: &Caller,
+    action: &str,
     scope: &Scope,
 ) -> Result<Scope, ArmError> {
-    crate::rbac::authorize(state, caller, READ, &scope.to_string()).await?;
+    crate::rbac::authorize(state, caller, action, &scope.to_string()).await?;
     crate::scope::resolve(state, scope).await
-}
-
-fn list_in(subscription_id: Option<&str>, filter: Option<&str>) -> Result<HttpResponse, ArmError> {
-    let filter = DefinitionFilter::parse(filter)?;
-    let value: Vec<RoleDefinitionBody> = BUILT_IN_ROLES
-        .iter()
-        .filter(|definition| filter.keeps(definition))
-        .map(|definition| RoleDefinitionBody::new(definition, subscription_id))
-        .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
 }
 
 /// `$filter` of `RoleDefinitions_List`: `roleName eq '…'` or `type eq 'BuiltInRole'|'CustomRole'`.
@@ -124,7 +256,10 @@ impl DefinitionFilter {
         match self {
             Self::All => true,
             Self::RoleName(name) => definition.role_name.eq_ignore_ascii_case(name),
-            Self::Type(kind) => kind.eq_ignore_ascii_case("BuiltInRole"),
+            Self::Type(kind) => match definition.role_type {
+                RoleType::BuiltInRole => kind.eq_ignore_ascii_case("BuiltInRole"),
+                RoleType::CustomRole => kind.eq_ignore_ascii_case("CustomRole"),
+            },
         }
     }
 }

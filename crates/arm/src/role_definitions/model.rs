@@ -1,46 +1,213 @@
-//! The built-in role definitions mimic knows, with Azure's GUIDs and permission lists
-//! (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/*.md), and how
-//! their actions match.
+//! Role definitions: the catalogue of Azure's 928 built-in roles (embedded from
+//! `data/builtin-roles/builtin-roles.json`, see its `SOURCE.md`), custom roles, the wire shape, the
+//! checks a custom role must pass, and how actions match.
 
-use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-/// One built-in role.
-#[derive(Debug, PartialEq)]
-pub struct RoleDefinition {
-    /// The role's GUID (the definition's `name`).
-    pub name: &'static str,
-    /// `roleName`, e.g. `Reader`.
-    pub role_name: &'static str,
-    /// `description`.
-    pub description: &'static str,
-    /// `permissions[0].actions`.
-    pub actions: &'static [&'static str],
-    /// `permissions[0].notActions`.
-    pub not_actions: &'static [&'static str],
-    /// `createdOn`.
-    pub created_on: &'static str,
-    /// `updatedOn`.
-    pub updated_on: &'static str,
+use mimic_azure::Scope;
+use serde::{Deserialize, Serialize};
+
+use crate::ArmError;
+
+/// `properties.type` of a role definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleType {
+    /// One of Azure's built-in roles (immutable).
+    BuiltInRole,
+    /// A role created with `RoleDefinitions_CreateOrUpdate`.
+    CustomRole,
 }
 
-impl RoleDefinition {
-    /// Whether this role grants `action`: some action matches and no notAction does.
+/// One permission block of a role definition (Azure's `Permission` model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permission {
+    /// Allowed control-plane actions.
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Control-plane actions subtracted from `actions`.
+    #[serde(default)]
+    pub not_actions: Vec<String>,
+    /// Allowed data-plane actions (not evaluated by mimic's ARM).
+    #[serde(default)]
+    pub data_actions: Vec<String>,
+    /// Data-plane actions subtracted from `dataActions`.
+    #[serde(default)]
+    pub not_data_actions: Vec<String>,
+    /// An ABAC condition on this block (2022-05-01-preview and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The condition's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_version: Option<String>,
+}
+
+impl Permission {
+    /// Whether this block grants the control-plane `action`. A block with an ABAC condition
+    /// grants nothing: mimic does not evaluate conditions, and granting the actions
+    /// unconditionally would be wider than Azure (fail closed).
     pub fn permits(&self, action: &str) -> bool {
-        self.actions
-            .iter()
-            .any(|pattern| action_matches(pattern, action))
+        self.condition.is_none()
+            && self
+                .actions
+                .iter()
+                .any(|pattern| action_matches(pattern, action))
             && !self
                 .not_actions
                 .iter()
                 .any(|pattern| action_matches(pattern, action))
     }
 
+    /// This block as api-versions before 2022-05-01-preview show it (no condition fields).
+    fn without_condition(&self) -> Self {
+        Self {
+            condition: None,
+            condition_version: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// A role definition, built-in or custom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDefinition {
+    /// The role's GUID (the definition's `name`).
+    pub name: String,
+    /// `roleName`, e.g. `Reader`.
+    pub role_name: String,
+    /// `BuiltInRole` or `CustomRole`.
+    pub role_type: RoleType,
+    /// `description`.
+    pub description: String,
+    /// `assignableScopes`: `["/"]` for built-ins.
+    pub assignable_scopes: Vec<String>,
+    /// `permissions`.
+    pub permissions: Vec<Permission>,
+    /// `createdOn` (null for built-ins: the catalogue's source has no dates).
+    pub created_on: Option<String>,
+    /// `updatedOn`.
+    pub updated_on: Option<String>,
+    /// `createdBy`: the creator's object id (custom roles).
+    pub created_by: Option<String>,
+    /// `updatedBy`.
+    pub updated_by: Option<String>,
+}
+
+impl RoleDefinition {
+    /// Whether this role grants the control-plane `action`: some permission block without a
+    /// condition has a matching action and no matching notAction. `dataActions` are not
+    /// evaluated here: ARM's control plane never checks them.
+    pub fn permits(&self, action: &str) -> bool {
+        self.permissions.iter().any(|block| block.permits(action))
+    }
+
     /// The definition's id under `scope`: `/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}`
     /// inside a subscription, `/providers/Microsoft.Authorization/roleDefinitions/{guid}` at the root.
     pub fn id(&self, subscription_id: Option<&str>) -> String {
-        definition_id(subscription_id, self.name)
+        definition_id(subscription_id, &self.name)
+    }
+
+    /// Whether this role is offered for assignment at `scope_key` (lower-cased): one of its
+    /// assignable scopes is the scope or encloses it.
+    pub fn assignable_at(&self, scope_key: &str) -> bool {
+        self.assignable_scopes.iter().any(|assignable| {
+            crate::role_assignments::model::encloses(&assignable.to_lowercase(), scope_key)
+        })
     }
 }
+
+/// The embedded catalogue, indexed by GUID and by lower-cased roleName.
+struct Catalogue {
+    roles: Vec<RoleDefinition>,
+    by_guid: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+/// One element of `builtin-roles.json` (the shape `az role definition list` prints).
+#[derive(Deserialize)]
+struct CatalogueEntry {
+    name: String,
+    properties: CatalogueProperties,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CatalogueProperties {
+    role_name: String,
+    description: String,
+    assignable_scopes: Vec<String>,
+    permissions: Vec<Permission>,
+}
+
+/// The built-in roles, parsed once from the JSON embedded at build time. The file is part of
+/// the crate and checked by the tests, so a parse failure is a build defect.
+#[allow(clippy::expect_used)]
+static BUILT_IN: LazyLock<Catalogue> = LazyLock::new(|| {
+    let entries: Vec<CatalogueEntry> =
+        serde_json::from_str(include_str!("../../data/builtin-roles/builtin-roles.json"))
+            .expect("data/builtin-roles/builtin-roles.json is a valid catalogue");
+    let roles: Vec<RoleDefinition> = entries
+        .into_iter()
+        .map(|entry| RoleDefinition {
+            name: entry.name.to_lowercase(),
+            role_name: entry.properties.role_name,
+            role_type: RoleType::BuiltInRole,
+            description: entry.properties.description,
+            assignable_scopes: entry.properties.assignable_scopes,
+            permissions: entry.properties.permissions,
+            created_on: None,
+            updated_on: None,
+            created_by: None,
+            updated_by: None,
+        })
+        .collect();
+    let by_guid = roles
+        .iter()
+        .enumerate()
+        .map(|(at, role)| (role.name.clone(), at))
+        .collect();
+    let by_name = roles
+        .iter()
+        .enumerate()
+        .map(|(at, role)| (role.role_name.to_lowercase(), at))
+        .collect();
+    Catalogue {
+        roles,
+        by_guid,
+        by_name,
+    }
+});
+
+/// Every built-in role, sorted by roleName (as the catalogue is).
+pub fn built_in_roles() -> &'static [RoleDefinition] {
+    &BUILT_IN.roles
+}
+
+/// The built-in role with this GUID (case-insensitive), by map.
+pub fn find(guid: &str) -> Option<&'static RoleDefinition> {
+    let catalogue = &*BUILT_IN;
+    catalogue
+        .by_guid
+        .get(&guid.to_ascii_lowercase())
+        .map(|&at| &catalogue.roles[at])
+}
+
+/// The built-in role with this roleName (case-insensitive), by map.
+pub fn find_by_role_name(role_name: &str) -> Option<&'static RoleDefinition> {
+    let catalogue = &*BUILT_IN;
+    catalogue
+        .by_name
+        .get(&role_name.to_lowercase())
+        .map(|&at| &catalogue.roles[at])
+}
+
+/// Owner.
+pub const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+/// Contributor.
+pub const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+/// Reader.
+pub const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
 /// The id of role definition `guid` as seen from a subscription (or the tenant root).
 pub fn definition_id(subscription_id: Option<&str>, guid: &str) -> String {
@@ -73,11 +240,21 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
+/// The first api-version whose `Permission` carries `condition` and `conditionVersion`.
+const CONDITIONS_SINCE: &str = "2022-05-01-preview";
+
+/// Whether `api_version` shows permission conditions (2022-05-01-preview and later; api-versions
+/// compare as dates, and a preview sorts after the plain version of the same date here only in
+/// that the 2022-05-01 date itself has no stable release).
+pub fn shows_conditions(api_version: &str) -> bool {
+    api_version.get(..10).unwrap_or(api_version) >= &CONDITIONS_SINCE[..10]
+}
+
 /// The wire shape of a role definition.
 #[derive(Debug, Serialize)]
 pub struct RoleDefinitionBody {
     id: String,
-    name: &'static str,
+    name: String,
     #[serde(rename = "type")]
     kind: &'static str,
     properties: RoleDefinitionProperties,
@@ -86,213 +263,157 @@ pub struct RoleDefinitionBody {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RoleDefinitionProperties {
-    role_name: &'static str,
+    role_name: String,
     #[serde(rename = "type")]
-    kind: &'static str,
-    description: &'static str,
-    assignable_scopes: [&'static str; 1],
-    permissions: [Permission; 1],
-    created_on: &'static str,
-    updated_on: &'static str,
+    role_type: RoleType,
+    description: String,
+    assignable_scopes: Vec<String>,
+    permissions: Vec<Permission>,
+    created_on: Option<String>,
+    updated_on: Option<String>,
     created_by: Option<String>,
     updated_by: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Permission {
-    actions: &'static [&'static str],
-    not_actions: &'static [&'static str],
-    data_actions: [&'static str; 0],
-    not_data_actions: [&'static str; 0],
-}
-
 impl RoleDefinitionBody {
-    /// `definition` as seen from `subscription_id` (or the tenant root).
-    pub fn new(definition: &RoleDefinition, subscription_id: Option<&str>) -> Self {
+    /// `definition` as seen from `subscription_id` (or the tenant root) at `api_version`: the
+    /// 2022-04-01 shape has no permission conditions, 2022-05-01-preview and later do.
+    pub fn new(
+        definition: &RoleDefinition,
+        subscription_id: Option<&str>,
+        api_version: &str,
+    ) -> Self {
+        let permissions = if shows_conditions(api_version) {
+            definition.permissions.clone()
+        } else {
+            definition
+                .permissions
+                .iter()
+                .map(Permission::without_condition)
+                .collect()
+        };
         Self {
             id: definition.id(subscription_id),
-            name: definition.name,
+            name: definition.name.clone(),
             kind: "Microsoft.Authorization/roleDefinitions",
             properties: RoleDefinitionProperties {
-                role_name: definition.role_name,
-                kind: "BuiltInRole",
-                description: definition.description,
-                assignable_scopes: ["/"],
-                permissions: [Permission {
-                    actions: definition.actions,
-                    not_actions: definition.not_actions,
-                    data_actions: [],
-                    not_data_actions: [],
-                }],
-                created_on: definition.created_on,
-                updated_on: definition.updated_on,
-                created_by: None,
-                updated_by: None,
+                role_name: definition.role_name.clone(),
+                role_type: definition.role_type,
+                description: definition.description.clone(),
+                assignable_scopes: definition.assignable_scopes.clone(),
+                permissions,
+                created_on: definition.created_on.clone(),
+                updated_on: definition.updated_on.clone(),
+                created_by: definition.created_by.clone(),
+                updated_by: definition.updated_by.clone(),
             },
         }
     }
 }
 
-/// The built-in role with this GUID (case-insensitive).
-pub fn find(guid: &str) -> Option<&'static RoleDefinition> {
-    BUILT_IN_ROLES
-        .iter()
-        .find(|role| role.name.eq_ignore_ascii_case(guid))
+/// The body of `RoleDefinitions_CreateOrUpdate`.
+#[derive(Debug, Deserialize)]
+pub struct RoleDefinitionCreateParameters {
+    /// The definition's properties.
+    pub properties: RoleDefinitionInput,
 }
 
-/// Owner.
-pub const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
-/// Contributor.
-pub const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
-/// Reader.
-pub const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+/// `properties` of a role definition PUT.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinitionInput {
+    /// The role's display name, unique in the tenant.
+    pub role_name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The scopes the role may be assigned at (required).
+    #[serde(default)]
+    pub assignable_scopes: Vec<String>,
+    /// The permission blocks.
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+}
 
-/// The built-in roles, in the order ARM lists them here.
-pub static BUILT_IN_ROLES: [RoleDefinition; 7] = [
-    RoleDefinition {
-        name: OWNER,
-        role_name: "Owner",
-        description: "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
-        actions: &["*"],
-        not_actions: &[],
-        created_on: "2015-02-02T21:55:09.8806423Z",
-        updated_on: "2021-11-11T20:13:45.8978856Z",
-    },
-    RoleDefinition {
-        name: CONTRIBUTOR,
-        role_name: "Contributor",
-        description: "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.",
-        actions: &["*"],
-        not_actions: &[
-            "Microsoft.Authorization/*/Delete",
-            "Microsoft.Authorization/*/Write",
-            "Microsoft.Authorization/elevateAccess/Action",
-            "Microsoft.Blueprint/blueprintAssignments/write",
-            "Microsoft.Blueprint/blueprintAssignments/delete",
-            "Microsoft.Compute/galleries/share/action",
-            "Microsoft.Purview/consents/write",
-            "Microsoft.Purview/consents/delete",
-            "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
-            "Microsoft.Subscription/cancel/action",
-            "Microsoft.Subscription/enable/action",
-        ],
-        created_on: "2015-02-02T21:55:09.8806423Z",
-        updated_on: "2024-04-25T15:30:10.0000000Z",
-    },
-    RoleDefinition {
-        name: READER,
-        role_name: "Reader",
-        description: "View all resources, but does not allow you to make any changes.",
-        actions: &["*/read"],
-        not_actions: &[],
-        created_on: "2015-02-02T21:55:09.8806423Z",
-        updated_on: "2021-11-11T20:13:47.8628684Z",
-    },
-    RoleDefinition {
-        name: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-        role_name: "User Access Administrator",
-        description: "Lets you manage user access to Azure resources.",
-        actions: &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
-        not_actions: &[],
-        created_on: "2015-02-02T21:55:09.8806423Z",
-        updated_on: "2021-11-11T20:13:48.6569312Z",
-    },
-    RoleDefinition {
-        name: "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
-        role_name: "Virtual Machine Contributor",
-        description: "Lets you manage virtual machines, but not access to them, and not the virtual network or storage account they're connected to.",
-        actions: &[
-            "Microsoft.Authorization/*/read",
-            "Microsoft.Compute/availabilitySets/*",
-            "Microsoft.Compute/locations/*",
-            "Microsoft.Compute/virtualMachines/*",
-            "Microsoft.Compute/virtualMachineScaleSets/*",
-            "Microsoft.Compute/cloudServices/*",
-            "Microsoft.Compute/disks/write",
-            "Microsoft.Compute/disks/read",
-            "Microsoft.Compute/disks/delete",
-            "Microsoft.Compute/hostgroups/write",
-            "Microsoft.Compute/hostgroups/hosts/write",
-            "Microsoft.DevTestLab/schedules/*",
-            "Microsoft.Insights/alertRules/*",
-            "Microsoft.Network/applicationGateways/backendAddressPools/join/action",
-            "Microsoft.Network/loadBalancers/backendAddressPools/join/action",
-            "Microsoft.Network/loadBalancers/inboundNatPools/join/action",
-            "Microsoft.Network/loadBalancers/inboundNatRules/join/action",
-            "Microsoft.Network/loadBalancers/probes/join/action",
-            "Microsoft.Network/loadBalancers/read",
-            "Microsoft.Network/locations/*",
-            "Microsoft.Network/networkInterfaces/*",
-            "Microsoft.Network/networkSecurityGroups/join/action",
-            "Microsoft.Network/networkSecurityGroups/read",
-            "Microsoft.Network/publicIPAddresses/join/action",
-            "Microsoft.Network/publicIPAddresses/read",
-            "Microsoft.Network/virtualNetworks/read",
-            "Microsoft.Network/virtualNetworks/subnets/join/action",
-            "Microsoft.RecoveryServices/locations/*",
-            "Microsoft.RecoveryServices/Vaults/backupFabrics/backupProtectionIntent/write",
-            "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/*/read",
-            "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/read",
-            "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write",
-            "Microsoft.RecoveryServices/Vaults/backupPolicies/read",
-            "Microsoft.RecoveryServices/Vaults/backupPolicies/write",
-            "Microsoft.RecoveryServices/Vaults/read",
-            "Microsoft.RecoveryServices/Vaults/usages/read",
-            "Microsoft.RecoveryServices/Vaults/write",
-            "Microsoft.ResourceHealth/availabilityStatuses/read",
-            "Microsoft.Resources/deployments/*",
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            "Microsoft.SerialConsole/serialPorts/connect/action",
-            "Microsoft.SqlVirtualMachine/*",
-            "Microsoft.Storage/storageAccounts/listKeys/action",
-            "Microsoft.Storage/storageAccounts/read",
-            "Microsoft.Support/*",
-        ],
-        not_actions: &[],
-        created_on: "2015-06-02T00:18:27.3542698Z",
-        updated_on: "2024-04-25T15:30:10.0000000Z",
-    },
-    RoleDefinition {
-        name: "f1a07417-d97a-45cb-824c-7a7467783830",
-        role_name: "Managed Identity Operator",
-        description: "Read and Assign User Assigned Identity",
-        actions: &[
-            "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
-            "Microsoft.Authorization/*/read",
-            "Microsoft.Insights/alertRules/*",
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            "Microsoft.Resources/deployments/*",
-            "Microsoft.Support/*",
-        ],
-        not_actions: &[],
-        created_on: "2017-12-14T19:52:04.3924594Z",
-        updated_on: "2021-11-11T20:13:38.9800000Z",
-    },
-    RoleDefinition {
-        name: "e40ec5ca-96e0-45a2-b4ff-59039f2c2b59",
-        role_name: "Managed Identity Contributor",
-        description: "Create, Read, Update, and Delete User Assigned Identity",
-        actions: &[
-            "Microsoft.ManagedIdentity/userAssignedIdentities/read",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/write",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
-            "Microsoft.ManagedIdentity/userAssignedIdentities/revokeTokens/action",
-            "Microsoft.Authorization/*/read",
-            "Microsoft.Insights/alertRules/*",
-            "Microsoft.Resources/subscriptions/resourceGroups/read",
-            "Microsoft.Resources/deployments/*",
-            "Microsoft.Support/*",
-        ],
-        not_actions: &[],
-        created_on: "2017-12-14T19:53:42.8804692Z",
-        updated_on: "2021-11-11T20:13:38.9800000Z",
-    },
-];
+impl RoleDefinitionInput {
+    /// Checks the definition a PUT at `scope` asks for: `assignableScopes` present, each a
+    /// subscription, group or resource at or under `scope` (never the root `/`, which only
+    /// built-ins carry), and every action a well-formed pattern.
+    pub fn validate(&self, scope: &Scope) -> Result<(), ArmError> {
+        if self.role_name.trim().is_empty() {
+            return Err(ArmError::InvalidRequestContent(
+                "The roleName property is required.".to_string(),
+            ));
+        }
+        if self.assignable_scopes.is_empty() {
+            return Err(ArmError::InvalidAssignableScopes(
+                "The role definition must have at least one assignable scope.".to_string(),
+            ));
+        }
+        for assignable in &self.assignable_scopes {
+            check_assignable_scope(assignable, scope)?;
+        }
+        for block in &self.permissions {
+            let all = block.actions.iter().chain(&block.not_actions);
+            let data = block.data_actions.iter().chain(&block.not_data_actions);
+            if let Some(bad) = all
+                .chain(data)
+                .find(|action| !is_well_formed_action(action))
+            {
+                return Err(ArmError::InvalidActionOrNotAction(bad.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_assignable_scope(assignable: &str, scope: &Scope) -> Result<(), ArmError> {
+    let invalid = |why: &str| {
+        ArmError::InvalidAssignableScopes(format!("The assignable scope '{assignable}' {why}"))
+    };
+    match Scope::parse(assignable) {
+        Err(_) => Err(invalid("is not a valid scope.")),
+        Ok(Scope::Tenant) => Err(invalid("is the root scope, which custom roles cannot use.")),
+        Ok(parsed) if crate::role_assignments::model::encloses(&scope.key(), &parsed.key()) => {
+            Ok(())
+        }
+        Ok(_) => Err(invalid(&format!(
+            "is not at or under the scope '{scope}' of the request."
+        ))),
+    }
+}
+
+/// Whether an action string is a pattern ARM accepts: `*`, `*/{tail}` (e.g. `*/read`), or
+/// `{Provider.Namespace}/{segments}` where segments hold letters, digits, `.`, `_`, `-` and the
+/// wildcard `*`. ARM also refuses actions no provider registers; mimic has no operation catalogue
+/// and only checks the form.
+pub fn is_well_formed_action(action: &str) -> bool {
+    let segment_ok = |segment: &str| {
+        !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '*'))
+    };
+    if action == "*" {
+        return true;
+    }
+    let Some((namespace, tail)) = action.split_once('/') else {
+        return false;
+    };
+    let namespace_ok = namespace == "*"
+        || (namespace.contains('.')
+            && !namespace.starts_with('.')
+            && !namespace.ends_with('.')
+            && namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.'));
+    namespace_ok && tail.split('/').all(segment_ok)
+}
+
+/// The timestamp format ARM writes in `createdOn`/`updatedOn`.
+pub fn timestamp(epoch: i64) -> String {
+    crate::role_assignments::timestamp(epoch)
+}
 
 #[cfg(test)]
 mod tests {
@@ -381,5 +502,68 @@ mod tests {
         assert!(vm_contributor.permits("Microsoft.Compute/virtualMachines/write"));
         assert!(!vm_contributor
             .permits("Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"));
+    }
+
+    #[test]
+    fn the_catalogue_has_928_roles_unique_by_guid_and_name() {
+        assert_eq!(built_in_roles().len(), 928);
+        for role in built_in_roles() {
+            assert_eq!(find(&role.name.to_uppercase()), Some(role));
+            assert_eq!(
+                find_by_role_name(&role.role_name.to_uppercase()),
+                Some(role)
+            );
+        }
+        assert_eq!(find(OWNER).unwrap().role_name, "Owner");
+    }
+
+    #[test]
+    fn a_permission_block_with_a_condition_grants_nothing() {
+        let conditional = built_in_roles()
+            .iter()
+            .flat_map(|role| &role.permissions)
+            .find(|block| block.condition.is_some() && !block.actions.is_empty())
+            .expect("the catalogue has conditional blocks with actions");
+        assert!(!conditional.permits(&conditional.actions[0].replace('*', "x")));
+        let unconditional = Permission {
+            condition: None,
+            condition_version: None,
+            ..conditional.clone()
+        };
+        assert!(unconditional.permits(&conditional.actions[0].replace('*', "x")));
+    }
+
+    #[test]
+    fn is_well_formed_action_accepts_arm_patterns_only() {
+        let cases = [
+            ("*", true),
+            ("*/read", true),
+            ("Microsoft.Compute/*", true),
+            ("Microsoft.Compute/*/read", true),
+            (
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+                true,
+            ),
+            ("Microsoft.Web/locations/*/read", true),
+            ("", false),
+            ("read", false),
+            ("Microsoft.Compute", false),
+            ("Microsoft.Compute/", false),
+            ("Microsoft.Compute//read", false),
+            ("Compute/virtualMachines/read", false),
+            ("Microsoft.Compute/virtual machines/read", false),
+            ("Micro*soft.Compute/read", false),
+        ];
+        for (action, want) in cases {
+            assert_eq!(is_well_formed_action(action), want, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn shows_conditions_from_2022_05_01_preview() {
+        assert!(shows_conditions("2022-05-01-preview"));
+        assert!(shows_conditions("2026-04-01"));
+        assert!(!shows_conditions("2022-04-01"));
+        assert!(!shows_conditions("2018-01-01-preview"));
     }
 }

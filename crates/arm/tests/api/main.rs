@@ -3,6 +3,7 @@
 
 mod authentication;
 mod compute_helpers;
+mod custom_roles;
 mod defence;
 mod helpers;
 mod host;

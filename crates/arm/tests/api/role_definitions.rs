@@ -48,7 +48,7 @@ async fn list_at_group_scope_uses_the_same_subscription_ids() {
     let at_subscription = app.get(&definitions(&app.subscription(), ""), &token).await;
     assert_eq!(at_group.status, 200);
     assert_eq!(at_group.body, at_subscription.body);
-    assert_eq!(at_group.body["value"].as_array().unwrap().len(), 7);
+    assert_eq!(at_group.body["value"].as_array().unwrap().len(), 928);
 }
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn list_with_a_type_filter_returns_built_in_roles_only() {
             &token,
         )
         .await;
-    assert_eq!(builtin.body["value"].as_array().unwrap().len(), 7);
+    assert_eq!(builtin.body["value"].as_array().unwrap().len(), 928);
     let custom = app
         .get(
             &definitions(&app.subscription(), "&$filter=type%20eq%20'CustomRole'"),
@@ -136,4 +136,135 @@ async fn list_at_a_vm_scope_works_and_a_missing_resource_is_404() {
     let reply = app.get(&definitions(&missing, ""), &token).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "ResourceNotFound");
+}
+
+/// The catalogue the binary embeds, read from the crate's data directory.
+fn catalogue() -> Vec<serde_json::Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/builtin-roles/builtin-roles.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn definition_path(scope: &str, guid: &str, version: &str) -> String {
+    format!(
+        "{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}?api-version={version}"
+    )
+}
+
+#[tokio::test]
+async fn list_returns_all_928_built_in_roles_exactly_as_the_catalogue() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let reply = app.get(&definitions(&app.subscription(), ""), &token).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let listed = reply.body["value"].as_array().unwrap();
+    let expected = catalogue();
+    assert_eq!(listed.len(), 928);
+    for (listed, expected) in listed.iter().zip(&expected) {
+        let name = expected["name"].as_str().unwrap();
+        assert_eq!(
+            listed["id"],
+            format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{name}")
+        );
+        for key in [
+            "roleName",
+            "type",
+            "description",
+            "assignableScopes",
+            "permissions",
+        ] {
+            assert_eq!(
+                listed["properties"][key], expected["properties"][key],
+                "{name}: {key}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_returns_every_built_in_role_by_id() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    for expected in catalogue() {
+        let name = expected["name"].as_str().unwrap();
+        let path = definition_path(&app.subscription(), name, "2022-05-01-preview");
+        let reply = app.get(&path, &token).await;
+        assert_eq!(reply.status, 200, "{name}: {}", reply.text);
+        assert_eq!(reply.body["name"], name);
+        assert_eq!(reply.body["properties"], {
+            let mut properties = expected["properties"].clone();
+            properties["createdBy"] = serde_json::Value::Null;
+            properties["updatedBy"] = serde_json::Value::Null;
+            properties
+        });
+    }
+}
+
+#[tokio::test]
+async fn list_with_a_role_name_filter_in_odd_casing_finds_the_role() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let cases = [
+        (
+            "sToRaGe BlOb DaTa CoNtRiBuToR",
+            "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+        ),
+        (
+            "key vault secrets user",
+            "4633458b-17de-408a-b874-0445c86b69e6",
+        ),
+        ("ACRPULL", "7f951dda-4ed3-4680-a7ca-43fe172d538d"),
+        (
+            "managed IDENTITY operator",
+            "f1a07417-d97a-45cb-824c-7a7467783830",
+        ),
+    ];
+    for (name, guid) in cases {
+        let filter = format!("&$filter=roleName%20eq%20'{}'", name.replace(' ', "%20"));
+        let reply = app
+            .get(&definitions(&app.group(GROUP), &filter), &token)
+            .await;
+        assert_eq!(reply.status, 200, "{name}: {}", reply.text);
+        let value = reply.body["value"].as_array().unwrap();
+        assert_eq!(value.len(), 1, "{name}");
+        assert_eq!(value[0]["name"], guid, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn permission_conditions_show_from_2022_05_01_preview_only() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let conditional = catalogue()
+        .into_iter()
+        .find(|role| role["properties"]["permissions"][0]["condition"].is_string())
+        .unwrap();
+    let guid = conditional["name"].as_str().unwrap();
+    let preview = app
+        .get(
+            &definition_path(&app.subscription(), guid, "2022-05-01-preview"),
+            &token,
+        )
+        .await;
+    let stable = app
+        .get(
+            &definition_path(&app.subscription(), guid, "2022-04-01"),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        preview.body["properties"]["permissions"][0]["condition"],
+        conditional["properties"]["permissions"][0]["condition"]
+    );
+    let block = stable.body["properties"]["permissions"][0]
+        .as_object()
+        .unwrap();
+    assert!(!block.contains_key("condition"), "{block:?}");
+    assert!(!block.contains_key("conditionVersion"), "{block:?}");
+    assert_eq!(
+        block["actions"],
+        conditional["properties"]["permissions"][0]["actions"]
+    );
 }
