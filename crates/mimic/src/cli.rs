@@ -175,7 +175,7 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
         VmCommand::Env { name, flavor } => match endpoints.vm(&name) {
             Some(vm) => print!(
                 "{}",
-                persona::env_lines(&persona::vm_identity_env_in(dir, vm, flavor)?)
+                persona::vm_shell_env(dir, vm, flavor, &endpoints.ca_cert)?
             ),
             None => return Ok(no_such_vm(&endpoints, &name)),
         },

@@ -9,6 +9,7 @@ pub mod endpoints;
 pub mod netns;
 pub mod persona;
 pub mod services;
+pub mod trust;
 pub mod up;
 
 /// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.

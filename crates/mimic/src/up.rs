@@ -103,6 +103,7 @@ pub struct Mimic {
 /// Starts everything on `dir` and returns once every listener is bound and `endpoints.json` is written.
 pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
     let data_dir = DataDir::ensure(dir)?;
+    crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 

@@ -1,4 +1,5 @@
-//! `mimic up` as a process: the request line it logs (docs/logging.md). All traffic goes to 127.0.0.1.
+//! `mimic up` as a process: the request line it logs (docs/logging.md) and the combined CA bundle
+//! `mimic env` exports (docs/sdk.md). All traffic goes to 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -8,6 +9,14 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 const ARM_SCOPE: &str = "https://management.azure.com/.default";
+/// Variables that would name a CA bundle before `mimic env` does.
+const TLS_VARIABLES: &[&str] = &[
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+];
 
 struct Running {
     child: Child,
@@ -245,4 +254,96 @@ async fn up_logs_to_a_non_terminal_stderr_without_ansi() {
             .any(|line| line.contains(&format!("path={group_path} status=401"))),
         "the request line is on stderr:\n{text}"
     );
+}
+
+/// Runs `script` in `sh -c` with no CA variables and no proxies, `$MIMIC` the binary and
+/// `$DATA` the data dir: (exit code, stdout).
+fn shell(data_dir: &Path, script: &str) -> (i32, String) {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", script])
+        .env("MIMIC", env!("CARGO_BIN_EXE_mimic"))
+        .env("DATA", data_dir)
+        .env("NO_PROXY", "127.0.0.1")
+        .stderr(Stdio::inherit());
+    for variable in TLS_VARIABLES {
+        command.env_remove(variable);
+    }
+    for proxy in [
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        command.env_remove(proxy);
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    (output.status.code().unwrap_or(-1), stdout)
+}
+
+const PYTHON_HEALTHZ: &str = "import os, ssl, urllib.request; \
+    print(urllib.request.urlopen(os.environ['MIMIC_ARM'] + '/healthz', \
+    context=ssl.create_default_context()).status)";
+
+#[tokio::test]
+async fn env_ca_bundle_lets_curl_and_python_reach_mimic_without_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let mimic = start(&data_dir, &[], None);
+    let env = r#"eval "$("$MIMIC" --data-dir "$DATA" env)""#;
+
+    let curl = shell(
+        &data_dir,
+        &format!(r#"{env}; curl -sS "$MIMIC_ARM/healthz""#),
+    );
+    let python = shell(
+        &data_dir,
+        &format!("{env}; python3 -c \"{PYTHON_HEALTHZ}\""),
+    );
+    let bare_curl = shell(
+        &data_dir,
+        &format!(r#"{env}; unset SSL_CERT_FILE CURL_CA_BUNDLE; curl -s "$MIMIC_ARM/healthz""#),
+    );
+    let vm_env = shell(&data_dir, r#""$MIMIC" --data-dir "$DATA" vm env vm1"#);
+    mimic.stop();
+
+    assert_eq!(curl.0, 0, "curl trusts mimic through the bundle: {curl:?}");
+    assert_eq!(
+        python.0, 0,
+        "python trusts mimic through SSL_CERT_FILE: {python:?}"
+    );
+    assert_eq!(python.1.trim(), "200");
+    assert_eq!(
+        bare_curl.0, 60,
+        "without the bundle curl refuses mimic's certificate"
+    );
+    let bundle_path = data_dir.canonicalize().unwrap().join("ca-bundle.pem");
+    let bundle = std::fs::read_to_string(&bundle_path).unwrap();
+    let ca = std::fs::read_to_string(data_dir.join("ca.pem")).unwrap();
+    assert!(bundle.ends_with(&ca), "mimic's CA closes the bundle");
+    let system = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if system.is_file() {
+        let roots = std::fs::read_to_string(system).unwrap();
+        assert!(
+            bundle.starts_with(roots.trim_end()),
+            "the system roots open the bundle"
+        );
+    }
+    let quoted = format!("'{}'", bundle_path.display());
+    for variable in ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"] {
+        let line = format!("export {variable}={quoted}\n");
+        assert!(
+            vm_env.1.contains(&line),
+            "mimic vm env exports {variable}: {}",
+            vm_env.1
+        );
+    }
+    let node = format!(
+        "export NODE_EXTRA_CA_CERTS='{}'\n",
+        data_dir.canonicalize().unwrap().join("ca.pem").display()
+    );
+    assert!(vm_env.1.contains(&node), "{}", vm_env.1);
 }
