@@ -308,6 +308,31 @@ impl ArmError {
         }
     }
 
+    /// Why a 401 or 403 refused the request, in words for the operator's log (`None` otherwise).
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            Self::AuthorizationFailed {
+                object_id,
+                action,
+                scope,
+                ..
+            } => Some(format!(
+                "no role assignment of {object_id} grants {action} at {scope}"
+            )),
+            Self::LinkedAuthorizationFailed {
+                object_id,
+                linked_action,
+                linked_scopes,
+                ..
+            } => Some(format!(
+                "no role assignment of {object_id} grants {linked_action} at {linked_scopes}"
+            )),
+            Self::InvalidInternalKey => Some("no valid internal key".to_string()),
+            _ if self.status_code() == StatusCode::UNAUTHORIZED => Some(self.to_string()),
+            _ => None,
+        }
+    }
+
     /// Whether this is an authentication failure (401), which carries a `WWW-Authenticate` challenge.
     pub fn is_authentication_failure(&self) -> bool {
         self.status_code() == StatusCode::UNAUTHORIZED && !matches!(self, Self::InvalidInternalKey)
@@ -394,9 +419,16 @@ impl ResponseError for ArmError {
         if let Self::Internal(error) = self {
             tracing::error!(error = ?error, "internal error");
         }
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code())
             .content_type("application/json; charset=utf-8")
-            .json(self.envelope())
+            .json(self.envelope());
+        if let Some(reason) = self.refusal() {
+            // For the request log line only (mimic_web::telemetry); the body above is unchanged.
+            response
+                .extensions_mut()
+                .insert(mimic_web::telemetry::Refusal(reason));
+        }
+        response
     }
 }
 
@@ -409,6 +441,34 @@ impl From<sqlx::Error> for ArmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authorization_failed_carries_its_reason_for_the_log_only() {
+        let error = ArmError::AuthorizationFailed {
+            client: "app".into(),
+            object_id: "oid".into(),
+            action: "Microsoft.Resources/subscriptions/resourceGroups/read".into(),
+            scope: "/subscriptions/s/resourceGroups/g".into(),
+        };
+        let response = error.error_response();
+        let reason = response
+            .extensions()
+            .get::<mimic_web::telemetry::Refusal>()
+            .map(|refusal| refusal.0.clone());
+        assert_eq!(
+            reason.as_deref(),
+            Some("no role assignment of oid grants Microsoft.Resources/subscriptions/resourceGroups/read at /subscriptions/s/resourceGroups/g")
+        );
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures::executor::block_on(body).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["message"], error.to_string());
+        assert!(ArmError::ResourceGroupNotFound("g".into())
+            .error_response()
+            .extensions()
+            .get::<mimic_web::telemetry::Refusal>()
+            .is_none());
+    }
 
     #[test]
     fn error_response_renders_the_arm_envelope() {

@@ -76,6 +76,12 @@ async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
     let caller = crate::auth::authenticate(&state, header.as_deref())
         .await
         .map_err(|error| challenge(&state, &error))?;
+    request
+        .extensions_mut()
+        .insert(mimic_web::telemetry::Principal {
+            oid: caller.oid.clone(),
+            appid: caller.appid.clone(),
+        });
     check_tenant(&state, request.path(), &caller)
         .await
         .map_err(|error| match error.is_authentication_failure() {

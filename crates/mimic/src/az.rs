@@ -19,24 +19,27 @@ Install it, for example in a virtual environment:\n  python3 -m venv ~/.venvs/az
 or see https://learn.microsoft.com/cli/azure/install-azure-cli";
 
 /// The environment every process mimic starts for az or an SDK gets: trust in the local CA for
-/// Python (requests, urllib), Node and OpenSSL-based tools, and no calls to Microsoft's hosts.
+/// Python (requests, urllib), Node, curl and OpenSSL-based tools through the combined CA bundle
+/// ([`crate::trust`]), and no calls to Microsoft's hosts.
 pub(crate) fn client_environment(
     endpoints: &Endpoints,
     config_dir: &Path,
 ) -> Vec<(String, String)> {
-    let ca = endpoints.ca_cert.clone();
-    vec![
+    let tls = crate::trust::tls_env(Path::new(&endpoints.ca_cert));
+    let mut environment: Vec<(String, String)> = vec![
         ("AZURE_CONFIG_DIR".into(), config_dir.display().to_string()),
-        ("REQUESTS_CA_BUNDLE".into(), ca.clone()),
-        ("SSL_CERT_FILE".into(), ca.clone()),
-        ("NODE_EXTRA_CA_CERTS".into(), ca),
         ("AZURE_CORE_INSTANCE_DISCOVERY".into(), "false".into()),
         ("AZURE_CORE_COLLECT_TELEMETRY".into(), "false".into()),
         ("AZURE_CORE_SURVEY_MESSAGE".into(), "false".into()),
         ("AZURE_CORE_NO_COLOR".into(), "true".into()),
         ("AZURE_CORE_ONLY_SHOW_ERRORS".into(), "false".into()),
         ("AZURE_CORE_USE_MSAL_HTTP_CACHE".into(), "false".into()),
-    ]
+    ];
+    environment.extend(
+        tls.into_iter()
+            .map(|(name, value)| (name.to_string(), value)),
+    );
+    environment
 }
 
 /// An `az` command with the client environment.

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand};
 
 use crate::endpoints::Endpoints;
@@ -15,6 +16,17 @@ pub struct Cli {
     /// The data directory (SQLite databases, keys, CA, endpoints.json).
     #[arg(long, global = true, env = "MIMIC_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Log lines as `text` or `json` (docs/logging.md); the level comes from `RUST_LOG`.
+    #[arg(long, global = true, env = "MIMIC_LOG_FORMAT", default_value = "text",
+        value_parser = clap::builder::PossibleValuesParser::new(["text", "json"])
+            .map(|format| match format.as_str() {
+                "json" => mimic_web::telemetry::LogFormat::Json,
+                _ => mimic_web::telemetry::LogFormat::Text,
+            }))]
+    pub log_format: mimic_web::telemetry::LogFormat,
+    /// Append log lines to this file (created 0600) instead of stderr.
+    #[arg(long, global = true, env = "MIMIC_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -177,7 +189,7 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
         VmCommand::Env { name, flavor } => match endpoints.vm(&name) {
             Some(vm) => print!(
                 "{}",
-                persona::env_lines(&persona::vm_identity_env_in(dir, vm, flavor)?)
+                persona::vm_shell_env(dir, vm, flavor, &endpoints.ca_cert)?
             ),
             None => return Ok(no_such_vm(&endpoints, &name)),
         },

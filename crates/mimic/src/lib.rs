@@ -10,6 +10,7 @@ pub mod netns;
 pub mod persona;
 pub mod services;
 pub mod snapshot;
+pub mod trust;
 pub mod up;
 
 /// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.

@@ -2,8 +2,15 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    mimic_web::telemetry::init();
     let cli = mimic::cli::Cli::parse();
+    let logging = mimic_web::telemetry::LogOptions {
+        format: cli.log_format,
+        file: cli.log_file.clone(),
+    };
+    if let Err(error) = mimic_web::telemetry::init_with(&logging) {
+        eprintln!("mimic: {error:#}");
+        return std::process::ExitCode::FAILURE;
+    }
     match mimic::cli::run(cli).await {
         Ok(code) => code,
         Err(error) => {

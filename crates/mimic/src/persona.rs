@@ -43,10 +43,27 @@ pub fn operator_env(endpoints: &Endpoints) -> String {
             endpoints.operator.client_secret.as_str(),
         ),
     ];
+    let tls = crate::trust::tls_env(Path::new(&endpoints.ca_cert));
     pairs
         .iter()
+        .map(|(name, value)| (*name, *value))
+        .chain(tls.iter().map(|(name, value)| (*name, value.as_str())))
         .map(|(name, value)| format!("export {name}={}\n", quote(value)))
         .collect()
+}
+
+/// `mimic vm env`: the VM persona's identity lines, then the TLS variables (combined CA bundle).
+pub fn vm_shell_env(
+    dir: &Path,
+    vm: &VmEndpoint,
+    flavor: Flavor,
+    ca_cert: &str,
+) -> anyhow::Result<String> {
+    let mut lines = env_lines(&vm_identity_env_in(dir, vm, flavor)?);
+    for (name, value) in crate::trust::tls_env(Path::new(ca_cert)) {
+        lines.push_str(&format!("export {name}={}\n", quote(&value)));
+    }
+    Ok(lines)
 }
 
 /// `export`/`unset` lines that make a shell the VM: clients find its IMDS through

@@ -104,6 +104,7 @@ pub struct Mimic {
 pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
     let fresh = !dir.join("arm.db").exists();
     let data_dir = DataDir::ensure(dir)?;
+    crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 

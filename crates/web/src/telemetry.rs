@@ -1,21 +1,106 @@
 //! Tracing set-up and the request-id middleware (`x-ms-request-id`, echoing
-//! `x-ms-client-request-id` as Azure does).
+//! `x-ms-client-request-id` as Azure does), which also writes the one log line per request.
+//!
+//! A service tells that line who called and why a request was refused through extensions:
+//! [`Principal`] in the request's extensions (ARM's gate puts the token's `oid`/`appid` there),
+//! [`Refusal`] in the response's (ARM's errors put the 401/403 reason there), and optionally
+//! [`OperationId`] in the request's. Neither changes what the client receives.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use anyhow::Context;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
-/// Installs a fmt subscriber filtered by `RUST_LOG` (default `info`). Safe to call twice.
-pub fn init() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,actix_server=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// The filter when `RUST_LOG` is unset.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `2026-01-01T00:00:00Z  INFO mimic::request: request method=GET path=/… status=200 …`.
+    #[default]
+    Text,
+    /// One JSON object per line, the event's fields at the top level.
+    Json,
 }
 
-/// Adds `x-ms-request-id` (and echoes `x-ms-client-request-id`) to every response, and logs it.
+/// Where and how to log.
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    /// Text or JSON lines.
+    pub format: LogFormat,
+    /// Append to this file (created `0600`) instead of writing to stderr.
+    pub file: Option<PathBuf>,
+}
+
+/// The caller of a request, for the request line (no token, only its ids).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The token's `oid`.
+    pub oid: String,
+    /// The token's `appid`.
+    pub appid: String,
+}
+
+/// Why a request was refused (401/403), for the request line only: never sent to the client.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub String);
+
+/// The Azure operationId that served a request, when the service knows it.
+#[derive(Debug, Clone)]
+pub struct OperationId(pub String);
+
+/// Installs a fmt subscriber on stderr filtered by `RUST_LOG` (default [`DEFAULT_FILTER`]).
+/// Safe to call twice.
+pub fn init() {
+    let _ = init_with(&LogOptions::default());
+}
+
+/// Installs a subscriber as `options` say. Colours only when writing to a terminal and `NO_COLOR`
+/// is unset. Fails only when the log file cannot be opened; a second call changes nothing.
+pub fn init_with(options: &LogOptions) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_FILTER));
+    let (writer, ansi) = match &options.file {
+        Some(path) => (BoxMakeWriter::new(Mutex::new(open_log_file(path)?)), false),
+        None => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            (BoxMakeWriter::new(std::io::stderr), colour)
+        }
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi);
+    // `try_init` fails only when a subscriber is already installed: the first one stays.
+    let _ = match options.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    Ok(())
+}
+
+fn open_log_file(path: &Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(crate::files::FILE_MODE);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("opening the log file {}", path.display()))
+}
+
+/// Adds `x-ms-request-id` (and echoes `x-ms-client-request-id`) to every response, and logs one
+/// line per request at INFO (target `mimic::request`; `/healthz` at DEBUG).
 pub async fn request_id(
     request: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody>,
@@ -25,7 +110,7 @@ pub async fn request_id(
     let method = request.method().clone();
     let path = request.path().to_string();
     let mut response = next.call(request).await?;
-    tracing::debug!(%method, %path, status = response.status().as_u16(), request_id = %id, "request");
+    log_request(&response, &method, &path, &id);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-ms-request-id"), value);
@@ -34,4 +119,43 @@ pub async fn request_id(
         headers.insert(HeaderName::from_static("x-ms-client-request-id"), value);
     }
     Ok(response)
+}
+
+fn log_request<B>(
+    response: &ServiceResponse<B>,
+    method: &actix_web::http::Method,
+    path: &str,
+    id: &str,
+) {
+    let request = response.request();
+    let principal = request.extensions().get::<Principal>().cloned();
+    let operation = request
+        .extensions()
+        .get::<OperationId>()
+        .map(|operation| operation.0.clone())
+        .or_else(|| request.match_pattern());
+    let reason = response
+        .response()
+        .extensions()
+        .get::<Refusal>()
+        .map(|refusal| refusal.0.clone());
+    let status = response.status().as_u16();
+    let oid = principal
+        .as_ref()
+        .map(|principal| tracing::field::display(principal.oid.as_str()));
+    let appid = principal
+        .as_ref()
+        .map(|principal| tracing::field::display(principal.appid.as_str()));
+    let operation = operation.as_deref().map(tracing::field::display);
+    // Strings without spaces print bare; the reason (a sentence) is quoted.
+    macro_rules! line {
+        ($level:expr) => {
+            tracing::event!(target: "mimic::request", $level, %method, %path, status,
+                operation, oid, appid, reason = reason.as_deref(), request_id = %id, "request")
+        };
+    }
+    match path == "/healthz" {
+        true => line!(tracing::Level::DEBUG),
+        false => line!(tracing::Level::INFO),
+    }
 }
