@@ -1,5 +1,5 @@
 //! Tracing set-up and the request-id middleware (`x-ms-request-id`, echoing
-//! `x-ms-client-request-id` as Azure does).
+//! `x-ms-client-request-id` as Azure does, and mimic's own `x-mimic-version`).
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -16,6 +16,8 @@ pub fn init() {
 }
 
 /// Adds `x-ms-request-id` (and echoes `x-ms-client-request-id`) to every response, and logs it.
+/// Also adds `x-mimic-version` ([`crate::VERSION`]): Azure sends no such header; it tells a bug
+/// report which build answered.
 pub async fn request_id(
     request: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody>,
@@ -29,6 +31,9 @@ pub async fn request_id(
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-ms-request-id"), value);
+    }
+    if let Ok(value) = HeaderValue::from_str(crate::VERSION) {
+        headers.insert(HeaderName::from_static(crate::VERSION_HEADER), value);
     }
     if let Some(value) = client_id {
         headers.insert(HeaderName::from_static("x-ms-client-request-id"), value);
