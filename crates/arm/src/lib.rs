@@ -31,6 +31,7 @@ pub mod routes;
 pub mod scope;
 pub mod settings;
 pub mod startup;
+pub mod status;
 pub mod subscriptions;
 pub mod user_assigned_identities;
 pub mod virtual_machines;
