@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(signin::authorize::submit)),
         )
         .service(get("/common/userrealm/{upn}").route(web::get().to(signin::realm::user_realm)))
+        .service(get("/internal/status").route(web::get().to(principals::status)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))

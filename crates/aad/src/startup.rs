@@ -22,6 +22,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     server: Server,
+    unbound_extra_binds: Vec<(String, std::io::ErrorKind)>,
 }
 
 impl Application {
@@ -54,7 +55,8 @@ impl Application {
         .shutdown_timeout(5)
         .listen_rustls_0_23(listener, tls.clone())
         .context("starting the HTTPS listener")?;
-        // Best effort: an extra address that cannot be bound is logged and skipped.
+        // Best effort: an extra address that cannot be bound is skipped, and the caller told.
+        let mut unbound_extra_binds = Vec::new();
         for address in &settings.extra_binds {
             match mimic_web::bind(address) {
                 Ok(extra) => {
@@ -64,7 +66,12 @@ impl Application {
                     tracing::info!(%address, "AAD also listening");
                 }
                 Err(error) => {
-                    tracing::warn!(%address, error = format!("{error:#}"), "AAD could not also listen here")
+                    tracing::debug!(%address, error = format!("{error:#}"), "AAD could not also listen here");
+                    let kind = error
+                        .chain()
+                        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+                        .map_or(std::io::ErrorKind::Other, std::io::Error::kind);
+                    unbound_extra_binds.push((address.clone(), kind));
                 }
             }
         }
@@ -74,12 +81,18 @@ impl Application {
             port,
             base_url,
             server,
+            unbound_extra_binds,
         })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The extra addresses (`Settings::extra_binds`) that could not be bound, and why.
+    pub fn unbound_extra_binds(&self) -> &[(String, std::io::ErrorKind)] {
+        &self.unbound_extra_binds
     }
 
     /// The public URL (`https://127.0.0.1:{port}` unless overridden).

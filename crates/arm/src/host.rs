@@ -12,9 +12,10 @@ use crate::virtual_machines::model::{VirtualMachine, VirtualMachineResponse};
 use crate::virtual_machines::store::{self as vm_store, IdentityCredential};
 use crate::{AppState, ArmError};
 
-/// Registers `/internal/vms` and `/internal/vms/identities`.
+/// Registers `/internal/vms`, `/internal/vms/identities` and `/internal/status`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/internal/vms").route(web::get().to(list_vms)))
+        .service(resource("/internal/status").route(web::get().to(crate::status::get)))
         .service(resource("/internal/vms/identities").route(web::get().to(vm_identities)));
 }
 

@@ -32,6 +32,7 @@ pub mod scope;
 pub mod settings;
 pub mod snapshots;
 pub mod startup;
+pub mod status;
 pub mod subscriptions;
 pub mod user_assigned_identities;
 pub mod virtual_machines;

@@ -129,11 +129,11 @@ fn ensure_operator_login(endpoints: &Endpoints, config_dir: &Path) -> anyhow::Re
 
 /// `mimic az ARGS…`.
 pub fn run_az(dir: &Path, args: &[String]) -> anyhow::Result<ExitCode> {
+    let endpoints = Endpoints::of_running(dir)?;
     if !az_installed() {
         eprintln!("{INSTALL_HINT}");
         return Ok(ExitCode::from(127));
     }
-    let endpoints = Endpoints::read(&dir.join("endpoints.json"))?;
     let config_dir = operator_config_dir(dir)?;
     ensure_cloud(&endpoints, &config_dir)?;
     ensure_operator_login(&endpoints, &config_dir)?;

@@ -11,7 +11,7 @@ use crate::{data_dir, persona, services, up};
 
 /// mimic: a local, fully simulated Azure control plane for managed identities.
 #[derive(Debug, Parser)]
-#[command(name = "mimic", version, about)]
+#[command(name = "mimic", version = mimic_web::VERSION, about)]
 pub struct Cli {
     /// The data directory (SQLite databases, keys, CA, endpoints.json).
     #[arg(long, global = true, env = "MIMIC_DATA_DIR")]
@@ -42,6 +42,9 @@ pub enum Command {
         #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
         tls_names: Vec<String>,
     },
+    /// Whether `mimic up` runs on the data dir: PID, uptime, version, listeners and what it holds.
+    /// Exits 0 when running, 3 when not.
+    Status,
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
     /// Snapshots of the whole state (both stores), running or not: save, restore, list.
@@ -130,10 +133,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init { tls_names } => {
             data_dir::DataDir::ensure_with_names(&dir, &tls_names)?;
         }
-        Command::Env => print!(
-            "{}",
-            persona::operator_env(&Endpoints::read(&dir.join("endpoints.json"))?)
-        ),
+        Command::Env => print!("{}", persona::operator_env(&Endpoints::of_running(&dir)?)),
+        Command::Status => return crate::status::run(&dir).await,
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,
         Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,
@@ -160,7 +161,7 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
         eprintln!("{message}");
         return Ok(ExitCode::from(crate::netns::NAMESPACE_FAILURE));
     }
-    let endpoints = Endpoints::read(&dir.join("endpoints.json"))?;
+    let endpoints = Endpoints::of_running(dir)?;
     match command {
         VmCommand::List => {
             println!("{:<16} {:<20} {:<28} ID", "NAME", "RESOURCE GROUP", "IMDS");

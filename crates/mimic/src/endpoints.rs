@@ -1,6 +1,8 @@
-//! `endpoints.json`: where everything listens, written atomically once every listener is bound.
+//! `endpoints.json`: where everything listens, written atomically once every listener is bound and
+//! removed when `mimic up` stops cleanly. After a crash the file stays behind; readers therefore
+//! check the data dir's lock ([`crate::lock`]) before they trust it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -19,7 +21,33 @@ pub struct Endpoints {
     pub resource_group: String,
     pub operator: Operator,
     pub vms: Vec<VmEndpoint>,
+    /// The process that wrote the file (0 in files from before it was recorded).
+    #[serde(default)]
+    pub pid: u32,
+    /// [`mimic_web::VERSION`] of the process that wrote the file.
+    #[serde(default)]
+    pub version: String,
+    /// When that process started, in seconds since the epoch.
+    #[serde(default)]
+    pub started: i64,
 }
+
+/// `mimic up` is not running on this data dir: `endpoints.json` is missing or stale.
+#[derive(Debug)]
+pub struct NotRunning(pub PathBuf);
+
+impl std::fmt::Display for NotRunning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "mimic is not running (data dir {}); start it with `mimic --data-dir {} up`",
+            self.0.display(),
+            self.0.display()
+        )
+    }
+}
+
+impl std::error::Error for NotRunning {}
 
 /// The fixture's operator service principal (Owner on the subscription).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,6 +81,15 @@ impl Endpoints {
             )
         })?;
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    /// The `endpoints.json` of the `mimic up` running on the data dir `dir`; [`NotRunning`] when
+    /// none holds the data dir's lock, whatever file a crashed one left behind.
+    pub fn of_running(dir: &Path) -> anyhow::Result<Self> {
+        if !crate::lock::is_held(dir)? {
+            return Err(NotRunning(dir.to_path_buf()).into());
+        }
+        Self::read(&dir.join("endpoints.json"))
     }
 
     /// The VM with this name (case-insensitive).

@@ -6,11 +6,13 @@ pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;
+pub mod lock;
 pub mod netns;
 pub mod persona;
 pub mod services;
 pub mod snapshot;
 pub mod trust;
+pub mod status;
 pub mod up;
 
 /// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.

@@ -14,7 +14,14 @@ async fn main() -> std::process::ExitCode {
     match mimic::cli::run(cli).await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("mimic: {error:#}");
+            // These say "mimic is …" themselves.
+            if error.is::<mimic::endpoints::NotRunning>()
+                || error.is::<mimic::lock::AlreadyRunning>()
+            {
+                eprintln!("{error}");
+            } else {
+                eprintln!("mimic: {error:#}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,5 +1,6 @@
 //! `mimic up`: AAD, then ARM, then the IMDS host, in one process; `endpoints.json` once every
-//! listener is bound, rewritten whenever a VM's IMDS comes or goes.
+//! listener is bound, rewritten whenever a VM's IMDS comes or goes, removed on a clean stop. The
+//! data dir's lock ([`crate::lock`]) is held from before the first file is touched until the end.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use mimic_token::Clock;
 
 use crate::data_dir::DataDir;
 use crate::endpoints::{Endpoints, Operator, VmEndpoint};
+use crate::lock::{DataDirLock, LockInfo};
 
 /// Flags of `mimic up`.
 #[derive(Debug, Clone, clap::Args)]
@@ -36,6 +38,10 @@ pub struct UpArgs {
     pub aad_lockout: crate::services::AadLockoutArgs,
     #[command(flatten)]
     pub imds_limits: crate::services::ImdsLimitArgs,
+    /// Use a new temporary data dir (0700), removed when mimic stops (SIGINT/SIGTERM): state lives
+    /// only as long as the process. `--data-dir` is ignored.
+    #[arg(long, env = "MIMIC_EPHEMERAL")]
+    pub ephemeral: bool,
 }
 
 /// What `mimic up` needs to know about the fixture it loads.
@@ -98,13 +104,20 @@ pub struct Mimic {
     arm: actix_web::dev::ServerHandle,
     imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    lock: DataDirLock,
+    /// What AAD could not also listen on (`--aad-userrealm-addr`), and why.
+    pub unbound_userrealm: Option<(String, std::io::ErrorKind)>,
 }
 
 /// Starts everything on `dir` and returns once every listener is bound and `endpoints.json` is written.
 pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
     let fresh = !dir.join("arm.db").exists();
+    mimic_web::files::create_private_dir(dir)
+        .with_context(|| format!("creating the data dir {}", dir.display()))?;
+    let mut lock = DataDirLock::acquire(dir)?;
     let data_dir = DataDir::ensure(dir)?;
     crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
+    let started = clock.now();
     let fixture = Fixture::load(args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 
@@ -119,7 +132,10 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     }
     // AAD asks ARM which identities a VM has; ARM is bound after AAD, so the URL comes later.
     let arm_url_cell = aad_settings.arm_url.clone();
-    let aad = mimic_aad::Application::build(aad_settings).await?;
+    let aad = mimic_aad::Application::build(aad_settings)
+        .await
+        .map_err(|error| listen_error(error, "AAD", "--aad-addr", &args.aad_addr))?;
+    let unbound_userrealm = aad.unbound_extra_binds().first().cloned();
     let aad_url = format!("https://127.0.0.1:{}", aad.port());
     let aad_handle = aad.handle();
     tasks.push(spawn_server("aad", aad.run_until_stopped()));
@@ -130,7 +146,9 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     arm_settings.vm_hook = Some(hook);
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
-    let arm = mimic_arm::Application::build(arm_settings).await?;
+    let arm = mimic_arm::Application::build(arm_settings)
+        .await
+        .map_err(|error| listen_error(error, "ARM", "--arm-addr", &args.arm_addr))?;
     let arm_url = format!("https://127.0.0.1:{}", arm.port());
     let _ = arm_url_cell.set(arm_url.clone());
     let arm_handle = arm.handle();
@@ -154,7 +172,15 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         resource_group: fixture.resource_group.clone(),
         operator: fixture.operator.clone(),
         vms: vm_endpoints(&imds),
+        pid: std::process::id(),
+        version: mimic_web::VERSION.to_string(),
+        started,
     };
+    lock.record(&LockInfo {
+        pid: endpoints.pid,
+        arm: Some(endpoints.arm.clone()),
+        aad: Some(endpoints.aad.clone()),
+    })?;
     endpoints.write(&data_dir.endpoints())?;
     if fresh {
         // `mimic reset` while running restores this: the state the fixture made.
@@ -174,18 +200,42 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         arm: arm_handle,
         imds,
         tasks,
+        lock,
+        unbound_userrealm,
     })
 }
 
+/// Says which service could not listen where, and what to do when the address is in use.
+fn listen_error(error: anyhow::Error, service: &str, flag: &str, addr: &str) -> anyhow::Error {
+    let in_use = error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|cause| cause.kind() == std::io::ErrorKind::AddrInUse);
+    if in_use {
+        anyhow::anyhow!(
+            "{service} cannot listen on {addr}: the address is in use (another mimic?). \
+             Stop that process, or let the system pick a free port with `{flag} 127.0.0.1:0`"
+        )
+    } else {
+        error.context(format!("starting {service} on {addr}"))
+    }
+}
+
 impl Mimic {
-    /// Stops every listener gracefully.
+    /// Stops every listener gracefully, removes `endpoints.json` and releases the data dir.
     pub async fn stop(self) {
         self.imds.shutdown().await;
         self.arm.stop(true).await;
         self.aad.stop(true).await;
         for task in self.tasks {
+            // Awaited, so that no VM event rewrites endpoints.json after it is removed.
             task.abort();
+            let _ = task.await;
         }
+        if let Err(error) = std::fs::remove_file(self.data_dir.endpoints()) {
+            tracing::warn!(%error, "removing endpoints.json");
+        }
+        drop(self.lock);
     }
 }
 
@@ -250,20 +300,65 @@ fn vm_endpoints(imds: &mimic_imds::host::ImdsHost) -> Vec<VmEndpoint> {
         .collect()
 }
 
-/// `mimic up` in the foreground: start, print a summary, stop on SIGINT or SIGTERM.
+/// `mimic up` in the foreground: start, print a summary, stop on SIGINT or SIGTERM. With
+/// `--ephemeral`, in a new temporary data dir that is removed after the stop (or a failed start).
 pub async fn run(dir: &Path, args: UpArgs) -> anyhow::Result<()> {
-    let mimic = start(dir, &args, Clock::system()).await?;
-    print!("{}", summary(&mimic.endpoints, &mimic.data_dir));
+    if !args.ephemeral {
+        return run_in(dir, &args).await;
+    }
+    let temporary = tempfile::Builder::new()
+        .prefix("mimic-")
+        .tempdir()
+        .context("creating a temporary data dir")?;
+    let result = run_in(temporary.path(), &args).await;
+    let path = temporary.path().display().to_string();
+    temporary
+        .close()
+        .with_context(|| format!("removing the temporary data dir {path}"))?;
+    result
+}
+
+async fn run_in(dir: &Path, args: &UpArgs) -> anyhow::Result<()> {
+    let mimic = start(dir, args, Clock::system()).await?;
+    print!(
+        "{}",
+        summary(&mimic.endpoints, &mimic.data_dir, args.ephemeral)
+    );
+    if let Some((addr, kind)) = &mimic.unbound_userrealm {
+        eprintln!("{}", userrealm_notice(addr, *kind));
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     eprintln!("mimic: stopping");
     mimic.stop().await;
     Ok(())
 }
 
-fn summary(endpoints: &Endpoints, data_dir: &DataDir) -> String {
+/// What the missing user-realm listener costs, and how to silence the notice.
+fn userrealm_notice(addr: &str, kind: std::io::ErrorKind) -> String {
+    let why = match kind {
+        std::io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need root or CAP_NET_BIND_SERVICE".to_string()
+        }
+        std::io::ErrorKind::AddrInUse => format!("{addr} is taken by another process"),
+        other => format!("{other}"),
+    };
+    format!(
+        "mimic: AAD is not also listening on {addr} ({why}). Only `az login -u USER -p PASSWORD` \
+         needs it (MSAL asks the authority's host on port 443 for user-realm discovery); service \
+         principals, managed identities, the portal and every other sign-in work without it. \
+         Silence this with --aad-userrealm-addr \"\" (MIMIC_AAD_USERREALM_ADDR=)."
+    )
+}
+
+fn summary(endpoints: &Endpoints, data_dir: &DataDir, ephemeral: bool) -> String {
     let mut text = format!(
-        "mimic is up (data dir {})\n  ARM    {}\n  AAD    {}\n  Portal {}\n  CA     {}\n  tenant {}  subscription {}\n",
+        "mimic {} is up (PID {}, data dir {}{})\n  ARM    {}\n  AAD    {}\n  Portal {}\n  CA     {}\n  tenant {}  subscription {}\n",
+        mimic_web::VERSION,
+        endpoints.pid,
         data_dir.root.display(),
+        if ephemeral { ", ephemeral: removed on exit" } else { "" },
         endpoints.arm,
         endpoints.aad,
         endpoints.portal,
@@ -273,6 +368,12 @@ fn summary(endpoints: &Endpoints, data_dir: &DataDir) -> String {
     );
     for vm in &endpoints.vms {
         text.push_str(&format!("  VM {:<10} IMDS {}\n", vm.name, vm.imds));
+    }
+    if ephemeral {
+        text.push_str(&format!(
+            "In other shells: export MIMIC_DATA_DIR={}\n",
+            data_dir.root.display()
+        ));
     }
     text.push_str("Operator shell: eval \"$(mimic env)\"   VM shell: eval \"$(mimic vm env vm1)\"   Stop: Ctrl-C\n");
     text

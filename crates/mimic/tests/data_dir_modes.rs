@@ -37,9 +37,22 @@ fn data_dir_in(parent: &tempfile::TempDir) -> PathBuf {
     parent.path().join("data")
 }
 
-/// Runs `mimic up` under `umask` until `endpoints.json` exists, then stops it.
-fn run_up(dir: &Path, umask: &str) {
-    let mut child = Command::new("sh")
+/// A `mimic up`, stopped (SIGTERM) when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `mimic up` under `umask` and returns once `endpoints.json` exists (it is removed again
+/// when mimic stops, so the files are checked while it runs).
+fn run_up(dir: &Path, umask: &str) -> Running {
+    let child = Command::new("sh")
         .arg("-c")
         .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_mimic"))
@@ -58,15 +71,13 @@ fn run_up(dir: &Path, umask: &str) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let running = Running(child);
     let ready = (0..600).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
         dir.join("endpoints.json").exists()
     });
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
     assert!(ready, "mimic up did not write endpoints.json");
+    running
 }
 
 fn all_files(dir: &Path) -> Vec<PathBuf> {
@@ -87,7 +98,7 @@ fn a_fresh_data_dir_is_owner_only_under_any_umask() {
         let parent = tempfile::tempdir().unwrap();
         let dir = data_dir_in(&parent);
 
-        run_up(&dir, umask);
+        let running = run_up(&dir, umask);
 
         assert_eq!(mode(&dir), 0o700, "umask {umask}: the data dir");
         for secret in SECRETS {
@@ -113,6 +124,7 @@ fn a_fresh_data_dir_is_owner_only_under_any_umask() {
                 file.display()
             );
         }
+        drop(running);
     }
 }
 
@@ -120,11 +132,12 @@ fn a_fresh_data_dir_is_owner_only_under_any_umask() {
 fn another_local_user_cannot_read_any_secret() {
     let parent = tempfile::tempdir().unwrap();
     let dir = data_dir_in(&parent);
-    run_up(&dir, "022");
+    let _running = run_up(&dir, "022");
     if !Path::new("/usr/bin/setpriv").exists() && !Path::new("/bin/setpriv").exists() {
         panic!("setpriv (util-linux) is needed to run as another user");
     }
 
+    assert!(dir.join("endpoints.json").exists());
     for secret in SECRETS.iter().filter(|secret| dir.join(secret).exists()) {
         let read = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])

@@ -59,6 +59,7 @@ impl TestMimic {
             mi_token_lifetime: mimic::services::DEFAULT_MI_TOKEN_LIFETIME,
             aad_lockout: Default::default(),
             imds_limits: Default::default(),
+            ephemeral: false,
         }
     }
 

@@ -1,6 +1,6 @@
 //! actix plumbing shared by the three services: the local CA and server certificates, rustls
-//! server and reqwest client configuration, listener binding, request ids, the internal-API key,
-//! and owner-only files for secrets.
+//! server and reqwest client configuration, listener binding, request ids and the version header,
+//! the internal-API key, and owner-only files for secrets.
 
 pub mod files;
 pub mod internal;
@@ -8,7 +8,9 @@ pub mod pki;
 pub mod server;
 pub mod snapshot;
 pub mod telemetry;
+pub mod version;
 
 pub use internal::{InternalKey, INTERNAL_KEY_HEADER};
 pub use pki::{Pki, ServerCertificate};
 pub use server::{bind, https_client, rustls_server_config};
+pub use version::{VERSION, VERSION_HEADER};

@@ -1,5 +1,6 @@
 //! Tracing set-up and the request-id middleware (`x-ms-request-id`, echoing
-//! `x-ms-client-request-id` as Azure does), which also writes the one log line per request.
+//! `x-ms-client-request-id` as Azure does, and mimic's own `x-mimic-version`), which also writes
+//! the one log line per request.
 //!
 //! A service tells that line who called and why a request was refused through extensions:
 //! [`Principal`] in the request's extensions (ARM's gate puts the token's `oid`/`appid` there),
@@ -101,6 +102,8 @@ fn open_log_file(path: &Path) -> anyhow::Result<std::fs::File> {
 
 /// Adds `x-ms-request-id` (and echoes `x-ms-client-request-id`) to every response, and logs one
 /// line per request at INFO (target `mimic::request`; `/healthz` at DEBUG).
+/// Also adds `x-mimic-version` ([`crate::VERSION`]): Azure sends no such header; it tells a bug
+/// report which build answered.
 pub async fn request_id(
     request: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody>,
@@ -114,6 +117,9 @@ pub async fn request_id(
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-ms-request-id"), value);
+    }
+    if let Ok(value) = HeaderValue::from_str(crate::VERSION) {
+        headers.insert(HeaderName::from_static(crate::VERSION_HEADER), value);
     }
     if let Some(value) = client_id {
         headers.insert(HeaderName::from_static("x-ms-client-request-id"), value);

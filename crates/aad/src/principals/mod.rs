@@ -74,6 +74,20 @@ pub async fn list_managed_identities(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
 }
 
+/// `GET /internal/status` → `{"servicePrincipals","managedIdentities","users"}`, each a count:
+/// what the directory holds, for `mimic status`.
+pub async fn status(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AadError> {
+    let managed_identities = state.store.managed_identities().await?.len();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "servicePrincipals": state.store.count().await?,
+        "managedIdentities": managed_identities,
+        "users": state.users.count().await?,
+    })))
+}
+
 /// `GET /internal/servicePrincipals/{id}`.
 pub async fn get(
     _: InternalCaller,

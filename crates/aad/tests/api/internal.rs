@@ -179,3 +179,51 @@ async fn get_an_unknown_principal_returns_404_in_the_envelope() {
         .unwrap()
         .starts_with("Resource 'c0ffee00-0000-4000-8000-00000000dead' does not exist"));
 }
+
+#[tokio::test]
+async fn status_counts_principals_managed_identities_and_users() {
+    let app = TestApp::spawn().await;
+    let status = || async {
+        let request = app
+            .client
+            .get(format!("{}/internal/status", app.base))
+            .header(INTERNAL_KEY_HEADER, app.internal_key.expose());
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.json::<serde_json::Value>().await.unwrap()
+    };
+    let before = status().await;
+    let key = SigningKey::generate("counted").unwrap();
+    app.create_managed_identity(&key, VM).await;
+
+    let after = status().await;
+
+    for (field, added) in [
+        ("servicePrincipals", 1),
+        ("managedIdentities", 1),
+        ("users", 0),
+    ] {
+        let count = |body: &serde_json::Value| body[field].as_i64().unwrap();
+        assert_eq!(count(&after) - count(&before), added, "{field}: {after}");
+    }
+    assert_eq!(before["managedIdentities"], 0);
+}
+
+#[tokio::test]
+async fn status_without_the_right_key_returns_401_even_with_a_token() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token(&format!("{ARM}/.default")).await;
+    let url = format!("{}/internal/status", app.base);
+    let requests = [
+        app.client.get(&url),
+        app.client.get(&url).header(INTERNAL_KEY_HEADER, "wrong"),
+        app.client.get(&url).bearer_auth(token.token()),
+    ];
+    for request in requests {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 401);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "Authorization_RequestDenied");
+        assert!(body.get("servicePrincipals").is_none());
+    }
+}

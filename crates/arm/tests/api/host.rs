@@ -95,3 +95,59 @@ async fn host_api_without_the_internal_key_returns_401() {
         assert!(reply.body["error"]["code"].is_string(), "{}", reply.text);
     }
 }
+
+#[tokio::test]
+async fn host_status_counts_what_arm_holds() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    let before = app.host_get("/internal/status").await;
+    app.create_identity(&token, "counted").await;
+    app.patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
+        .await;
+
+    let after = app.host_get("/internal/status").await;
+
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(after.status, 200, "{}", after.text);
+    for (field, added) in [
+        ("subscriptions", 0),
+        ("resourceGroups", 0),
+        ("virtualMachines", 0),
+        ("userAssignedIdentities", 1),
+        ("systemAssignedIdentities", 1),
+        ("roleAssignments", 0),
+    ] {
+        let count = |reply: &crate::helpers::Reply| reply.body[field].as_i64().unwrap();
+        assert_eq!(
+            count(&after) - count(&before),
+            added,
+            "{field}: {}",
+            after.text
+        );
+    }
+    assert_eq!(before.body["virtualMachines"], 2);
+    assert_eq!(before.body["userAssignedIdentities"], 0);
+}
+
+#[tokio::test]
+async fn host_status_without_the_internal_key_returns_401_even_with_a_token() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+
+    let missing = app.raw("GET", "/internal/status", &[], "").await;
+    let wrong = app
+        .raw(
+            "GET",
+            "/internal/status",
+            &[(mimic_web::INTERNAL_KEY_HEADER, "wrong")],
+            "",
+        )
+        .await;
+    let bearer = app.get("/internal/status", &token).await;
+
+    for reply in [missing, wrong, bearer] {
+        assert_eq!(reply.status, 401, "{}", reply.text);
+        assert_eq!(reply.code(), "InvalidInternalKey", "{}", reply.text);
+        assert!(reply.body.get("subscriptions").is_none());
+    }
+}
