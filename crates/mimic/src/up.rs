@@ -104,6 +104,7 @@ pub struct Mimic {
 pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mimic> {
     let data_dir = DataDir::ensure(dir)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
+    crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 
     let mut aad_settings =
