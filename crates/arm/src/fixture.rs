@@ -1,6 +1,8 @@
 //! Seeds an empty database from the `arm` section of `fixtures/default.json`: subscriptions,
-//! resource groups, role assignments (a bare role GUID is stored as the canonical definition),
-//! then virtual machines through the compute module. Applied only while no subscription exists.
+//! resource groups, user-assigned identities (each with its principal in AAD, as a PUT makes it:
+//! AAD must be reachable), role assignments (a bare role GUID is stored as the canonical
+//! definition), then virtual machines through the compute module. Applied only while no
+//! subscription exists. The schema is documented in `docs/fixtures.md`.
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -18,9 +20,22 @@ struct Fixture {
     #[serde(default)]
     resource_groups: Vec<FixtureGroup>,
     #[serde(default)]
+    user_assigned_identities: Vec<FixtureIdentity>,
+    #[serde(default)]
     role_assignments: Vec<FixtureAssignment>,
     #[serde(default)]
     virtual_machines: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FixtureIdentity {
+    subscription_id: String,
+    resource_group: String,
+    name: String,
+    location: String,
+    #[serde(default)]
+    tags: Option<Tags>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,10 +83,31 @@ pub async fn apply(state: &AppState) -> anyhow::Result<()> {
     for group in fixture.resource_groups {
         crate::resource_groups::store::upsert(&state.db, &group_of(group, now)).await?;
     }
+    for identity in fixture.user_assigned_identities {
+        create_identity(state, identity).await?;
+    }
     for assignment in fixture.role_assignments {
         crate::role_assignments::store::insert(&state.db, &assignment_of(assignment, now)).await?;
     }
     crate::virtual_machines::seed(state, &fixture.virtual_machines).await?;
+    Ok(())
+}
+
+/// Creates an identity exactly as its PUT would (principal included).
+async fn create_identity(state: &AppState, identity: FixtureIdentity) -> anyhow::Result<()> {
+    let key = crate::user_assigned_identities::store::IdentityKey {
+        subscription_id: identity.subscription_id,
+        resource_group: identity.resource_group,
+        name: identity.name,
+    };
+    let body = crate::user_assigned_identities::model::IdentityCreateRequest {
+        location: Some(identity.location),
+        tags: identity.tags,
+        properties: None,
+    };
+    crate::lifecycle::write_identity(state, &key, &body)
+        .await
+        .map_err(|error| anyhow::anyhow!("creating the identity '{}': {error}", key.name))?;
     Ok(())
 }
 

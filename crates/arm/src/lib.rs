@@ -13,6 +13,7 @@
 
 pub mod aad_client;
 pub mod auth;
+pub mod compute_catalog;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -36,6 +37,7 @@ pub mod status;
 pub mod subscriptions;
 pub mod user_assigned_identities;
 pub mod virtual_machines;
+pub mod virtual_networks;
 
 pub use error::ArmError;
 pub use settings::{ImdsDirectory, Settings, VmEvent, VmHook};

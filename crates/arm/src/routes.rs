@@ -125,6 +125,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(role_assignments::delete)),
         );
     crate::virtual_machines::configure(cfg);
+    crate::compute_catalog::configure(cfg);
+    crate::virtual_networks::configure(cfg);
     crate::user_assigned_identities::configure(cfg);
     crate::resources::configure(cfg);
     crate::host::configure(cfg);
@@ -149,11 +151,13 @@ async fn health() -> HttpResponse {
 }
 
 /// The provider namespaces mimic serves, in canonical case.
-pub const KNOWN_NAMESPACES: [&str; 4] = [
+pub const KNOWN_NAMESPACES: [&str; 5] = [
     "Microsoft.Resources",
     "Microsoft.Authorization",
     "Microsoft.Compute",
     "Microsoft.ManagedIdentity",
+    // Only the (empty) virtual-network list of a group, for `az vm create`.
+    "Microsoft.Network",
 ];
 
 /// Every path no route matched: ARM's envelope, never actix's default 404.

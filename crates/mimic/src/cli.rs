@@ -94,6 +94,12 @@ pub enum Command {
 pub enum VmCommand {
     /// One line per VM: name, resource group, IMDS URL, ARM id.
     List,
+    /// Create (or replace) a VM with ARM's PUT, as the fixture operator unless `--client-id` is
+    /// given; its IMDS listener is up when this returns.
+    Create(crate::vm_admin::CreateArgs),
+    /// Delete a VM with ARM's DELETE (same credentials as `create`); its IMDS listener is gone
+    /// when this returns.
+    Delete(crate::vm_admin::DeleteArgs),
     /// Print the shell environment of the VM persona (its IMDS, no other identity variables).
     Env {
         /// The VM's name.
@@ -187,6 +193,8 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
             }
             None => return Ok(no_such_vm(&endpoints, &name)),
         },
+        VmCommand::Create(args) => return crate::vm_admin::create(dir, &endpoints, args).await,
+        VmCommand::Delete(args) => return crate::vm_admin::delete(dir, &endpoints, args).await,
         VmCommand::Env { name, flavor } => match endpoints.vm(&name) {
             Some(vm) => print!(
                 "{}",

@@ -6,14 +6,16 @@ pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;
+pub mod fixture_record;
 pub mod lock;
 pub mod netns;
 pub mod persona;
 pub mod services;
 pub mod snapshot;
-pub mod trust;
 pub mod status;
+pub mod trust;
 pub mod up;
+pub mod vm_admin;
 
 /// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.
 pub const DEFAULT_FIXTURE: &str = include_str!("../../../fixtures/default.json");

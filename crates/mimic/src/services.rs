@@ -217,6 +217,7 @@ pub fn imds_host_settings(
 pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
+    crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut settings = aad_settings(&data_dir, &fixture, &args.addr, Clock::system());
     settings.public_url = args.public_url;
     settings.managed_identity_token_lifetime = args.mi_token_lifetime;
@@ -233,6 +234,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
 pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
+    crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut settings = arm_settings(
         &data_dir,
         &fixture,

@@ -119,6 +119,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
     let started = clock.now();
     let fixture = Fixture::load(args.fixture.as_deref())?;
+    crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 
     let mut aad_settings =

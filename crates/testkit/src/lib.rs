@@ -87,6 +87,13 @@ impl TestMimic {
         Self::start_in(self.dir, self.clock, self.args).await
     }
 
+    /// Stops everything but keeps the data dir, for [`TestMimic::restart`] later.
+    pub async fn stop_keeping_dir(&mut self) {
+        if let Some(mimic) = self.mimic.take() {
+            mimic.stop().await;
+        }
+    }
+
     /// Stops everything.
     pub async fn stop(mut self) {
         if let Some(mimic) = self.mimic.take() {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authentication;
+mod compute_catalog;
 mod compute_helpers;
 mod custom_roles;
 mod defence;
