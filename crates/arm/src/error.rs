@@ -146,7 +146,7 @@ pub enum ArmError {
     #[error("A role definition cannot be updated with a name that already exists.")]
     RoleDefinitionWithSameNameExists,
     /// DELETE of a custom role that role assignments still use. Code and text from
-    /// https://learn.microsoft.com/azure/role-based-access-control/troubleshooting ("Unable to
+    /// <https://learn.microsoft.com/azure/role-based-access-control/troubleshooting> ("Unable to
     /// delete a custom role"); the status (409) is mimic's reading of it.
     #[error("There are existing role assignments referencing role")]
     RoleDefinitionHasAssignments,
