@@ -186,7 +186,8 @@ fn tutorial_system_assigned_matches_real_run() {
     check_tutorial("docs/tutorial-system-assigned.md");
 }
 
-/// The README's five-minute walk, run exactly as written: the first read is refused, the second allowed.
+/// The README's five-minute walk, run exactly as written (no CA flags: `mimic env` makes curl trust
+/// mimic): the first read is refused, the grant is created, the second read allowed.
 #[test]
 fn readme_walk_shows_403_before_the_grant_and_200_after() {
     require_tools();
@@ -220,13 +221,16 @@ fn readme_walk_shows_403_before_the_grant_and_200_after() {
         mimic.logs()
     );
     assert!(output.status.success(), "the README walk failed:\n{detail}");
-    assert_eq!(lines.len(), 2, "two reads, two answers:\n{detail}");
+    assert_eq!(lines.len(), 4, "health, two reads and the grant:\n{detail}");
+    assert_eq!(lines[0], r#"{"status":"ok"}"#, "health:\n{detail}");
     assert!(
-        lines[0].contains(r#""code":"AuthorizationFailed""#),
+        lines[1].contains(r#""code":"AuthorizationFailed""#) && lines[1].ends_with("-> HTTP 403"),
         "before the grant:\n{detail}"
     );
+    assert_eq!(lines[2], "grant -> HTTP 201", "the grant:\n{detail}");
     assert!(
-        lines[1].contains(r#""provisioningState":"Succeeded""#),
+        lines[3].contains(r#""provisioningState":"Succeeded""#)
+            && lines[3].ends_with("-> HTTP 200"),
         "after the grant:\n{detail}"
     );
     assert!(mimic.stop(), "mimic up did not stop on SIGTERM");
