@@ -182,11 +182,12 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         arm: Some(endpoints.arm.clone()),
         aad: Some(endpoints.aad.clone()),
     })?;
-    endpoints.write(&data_dir.endpoints())?;
     if fresh {
-        // `mimic reset` while running restores this: the state the fixture made.
+        // `mimic reset` while running restores this: the state the fixture made. Before
+        // endpoints.json, which tells everyone mimic is ready.
         crate::snapshot::save_fixture_snapshot(&data_dir, &endpoints).await?;
     }
+    endpoints.write(&data_dir.endpoints())?;
     tasks.push(tokio::spawn(forward_vm_events(
         events,
         imds.clone(),

@@ -4,9 +4,11 @@
 //! acknowledged (201) is there.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,70 +26,21 @@ struct Running {
 /// `mimic up` on free ports; returns once `endpoints.json` is written anew.
 fn start(dir: &Path) -> Running {
     let _ = std::fs::remove_file(dir.join("endpoints.json"));
-    let child = Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args([
-            "up",
-            "--arm-addr",
-            "127.0.0.1:0",
-            "--aad-addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--aad-userrealm-addr", ""])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let path = dir.join("endpoints.json");
-    let ready = (0..600).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
-        path.exists()
-    });
-    assert!(ready, "mimic up did not start");
-    let endpoints: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ca = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    let child = support::up_command(dir, &[], "").spawn().unwrap();
     Running {
         child,
-        endpoints,
-        http: mimic_web::https_client(&ca).unwrap(),
+        endpoints: support::wait_for_endpoints(dir),
+        http: support::https_client(dir),
     }
 }
 
 impl Running {
     fn text(&self, pointer: &str) -> String {
-        self.endpoints
-            .pointer(pointer)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
+        support::text(&self.endpoints, pointer)
     }
 
     async fn operator_token(&self) -> String {
-        let url = format!(
-            "{}/{}/oauth2/v2.0/token",
-            self.text("/aad"),
-            self.text("/tenant_id")
-        );
-        let form = [
-            ("grant_type", "client_credentials".to_string()),
-            ("client_id", self.text("/operator/client_id")),
-            ("client_secret", self.text("/operator/client_secret")),
-            ("scope", "https://management.azure.com/.default".to_string()),
-        ];
-        let body: Value = self
-            .http
-            .post(url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["access_token"].as_str().unwrap().to_string()
+        support::operator_token(&self.http, &self.endpoints).await
     }
 
     fn identities_url(&self) -> String {

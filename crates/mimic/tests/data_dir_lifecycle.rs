@@ -3,6 +3,8 @@
 //! `mimic status` and its exit codes, `--ephemeral`, the version, and the start-up messages.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -88,24 +90,7 @@ fn up_command(dir: &Path) -> Command {
 
 /// `mimic up` on free ports, AAD also on `userrealm` ("" for nowhere).
 fn up_command_with_userrealm(dir: &Path, userrealm: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args([
-            "up",
-            "--arm-addr",
-            "127.0.0.1:0",
-            "--aad-addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--aad-userrealm-addr", userrealm])
-        .env("RUST_LOG", "warn")
-        .env_remove("MIMIC_EPHEMERAL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command
+    support::up_command(dir, &[], userrealm)
 }
 
 /// `mimic --data-dir DIR ARGS…`, run to completion.

@@ -3,6 +3,8 @@
 //! older mimic left world-readable is tightened at start.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -52,31 +54,19 @@ impl Drop for Running {
 /// Runs `mimic up` under `umask` and returns once `endpoints.json` exists (it is removed again
 /// when mimic stops, so the files are checked while it runs).
 fn run_up(dir: &Path, umask: &str) -> Running {
+    let up = support::up_command(dir, &[], "");
     let child = Command::new("sh")
         .arg("-c")
         .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_mimic"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args([
-            "up",
-            "--arm-addr",
-            "127.0.0.1:0",
-            "--aad-addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--aad-userrealm-addr", ""])
+        .arg(up.get_program())
+        .args(up.get_args())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let running = Running(child);
-    let ready = (0..600).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        dir.join("endpoints.json").exists()
-    });
-    assert!(ready, "mimic up did not write endpoints.json");
+    support::wait_for_endpoints(dir);
     running
 }
 

@@ -2,9 +2,10 @@
 //! `mimic env` exports (docs/sdk.md). All traffic goes to 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -32,37 +33,18 @@ fn start(data_dir: &Path, flags: &[&str], stderr: Option<&Path>) -> Running {
         Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
         None => Stdio::null(),
     };
-    let child = Command::new(env!("CARGO_BIN_EXE_mimic"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(flags)
-        .args([
-            "up",
-            "--arm-addr",
-            "127.0.0.1:0",
-            "--aad-addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--aad-userrealm-addr", ""])
+    let child = support::up_command(data_dir, flags, "")
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
-        .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
         .unwrap();
-    let path = data_dir.join("endpoints.json");
-    let ready = (0..600).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
-        path.exists()
-    });
-    assert!(ready, "mimic up did not start");
-    let endpoints: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ca = std::fs::read_to_string(data_dir.join("ca.pem")).unwrap();
+    let endpoints = support::wait_for_endpoints(data_dir);
     Running {
         child,
         data_dir: data_dir.to_path_buf(),
         endpoints,
-        http: mimic_web::https_client(&ca).unwrap(),
+        http: support::https_client(data_dir),
     }
 }
 
