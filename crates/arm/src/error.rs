@@ -121,6 +121,30 @@ pub enum ArmError {
     /// An unknown role assignment.
     #[error("The role assignment '{0}' is not found.")]
     RoleAssignmentNotFound(String),
+    /// An unknown deny assignment (mimic's wording; the code is ARM's, as Azure SDK callers test
+    /// for it, e.g. Azure/ARO-HCP's deny-assignment syncer).
+    #[error("The deny assignment '{0}' is not found.")]
+    DenyAssignmentNotFound(String),
+    /// A role grants the action, but a deny assignment refuses it. Wording as ARM answers
+    /// (`DenyAssignmentAuthorizationFailed` reported by AKS node-resource-group lockdown and
+    /// managed-application users).
+    #[error("The client '{client}' with object id '{object_id}' has permission to perform action '{action}' on scope '{scope}'; however, the access is denied because of the deny assignment with name '{deny_assignment_name}' and Id '{deny_assignment_id}' at scope '{deny_assignment_scope}'.")]
+    DenyAssignmentAuthorizationFailed {
+        /// The caller's application id.
+        client: String,
+        /// The caller's object id.
+        object_id: String,
+        /// The denied action.
+        action: String,
+        /// The scope the action was attempted on.
+        scope: String,
+        /// `denyAssignmentName`.
+        deny_assignment_name: String,
+        /// The deny assignment's GUID.
+        deny_assignment_id: String,
+        /// The deny assignment's scope.
+        deny_assignment_scope: String,
+    },
     /// A PUT that would change the principal, role or scope of an existing assignment.
     #[error("Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")]
     RoleAssignmentUpdateNotPermitted,
@@ -281,6 +305,8 @@ impl ArmError {
             Self::RoleAssignmentExists => "RoleAssignmentExists",
             Self::InvalidRoleAssignmentId(_) => "InvalidRoleAssignmentId",
             Self::RoleAssignmentNotFound(_) => "RoleAssignmentNotFound",
+            Self::DenyAssignmentNotFound(_) => "DenyAssignmentNotFound",
+            Self::DenyAssignmentAuthorizationFailed { .. } => "DenyAssignmentAuthorizationFailed",
             Self::RoleAssignmentUpdateNotPermitted => "RoleAssignmentUpdateNotPermitted",
             Self::PrincipalNotFound { .. } => "PrincipalNotFound",
             Self::RoleDefinitionDoesNotExist { .. } => "RoleDefinitionDoesNotExist",
@@ -326,6 +352,15 @@ impl ArmError {
                 ..
             } => Some(format!(
                 "no role assignment of {object_id} grants {linked_action} at {linked_scopes}"
+            )),
+            Self::DenyAssignmentAuthorizationFailed {
+                object_id,
+                action,
+                scope,
+                deny_assignment_id,
+                ..
+            } => Some(format!(
+                "deny assignment {deny_assignment_id} denies {action} to {object_id} at {scope}"
             )),
             Self::InvalidInternalKey => Some("no valid internal key".to_string()),
             _ if self.status_code() == StatusCode::UNAUTHORIZED => Some(self.to_string()),
@@ -391,9 +426,9 @@ impl ResponseError for ArmError {
             | Self::InvalidAuthenticationTokenAudience(_)
             | Self::InvalidAuthenticationTokenTenant { .. }
             | Self::InvalidInternalKey => StatusCode::UNAUTHORIZED,
-            Self::AuthorizationFailed { .. } | Self::LinkedAuthorizationFailed { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AuthorizationFailed { .. }
+            | Self::LinkedAuthorizationFailed { .. }
+            | Self::DenyAssignmentAuthorizationFailed { .. } => StatusCode::FORBIDDEN,
             Self::SubscriptionNotFound(_)
             | Self::ResourceGroupNotFound(_)
             | Self::ResourceNotFound(_)
@@ -401,6 +436,7 @@ impl ResponseError for ArmError {
             | Self::NotFound(_)
             | Self::TokenInspectorUnavailable
             | Self::RoleAssignmentNotFound(_)
+            | Self::DenyAssignmentNotFound(_)
             | Self::RoleDefinitionDoesNotExist {
                 requested: true, ..
             } => StatusCode::NOT_FOUND,

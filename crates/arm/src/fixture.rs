@@ -2,7 +2,9 @@
 //! resource groups, user-assigned identities (each with its principal in AAD, as a PUT makes it:
 //! AAD must be reachable), role assignments (a bare role GUID is stored as the canonical
 //! definition), then virtual machines through the compute module. Applied only while no
-//! subscription exists. The schema is documented in `docs/fixtures.md`.
+//! subscription exists. `denyAssignments` is not seeded here: it is read at every start into
+//! `AppState` ([`crate::deny_assignments::model::from_fixture`]). The schema is documented in
+//! `docs/fixtures.md`.
 
 use anyhow::Context;
 use serde::Deserialize;

@@ -15,6 +15,7 @@ pub mod aad_client;
 pub mod auth;
 pub mod compute_catalog;
 pub mod db;
+pub mod deny_assignments;
 pub mod error;
 pub mod extract;
 pub mod fixture;

@@ -71,7 +71,9 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 
 use crate::extract::ApiVersion;
-use crate::{resource_groups, role_assignments, role_definitions, subscriptions, ArmError};
+use crate::{
+    deny_assignments, resource_groups, role_assignments, role_definitions, subscriptions, ArmError,
+};
 
 /// The whole URL table (paths with lower-case keywords; see the module docs).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -123,6 +125,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(role_assignments::create))
                 .route(web::get().to(role_assignments::get))
                 .route(web::delete().to(role_assignments::delete)),
+        )
+        .service(
+            resource("/providers/microsoft.authorization/denyassignments")
+                .route(web::get().to(deny_assignments::list_at_root)),
+        )
+        .service(
+            resource("/providers/microsoft.authorization/denyassignments/{deny_assignment_id}")
+                .route(web::get().to(deny_assignments::get_by_guid)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/denyassignments")
+                .route(web::get().to(deny_assignments::list_for_scope)),
+        )
+        .service(
+            resource("/{scope:.+}/providers/microsoft.authorization/denyassignments/{deny_assignment_id}")
+                .route(web::get().to(deny_assignments::get)),
         );
     crate::virtual_machines::configure(cfg);
     crate::compute_catalog::configure(cfg);

@@ -28,6 +28,8 @@ pub struct AppState {
     pub public_url: String,
     /// One writer at a time per resource ([`crate::locks`]).
     pub write_locks: Arc<crate::locks::ResourceLocks>,
+    /// The deny assignments the ARM fixture declares (read-only, as in Azure).
+    pub deny_assignments: Arc<Vec<crate::deny_assignments::model::DenyAssignment>>,
 }
 
 impl AppState {
@@ -48,8 +50,11 @@ impl AppState {
             .unwrap_or_else(|| format!("https://127.0.0.1:{port}"))
             .trim_end_matches('/')
             .to_string();
+        let deny_assignments =
+            crate::deny_assignments::model::from_fixture(settings.fixture.as_ref())?;
         Ok(Self {
             db,
+            deny_assignments: Arc::new(deny_assignments),
             clock: settings.clock.clone(),
             settings: Arc::new(settings),
             http,

@@ -9,7 +9,7 @@ use mimic_azure::Scope;
 use serde::Deserialize;
 
 use crate::extract::Caller;
-use crate::rbac::authorize;
+use crate::rbac::{authorize, authorize_with, Attributes};
 use crate::{AppState, ArmError};
 use model::{Filter, RoleAssignment, RoleAssignmentBody, RoleAssignmentCreateParameters};
 use store::Written;
@@ -36,9 +36,19 @@ pub async fn create(
     let (scope, name) = path.into_inner();
     let name = model::parse_name(&name)?;
     let scope = crate::scope::parse_captured(&scope)?;
-    authorize(&state, &caller, WRITE, &scope.to_string()).await?;
+    let body = body.into_inner();
+    let principal_type = body
+        .properties
+        .principal_type
+        .clone()
+        .unwrap_or_else(|| model::DEFAULT_PRINCIPAL_TYPE.to_string());
+    let attributes = Attributes::role_assignment_write(
+        model::role_definition_guid(&body.properties.role_definition_id),
+        &principal_type,
+    );
+    authorize_with(&state, &caller, WRITE, &scope.to_string(), &attributes).await?;
     let scope = crate::scope::resolve(&state, &scope).await?;
-    let assignment = new_assignment(&state, &caller, &scope, name, body.into_inner()).await?;
+    let assignment = new_assignment(&state, &caller, &scope, name, body).await?;
     match store::create_or_update(&state.db, &assignment).await? {
         Written::Created(created) => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(
             RoleAssignment {
@@ -83,7 +93,7 @@ async fn new_assignment(
         principal_id,
         principal_type: properties
             .principal_type
-            .unwrap_or_else(|| "ServicePrincipal".to_string()),
+            .unwrap_or_else(|| model::DEFAULT_PRINCIPAL_TYPE.to_string()),
         description: properties.description,
         condition: properties.condition,
         condition_version: properties.condition_version,
@@ -120,7 +130,8 @@ pub async fn get(
 }
 
 /// `DELETE {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`: 200 with the
-/// deleted assignment, 204 when there was none.
+/// deleted assignment, 204 when there was none. Conditions see the assignment being deleted as
+/// `@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]` (and `PrincipalType`).
 pub async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
@@ -128,10 +139,13 @@ pub async fn delete(
 ) -> Result<HttpResponse, ArmError> {
     let (scope, name) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    authorize(&state, &caller, DELETE, &scope.to_string()).await?;
     let found = store::find(&state.db, &name)
         .await?
         .filter(|assignment| assignment.scope_key() == scope.key());
+    let attributes = found.as_ref().map_or_else(Attributes::none, |assignment| {
+        Attributes::role_assignment_delete(&assignment.role_definition, &assignment.principal_type)
+    });
+    authorize_with(&state, &caller, DELETE, &scope.to_string(), &attributes).await?;
     let Some(assignment) = found else {
         return Ok(HttpResponse::NoContent().finish());
     };

@@ -21,7 +21,8 @@ pub struct RoleAssignment {
     pub principal_type: String,
     /// Free text.
     pub description: Option<String>,
-    /// An ABAC condition (stored, not evaluated).
+    /// An ABAC condition (evaluated by [`crate::rbac`] for data actions and role-assignment
+    /// writes/deletes).
     pub condition: Option<String>,
     /// The condition's version.
     pub condition_version: Option<String>,
@@ -92,6 +93,9 @@ pub fn encloses(outer: &str, inner: &str) -> bool {
         || outer == inner
         || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'/'))
 }
+
+/// `principalType` when a PUT leaves it out (the 2022-04-01 spec's default).
+pub const DEFAULT_PRINCIPAL_TYPE: &str = "User";
 
 /// The body of `RoleAssignments_Create`.
 #[derive(Debug, Deserialize)]

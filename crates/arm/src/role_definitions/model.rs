@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use mimic_azure::Scope;
 use serde::{Deserialize, Serialize};
 
+use crate::rbac::condition::{Attributes, Outcome};
 use crate::ArmError;
 
 /// `properties.type` of a role definition.
@@ -29,7 +30,7 @@ pub struct Permission {
     /// Control-plane actions subtracted from `actions`.
     #[serde(default)]
     pub not_actions: Vec<String>,
-    /// Allowed data-plane actions (not evaluated by mimic's ARM).
+    /// Allowed data-plane actions (evaluated by [`crate::rbac::authorize_data`]).
     #[serde(default)]
     pub data_actions: Vec<String>,
     /// Data-plane actions subtracted from `dataActions`.
@@ -43,20 +44,47 @@ pub struct Permission {
     pub condition_version: Option<String>,
 }
 
+/// The plane an action belongs to: control-plane actions are checked against `actions` /
+/// `notActions`, data actions against `dataActions` / `notDataActions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plane {
+    /// ARM operations.
+    Control,
+    /// Data-plane operations (Key Vault secrets, blobs, …).
+    Data,
+}
+
 impl Permission {
-    /// Whether this block grants the control-plane `action`. A block with an ABAC condition
-    /// grants nothing: mimic does not evaluate conditions, and granting the actions
-    /// unconditionally would be wider than Azure (fail closed).
+    /// Whether the block's action lists take in `action` (ignoring any condition).
+    pub fn covers(&self, plane: Plane, action: &str) -> bool {
+        let (allowed, subtracted) = match plane {
+            Plane::Control => (&self.actions, &self.not_actions),
+            Plane::Data => (&self.data_actions, &self.not_data_actions),
+        };
+        allowed
+            .iter()
+            .any(|pattern| action_matches(pattern, action))
+            && !subtracted
+                .iter()
+                .any(|pattern| action_matches(pattern, action))
+    }
+
+    /// Whether this block grants `action`: its lists cover the action and its condition, if
+    /// any, holds for it ([`crate::rbac::condition`]: a condition restricts only the actions
+    /// its `ActionMatches` clauses name; what mimic cannot evaluate is not granted).
+    pub fn grants(&self, plane: Plane, action: &str, attributes: &Attributes) -> Outcome {
+        if !self.covers(plane, action) {
+            return Outcome::False;
+        }
+        match &self.condition {
+            None => Outcome::True,
+            Some(condition) => crate::rbac::condition::evaluate(condition, action, attributes),
+        }
+    }
+
+    /// Whether this block grants the control-plane `action` to a request without attributes.
     pub fn permits(&self, action: &str) -> bool {
-        self.condition.is_none()
-            && self
-                .actions
-                .iter()
-                .any(|pattern| action_matches(pattern, action))
-            && !self
-                .not_actions
-                .iter()
-                .any(|pattern| action_matches(pattern, action))
+        self.grants(Plane::Control, action, &Attributes::none()) == Outcome::True
     }
 
     /// This block as api-versions before 2022-05-01-preview show it (no condition fields).
@@ -95,9 +123,8 @@ pub struct RoleDefinition {
 }
 
 impl RoleDefinition {
-    /// Whether this role grants the control-plane `action`: some permission block without a
-    /// condition has a matching action and no matching notAction. `dataActions` are not
-    /// evaluated here: ARM's control plane never checks them.
+    /// Whether this role grants the control-plane `action` to a request without attributes
+    /// (see [`Permission::grants`]).
     pub fn permits(&self, action: &str) -> bool {
         self.permissions.iter().any(|block| block.permits(action))
     }
@@ -518,19 +545,54 @@ mod tests {
     }
 
     #[test]
-    fn a_permission_block_with_a_condition_grants_nothing() {
-        let conditional = built_in_roles()
-            .iter()
-            .flat_map(|role| &role.permissions)
-            .find(|block| block.condition.is_some() && !block.actions.is_empty())
-            .expect("the catalogue has conditional blocks with actions");
-        assert!(!conditional.permits(&conditional.actions[0].replace('*', "x")));
-        let unconditional = Permission {
-            condition: None,
-            condition_version: None,
-            ..conditional.clone()
+    fn a_conditional_block_grants_its_unnamed_actions_and_restricts_the_named_ones() {
+        let kv_admin = find_by_role_name("Key Vault Data Access Administrator").unwrap();
+        assert!(kv_admin.permits("Microsoft.Authorization/roleAssignments/read"));
+        assert!(kv_admin.permits("Microsoft.Resources/subscriptions/resourceGroups/read"));
+        // No attributes: the restricted actions are not granted.
+        assert!(!kv_admin.permits("Microsoft.Authorization/roleAssignments/write"));
+        let block = &kv_admin.permissions[0];
+        let write = "Microsoft.Authorization/roleAssignments/write";
+        let secrets_user = "4633458b-17de-408a-b874-0445c86b69e6";
+        assert_eq!(
+            block.grants(
+                Plane::Control,
+                write,
+                &Attributes::role_assignment_write(secrets_user, "User")
+            ),
+            Outcome::True
+        );
+        assert_eq!(
+            block.grants(
+                Plane::Control,
+                write,
+                &Attributes::role_assignment_write(OWNER, "User")
+            ),
+            Outcome::False
+        );
+    }
+
+    #[test]
+    fn grants_checks_data_actions_on_the_data_plane_only() {
+        let secrets_user = find_by_role_name("Key Vault Secrets User").unwrap();
+        let read = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+        let none = Attributes::none();
+        let granted = |plane, action| {
+            secrets_user
+                .permissions
+                .iter()
+                .any(|block| block.grants(plane, action, &none) == Outcome::True)
         };
-        assert!(unconditional.permits(&conditional.actions[0].replace('*', "x")));
+        assert!(granted(Plane::Data, read));
+        assert!(granted(
+            Plane::Data,
+            "MICROSOFT.KEYVAULT/VAULTS/SECRETS/READMETADATA/ACTION"
+        ));
+        assert!(!granted(Plane::Control, read));
+        assert!(!granted(
+            Plane::Data,
+            "Microsoft.KeyVault/vaults/secrets/setSecret/action"
+        ));
     }
 
     #[test]

@@ -1,0 +1,99 @@
+//! Deny assignments: `DenyAssignments_ListForScope`, `_Get` and `_GetById` (read-only, as in
+//! Azure). They come from the ARM fixture's `denyAssignments` and are evaluated by
+//! [`crate::rbac`]: a matching deny assignment wins over any role assignment.
+
+pub mod model;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::extract::Caller;
+use crate::rbac::authorize;
+use crate::{AppState, ArmError};
+use model::{DenyAssignmentBody, Filter};
+
+const READ: &str = "Microsoft.Authorization/denyAssignments/read";
+
+/// Query of `DenyAssignments_ListForScope`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/denyAssignments[?$filter=…]`: at, above and
+/// below the scope; `atScope()` → at and above; `principalId eq '…'`, `denyAssignmentName eq '…'`.
+pub async fn list_for_scope(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let scope = crate::scope::parse_captured(&path)?;
+    let filter = Filter::parse(query.filter.as_deref())?;
+    authorize(&state, &caller, READ, &scope.to_string()).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
+    Ok(list(&state, &filter, &scope.key()))
+}
+
+/// `GET /providers/Microsoft.Authorization/denyAssignments[?$filter=…]` (the tenant root).
+pub async fn list_at_root(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let filter = Filter::parse(query.filter.as_deref())?;
+    authorize(&state, &caller, READ, "/").await?;
+    Ok(list(&state, &filter, "/"))
+}
+
+fn list(state: &AppState, filter: &Filter, scope_key: &str) -> HttpResponse {
+    let value: Vec<DenyAssignmentBody> = state
+        .deny_assignments
+        .iter()
+        .filter(|assignment| filter.keeps(assignment, scope_key))
+        .map(DenyAssignmentBody::from)
+        .collect();
+    HttpResponse::Ok().json(serde_json::json!({ "value": value }))
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/denyAssignments/{guid}`: the deny assignment
+/// at exactly that scope, else 404 `DenyAssignmentNotFound`.
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ArmError> {
+    let (scope, name) = path.into_inner();
+    let scope = crate::scope::parse_captured(&scope)?;
+    authorize(&state, &caller, READ, &scope.to_string()).await?;
+    let key = scope.key();
+    state
+        .deny_assignments
+        .iter()
+        .find(|assignment| {
+            assignment.name().eq_ignore_ascii_case(&name)
+                && assignment.scope().to_lowercase() == key
+        })
+        .map(|assignment| HttpResponse::Ok().json(DenyAssignmentBody::from(assignment)))
+        .ok_or(ArmError::DenyAssignmentNotFound(name))
+}
+
+/// `GET /providers/Microsoft.Authorization/denyAssignments/{guid}`: the deny assignment with
+/// that GUID wherever its scope; the caller needs `denyAssignments/read` at that scope.
+pub async fn get_by_guid(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ArmError> {
+    let name = path.into_inner();
+    let found = state
+        .deny_assignments
+        .iter()
+        .find(|assignment| assignment.name().eq_ignore_ascii_case(&name));
+    let Some(assignment) = found else {
+        return Err(ArmError::DenyAssignmentNotFound(name));
+    };
+    authorize(&state, &caller, READ, &assignment.scope()).await?;
+    Ok(HttpResponse::Ok().json(DenyAssignmentBody::from(assignment)))
+}

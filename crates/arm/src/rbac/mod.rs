@@ -1,0 +1,268 @@
+//! Role-based access control: is a principal allowed an action at a scope?
+//!
+//! One evaluator for both planes: control-plane actions ([`authorize`]) are matched against a
+//! role's `actions`/`notActions`, data actions ([`authorize_data`], for data-plane services)
+//! against `dataActions`/`notDataActions`, with the same wildcard matching (see
+//! [`crate::role_definitions::model::action_matches`]).
+//!
+//! A principal is granted an action when one of its role assignments at the scope or any
+//! enclosing scope (tenant root → subscription → resource group → resource → child resource)
+//! has a role with a permission block that covers the action and whose condition, if any, holds
+//! for it; and the assignment's own condition, if any, holds too. Conditions are evaluated by
+//! [`condition`]: a condition restricts only the actions its `ActionMatches` clauses name, and
+//! what mimic cannot evaluate is not granted (the reason is logged). An assignment's condition
+//! restricts only data actions and role-assignment writes/deletes (as in Azure; other
+//! control-plane actions ignore it).
+//!
+//! A granted action is still refused when a deny assignment from the fixture covers it, names
+//! the principal (or Everyone) without excluding it, and applies at the scope: 403
+//! `DenyAssignmentAuthorizationFailed`. Deny wins over any grant.
+//!
+//! Handlers call [`authorize`] first, and only then look the target up, so a caller without access
+//! gets 403 `AuthorizationFailed` whether or not the target exists, as ARM answers.
+
+pub mod condition;
+
+use crate::deny_assignments::model::DenyAssignment;
+use crate::extract::Caller;
+use crate::role_assignments::model::RoleAssignment;
+use crate::role_assignments::store;
+use crate::role_definitions::model::{action_matches, Plane};
+use crate::{AppState, ArmError};
+pub use condition::{Attributes, Outcome};
+
+/// The decision for one action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Granted and not denied.
+    Allowed,
+    /// No role assignment grants it.
+    NotGranted,
+    /// Granted, but this deny assignment refuses it.
+    Denied(DenyAssignment),
+}
+
+/// `Ok` when the caller may perform the control-plane `action` at `scope`, else 403
+/// `AuthorizationFailed` (not granted) or `DenyAssignmentAuthorizationFailed` (denied).
+pub async fn authorize(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    scope: &str,
+) -> Result<(), ArmError> {
+    authorize_with(state, caller, action, scope, &Attributes::none()).await
+}
+
+/// Like [`authorize`], with the request's attributes for conditions (e.g. the role and principal
+/// type of a role-assignment write).
+pub async fn authorize_with(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<(), ArmError> {
+    match decide(
+        state,
+        &caller.oid,
+        Plane::Control,
+        action,
+        scope,
+        attributes,
+    )
+    .await?
+    {
+        Decision::Allowed => Ok(()),
+        Decision::NotGranted => Err(ArmError::AuthorizationFailed {
+            client: caller.appid.clone(),
+            object_id: caller.oid.clone(),
+            action: action.to_string(),
+            scope: scope.to_string(),
+        }),
+        Decision::Denied(deny) => Err(ArmError::DenyAssignmentAuthorizationFailed {
+            client: caller.appid.clone(),
+            object_id: caller.oid.clone(),
+            action: action.to_string(),
+            scope: scope.to_string(),
+            deny_assignment_name: deny.deny_assignment_name.clone(),
+            deny_assignment_id: deny.name().to_string(),
+            deny_assignment_scope: deny.scope(),
+        }),
+    }
+}
+
+/// The data-plane decision for `data_action` at `scope` (a data-plane service maps it onto its
+/// own error envelope).
+pub async fn authorize_data(
+    state: &AppState,
+    caller: &Caller,
+    data_action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<Decision, ArmError> {
+    decide(
+        state,
+        &caller.oid,
+        Plane::Data,
+        data_action,
+        scope,
+        attributes,
+    )
+    .await
+}
+
+/// Whether `principal_id` may perform the control-plane `action` at `scope` (granted and not
+/// denied).
+pub async fn is_permitted(
+    state: &AppState,
+    principal_id: &str,
+    action: &str,
+    scope: &str,
+) -> Result<bool, ArmError> {
+    let decision = decide(
+        state,
+        principal_id,
+        Plane::Control,
+        action,
+        scope,
+        &Attributes::none(),
+    )
+    .await?;
+    Ok(decision == Decision::Allowed)
+}
+
+/// The decision for one action of one plane.
+pub async fn decide(
+    state: &AppState,
+    principal_id: &str,
+    plane: Plane,
+    action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<Decision, ArmError> {
+    if !is_granted(state, principal_id, plane, action, scope, attributes).await? {
+        return Ok(Decision::NotGranted);
+    }
+    Ok(
+        match deny_for(&state.deny_assignments, principal_id, plane, action, scope) {
+            Some(deny) => Decision::Denied(deny.clone()),
+            None => Decision::Allowed,
+        },
+    )
+}
+
+/// The first deny assignment that refuses `action` to `principal_id` at `scope`.
+pub fn deny_for<'a>(
+    deny_assignments: &'a [DenyAssignment],
+    principal_id: &str,
+    plane: Plane,
+    action: &str,
+    scope: &str,
+) -> Option<&'a DenyAssignment> {
+    let scope_key = scope.to_lowercase();
+    deny_assignments
+        .iter()
+        .find(|deny| deny.denies(plane, action, principal_id, &scope_key))
+}
+
+async fn is_granted(
+    state: &AppState,
+    principal_id: &str,
+    plane: Plane,
+    action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<bool, ArmError> {
+    let scope_key = scope.to_lowercase();
+    let assignments = store::list_for_principal(&state.db, principal_id).await?;
+    for assignment in assignments.iter().filter(|a| a.applies_to(&scope_key)) {
+        let custom;
+        let role = match crate::role_definitions::model::find(&assignment.role_definition) {
+            Some(built_in) => built_in,
+            None => {
+                match crate::role_definitions::store::find(&state.db, &assignment.role_definition)
+                    .await?
+                {
+                    Some(found) => {
+                        custom = found;
+                        &custom
+                    }
+                    None => continue,
+                }
+            }
+        };
+        let role_grants = role.permissions.iter().any(|block| {
+            granted(
+                block.grants(plane, action, attributes),
+                &role.role_name,
+                action,
+            )
+        });
+        if role_grants && assignment_condition_holds(assignment, plane, action, attributes) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The actions an assignment's condition may restrict: data actions, and role-assignment writes
+/// and deletes (delegation). Other control-plane actions ignore it, as in Azure.
+const ASSIGNMENT_CONDITION_ACTIONS: [&str; 2] = [
+    "Microsoft.Authorization/roleAssignments/write",
+    "Microsoft.Authorization/roleAssignments/delete",
+];
+
+fn assignment_condition_holds(
+    assignment: &RoleAssignment,
+    plane: Plane,
+    action: &str,
+    attributes: &Attributes,
+) -> bool {
+    let Some(text) = assignment
+        .condition
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    else {
+        return true;
+    };
+    let restricted = plane == Plane::Data
+        || ASSIGNMENT_CONDITION_ACTIONS
+            .iter()
+            .any(|restricted| action_matches(restricted, action));
+    if !restricted {
+        return true;
+    }
+    let outcome = condition::evaluate(text, action, attributes);
+    granted(
+        outcome,
+        &format!("the condition of role assignment {}", assignment.name),
+        action,
+    )
+}
+
+/// Whether an outcome grants; an unknown one is logged with its reason.
+fn granted(outcome: Outcome, what: &str, action: &str) -> bool {
+    match outcome {
+        Outcome::True => true,
+        Outcome::False => false,
+        Outcome::Unknown(why) => {
+            tracing::info!(%action, "{what} does not grant the action: {why}");
+            false
+        }
+    }
+}
+
+/// Whether `principal_id` holds any role assignment at, above or below `scope`
+/// (what makes a subscription visible in `GET /subscriptions`).
+pub async fn has_any_assignment_around(
+    state: &AppState,
+    principal_id: &str,
+    scope: &str,
+) -> Result<bool, ArmError> {
+    let scope_key = scope.to_lowercase();
+    let assignments = store::list_for_principal(&state.db, principal_id).await?;
+    Ok(assignments.iter().any(|assignment| {
+        assignment.applies_to(&scope_key)
+            || crate::role_assignments::model::encloses(&scope_key, &assignment.scope_key())
+    }))
+}
