@@ -183,7 +183,9 @@ def test_vm_env_flavor_lines_make_a_shell_use_that_source(mimic):
     assert printed.returncode == 0, printed.stderr
     exported = dict(line.removeprefix("export ").split("=", 1) for line in printed.stdout.splitlines()
                     if line.startswith("export "))
-    assert set(exported) == {"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}, printed.stdout
+    # The identity source's variables, and the CA bundle every `mimic vm env` exports (docs/sdk.md).
+    tls = {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"}
+    assert set(exported) == {"IDENTITY_ENDPOINT", "IDENTITY_HEADER"} | tls, printed.stdout
     unset = next(line for line in printed.stdout.splitlines() if line.startswith("unset ")).split()[1:]
     assert "AZURE_POD_IDENTITY_AUTHORITY_HOST" in unset and "MSI_ENDPOINT" in unset, printed.stdout
     # The secret is stable: printed twice, the same.
