@@ -114,8 +114,16 @@ function render(state) {
         el('th', {}, 'Type'), el('th', {}, 'Scope'))), el('tbody', {}, rows)));
 }
 
+let fieldCount = 0;
+
+/** A labelled control. The label names the control by `for`, not by wrapping it: a wrapping label's
+ * text would include every option of a select (the role list has 900+), so "Member" would also name
+ * the role select ("… for Member Clusters"). */
 function field(label, control) {
-  return el('label', { class: 'field' }, el('span', {}, label), control);
+  fieldCount += 1;
+  const id = control.id || `iam-field-${fieldCount}`;
+  control.id = id;
+  return el('div', { class: 'field' }, el('label', { for: id }, label), ' ', control);
 }
 
 async function addPane(state) {
