@@ -400,6 +400,9 @@ pub async fn run(dir: &Path, args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn run_in(dir: &Path, args: &UpArgs) -> anyhow::Result<()> {
+    // Caught from before the first file is written: a SIGTERM while starting (endpoints.json
+    // already there) still ends in a clean stop.
+    let mut signals = StopSignals::install()?;
     let mimic = start(dir, args, Clock::system()).await?;
     print!(
         "{}",
@@ -410,7 +413,7 @@ async fn run_in(dir: &Path, args: &UpArgs) -> anyhow::Result<()> {
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    wait_for_signal().await?;
+    signals.recv().await;
     eprintln!("mimic: stopping");
     mimic.stop().await;
     Ok(())
@@ -462,12 +465,33 @@ fn summary(endpoints: &Endpoints, data_dir: &DataDir, ephemeral: bool) -> String
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result?,
-        _ = terminate.recv() => {}
-    }
+    StopSignals::install()?.recv().await;
     Ok(())
+}
+
+/// SIGINT and SIGTERM, caught (not fatal) from [`StopSignals::install`] on.
+pub struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Starts catching both signals.
+    pub fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves once either signal has arrived (also if it arrived before this call).
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
 
 #[cfg(test)]
