@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mimic_token::Clock;
-use mimic_web::{InternalKey, ServerCertificate};
+use mimic_web::{InternalKey, InternalPeers, ServerCertificate};
 
 use crate::users::lockout::LockoutPolicy;
 
@@ -25,6 +25,8 @@ pub struct Settings {
     pub server_certificate: ServerCertificate,
     /// The key the internal API demands in `x-mimic-internal-key`.
     pub internal_key: InternalKey,
+    /// Which peers may call `/internal/*` at all (loopback only unless `--internal-api-on-network`).
+    pub internal_peers: InternalPeers,
     /// The tenant's id (a GUID), `tid` in every token.
     pub tenant_id: String,
     /// The tenant's default domain (`mimic.onmicrosoft.com`); accepted in URLs in place of the id.
@@ -75,6 +77,7 @@ impl Default for Settings {
                 key_pem: String::new(),
             },
             internal_key: InternalKey::generate(),
+            internal_peers: InternalPeers::Loopback,
             tenant_id: "7d1c3a4e-5b6f-4a8d-9c2e-1f3b5d7a9c0e".into(),
             tenant_domain: "mimic.onmicrosoft.com".into(),
             tenant_display_name: "mimic".into(),

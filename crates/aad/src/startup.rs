@@ -145,6 +145,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         }),
         codes: Codes::default(),
         internal_key: settings.internal_key.clone(),
+        internal_peers: settings.internal_peers,
         clock: settings.clock.clone(),
         lifetimes: Lifetimes {
             managed_identity: settings.managed_identity_token_lifetime,

@@ -56,6 +56,8 @@ pub struct AppState {
     pub codes: Codes,
     /// The internal-API key.
     pub internal_key: InternalKey,
+    /// Which peers may call the internal API.
+    pub internal_peers: mimic_web::InternalPeers,
     /// The clock.
     pub clock: Clock,
     /// Token lifetimes.

@@ -41,6 +41,17 @@ impl FromRequest for ApiVersion {
     }
 }
 
+/// The one decision for `/internal/*` (the gate and [`InternalCaller`] both ask it): the peer is
+/// one the settings admit (loopback by default) and the request carries the internal key. A
+/// refused peer gets the same 401 `InvalidInternalKey` as a wrong key.
+pub fn internal_allowed(state: &AppState, request: &HttpRequest) -> bool {
+    mimic_web::internal_request_allowed(
+        &state.settings.internal_key,
+        state.settings.internal_peers,
+        request,
+    )
+}
+
 /// A request that carries the internal key (`x-mimic-internal-key`). Every internal handler takes
 /// it, so the key is checked by the handler itself and not only by the gate: no routing change
 /// can expose an internal route to a bearer token. 401 `InvalidInternalKey` otherwise.
@@ -54,7 +65,7 @@ impl FromRequest for InternalCaller {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let allowed = request
             .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.settings.internal_key.matches(request));
+            .is_some_and(|state| internal_allowed(state, request));
         std::future::ready(match allowed {
             true => Ok(Self),
             false => Err(ArmError::InvalidInternalKey),

@@ -1,7 +1,8 @@
 //! The gate every request passes before routing, in ARM's order:
 //!
 //! 1. open paths (`/healthz`, `/metadata/endpoints`, the portal's `/portal/*`) pass untouched;
-//! 2. `/internal/*` needs the internal key (401 `InvalidInternalKey` otherwise) and nothing else.
+//! 2. `/internal/*` needs the internal key and a loopback peer unless the settings open it to the
+//!    network (401 `InvalidInternalKey` otherwise, [`crate::extract::internal_allowed`]) and nothing else.
 //!    Whether a path is internal is decided on the *decoded, normalised, case-folded* path
 //!    ([`is_internal_path`]), so `/INTERNAL/…`, `/%69nternal/…`, `//internal/…` or
 //!    `/x/../internal/…` are internal too; the internal handlers check the key again themselves
@@ -57,7 +58,7 @@ async fn admit(request: &mut ServiceRequest) -> Result<(), HttpResponse> {
         );
     };
     if is_internal_path(&path) {
-        return match state.settings.internal_key.matches(request.request()) {
+        return match crate::extract::internal_allowed(&state, request.request()) {
             true => Ok(()),
             false => Err(ArmError::InvalidInternalKey.error_response()),
         };

@@ -20,6 +20,8 @@ pub struct Settings {
     pub tenant_id: String,
     /// The key that protects the internal APIs (ARM → AAD and IMDS → ARM).
     pub internal_key: mimic_web::InternalKey,
+    /// Which peers may call `/internal/*` at all (loopback only unless `--internal-api-on-network`).
+    pub internal_peers: mimic_web::InternalPeers,
     /// ARM's public base URL (async-operation links); default `https://127.0.0.1:{port}`.
     pub public_url: Option<String>,
     /// The `arm` section of `fixtures/default.json`; applied only while the DB has no subscription.
@@ -46,6 +48,7 @@ impl std::fmt::Debug for Settings {
             .field("aad_url", &self.aad_url)
             .field("tenant_id", &self.tenant_id)
             .field("internal_key", &self.internal_key)
+            .field("internal_peers", &self.internal_peers)
             .field("public_url", &self.public_url)
             .field("fixture", &self.fixture)
             .field("vm_hook", &self.vm_hook)
@@ -59,7 +62,7 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
-    /// Settings with defaults: bind `127.0.0.1:8443`, no fixture, no VM hook, the system clock,
+    /// Settings with defaults: bind `127.0.0.1:8443`, internal API for loopback peers, no fixture, no VM hook, the system clock,
     /// no IMDS directory.
     pub fn new(
         db_path: impl Into<PathBuf>,
@@ -77,6 +80,7 @@ impl Settings {
             aad_url: aad_url.into().trim_end_matches('/').to_string(),
             tenant_id: tenant_id.into(),
             internal_key,
+            internal_peers: mimic_web::InternalPeers::Loopback,
             public_url: None,
             fixture: None,
             vm_hook: None,

@@ -38,7 +38,8 @@ pub enum Command {
     Up(up::UpArgs),
     /// Create the data dir (CA, certificates, internal key) and exit; for docker-compose.
     Init {
-        /// Extra DNS names for the server certificate (e.g. `aad`, `arm` in a compose network).
+        /// Extra DNS names for the server certificate (e.g. `aad`, `arm` in a compose network); a
+        /// data dir whose certificate lacks one gets a new certificate from the same CA.
         #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
         tls_names: Vec<String>,
     },

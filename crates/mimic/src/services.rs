@@ -90,7 +90,8 @@ pub struct AadArgs {
     /// A fixture file to load on first start instead of the built-in default.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<std::path::PathBuf>,
-    /// Extra DNS names for the server certificate, when the data dir is created.
+    /// Extra DNS names for the server certificate; a data dir whose certificate lacks one gets a
+    /// new certificate from the same CA.
     #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
     pub tls_names: Vec<String>,
     /// Lifetime of managed-identity tokens, in seconds.
@@ -102,6 +103,10 @@ pub struct AadArgs {
     pub arm_url: String,
     #[command(flatten)]
     pub aad_lockout: AadLockoutArgs,
+    /// Answer `/internal/*` from any peer, not only loopback (services in separate containers,
+    /// as docker-compose runs them; the internal key is still required).
+    #[arg(long, env = "MIMIC_INTERNAL_API_ON_NETWORK")]
+    pub internal_api_on_network: bool,
 }
 
 /// Flags of `mimic arm`.
@@ -119,9 +124,14 @@ pub struct ArmArgs {
     /// A fixture file to load on first start instead of the built-in default.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<std::path::PathBuf>,
-    /// Extra DNS names for the server certificate, when the data dir is created.
+    /// Extra DNS names for the server certificate; a data dir whose certificate lacks one gets a
+    /// new certificate from the same CA.
     #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
     pub tls_names: Vec<String>,
+    /// Answer `/internal/*` from any peer, not only loopback (services in separate containers,
+    /// as docker-compose runs them; the internal key is still required).
+    #[arg(long, env = "MIMIC_INTERNAL_API_ON_NETWORK")]
+    pub internal_api_on_network: bool,
 }
 
 /// Flags of `mimic imds`.
@@ -185,6 +195,7 @@ pub fn arm_settings(
         aad_url: aad_url.to_string(),
         tenant_id: fixture.tenant_id.clone(),
         internal_key: data_dir.internal_key.clone(),
+        internal_peers: mimic_web::InternalPeers::Loopback,
         public_url: None,
         fixture: fixture.document.get("arm").cloned(),
         vm_hook: None,
@@ -210,6 +221,8 @@ pub fn imds_host_settings(
         data_dir: data_dir.root.clone(),
         clock,
         limits: mimic_imds::Limits::default(),
+        ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        base_port: None,
     }
 }
 
@@ -220,6 +233,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut settings = aad_settings(&data_dir, &fixture, &args.addr, Clock::system());
     settings.public_url = args.public_url;
+    settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     let _ = settings.arm_url.set(args.arm_url);
     args.aad_lockout.apply(&mut settings);
@@ -243,6 +257,7 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
         Clock::system(),
     );
     settings.public_url = args.public_url;
+    settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     let app = mimic_arm::Application::build(settings).await?;
     eprintln!("mimic arm listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())

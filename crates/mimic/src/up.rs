@@ -14,23 +14,38 @@ use crate::lock::{DataDirLock, LockInfo};
 /// Flags of `mimic up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpArgs {
-    /// Where ARM listens (HTTPS). Port 0 picks a free port.
-    #[arg(long, env = "MIMIC_ARM_ADDR", default_value = "127.0.0.1:8443")]
-    pub arm_addr: String,
-    /// Where AAD listens (HTTPS). Port 0 picks a free port.
-    #[arg(long, env = "MIMIC_AAD_ADDR", default_value = "127.0.0.1:8444")]
-    pub aad_addr: String,
+    /// The address ARM and AAD listen on (e.g. `0.0.0.0` in a container): ARM on IP:8443, AAD on
+    /// IP:8444, AAD's user-realm listener on IP:443. Default 127.0.0.1. `--arm-addr`, `--aad-addr`
+    /// and `--aad-userrealm-addr` win over it; `:PORT` there takes this address.
+    #[arg(long, env = "MIMIC_LISTEN", value_name = "IP")]
+    pub listen: Option<std::net::IpAddr>,
+    /// Where ARM listens (HTTPS), default `LISTEN:8443`. Port 0 picks a free port.
+    #[arg(long, env = "MIMIC_ARM_ADDR")]
+    pub arm_addr: Option<String>,
+    /// Where AAD listens (HTTPS), default `LISTEN:8444`. Port 0 picks a free port.
+    #[arg(long, env = "MIMIC_AAD_ADDR")]
+    pub aad_addr: Option<String>,
+    /// Extra DNS names or IPs for the server certificate (e.g. the host name clients use). A data
+    /// dir whose certificate lacks one gets a new certificate from the same CA.
+    #[arg(long = "tls-name", env = "MIMIC_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+    /// Where the VMs' IMDS listeners bind (e.g. `0.0.0.0`); default 127.0.0.1. With it, each VM's
+    /// IMDS has a fixed port from `--imds-base-port` on.
+    #[arg(long, env = "MIMIC_IMDS_LISTEN", value_name = "IP")]
+    pub imds_listen: Option<std::net::IpAddr>,
+    /// Fixed IMDS ports: the first VM (by ARM id) on this port, each later VM on the next free one,
+    /// kept across restarts (`imds-ports.json`). Default 50400 with `--imds-listen`; without
+    /// either, any free port.
+    #[arg(long, env = "MIMIC_IMDS_BASE_PORT")]
+    pub imds_base_port: Option<u16>,
     /// A fixture file to load on first start instead of the built-in `fixtures/default.json`.
     #[arg(long, env = "MIMIC_FIXTURE")]
     pub fixture: Option<PathBuf>,
-    /// Also serve AAD here, best effort ("" turns it off): MSAL drops the authority's port for
-    /// user-realm discovery, so `az login -u USER -p PASSWORD` asks https://127.0.0.1:443.
-    #[arg(
-        long,
-        env = "MIMIC_AAD_USERREALM_ADDR",
-        default_value = "127.0.0.1:443"
-    )]
-    pub aad_userrealm_addr: String,
+    /// Also serve AAD here, best effort ("" turns it off), default `LISTEN:443`: MSAL drops the
+    /// authority's port for user-realm discovery, so `az login -u USER -p PASSWORD` asks
+    /// https://127.0.0.1:443.
+    #[arg(long, env = "MIMIC_AAD_USERREALM_ADDR")]
+    pub aad_userrealm_addr: Option<String>,
     /// Lifetime of managed-identity tokens, in seconds (Azure's are about 24 h).
     #[arg(long, env = "MIMIC_MI_TOKEN_LIFETIME", default_value_t = crate::services::DEFAULT_MI_TOKEN_LIFETIME)]
     pub mi_token_lifetime: i64,
@@ -42,6 +57,70 @@ pub struct UpArgs {
     /// only as long as the process. `--data-dir` is ignored.
     #[arg(long, env = "MIMIC_EPHEMERAL")]
     pub ephemeral: bool,
+}
+
+impl UpArgs {
+    /// The address ARM and AAD listen on without a more specific flag.
+    fn listen_ip(&self) -> std::net::IpAddr {
+        self.listen.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())
+    }
+
+    /// `flag`'s value, `:PORT` completed with `--listen`, or `--listen` with `port`.
+    fn addr(&self, flag: Option<&String>, port: u16) -> String {
+        let ip = self.listen_ip();
+        match flag {
+            Some(addr) if addr.starts_with(':') => format!("{}{addr}", bind_host(ip)),
+            Some(addr) => addr.clone(),
+            None => std::net::SocketAddr::new(ip, port).to_string(),
+        }
+    }
+
+    /// Where ARM listens.
+    pub fn arm_bind(&self) -> String {
+        self.addr(self.arm_addr.as_ref(), 8443)
+    }
+
+    /// Where AAD listens.
+    pub fn aad_bind(&self) -> String {
+        self.addr(self.aad_addr.as_ref(), 8444)
+    }
+
+    /// Where AAD also listens for user-realm discovery ("" = nowhere).
+    pub fn userrealm_bind(&self) -> String {
+        match self.aad_userrealm_addr.as_deref() {
+            Some("") => String::new(),
+            _ => self.addr(self.aad_userrealm_addr.as_ref(), 443),
+        }
+    }
+
+    /// The IMDS host's address and fixed base port.
+    pub fn imds_binding(&self) -> (std::net::IpAddr, Option<u16>) {
+        let ip = self
+            .imds_listen
+            .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let base = self.imds_base_port.or(self
+            .imds_listen
+            .map(|_| mimic_imds::host::DEFAULT_BASE_PORT));
+        (ip, base)
+    }
+}
+
+/// An IP as the host part of `HOST:PORT` (IPv6 in brackets).
+fn bind_host(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    }
+}
+
+/// The URL local clients use for a listener bound to `bind` on `port` (`0.0.0.0` → `127.0.0.1`;
+/// a host name → `127.0.0.1`).
+fn local_url(bind: &str, port: u16) -> String {
+    let ip = bind
+        .parse::<std::net::SocketAddr>()
+        .map(|addr| addr.ip())
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+    format!("https://{}:{port}", mimic_web::server::url_host(ip))
 }
 
 /// What `mimic up` needs to know about the fixture it loads.
@@ -115,42 +194,42 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     mimic_web::files::create_private_dir(dir)
         .with_context(|| format!("creating the data dir {}", dir.display()))?;
     let mut lock = DataDirLock::acquire(dir)?;
-    let data_dir = DataDir::ensure(dir)?;
+    let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
     crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
     let started = clock.now();
     let fixture = Fixture::load(args.fixture.as_deref())?;
     crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut tasks = Vec::new();
 
+    let (aad_addr, arm_addr, userrealm_addr) =
+        (args.aad_bind(), args.arm_bind(), args.userrealm_bind());
     let mut aad_settings =
-        crate::services::aad_settings(&data_dir, &fixture, &args.aad_addr, clock.clone());
+        crate::services::aad_settings(&data_dir, &fixture, &aad_addr, clock.clone());
     aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     args.aad_lockout.apply(&mut aad_settings);
-    if !args.aad_userrealm_addr.is_empty() && args.aad_userrealm_addr != args.aad_addr {
-        aad_settings
-            .extra_binds
-            .push(args.aad_userrealm_addr.clone());
+    if !userrealm_addr.is_empty() && userrealm_addr != aad_addr {
+        aad_settings.extra_binds.push(userrealm_addr);
     }
     // AAD asks ARM which identities a VM has; ARM is bound after AAD, so the URL comes later.
     let arm_url_cell = aad_settings.arm_url.clone();
     let aad = mimic_aad::Application::build(aad_settings)
         .await
-        .map_err(|error| listen_error(error, "AAD", "--aad-addr", &args.aad_addr))?;
+        .map_err(|error| listen_error(error, "AAD", "--aad-addr", &aad_addr))?;
     let unbound_userrealm = aad.unbound_extra_binds().first().cloned();
-    let aad_url = format!("https://127.0.0.1:{}", aad.port());
+    let aad_url = local_url(&aad_addr, aad.port());
     let aad_handle = aad.handle();
     tasks.push(spawn_server("aad", aad.run_until_stopped()));
 
     let (hook, events) = tokio::sync::mpsc::channel(16);
     let mut arm_settings =
-        crate::services::arm_settings(&data_dir, &fixture, &args.arm_addr, &aad_url, clock.clone());
+        crate::services::arm_settings(&data_dir, &fixture, &arm_addr, &aad_url, clock.clone());
     arm_settings.vm_hook = Some(hook);
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
     let arm = mimic_arm::Application::build(arm_settings)
         .await
-        .map_err(|error| listen_error(error, "ARM", "--arm-addr", &args.arm_addr))?;
-    let arm_url = format!("https://127.0.0.1:{}", arm.port());
+        .map_err(|error| listen_error(error, "ARM", "--arm-addr", &arm_addr))?;
+    let arm_url = local_url(&arm_addr, arm.port());
     let _ = arm_url_cell.set(arm_url.clone());
     let arm_handle = arm.handle();
     tasks.push(spawn_server("arm", arm.run_until_stopped()));
@@ -158,6 +237,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut host_settings =
         crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone());
     host_settings.limits = args.imds_limits.limits();
+    (host_settings.ip, host_settings.base_port) = args.imds_binding();
     let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(host_settings));
     let _ = imds_cell.set(imds.clone());
     imds.reconcile()
@@ -321,6 +401,9 @@ pub async fn run(dir: &Path, args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn run_in(dir: &Path, args: &UpArgs) -> anyhow::Result<()> {
+    // Caught from before the first file is written: a SIGTERM while starting (endpoints.json
+    // already there) still ends in a clean stop.
+    let mut signals = StopSignals::install()?;
     let mimic = start(dir, args, Clock::system()).await?;
     print!(
         "{}",
@@ -331,7 +414,7 @@ async fn run_in(dir: &Path, args: &UpArgs) -> anyhow::Result<()> {
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    wait_for_signal().await?;
+    signals.recv().await;
     eprintln!("mimic: stopping");
     mimic.stop().await;
     Ok(())
@@ -383,17 +466,102 @@ fn summary(endpoints: &Endpoints, data_dir: &DataDir, ephemeral: bool) -> String
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result?,
-        _ = terminate.recv() => {}
-    }
+    StopSignals::install()?.recv().await;
     Ok(())
+}
+
+/// SIGINT and SIGTERM, caught (not fatal) from [`StopSignals::install`] on.
+pub struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Starts catching both signals.
+    pub fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves once either signal has arrived (also if it arrived before this call).
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn up(args: &[&str]) -> UpArgs {
+        use clap::Parser;
+        let line = [&["mimic", "up"], args].concat();
+        match crate::cli::Cli::try_parse_from(line).unwrap().command {
+            crate::cli::Command::Up(up) => up,
+            other => panic!("not up: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn listen_sets_arm_aad_and_userrealm_unless_their_own_flags_say_otherwise() {
+        let binds = |up: UpArgs| (up.arm_bind(), up.aad_bind(), up.userrealm_bind());
+        let local = ("127.0.0.1:8443", "127.0.0.1:8444", "127.0.0.1:443");
+        let local = (local.0.into(), local.1.into(), local.2.into());
+        assert_eq!(binds(up(&[])), local);
+        let all = (
+            "0.0.0.0:8443".into(),
+            "0.0.0.0:8444".into(),
+            "0.0.0.0:443".into(),
+        );
+        assert_eq!(binds(up(&["--listen", "0.0.0.0"])), all);
+        let mixed = [
+            "--listen",
+            "0.0.0.0",
+            "--arm-addr",
+            "127.0.0.1:9000",
+            "--aad-addr",
+            ":0",
+        ];
+        let mixed = binds(up(&[&mixed[..], &["--aad-userrealm-addr", ""]].concat()));
+        assert_eq!(
+            mixed,
+            ("127.0.0.1:9000".into(), "0.0.0.0:0".into(), String::new())
+        );
+        assert_eq!(up(&["--listen", "::"]).aad_bind(), "[::]:8444");
+        let bad = ["mimic", "up", "--listen", "nowhere"];
+        assert!(<crate::cli::Cli as clap::Parser>::try_parse_from(bad).is_err());
+    }
+
+    #[test]
+    fn imds_stays_on_loopback_with_any_port_unless_opened() {
+        let loopback = std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST);
+        assert_eq!(up(&[]).imds_binding(), (loopback, None));
+        assert_eq!(
+            up(&["--listen", "0.0.0.0"]).imds_binding(),
+            (loopback, None)
+        );
+        let open = up(&["--imds-listen", "0.0.0.0"]).imds_binding();
+        assert_eq!(open, ("0.0.0.0".parse().unwrap(), Some(50400)));
+        let based = ["--imds-listen", "0.0.0.0", "--imds-base-port", "50500"];
+        assert_eq!(up(&based).imds_binding().1, Some(50500));
+        assert_eq!(
+            up(&["--imds-base-port", "50500"]).imds_binding(),
+            (loopback, Some(50500))
+        );
+    }
+
+    #[test]
+    fn local_urls_reach_every_interface_binds_on_loopback() {
+        assert_eq!(local_url("0.0.0.0:8443", 8443), "https://127.0.0.1:8443");
+        assert_eq!(local_url("127.0.0.2:0", 4000), "https://127.0.0.2:4000");
+        assert_eq!(local_url("localhost:0", 4000), "https://127.0.0.1:4000");
+    }
 
     #[test]
     fn the_default_fixture_names_its_operator_and_subscription() {

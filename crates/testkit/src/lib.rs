@@ -51,11 +51,15 @@ impl TestMimic {
 
     fn default_args() -> UpArgs {
         UpArgs {
-            arm_addr: "127.0.0.1:0".into(),
-            aad_addr: "127.0.0.1:0".into(),
+            listen: None,
+            arm_addr: Some("127.0.0.1:0".into()),
+            aad_addr: Some("127.0.0.1:0".into()),
+            tls_names: Vec::new(),
+            imds_listen: None,
+            imds_base_port: None,
             fixture: None,
             // Tests run in parallel on one host: none of them takes port 443.
-            aad_userrealm_addr: String::new(),
+            aad_userrealm_addr: Some(String::new()),
             mi_token_lifetime: mimic::services::DEFAULT_MI_TOKEN_LIFETIME,
             aad_lockout: Default::default(),
             imds_limits: Default::default(),

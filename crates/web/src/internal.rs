@@ -1,6 +1,7 @@
 //! The key that protects the internal APIs (ARM → AAD service principals, IMDS → ARM host data).
 //! It lives in the data dir as `internal.key`; only processes that can read the data dir know it.
 
+use std::net::IpAddr;
 use std::path::Path;
 
 use anyhow::Context;
@@ -55,5 +56,82 @@ impl InternalKey {
                 .zip(expected)
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
+    }
+}
+
+/// Which peers may call the internal API at all (the key is checked as well). A refused peer gets
+/// the same 401 as a wrong key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InternalPeers {
+    /// Only loopback peers (`127.0.0.0/8`, `::1`, `::ffff:127.x.x.x`): the default, so a
+    /// listener opened to the network (`--listen 0.0.0.0`) does not open the internal API too.
+    #[default]
+    Loopback,
+    /// Any peer (`--internal-api-on-network`): services in separate containers call each other.
+    Network,
+    /// No peer at all: an internal API nobody can reach (tests of the peer rule use it).
+    Nobody,
+}
+
+impl InternalPeers {
+    /// `--internal-api-on-network` → [`InternalPeers::Network`], else [`InternalPeers::Loopback`].
+    pub fn from_flag(on_network: bool) -> Self {
+        match on_network {
+            true => Self::Network,
+            false => Self::Loopback,
+        }
+    }
+
+    /// Whether a request from `peer` may reach the internal API (`None`: the peer is unknown).
+    pub fn admits(self, peer: Option<IpAddr>) -> bool {
+        match (self, peer) {
+            (Self::Network, _) => true,
+            (Self::Nobody, _) | (Self::Loopback, None) => false,
+            (Self::Loopback, Some(ip)) => ip.to_canonical().is_loopback(),
+        }
+    }
+}
+
+/// The one decision for an internal-API request: its peer is admitted and it carries the key.
+pub fn internal_request_allowed(
+    key: &InternalKey,
+    peers: InternalPeers,
+    request: &actix_web::HttpRequest,
+) -> bool {
+    let peer = request.peer_addr().map(|addr| addr.ip());
+    peers.admits(peer) && key.matches(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InternalPeers;
+
+    #[test]
+    fn loopback_peers_only_by_default_any_with_network_none_with_nobody() {
+        let peers = [
+            "127.0.0.1",
+            "::1",
+            "10.0.0.5",
+            "0.0.0.0",
+            "127.0.0.2",
+            "::ffff:127.0.0.1",
+        ];
+        let peers: Vec<_> = peers.iter().map(|ip| Some(ip.parse().unwrap())).collect();
+        let admitted = |rule: InternalPeers| -> Vec<bool> {
+            peers
+                .iter()
+                .chain([&None])
+                .map(|peer| rule.admits(*peer))
+                .collect()
+        };
+        assert_eq!(InternalPeers::default(), InternalPeers::Loopback);
+        assert_eq!(
+            admitted(InternalPeers::Loopback),
+            [true, true, false, false, true, true, false]
+        );
+        assert_eq!(admitted(InternalPeers::Network), [true; 7]);
+        assert_eq!(admitted(InternalPeers::Nobody), [false; 7]);
+        assert_eq!(InternalPeers::from_flag(true), InternalPeers::Network);
+        assert_eq!(InternalPeers::from_flag(false), InternalPeers::Loopback);
     }
 }

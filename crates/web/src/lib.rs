@@ -10,7 +10,7 @@ pub mod snapshot;
 pub mod telemetry;
 pub mod version;
 
-pub use internal::{InternalKey, INTERNAL_KEY_HEADER};
+pub use internal::{internal_request_allowed, InternalKey, InternalPeers, INTERNAL_KEY_HEADER};
 pub use pki::{Pki, ServerCertificate};
 pub use server::{bind, https_client, rustls_server_config};
 pub use version::{VERSION, VERSION_HEADER};

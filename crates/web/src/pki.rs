@@ -51,14 +51,38 @@ impl Pki {
             write_private(&self.ca_key, &key)?;
             write_atomic(&self.ca_cert, &cert)?;
         }
-        if !self.server_cert.exists() || !self.server_key.exists() {
-            let ca_cert =
-                std::fs::read_to_string(&self.ca_cert).context("reading the CA certificate")?;
-            let ca_key = std::fs::read_to_string(&self.ca_key).context("reading the CA key")?;
-            let server = issue_server_certificate(&ca_cert, &ca_key, extra_names)?;
-            write_private(&self.server_key, &server.key_pem)?;
-            write_atomic(&self.server_cert, &server.cert_pem)?;
-        }
+        let names = match self.server_cert.exists() && self.server_key.exists() {
+            true => {
+                let current = self.load_server()?;
+                let held = names_of(&current.cert_pem)?;
+                let wanted = extra_names
+                    .iter()
+                    .map(|name| san(name))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                if wanted.iter().all(|name| held.contains(name)) {
+                    return Ok(current);
+                }
+                // Re-issued by the same CA: clients that trust `ca.pem` keep trusting it.
+                tracing::info!(
+                    names = ?extra_names,
+                    "the server certificate lacks a requested name; issuing a new one from the CA"
+                );
+                let mut names: Vec<String> = held.iter().filter_map(san_text).collect();
+                for (name, wanted) in extra_names.iter().zip(&wanted) {
+                    if !held.contains(wanted) {
+                        names.push(name.clone());
+                    }
+                }
+                names
+            }
+            false => extra_names.to_vec(),
+        };
+        let ca_cert =
+            std::fs::read_to_string(&self.ca_cert).context("reading the CA certificate")?;
+        let ca_key = std::fs::read_to_string(&self.ca_key).context("reading the CA key")?;
+        let server = issue_server_certificate(&ca_cert, &ca_key, &names)?;
+        write_private(&self.server_key, &server.key_pem)?;
+        write_atomic(&self.server_cert, &server.cert_pem)?;
         self.load_server()
     }
 
@@ -108,7 +132,11 @@ pub fn issue_server_certificate(
         "127.0.0.1".to_string(),
         "::1".to_string(),
     ];
-    names.extend(extra_names.iter().cloned());
+    for name in extra_names {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
     let mut params = rcgen::CertificateParams::new(names)?;
     params
         .distinguished_name
@@ -123,6 +151,34 @@ pub fn issue_server_certificate(
     })
 }
 
+/// The subject alternative names of a PEM certificate.
+fn names_of(cert_pem: &str) -> anyhow::Result<Vec<rcgen::SanType>> {
+    let params = rcgen::CertificateParams::from_ca_cert_pem(cert_pem)
+        .context("reading the server certificate's names")?;
+    Ok(params.subject_alt_names)
+}
+
+/// A name as the certificate holds it: an IP address or a DNS name.
+fn san(name: &str) -> anyhow::Result<rcgen::SanType> {
+    Ok(match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => rcgen::SanType::IpAddress(ip),
+        Err(_) => rcgen::SanType::DnsName(
+            name.to_string()
+                .try_into()
+                .with_context(|| format!("{name:?} is not a DNS name"))?,
+        ),
+    })
+}
+
+/// A DNS or IP name back as text (other kinds are not ours).
+fn san_text(name: &rcgen::SanType) -> Option<String> {
+    match name {
+        rcgen::SanType::DnsName(name) => Some(name.as_str().to_string()),
+        rcgen::SanType::IpAddress(ip) => Some(ip.to_string()),
+        _ => None,
+    }
+}
+
 /// Writes a file through a temporary sibling and a rename, so readers never see half of it. For
 /// public material (certificates, port maps); its directory is created owner-only all the same.
 pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -132,4 +188,44 @@ pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
 /// Like [`write_atomic`], owner-only from the moment the file exists ([`crate::files::write_private`]).
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     crate::files::write_private(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tls_name_reissues_the_server_certificate_from_the_same_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = Pki::at(dir.path());
+        let first = pki.ensure().unwrap();
+        let ca = std::fs::read_to_string(&pki.ca_cert).unwrap();
+        let has = |cert: &ServerCertificate, name: &str| {
+            names_of(&cert.cert_pem)
+                .unwrap()
+                .contains(&san(name).unwrap())
+        };
+        assert!(!has(&first, "mimic.example"));
+
+        let second = pki
+            .ensure_with_names(&["mimic.example".into(), "10.0.0.5".into()])
+            .unwrap();
+        assert!(
+            has(&second, "mimic.example") && has(&second, "10.0.0.5") && has(&second, "localhost")
+        );
+        assert_ne!(first.cert_pem, second.cert_pem);
+        assert_eq!(
+            std::fs::read_to_string(&pki.ca_cert).unwrap(),
+            ca,
+            "the CA stays"
+        );
+
+        // Names already held, or none asked: the certificate is not touched.
+        let third = pki.ensure_with_names(&["mimic.example".into()]).unwrap();
+        assert_eq!(third.cert_pem, second.cert_pem);
+        assert_eq!(pki.ensure().unwrap().cert_pem, second.cert_pem);
+        // A later name keeps the earlier ones.
+        let fourth = pki.ensure_with_names(&["other.example".into()]).unwrap();
+        assert!(has(&fourth, "other.example") && has(&fourth, "mimic.example"));
+    }
 }

@@ -7,6 +7,16 @@ use anyhow::Context;
 
 use crate::ServerCertificate;
 
+/// The host part of a URL that reaches a listener bound to `ip` from this machine: the address
+/// itself, except `0.0.0.0`/`::` (every interface), which local clients reach at `127.0.0.1`.
+pub fn url_host(ip: std::net::IpAddr) -> String {
+    match ip {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    }
+}
+
 /// Binds `addr` (port 0 picks a free port).
 pub fn bind(addr: &str) -> anyhow::Result<TcpListener> {
     let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
@@ -44,4 +54,16 @@ pub fn https_client(ca_pem: &str) -> anyhow::Result<reqwest::Client> {
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .context("building the HTTP client")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn url_host_is_the_address_or_loopback_for_every_interface() {
+        let host = |ip: &str| super::url_host(ip.parse().unwrap());
+        assert_eq!(host("0.0.0.0"), "127.0.0.1");
+        assert_eq!(host("::"), "127.0.0.1");
+        assert_eq!(host("127.0.0.2"), "127.0.0.2");
+        assert_eq!(host("::1"), "[::1]");
+    }
 }

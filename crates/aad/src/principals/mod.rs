@@ -14,7 +14,9 @@ use crate::error::AadError;
 use crate::state::AppState;
 use model::{NewServicePrincipal, ServicePrincipalView};
 
-/// A request that carries the internal key.
+/// A request from a peer the settings admit (loopback unless `--internal-api-on-network`) that
+/// carries the internal key: the one place AAD decides who reaches `/internal/*`. A refused peer
+/// gets the same 401 as a wrong key.
 #[derive(Debug, Clone, Copy)]
 pub struct InternalCaller;
 
@@ -25,7 +27,13 @@ impl FromRequest for InternalCaller {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let allowed = request
             .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.internal_key.matches(request));
+            .is_some_and(|state| {
+                mimic_web::internal_request_allowed(
+                    &state.internal_key,
+                    state.internal_peers,
+                    request,
+                )
+            });
         ready(if allowed {
             Ok(Self)
         } else {

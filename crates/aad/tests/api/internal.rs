@@ -227,3 +227,50 @@ async fn status_without_the_right_key_returns_401_even_with_a_token() {
         assert!(body.get("servicePrincipals").is_none());
     }
 }
+
+#[tokio::test]
+async fn internal_api_refuses_a_peer_the_settings_do_not_admit_even_with_the_key() {
+    // The harness connects from 127.0.0.1, which the default (loopback) admits; `Nobody` shows the
+    // peer rule is honoured without a second interface. The decision itself is unit-tested in
+    // mimic-web (`InternalPeers::admits`).
+    let app = TestApp::spawn_with(|settings| {
+        settings.internal_peers = mimic_web::InternalPeers::Nobody;
+    })
+    .await;
+    let key = SigningKey::generate("vm1").unwrap();
+    let body = json!({
+        "displayName": "vm1", "servicePrincipalType": "ManagedIdentity",
+        "managedIdentityResourceId": VM, "keyCredentials": [{"key": key.certificate_pem()}],
+        "appId": "c0ffee00-0000-4000-8000-00000000000a",
+    });
+
+    let created = app.create_principal(&body).await;
+    let status = app
+        .client
+        .get(format!("{}/internal/status", app.base))
+        .header(INTERNAL_KEY_HEADER, app.internal_key.expose())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(created.status, 401, "{}", created.body);
+    assert_eq!(created.body["error"], "Authorization_RequestDenied");
+    assert_eq!(status.status().as_u16(), 401);
+    // Nothing was created: the principal cannot get a token.
+    let jwt = assertion(
+        &key,
+        "c0ffee00-0000-4000-8000-00000000000a",
+        &app.token_url_v1(),
+        app.clock.now(),
+        None,
+    );
+    let token = app
+        .assertion_token("c0ffee00-0000-4000-8000-00000000000a", &jwt, ARM)
+        .await;
+    assert_eq!(token.code(), 700016, "{}", token.body);
+    // The public endpoints are not affected by the internal-API rule.
+    let operator = app
+        .operator_token("https://management.core.windows.net//.default")
+        .await;
+    assert_eq!(operator.status, 200, "{}", operator.body);
+}

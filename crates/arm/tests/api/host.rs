@@ -151,3 +151,39 @@ async fn host_status_without_the_internal_key_returns_401_even_with_a_token() {
         assert!(reply.body.get("subscriptions").is_none());
     }
 }
+
+#[tokio::test]
+async fn host_api_refuses_a_peer_the_settings_do_not_admit_with_the_same_401_as_a_wrong_key() {
+    // The harness connects from 127.0.0.1, which the default (loopback) admits; `Nobody` shows the
+    // gate and the extractor honour the peer rule without a second interface. The decision itself
+    // is unit-tested in mimic-web (`InternalPeers::admits`).
+    let open = TestApp::spawn().await;
+    let closed = TestApp::spawn_with(|settings| {
+        settings.internal_peers = mimic_web::InternalPeers::Nobody;
+    })
+    .await;
+
+    let admitted = open.host_get("/internal/vms").await;
+    let refused = closed.host_get("/internal/vms").await;
+    let status = closed.host_get("/internal/status").await;
+    let wrong_key = open
+        .raw(
+            "GET",
+            "/internal/vms",
+            &[(mimic_web::INTERNAL_KEY_HEADER, "wrong")],
+            "",
+        )
+        .await;
+
+    assert_eq!(admitted.status, 200, "{}", admitted.text);
+    for reply in [&refused, &status] {
+        assert_eq!(reply.status, 401, "{}", reply.text);
+        assert_eq!(reply.body, wrong_key.body);
+    }
+    // The public API is not affected.
+    let token = closed.operator_token().await;
+    let listed = closed
+        .get("/subscriptions?api-version=2022-12-01", &token)
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+}

@@ -1,4 +1,4 @@
-//! [`ImdsHost`]: one IMDS listener per VM on 127.0.0.1, for `mimic up`.
+//! [`ImdsHost`]: one IMDS listener per VM on 127.0.0.1 (or [`HostSettings::ip`]), for `mimic up`.
 //!
 //! The host lists VMs through ARM's host API ([`ImdsHost::reconcile`]) and follows ARM's VM
 //! notifications ([`ImdsHost::handle`], [`ImdsHost::run_hook`]). A VM keeps its port across
@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::host_api::HostApi;
-use crate::settings::{Limits, DEFAULT_BIND};
+use crate::settings::Limits;
 use crate::{Application, Settings};
 use ports::Ports;
 
@@ -42,7 +42,16 @@ pub struct HostSettings {
     pub clock: Clock,
     /// Every listener's request limits ([`Limits::default`] = Azure's).
     pub limits: Limits,
+    /// Where the listeners bind: `127.0.0.1` unless `mimic up --imds-listen` opens them.
+    pub ip: std::net::IpAddr,
+    /// Fixed ports: the first VM (by ARM id) gets this port, each next VM the next free one, kept
+    /// in `imds-ports.json`; a taken port is an error. `None`: any free port, the previous one if
+    /// it is still free.
+    pub base_port: Option<u16>,
 }
+
+/// The first fixed IMDS port when `mimic up --imds-listen` is given without `--imds-base-port`.
+pub const DEFAULT_BASE_PORT: u16 = 50400;
 
 /// A VM came or went (the lead translates `mimic_arm::VmEvent` into this).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,7 +237,16 @@ impl ImdsHost {
     }
 
     async fn start(&self, state: &mut State, vm_id: &str, name: &str) -> anyhow::Result<()> {
-        let app = self.build(vm_id, state.ports.get(vm_id)).await?;
+        let app = match self.settings.base_port {
+            Some(base) => {
+                let port = fixed_port(&state.ports, vm_id, base)?;
+                let bind = std::net::SocketAddr::new(self.settings.ip, port).to_string();
+                Application::build_hosted(self.app_settings(vm_id, bind))
+                    .await
+                    .with_context(|| format!("the fixed IMDS port {port} of {vm_id} is taken"))?
+            }
+            None => self.build(vm_id, state.ports.get(vm_id)).await?,
+        };
         let port = app.port();
         let handle = app.handle();
         let task = tokio::spawn(async move {
@@ -240,7 +258,10 @@ impl ImdsHost {
         let listener = VmListener {
             vm_id: vm_id.to_string(),
             name: name.to_string(),
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!(
+                "http://{}:{port}",
+                mimic_web::server::url_host(self.settings.ip)
+            ),
         };
         tracing::info!(vm = vm_id, url = %listener.url, "IMDS listener started");
         let running = Running {
@@ -255,9 +276,8 @@ impl ImdsHost {
     /// The VM's previous port if it is free, else any free port.
     async fn build(&self, vm_id: &str, port: Option<u16>) -> anyhow::Result<Application> {
         if let Some(port) = port {
-            match Application::build_hosted(self.app_settings(vm_id, format!("127.0.0.1:{port}")))
-                .await
-            {
+            let bind = std::net::SocketAddr::new(self.settings.ip, port).to_string();
+            match Application::build_hosted(self.app_settings(vm_id, bind)).await {
                 Ok(app) => return Ok(app),
                 Err(error) => tracing::warn!(
                     vm = vm_id,
@@ -267,7 +287,8 @@ impl ImdsHost {
                 ),
             }
         }
-        Application::build_hosted(self.app_settings(vm_id, DEFAULT_BIND.to_string())).await
+        let bind = std::net::SocketAddr::new(self.settings.ip, 0).to_string();
+        Application::build_hosted(self.app_settings(vm_id, bind)).await
     }
 
     fn app_settings(&self, vm_id: &str, bind: String) -> Settings {
@@ -302,6 +323,18 @@ impl ImdsHost {
             changed
         });
     }
+}
+
+/// A VM's fixed port: the one it had if it is at or above `base`, else the first port from
+/// `base` up that no other VM holds.
+fn fixed_port(ports: &Ports, vm_id: &str, base: u16) -> anyhow::Result<u16> {
+    if let Some(port) = ports.get(vm_id).filter(|port| *port >= base) {
+        return Ok(port);
+    }
+    let taken = ports.taken();
+    (base..=u16::MAX)
+        .find(|port| !taken.contains(port))
+        .with_context(|| format!("no IMDS port left from {base} up"))
 }
 
 /// The last segment of an ARM id (the VM's name).

@@ -40,6 +40,11 @@ impl Ports {
         self.ports.get(&vm_id.to_ascii_lowercase()).copied()
     }
 
+    /// Every recorded port.
+    pub fn taken(&self) -> std::collections::BTreeSet<u16> {
+        self.ports.values().copied().collect()
+    }
+
     /// Records `vm_id`'s port.
     pub fn set(&mut self, vm_id: &str, port: u16) {
         let previous = self.ports.insert(vm_id.to_ascii_lowercase(), port);

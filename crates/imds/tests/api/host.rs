@@ -19,6 +19,8 @@ fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
         data_dir: data_dir.to_path_buf(),
         clock: world.clock.clone(),
         limits: mimic_imds::Limits::default(),
+        ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        base_port: None,
     }
 }
 
@@ -221,4 +223,73 @@ async fn reconcile_when_arm_is_unreachable_fails() {
 
     assert!(host.reconcile().await.is_err());
     assert!(host.listeners().is_empty());
+}
+
+/// A base port with the next few ports free at the time of asking (the system's choice).
+fn free_base_port() -> u16 {
+    loop {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = probe.local_addr().unwrap().port();
+        drop(probe);
+        let free = (base..base.saturating_add(3))
+            .all(|port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+        if free && base < u16::MAX - 3 {
+            return base;
+        }
+    }
+}
+
+#[tokio::test]
+async fn fixed_ports_go_to_vms_in_id_order_and_survive_a_restart_and_a_new_vm() {
+    let world = World::new().await;
+    world.add_vm("vm2", &[]);
+    world.add_vm("vm1", &[]);
+    let base = free_base_port();
+    let settings = HostSettings {
+        base_port: Some(base),
+        ..host_settings(&world, world.dir.path())
+    };
+    let host = ImdsHost::new(settings.clone());
+    host.reconcile().await.unwrap();
+    let first: Vec<u16> = host.listeners().iter().map(port_of).collect();
+    assert_eq!(first, [base, base + 1], "vm1 then vm2, by ARM id");
+    host.shutdown().await;
+
+    // A new VM that sorts first does not move the others: it takes the next free port.
+    world.add_vm("vm0", &[]);
+    let again = ImdsHost::new(settings);
+    again.reconcile().await.unwrap();
+
+    let ports: BTreeMap<String, u16> = again
+        .listeners()
+        .iter()
+        .map(|l| (l.name.clone(), port_of(l)))
+        .collect();
+    let want = [("vm0", base + 2), ("vm1", base), ("vm2", base + 1)];
+    let want: BTreeMap<String, u16> = want.iter().map(|(n, p)| (n.to_string(), *p)).collect();
+    assert_eq!(ports, want);
+    assert_eq!(persisted(world.dir.path()).len(), 3);
+    assert!(again.listeners()[0].url.starts_with("http://127.0.0.1:"));
+    again.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_taken_fixed_port_is_an_error_not_another_port() {
+    let world = World::new().await;
+    world.add_vm("vm1", &[]);
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let host = ImdsHost::new(HostSettings {
+        base_port: Some(taken),
+        ..host_settings(&world, world.dir.path())
+    });
+
+    let error = host.reconcile().await.unwrap_err();
+
+    assert!(
+        format!("{error:#}").contains(&format!("port {taken}")),
+        "{error:#}"
+    );
+    assert!(host.listeners().is_empty());
+    host.shutdown().await;
 }
