@@ -44,6 +44,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(crate::principals::internal_gate))
                 .wrap(from_fn(error::envelope))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .wrap(from_fn(crate::signin::cors::headers))

@@ -135,3 +135,92 @@ mod tests {
         assert_eq!(InternalPeers::from_flag(false), InternalPeers::Loopback);
     }
 }
+
+/// Whether `path` (as the client sent it) names the internal API: its first segment, after
+/// percent-decoding (repeatedly, so no encoding layer hides it), dropping empty and `.` segments
+/// and resolving `..`, is `internal` in any case.
+pub fn is_internal_path(path: &str) -> bool {
+    let mut decoded = path.to_string();
+    for _ in 0..4 {
+        if first_segment_is_internal(&decoded) {
+            return true;
+        }
+        let next = percent_decode(&decoded);
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    first_segment_is_internal(&decoded)
+}
+
+fn first_segment_is_internal(path: &str) -> bool {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    segments
+        .first()
+        .is_some_and(|first| first.trim().eq_ignore_ascii_case("internal"))
+}
+
+/// `%XX` → byte; invalid escapes stay as they are.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escape = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::is_internal_path;
+
+    #[test]
+    fn is_internal_path_sees_through_case_encoding_and_dot_segments() {
+        let internal = [
+            "/internal",
+            "/internal/vms",
+            "/Internal/vms/identities",
+            "/INTERNAL/vms",
+            "/%69nternal/vms",
+            "/%2569nternal/vms",
+            "/%49NTERNAL/vms",
+            "//internal/vms",
+            "/./internal/vms",
+            "/internal/../internal/vms",
+            "/x/../internal/vms",
+            "/internal/",
+            "/internal%2Fvms",
+        ];
+        for path in internal {
+            assert!(is_internal_path(path), "{path} must be internal");
+        }
+        for path in ["/subscriptions/internal", "/internalx/vms", "/healthz", "/"] {
+            assert!(!is_internal_path(path), "{path} is not internal");
+        }
+    }
+}

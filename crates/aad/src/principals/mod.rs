@@ -42,6 +42,33 @@ impl FromRequest for InternalCaller {
     }
 }
 
+/// Every request whose decoded, normalised, case-folded path is internal (`/INTERNAL/…`,
+/// `/%69nternal/…`, `/x/../internal/…`, ...) needs the internal key from an allowed peer, whatever
+/// route it would reach: 401 otherwise, as ARM's gate does. The handlers check again
+/// ([`InternalCaller`]).
+pub async fn internal_gate<B: actix_web::body::MessageBody>(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    let refused = mimic_web::internal::is_internal_path(request.path())
+        && !request
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| {
+                mimic_web::internal_request_allowed(
+                    &state.internal_key,
+                    state.internal_peers,
+                    request.request(),
+                )
+            });
+    match refused {
+        // `from_error` keeps the error on the response, so the envelope renders it in context.
+        true => Ok(request
+            .into_response(HttpResponse::from_error(AadError::InternalKeyInvalid))
+            .map_into_right_body()),
+        false => Ok(next.call(request).await?.map_into_left_body()),
+    }
+}
+
 /// `POST /internal/servicePrincipals` → 201 with the stored principal.
 pub async fn create(
     _: InternalCaller,

@@ -29,12 +29,6 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
             405,
             900561,
         ),
-        (
-            reqwest::Method::DELETE,
-            "/internal/servicePrincipals".to_string(),
-            405,
-            900561,
-        ),
     ];
     for (method, path, status, code) in cases {
         let response = app
@@ -53,6 +47,20 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
         assert_eq!(body["error_codes"][0], code, "{method} {path}: {body}");
         assert_eq!(body["error"], "invalid_request");
     }
+    // The internal API answers nothing, not even 405, to a caller without the key.
+    let internal = format!("{}/internal/servicePrincipals", app.base);
+    let without_key = app.client.delete(&internal).send().await.unwrap();
+    assert_eq!(without_key.status().as_u16(), 401);
+    let with_key = app
+        .client
+        .delete(&internal)
+        .header(mimic_web::INTERNAL_KEY_HEADER, app.internal_key.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_key.status().as_u16(), 405);
+    let body: serde_json::Value = with_key.json().await.unwrap();
+    assert_eq!(body["error_codes"][0], 900561, "{body}");
 }
 
 #[tokio::test]
