@@ -203,9 +203,18 @@ fn unknown_route_error(request: &HttpRequest) -> ArmError {
             let Some(known) = known else {
                 return ArmError::InvalidResourceNamespace((*namespace).to_string());
             };
-            if let Some(resource_type) = segments.get(at + 2) {
+            // A nested type is named in full, as ARM does: `userAssignedIdentities/
+            // federatedIdentityCredentials` for `…/userAssignedIdentities/id1/federatedIdentityCredentials/f1`.
+            let type_segments: Vec<&str> = segments
+                .iter()
+                .skip(at + 2)
+                .step_by(2)
+                .copied()
+                .filter(|segment| !segment.is_empty())
+                .collect();
+            if !type_segments.is_empty() {
                 return ArmError::InvalidResourceType {
-                    resource_type: (*resource_type).to_string(),
+                    resource_type: type_segments.join("/"),
                     namespace: (*known).to_string(),
                     api_version: ApiVersion::from_query(request.query_string())
                         .map(|version| version.0)

@@ -48,6 +48,29 @@ async fn an_unknown_type_in_a_known_namespace_returns_404_invalid_resource_type(
 }
 
 #[tokio::test]
+async fn an_unknown_nested_type_is_named_in_full() {
+    let app = TestApp::spawn().await;
+    let token = app.operator_token().await;
+    for suffix in [
+        "/federatedIdentityCredentials/f1",
+        "/federatedIdentityCredentials",
+    ] {
+        let path = format!(
+            "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1{suffix}?api-version=2023-01-31",
+            app.group(GROUP)
+        );
+        let reply = app.get(&path, &token).await;
+        assert_eq!(reply.status, 404, "{suffix}: {}", reply.text);
+        assert_eq!(reply.code(), "InvalidResourceType");
+        assert_eq!(
+            reply.message(),
+            "The resource type 'userAssignedIdentities/federatedIdentityCredentials' could not be found in the namespace 'Microsoft.ManagedIdentity' for api version '2023-01-31'.",
+            "{suffix}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_missing_api_version_returns_400_on_known_and_unknown_routes() {
     let app = TestApp::spawn().await;
     let token = app.operator_token().await;
