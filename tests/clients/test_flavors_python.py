@@ -191,7 +191,8 @@ def test_vm_env_flavor_lines_make_a_shell_use_that_source(mimic):
     # The secret is stable: printed twice, the same.
     assert mimic.cli("vm", "env", vm, "--flavor", "appservice").stdout == printed.stdout
 
-    env = client_env(**mimic_env(mimic), REQUESTS_CA_BUNDLE=mimic_env(mimic)["MIMIC_CA"],
+    # `mimic env` exports REQUESTS_CA_BUNDLE (the combined bundle) itself now.
+    env = client_env(**{**mimic_env(mimic), "REQUESTS_CA_BUNDLE": mimic_env(mimic)["MIMIC_CA"]},
                      AZURE_POD_IDENTITY_AUTHORITY_HOST="http://127.0.0.1:9", SNIPPET_ARGS="{}")
     script = f'eval "$({shlex.join([mimic.binary, "--data-dir", str(mimic.data_dir), "vm", "env", vm, "--flavor", "appservice"])})" && ' \
              f'exec {shlex.quote(sys.executable)} -c {shlex.quote(IDENTITY_SNIPPET)}'
