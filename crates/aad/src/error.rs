@@ -128,6 +128,13 @@ pub enum AadError {
     /// Internal API: the body is not a valid service principal.
     #[error("Invalid service principal: {0}")]
     InvalidServicePrincipal(String),
+    /// Internal API: a request that is not what the endpoint takes (a malformed body, a bad
+    /// snapshot name, an unknown query value).
+    #[error("Invalid request: {0}")]
+    InvalidInternalRequest(String),
+    /// Internal API: no snapshot of that name in the data dir.
+    #[error("Snapshot '{0}' does not exist.")]
+    SnapshotNotFound(String),
     /// Internal API: the body is not a valid user.
     #[error("Invalid user: {0}")]
     InvalidUser(String),
@@ -193,6 +200,7 @@ impl AadError {
             | InvalidScope(_)
             | UnauthorizedClient { .. }
             | InvalidServicePrincipal(_)
+            | InvalidInternalRequest(_)
             | ManagedIdentityNotAssigned
             | InvalidUser(_)
             | UserAccountNotFound { .. }
@@ -213,7 +221,9 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. }
             | InternalKeyInvalid => StatusCode::UNAUTHORIZED,
-            RouteNotFound | ServicePrincipalNotFound(_) | UserNotFound(_) => StatusCode::NOT_FOUND,
+            RouteNotFound | ServicePrincipalNotFound(_) | UserNotFound(_) | SnapshotNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ServicePrincipalConflict { .. } | UserConflict { .. } => StatusCode::CONFLICT,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -258,11 +268,15 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. } => "invalid_client",
             InternalKeyInvalid => "Authorization_RequestDenied",
-            ServicePrincipalNotFound(_) | UserNotFound(_) => "Request_ResourceNotFound",
+            ServicePrincipalNotFound(_) | UserNotFound(_) | SnapshotNotFound(_) => {
+                "Request_ResourceNotFound"
+            }
             ServicePrincipalConflict { .. } | UserConflict { .. } => {
                 "Request_MultipleObjectsWithSameKeyValue"
             }
-            InvalidServicePrincipal(_) | InvalidUser(_) => "Request_BadRequest",
+            InvalidServicePrincipal(_) | InvalidInternalRequest(_) | InvalidUser(_) => {
+                "Request_BadRequest"
+            }
             Internal(_) => "server_error",
         }
     }
@@ -306,6 +320,8 @@ impl AadError {
             | ServicePrincipalNotFound(_)
             | ServicePrincipalConflict { .. }
             | InvalidServicePrincipal(_)
+            | InvalidInternalRequest(_)
+            | SnapshotNotFound(_)
             | InvalidUser(_)
             | UserNotFound(_)
             | UserConflict { .. } => None,

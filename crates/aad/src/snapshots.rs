@@ -13,7 +13,7 @@ use crate::state::AppState;
 fn snapshot_file(state: &AppState, name: &str) -> Result<std::path::PathBuf, AadError> {
     mimic_web::snapshot::dir(&state.data_dir, name)
         .map(|dir| dir.join("aad.db"))
-        .map_err(|error| AadError::InvalidServicePrincipal(error.to_string()))
+        .map_err(|error| AadError::InvalidInternalRequest(error.to_string()))
 }
 
 /// Writes a consistent copy of `aad.db` as snapshot `name` → 204.
@@ -36,7 +36,7 @@ pub async fn restore(
 ) -> Result<HttpResponse, AadError> {
     let file = snapshot_file(&state, &name)?;
     if !file.is_file() {
-        return Err(AadError::RouteNotFound);
+        return Err(AadError::SnapshotNotFound(name.into_inner()));
     }
     mimic_web::snapshot::restore(state.store.pool(), &file).await?;
     state.codes.clear();

@@ -73,6 +73,15 @@ impl FromRequest for InternalCaller {
     }
 }
 
+/// The OData `$filter` of a list operation (role definitions and assignments, deny assignments,
+/// resource groups), as the client sent it; each list parses it its own way.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FilterQuery {
+    /// `$filter`, verbatim.
+    #[serde(rename = "$filter")]
+    pub filter: Option<String>,
+}
+
 /// The authenticated caller: the validated access token's principal.
 #[derive(Debug, Clone)]
 pub struct Caller {

@@ -94,7 +94,7 @@ pub async fn list_managed_identities(
     match query.get("servicePrincipalType").map(String::as_str) {
         Some("ManagedIdentity") => {}
         other => {
-            return Err(AadError::InvalidServicePrincipal(format!(
+            return Err(AadError::InvalidInternalRequest(format!(
                 "servicePrincipalType must be ManagedIdentity, not {other:?}"
             )))
         }

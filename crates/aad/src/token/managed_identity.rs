@@ -35,7 +35,7 @@ pub async fn issue(
     body: web::Bytes,
 ) -> Result<HttpResponse, AadError> {
     let request: ManagedIdentityTokenRequest = serde_json::from_slice(&body)
-        .map_err(|error| AadError::InvalidServicePrincipal(error.to_string()))?;
+        .map_err(|error| AadError::InvalidInternalRequest(error.to_string()))?;
     if request.resource.is_empty() {
         return Err(AadError::MissingParameter("resource"));
     }

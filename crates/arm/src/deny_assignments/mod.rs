@@ -5,7 +5,6 @@
 pub mod model;
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use crate::extract::Caller;
 use crate::rbac::authorize;
@@ -14,20 +13,13 @@ use model::{DenyAssignmentBody, Filter};
 
 const READ: &str = "Microsoft.Authorization/denyAssignments/read";
 
-/// Query of `DenyAssignments_ListForScope`.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(rename = "$filter")]
-    filter: Option<String>,
-}
-
 /// `GET {scope}/providers/Microsoft.Authorization/denyAssignments[?$filter=…]`: at, above and
 /// below the scope; `atScope()` → at and above; `principalId eq '…'`, `denyAssignmentName eq '…'`.
 pub async fn list_for_scope(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = Filter::parse(query.filter.as_deref())?;
@@ -40,7 +32,7 @@ pub async fn list_for_scope(
 pub async fn list_at_root(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let filter = Filter::parse(query.filter.as_deref())?;
     authorize(&state, &caller, READ, "/").await?;

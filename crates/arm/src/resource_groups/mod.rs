@@ -5,7 +5,6 @@ pub mod model;
 pub mod store;
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use crate::extract::Caller;
 use crate::rbac::authorize;
@@ -151,20 +150,13 @@ pub async fn delete(
     Ok(HttpResponse::Ok().finish())
 }
 
-/// Query of `ResourceGroups_List`.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(rename = "$filter")]
-    filter: Option<String>,
-}
-
 /// `GET /subscriptions/{s}/resourcegroups[?$filter=tagName eq 'k' and tagValue eq 'v']`:
 /// the groups the caller may read.
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let subscription_id = path.into_inner();
     let filter = TagFilter::parse(query.filter.as_deref())?;

@@ -6,7 +6,6 @@ pub mod store;
 
 use actix_web::{web, HttpResponse};
 use mimic_azure::Scope;
-use serde::Deserialize;
 
 use crate::extract::Caller;
 use crate::rbac::{authorize, authorize_with, Attributes};
@@ -153,13 +152,6 @@ pub async fn delete(
     Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(assignment)))
 }
 
-/// Query of `RoleAssignments_ListForScope`.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(rename = "$filter")]
-    filter: Option<String>,
-}
-
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments[?$filter=…]`: no filter →
 /// at, above and below the scope; `atScope()` → at and above; `principalId eq '…'` /
 /// `assignedTo('…')` → that principal's, at, above and below.
@@ -167,7 +159,7 @@ pub async fn list_for_scope(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = Filter::parse(query.filter.as_deref())?;

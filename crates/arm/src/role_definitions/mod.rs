@@ -10,7 +10,6 @@ pub mod store;
 
 use actix_web::{web, HttpResponse};
 use mimic_azure::Scope;
-use serde::Deserialize;
 
 use crate::extract::{ApiVersion, Caller};
 use crate::{AppState, ArmError};
@@ -22,13 +21,6 @@ const DELETE: &str = "Microsoft.Authorization/roleDefinitions/delete";
 
 /// `{scope}/…/roleDefinitions/{guid}`.
 type DefinitionPath = web::Path<(String, String)>;
-
-/// Query of `RoleDefinitions_List`.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(rename = "$filter")]
-    filter: Option<String>,
-}
 
 /// The role definition with this GUID, built-in (by map) or custom (from SQLite).
 pub async fn lookup(state: &AppState, guid: &str) -> Result<Option<RoleDefinition>, ArmError> {
@@ -45,7 +37,7 @@ pub async fn list(
     caller: Caller,
     version: ApiVersion,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = DefinitionFilter::parse(query.filter.as_deref())?;
@@ -66,7 +58,7 @@ pub async fn list(
 pub async fn list_at_root(
     _caller: Caller,
     version: ApiVersion,
-    query: web::Query<ListQuery>,
+    query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let filter = DefinitionFilter::parse(query.filter.as_deref())?;
     render_list(model::built_in_roles().iter(), &filter, None, &version.0)
