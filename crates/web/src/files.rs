@@ -94,37 +94,47 @@ fn options_with_mode(mode: u32) -> std::fs::OpenOptions {
 /// in them without group or other bits. Returns how many entries it changed (0 for a dir mimic made).
 #[cfg(unix)]
 pub fn tighten_dir(root: &Path) -> anyhow::Result<usize> {
-    use std::os::unix::fs::PermissionsExt;
     let mut changed = 0;
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        changed += tighten(&dir, DIR_MODE)?;
+        changed += tighten(&dir, true)?;
         for entry in
             std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
         {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                let mode = entry.metadata()?.permissions().mode() & 0o777;
-                changed += tighten(&entry.path(), mode & DIR_MODE)?;
+            let Ok(entry) = entry else { continue };
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                Ok(kind) if kind.is_file() => changed += tighten(&entry.path(), false)?,
+                _ => {}
             }
         }
     }
     Ok(changed)
 }
 
+/// Drops group and other bits (a directory becomes exactly 0700). A file that vanishes meanwhile is
+/// skipped: SQLite removes `-wal`/`-shm` when the last connection of a previous run closes.
 #[cfg(unix)]
-fn tighten(path: &Path, wanted: u32) -> anyhow::Result<usize> {
+fn tighten(path: &Path, is_dir: bool) -> anyhow::Result<usize> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    let gone = |error: &std::io::Error| error.kind() == std::io::ErrorKind::NotFound;
+    let mode = match std::fs::metadata(path) {
+        Ok(metadata) => metadata.permissions().mode() & 0o777,
+        Err(error) if gone(&error) => return Ok(0),
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    };
     if mode & 0o077 == 0 {
         return Ok(0);
     }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))
-        .with_context(|| format!("tightening {}", path.display()))?;
-    Ok(1)
+    let wanted = match is_dir {
+        true => DIR_MODE,
+        false => mode & DIR_MODE,
+    };
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted)) {
+        Ok(()) => Ok(1),
+        Err(error) if gone(&error) => Ok(0),
+        Err(error) => Err(error).with_context(|| format!("tightening {}", path.display())),
+    }
 }
 
 #[cfg(all(test, unix))]
