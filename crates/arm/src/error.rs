@@ -12,11 +12,29 @@ pub enum ArmError {
     /// No `api-version` query parameter.
     #[error("The api-version query parameter (?api-version=) is required for all requests.")]
     MissingApiVersionParameter,
-    /// An `api-version` that is not a valid version string.
-    #[error(
-        "The api-version '{0}' is invalid. The supported versions are '{SUPPORTED_API_VERSIONS}'."
-    )]
-    InvalidApiVersionParameter(String),
+    /// An `api-version` that is not a valid version string, or that ARM's own type (resource
+    /// groups, subscriptions, …) does not publish.
+    #[error("The api-version '{version}' is invalid. The supported versions are '{supported}'.")]
+    InvalidApiVersionParameter {
+        /// The version as sent.
+        version: String,
+        /// The type's versions, newest first, comma-separated.
+        supported: String,
+    },
+    /// An `api-version` a provider's resource type does not publish.
+    #[error("No registered resource provider found for location '{location}' and API version '{version}' for type '{resource_type}'. The supported api-versions are '{supported}'.{}", locations_sentence(.locations))]
+    NoRegisteredProviderFound {
+        /// The request's location (or `global`).
+        location: String,
+        /// The version as sent.
+        version: String,
+        /// The type below its namespace, e.g. `userAssignedIdentities`.
+        resource_type: String,
+        /// The type's versions, oldest first, `, `-separated.
+        supported: String,
+        /// The type's locations, `, `-separated (empty for a global type).
+        locations: String,
+    },
     /// A missing or unparseable `Authorization` header; the message says which.
     #[error("{0}")]
     AuthenticationFailed(&'static str),
@@ -275,15 +293,20 @@ pub enum ArmError {
     Internal(#[from] anyhow::Error),
 }
 
-/// What `InvalidApiVersionParameter` lists as supported.
-pub const SUPPORTED_API_VERSIONS: &str = "2026-04-01, 2025-05-31-preview, 2025-04-01, 2024-11-30, 2024-11-01, 2022-12-01, 2022-05-01-preview, 2022-04-01, 2021-04-01, 2020-01-01, 2016-09-01";
+fn locations_sentence(locations: &str) -> String {
+    match locations.is_empty() {
+        true => String::new(),
+        false => format!(" The supported locations are '{locations}'."),
+    }
+}
 
 impl ArmError {
     /// The ARM error code.
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingApiVersionParameter => "MissingApiVersionParameter",
-            Self::InvalidApiVersionParameter(_) => "InvalidApiVersionParameter",
+            Self::InvalidApiVersionParameter { .. } => "InvalidApiVersionParameter",
+            Self::NoRegisteredProviderFound { .. } => "NoRegisteredProviderFound",
             Self::AuthenticationFailed(_) => "AuthenticationFailed",
             Self::InvalidAuthenticationToken => "InvalidAuthenticationToken",
             Self::ExpiredAuthenticationToken { .. } => "ExpiredAuthenticationToken",
@@ -396,7 +419,8 @@ impl ResponseError for ArmError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::MissingApiVersionParameter
-            | Self::InvalidApiVersionParameter(_)
+            | Self::InvalidApiVersionParameter { .. }
+            | Self::NoRegisteredProviderFound { .. }
             | Self::InvalidSubscriptionId(_)
             | Self::InvalidResourceGroup(_)
             | Self::LocationRequired

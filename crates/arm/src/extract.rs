@@ -12,7 +12,8 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::{AppState, ArmError};
 
-/// The request's `api-version` (any syntactically valid version is accepted).
+/// The request's `api-version`, syntactically valid (each operation then checks it against its
+/// type's versions, [`crate::operations`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiVersion(pub String);
 
@@ -28,7 +29,10 @@ impl ApiVersion {
             .ok_or(ArmError::MissingApiVersionParameter)?;
         mimic_azure::ApiVersion::parse(&value)
             .map(|version| Self(version.as_str().to_string()))
-            .ok_or(ArmError::InvalidApiVersionParameter(value))
+            .ok_or_else(|| ArmError::InvalidApiVersionParameter {
+                supported: crate::resources::VERSIONS.join(","),
+                version: value,
+            })
     }
 }
 
@@ -135,7 +139,7 @@ mod tests {
         ));
         assert!(matches!(
             ApiVersion::from_query("api-version=yesterday"),
-            Err(ArmError::InvalidApiVersionParameter(v)) if v == "yesterday"
+            Err(ArmError::InvalidApiVersionParameter { version: v, .. }) if v == "yesterday"
         ));
     }
 }

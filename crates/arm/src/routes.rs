@@ -33,26 +33,30 @@
 //! `UnsupportedMediaType`). `/internal/*` routes get
 //! only the internal-key check (401 `InvalidInternalKey`) — no token, no api-version.
 //!
-//! **In a handler**: take `web::Data<AppState>`, [`crate::extract::Caller`],
-//! [`crate::extract::ApiVersion`] (if you need the version), `web::Path<…>` and `web::Json<…>`
-//! (JSON errors become 400 `InvalidRequestContent` through [`json_config`]); then
-//! 1. `crate::rbac::authorize(&state, &caller, "<ARM action>", &scope_string).await?` — first,
-//!    so a caller without access gets 403 whether or not the target exists;
-//! 2. existence: `crate::scope::require_subscription` / `require_resource_group` (404
+//! **Declaring an operation**: add a row to the folder's `OPERATIONS` table
+//! ([`crate::operations::Operation`]: Azure's operationId, verb, path with lower-case keywords,
+//! resource type, authorization, `|route| route.to(handler)`, summary) and list the folder in
+//! [`crate::operations::TABLES`] if it is new. The table registers the route (ARM's 405 for other
+//! methods), checks the api-version against the type's list and authorizes the declared action
+//! *before* the handler runs, so the handler starts at existence checks:
+//! 1. existence: `crate::scope::require_subscription` / `require_resource_group` (404
 //!    `SubscriptionNotFound` / `ResourceGroupNotFound`), then your own lookup (`ResourceNotFound`);
-//! 3. store, render. Return `Result<HttpResponse, ArmError>`.
+//! 2. store, render. Return `Result<HttpResponse, ArmError>`.
 //!
-//! **Registering**: build each resource with [`resource`] (not `web::resource`), so that an
-//! unsupported method answers ARM's 405 envelope instead of actix's empty 405, then add one
-//! `.route(web::get().to(…))` per operation. Each resource module exposes
-//! `pub fn configure(cfg: &mut web::ServiceConfig)`, called from [`configure`] below. Unknown
-//! paths fall through to [`unknown_route`] (404 `NotFound` / `InvalidResourceType`, 400
-//! `InvalidResourceNamespace`), never actix's defaults.
+//! Take `web::Data<AppState>`, [`crate::extract::Caller`] only if you need the caller (e.g.
+//! `createdBy`), `web::Path<…>` and `web::Json<…>` (JSON errors become 400
+//! `InvalidRequestContent` through [`json_config`]). Linked-scope checks (an action on *another*
+//! resource, such as `…/assign/action` on each identity a VM names) stay explicit in the handler
+//! and are listed in [`crate::provider_operations::LINKED_ACTIONS`]. Unknown paths fall through
+//! to [`unknown_route`] (404 `NotFound` / `InvalidResourceType`, 400 `InvalidResourceNamespace`),
+//! never actix's defaults. Service routes that are not ARM operations (`/healthz`,
+//! `/metadata/endpoints`, `/internal/*`, `/portal/*`) are registered in [`configure`] directly.
 //!
 //! # What ARM core expects from the compute modules
 //!
-//! - `crate::virtual_machines::configure`, `crate::user_assigned_identities::configure`,
-//!   `crate::resources::configure`, `crate::host::configure` — their routes.
+//! - `crate::virtual_machines::OPERATIONS`, `crate::user_assigned_identities::OPERATIONS`,
+//!   `crate::resources::OPERATIONS` — their rows of the operation table; `crate::host::configure`
+//!   — the internal host API.
 //! - `crate::lifecycle::delete_group_contents(&AppState, subscription_id: &str, group: &str) -> Result<(), ArmError>`
 //!   — called by resource-group DELETE *before* the group row and the role assignments at or
 //!   under it are removed.
@@ -71,82 +75,17 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 
 use crate::extract::ApiVersion;
-use crate::{
-    deny_assignments, resource_groups, role_assignments, role_definitions, subscriptions, ArmError,
-};
+use crate::{subscriptions, ArmError};
 
-/// The whole URL table (paths with lower-case keywords; see the module docs).
+/// The whole URL table: mimic's own service routes, then every ARM operation from the
+/// operation table ([`crate::operations`]), then the internal and portal routes (not ARM
+/// operations: no RBAC action, no api-version).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health)))
-        .service(resource("/metadata/endpoints").route(web::get().to(subscriptions::metadata_endpoints)))
-        .service(resource("/tenants").route(web::get().to(subscriptions::list_tenants)))
-        .service(resource("/subscriptions").route(web::get().to(subscriptions::list)))
-        .service(resource("/subscriptions/{subscription_id}").route(web::get().to(subscriptions::get)))
         .service(
-            resource("/subscriptions/{subscription_id}/locations")
-                .route(web::get().to(subscriptions::list_locations)),
-        )
-        .service(
-            resource("/subscriptions/{subscription_id}/resourcegroups")
-                .route(web::get().to(resource_groups::list)),
-        )
-        .service(
-            resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}")
-                .route(web::put().to(resource_groups::create_or_update))
-                .route(web::get().to(resource_groups::get))
-                .route(web::head().to(resource_groups::check_existence))
-                .route(web::patch().to(resource_groups::update))
-                .route(web::delete().to(resource_groups::delete)),
-        )
-        .service(
-            resource("/providers/microsoft.authorization/roledefinitions")
-                .route(web::get().to(role_definitions::list_at_root)),
-        )
-        .service(
-            resource("/providers/microsoft.authorization/roledefinitions/{role_definition_id}")
-                .route(web::get().to(role_definitions::get_at_root)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/roledefinitions")
-                .route(web::get().to(role_definitions::list)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/roledefinitions/{role_definition_id}")
-                .route(web::get().to(role_definitions::get))
-                .route(web::put().to(role_definitions::create_or_update))
-                .route(web::delete().to(role_definitions::delete)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/roleassignments")
-                .route(web::get().to(role_assignments::list_for_scope)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/roleassignments/{role_assignment_name}")
-                .route(web::put().to(role_assignments::create))
-                .route(web::get().to(role_assignments::get))
-                .route(web::delete().to(role_assignments::delete)),
-        )
-        .service(
-            resource("/providers/microsoft.authorization/denyassignments")
-                .route(web::get().to(deny_assignments::list_at_root)),
-        )
-        .service(
-            resource("/providers/microsoft.authorization/denyassignments/{deny_assignment_id}")
-                .route(web::get().to(deny_assignments::get_by_guid)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/denyassignments")
-                .route(web::get().to(deny_assignments::list_for_scope)),
-        )
-        .service(
-            resource("/{scope:.+}/providers/microsoft.authorization/denyassignments/{deny_assignment_id}")
-                .route(web::get().to(deny_assignments::get)),
+            resource("/metadata/endpoints").route(web::get().to(subscriptions::metadata_endpoints)),
         );
-    crate::virtual_machines::configure(cfg);
-    crate::compute_catalog::configure(cfg);
-    crate::virtual_networks::configure(cfg);
-    crate::user_assigned_identities::configure(cfg);
-    crate::resources::configure(cfg);
+    crate::operations::configure(cfg);
     crate::host::configure(cfg);
     crate::snapshots::configure(cfg);
     crate::portal::configure(cfg);
@@ -168,16 +107,6 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// The provider namespaces mimic serves, in canonical case.
-pub const KNOWN_NAMESPACES: [&str; 5] = [
-    "Microsoft.Resources",
-    "Microsoft.Authorization",
-    "Microsoft.Compute",
-    "Microsoft.ManagedIdentity",
-    // Only the (empty) virtual-network list of a group, for `az vm create`.
-    "Microsoft.Network",
-];
-
 /// Every path no route matched: ARM's envelope, never actix's default 404.
 /// An unknown provider namespace is 400 `InvalidResourceNamespace`; an unknown type in a known
 /// namespace is 404 `InvalidResourceType`; anything else is 404 `NotFound`.
@@ -197,10 +126,8 @@ fn unknown_route_error(request: &HttpRequest) -> ArmError {
         .rposition(|s| s.eq_ignore_ascii_case("providers"));
     if let Some(at) = last_provider {
         if let Some(namespace) = segments.get(at + 1) {
-            let known = KNOWN_NAMESPACES
-                .iter()
-                .find(|known| known.eq_ignore_ascii_case(namespace));
-            let Some(known) = known else {
+            let known = crate::resources::providers::namespace(namespace);
+            let Some(known) = known.map(|known| known.namespace) else {
                 return ArmError::InvalidResourceNamespace((*namespace).to_string());
             };
             // A nested type is named in full, as ARM does: `userAssignedIdentities/
@@ -215,7 +142,7 @@ fn unknown_route_error(request: &HttpRequest) -> ArmError {
             if !type_segments.is_empty() {
                 return ArmError::InvalidResourceType {
                     resource_type: type_segments.join("/"),
-                    namespace: (*known).to_string(),
+                    namespace: known.to_string(),
                     api_version: ApiVersion::from_query(request.query_string())
                         .map(|version| version.0)
                         .unwrap_or_default(),

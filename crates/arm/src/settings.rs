@@ -33,6 +33,9 @@ pub struct Settings {
     /// Where each VM's IMDS listens, for the portal's token inspector (`POST /portal/api/vm-token`);
     /// `None` (standalone `mimic arm`) makes that endpoint answer 404.
     pub imds_directory: Option<ImdsDirectory>,
+    /// Accept any syntactically valid api-version on every operation (`--lenient-api-versions`),
+    /// instead of the versions Azure publishes for the type.
+    pub lenient_api_versions: bool,
 }
 
 /// A VM's ARM id (any case) → the base URL of its IMDS (`http://127.0.0.1:PORT`), if it has one.
@@ -86,6 +89,7 @@ impl Settings {
             vm_hook: None,
             clock: mimic_token::Clock::system(),
             imds_directory: None,
+            lenient_api_versions: false,
         }
     }
 }

@@ -132,6 +132,10 @@ pub struct ArmArgs {
     /// as docker-compose runs them; the internal key is still required).
     #[arg(long, env = "MIMIC_INTERNAL_API_ON_NETWORK")]
     pub internal_api_on_network: bool,
+    /// Accept any well-formed api-version on every operation, not only the versions Azure
+    /// publishes for its type.
+    #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
+    pub lenient_api_versions: bool,
 }
 
 /// Flags of `mimic imds`.
@@ -200,6 +204,7 @@ pub fn arm_settings(
         fixture: fixture.document.get("arm").cloned(),
         vm_hook: None,
         imds_directory: None,
+        lenient_api_versions: false,
         clock,
     }
 }
@@ -258,6 +263,7 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     );
     settings.public_url = args.public_url;
     settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
+    settings.lenient_api_versions = args.lenient_api_versions;
     let app = mimic_arm::Application::build(settings).await?;
     eprintln!("mimic arm listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())

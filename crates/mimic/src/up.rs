@@ -57,6 +57,10 @@ pub struct UpArgs {
     /// only as long as the process. `--data-dir` is ignored.
     #[arg(long, env = "MIMIC_EPHEMERAL")]
     pub ephemeral: bool,
+    /// ARM accepts any well-formed api-version on every operation, not only the versions Azure
+    /// publishes for its type (for clients that send unreleased versions).
+    #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
+    pub lenient_api_versions: bool,
 }
 
 impl UpArgs {
@@ -224,6 +228,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut arm_settings =
         crate::services::arm_settings(&data_dir, &fixture, &arm_addr, &aad_url, clock.clone());
     arm_settings.vm_hook = Some(hook);
+    arm_settings.lenient_api_versions = args.lenient_api_versions;
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
     let arm = mimic_arm::Application::build(arm_settings)

@@ -64,6 +64,7 @@ impl TestMimic {
             aad_lockout: Default::default(),
             imds_limits: Default::default(),
             ephemeral: false,
+            lenient_api_versions: false,
         }
     }
 

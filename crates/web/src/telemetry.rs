@@ -55,7 +55,7 @@ pub struct Refusal(pub String);
 
 /// The Azure operationId that served a request, when the service knows it.
 #[derive(Debug, Clone)]
-pub struct OperationId(pub String);
+pub struct OperationId(pub &'static str);
 
 /// Installs a fmt subscriber on stderr filtered by `RUST_LOG` (default [`DEFAULT_FILTER`]).
 /// Safe to call twice.
@@ -138,7 +138,7 @@ fn log_request<B>(
     let operation = request
         .extensions()
         .get::<OperationId>()
-        .map(|operation| operation.0.clone())
+        .map(|operation| operation.0.to_string())
         .or_else(|| request.match_pattern());
     let reason = response
         .response()

@@ -7,9 +7,9 @@ pub mod model;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::extract::{ApiVersion, Caller};
-use crate::routes::resource;
-use crate::{rbac, scope, AppState, ArmError};
+use crate::extract::ApiVersion;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
+use crate::{scope, AppState, ArmError};
 
 const IMAGE_READ: &str =
     "Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions/read";
@@ -18,16 +18,57 @@ const IMAGE_TYPE: &str = "Microsoft.Compute/locations/publishers";
 
 const SKU_PATH: &str = "/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers/{offer}/skus/{sku}/versions";
 
-/// Registers the catalog routes (keywords lower-cased by the gate; `vmimage` is a name segment,
-/// registered as az and the SDKs spell it).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource(SKU_PATH).route(web::get().to(list_versions)))
-        .service(resource(&format!("{SKU_PATH}/{{version}}")).route(web::get().to(get_version)))
-        .service(
-            resource("/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/vmsizes")
-                .route(web::get().to(list_sizes)),
-        );
-}
+/// `Microsoft.Compute/locations/publishers` (the marketplace image catalogue).
+pub const PUBLISHERS: ResourceType = ResourceType {
+    namespace: "Microsoft.Compute",
+    name: "locations/publishers",
+    display_name: "Virtual Machine Image Publishers",
+    regional: false,
+    versions: crate::virtual_machines::VERSIONS,
+};
+
+/// `Microsoft.Compute/locations/vmSizes`.
+pub const VM_SIZES: ResourceType = ResourceType {
+    namespace: "Microsoft.Compute",
+    name: "locations/vmSizes",
+    display_name: "Virtual Machine Sizes",
+    regional: false,
+    versions: crate::virtual_machines::VERSIONS,
+};
+
+/// The catalogue operations (`vmimage` is a name segment, registered as az and the SDKs spell it).
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "VirtualMachineImages_List",
+        verb: Verb::Get,
+        path: SKU_PATH,
+        resource_type: &PUBLISHERS,
+        versions: &[],
+        authorization: Authorization::Action(IMAGE_READ, ScopeRule::Subscription),
+        handler: |route| route.to(list_versions),
+        summary: "List an image sku's versions",
+    },
+    Operation {
+        id: "VirtualMachineImages_Get",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers/{offer}/skus/{sku}/versions/{version}",
+        resource_type: &PUBLISHERS,
+        versions: &[],
+        authorization: Authorization::Action(IMAGE_READ, ScopeRule::Subscription),
+        handler: |route| route.to(get_version),
+        summary: "Get an image version",
+    },
+    Operation {
+        id: "VirtualMachineSizes_List",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/vmsizes",
+        resource_type: &VM_SIZES,
+        versions: &[],
+        authorization: Authorization::Action(SIZE_READ, ScopeRule::Subscription),
+        handler: |route| route.to(list_sizes),
+        summary: "List a location's virtual machine sizes",
+    },
+];
 
 /// The path of one image sku's versions.
 #[derive(Debug, Deserialize)]
@@ -57,22 +98,12 @@ pub struct ListQuery {
     expand: Option<String>,
 }
 
-/// Authorizes a catalog read and checks the subscription and the location; returns the location's
-/// canonical name.
-async fn check(
+/// Checks the subscription and the location; returns the location's canonical name.
+async fn located(
     state: &AppState,
-    caller: &Caller,
-    action: &str,
     subscription_id: &str,
     location: &str,
 ) -> Result<&'static str, ArmError> {
-    rbac::authorize(
-        state,
-        caller,
-        action,
-        &format!("/subscriptions/{subscription_id}"),
-    )
-    .await?;
     scope::require_subscription(state, subscription_id).await?;
     scope::require_location(location, IMAGE_TYPE)
 }
@@ -90,20 +121,12 @@ fn find(
 /// `VirtualMachineImages_List`: the sku's one version (a bare JSON array, as Compute answers).
 pub async fn list_versions(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     request: actix_web::HttpRequest,
     path: web::Path<SkuPath>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let location = check(
-        &state,
-        &caller,
-        IMAGE_READ,
-        &path.subscription_id,
-        &path.location,
-    )
-    .await?;
+    let location = located(&state, &path.subscription_id, &path.location).await?;
     let image = find((&path.publisher, &path.offer, &path.sku), request.path())?;
     let expand = query
         .expand
@@ -115,19 +138,11 @@ pub async fn list_versions(
 /// `VirtualMachineImages_Get`.
 pub async fn get_version(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     request: actix_web::HttpRequest,
     path: web::Path<VersionPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let location = check(
-        &state,
-        &caller,
-        IMAGE_READ,
-        &path.subscription_id,
-        &path.location,
-    )
-    .await?;
+    let location = located(&state, &path.subscription_id, &path.location).await?;
     let image = find((&path.publisher, &path.offer, &path.sku), request.path())?;
     let wanted = &path.version;
     if !(wanted.eq_ignore_ascii_case(model::IMAGE_VERSION) || wanted.eq_ignore_ascii_case("latest"))
@@ -147,18 +162,10 @@ pub struct SizesPath {
 /// `VirtualMachineSizes_List`.
 pub async fn list_sizes(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<SizesPath>,
 ) -> Result<HttpResponse, ArmError> {
-    check(
-        &state,
-        &caller,
-        SIZE_READ,
-        &path.subscription_id,
-        &path.location,
-    )
-    .await?;
+    located(&state, &path.subscription_id, &path.location).await?;
     Ok(HttpResponse::Ok().json(model::Listing {
         value: model::SIZES,
     }))

@@ -7,23 +7,78 @@ pub mod model;
 use actix_web::{web, HttpResponse};
 
 use crate::extract::Caller;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::rbac::authorize;
 use crate::{AppState, ArmError};
 use model::{DenyAssignmentBody, Filter};
 
 const READ: &str = "Microsoft.Authorization/denyAssignments/read";
 
+/// `Microsoft.Authorization/denyAssignments`.
+pub const DENY_ASSIGNMENTS: ResourceType = ResourceType {
+    namespace: "Microsoft.Authorization",
+    name: "denyAssignments",
+    display_name: "Deny Assignment",
+    regional: false,
+    versions: &["2022-04-01", "2018-07-01-preview"],
+};
+
+/// The deny-assignment operations (the tenant-root forms first: `{scope:.+}` would take them).
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "DenyAssignments_ListForScope",
+        verb: Verb::Get,
+        path: "/providers/microsoft.authorization/denyassignments",
+        resource_type: &DENY_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_at_root),
+        summary: "List deny assignments at the tenant root",
+    },
+    Operation {
+        id: "DenyAssignments_GetById",
+        verb: Verb::Get,
+        path: "/providers/microsoft.authorization/denyassignments/{deny_assignment_id}",
+        resource_type: &DENY_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::InHandler(
+            READ,
+            "at the deny assignment's own scope, known after the lookup",
+        ),
+        handler: |route| route.to(get_by_guid),
+        summary: "Get a deny assignment by its id",
+    },
+    Operation {
+        id: "DenyAssignments_ListForScope",
+        verb: Verb::Get,
+        path: "/{scope:.+}/providers/microsoft.authorization/denyassignments",
+        resource_type: &DENY_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_for_scope),
+        summary: "List deny assignments",
+    },
+    Operation {
+        id: "DenyAssignments_Get",
+        verb: Verb::Get,
+        path: "/{scope:.+}/providers/microsoft.authorization/denyassignments/{deny_assignment_id}",
+        resource_type: &DENY_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(4)),
+        handler: |route| route.to(get),
+        summary: "Get a deny assignment",
+    },
+];
+
 /// `GET {scope}/providers/Microsoft.Authorization/denyAssignments[?$filter=…]`: at, above and
 /// below the scope; `atScope()` → at and above; `principalId eq '…'`, `denyAssignmentName eq '…'`.
 pub async fn list_for_scope(
     state: web::Data<AppState>,
-    caller: Caller,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = Filter::parse(query.filter.as_deref())?;
-    authorize(&state, &caller, READ, &scope.to_string()).await?;
     let scope = crate::scope::resolve(&state, &scope).await?;
     Ok(list(&state, &filter, &scope.key()))
 }
@@ -31,11 +86,9 @@ pub async fn list_for_scope(
 /// `GET /providers/Microsoft.Authorization/denyAssignments[?$filter=…]` (the tenant root).
 pub async fn list_at_root(
     state: web::Data<AppState>,
-    caller: Caller,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let filter = Filter::parse(query.filter.as_deref())?;
-    authorize(&state, &caller, READ, "/").await?;
     Ok(list(&state, &filter, "/"))
 }
 
@@ -53,12 +106,10 @@ fn list(state: &AppState, filter: &Filter, scope_key: &str) -> HttpResponse {
 /// at exactly that scope, else 404 `DenyAssignmentNotFound`.
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, name) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    authorize(&state, &caller, READ, &scope.to_string()).await?;
     let key = scope.key();
     state
         .deny_assignments

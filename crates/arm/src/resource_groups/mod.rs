@@ -7,6 +7,7 @@ pub mod store;
 use actix_web::{web, HttpResponse};
 
 use crate::extract::Caller;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::rbac::authorize;
 use crate::scope::{require_group_location, require_resource_group, require_subscription};
 use crate::{AppState, ArmError};
@@ -17,29 +18,104 @@ const READ: &str = "Microsoft.Resources/subscriptions/resourceGroups/read";
 const WRITE: &str = "Microsoft.Resources/subscriptions/resourceGroups/write";
 const DELETE: &str = "Microsoft.Resources/subscriptions/resourceGroups/delete";
 
+/// `Microsoft.Resources/resourceGroups`.
+pub const RESOURCE_GROUPS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "resourceGroups",
+    display_name: "Resource Groups",
+    regional: true,
+    versions: crate::resources::VERSIONS,
+};
+
+/// `Microsoft.Resources/subscriptions/resourceGroups` (the list).
+pub const SUBSCRIPTION_RESOURCE_GROUPS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "subscriptions/resourceGroups",
+    display_name: "Resource Groups",
+    regional: false,
+    versions: crate::resources::VERSIONS,
+};
+
+const GROUP_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}";
+
+/// The resource-group operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "ResourceGroups_List",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resourcegroups",
+        resource_type: &SUBSCRIPTION_RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Filtered(
+            READ,
+            "403 without any role in the subscription; otherwise the groups the caller may read",
+        ),
+        handler: |route| route.to(list),
+        summary: "List resource groups",
+    },
+    Operation {
+        id: "ResourceGroups_CreateOrUpdate",
+        verb: Verb::Put,
+        path: GROUP_PATH,
+        resource_type: &RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(create_or_update),
+        summary: "Create or update a resource group",
+    },
+    Operation {
+        id: "ResourceGroups_Get",
+        verb: Verb::Get,
+        path: GROUP_PATH,
+        resource_type: &RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Path),
+        handler: |route| route.to(get),
+        summary: "Get a resource group",
+    },
+    Operation {
+        id: "ResourceGroups_CheckExistence",
+        verb: Verb::Head,
+        path: GROUP_PATH,
+        resource_type: &RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Path),
+        handler: |route| route.to(check_existence),
+        summary: "Check whether a resource group exists",
+    },
+    Operation {
+        id: "ResourceGroups_Update",
+        verb: Verb::Patch,
+        path: GROUP_PATH,
+        resource_type: &RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(update),
+        summary: "Update a resource group's tags",
+    },
+    Operation {
+        id: "ResourceGroups_Delete",
+        verb: Verb::Delete,
+        path: GROUP_PATH,
+        resource_type: &RESOURCE_GROUPS,
+        versions: &[],
+        authorization: Authorization::Action(DELETE, ScopeRule::Path),
+        handler: |route| route.to(delete),
+        summary: "Delete a resource group and everything in it",
+    },
+];
+
 /// `{subscription_id}/resourcegroups/{resource_group}`.
 type GroupPath = web::Path<(String, String)>;
-
-fn group_scope(subscription_id: &str, group: &str) -> String {
-    format!("/subscriptions/{subscription_id}/resourceGroups/{group}")
-}
 
 /// `PUT …/resourcegroups/{name}`: 201 when created, 200 when it existed.
 pub async fn create_or_update(
     state: web::Data<AppState>,
-    caller: Caller,
     path: GroupPath,
     body: web::Json<ResourceGroupCreate>,
 ) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
     model::validate_name(&name)?;
-    authorize(
-        &state,
-        &caller,
-        WRITE,
-        &group_scope(&subscription_id, &name),
-    )
-    .await?;
     let subscription = require_subscription(&state, &subscription_id).await?;
     let body = body.into_inner();
     let location = body.location.as_deref().map(model::normalize_location);
@@ -73,13 +149,8 @@ pub async fn create_or_update(
 }
 
 /// `GET …/resourcegroups/{name}`.
-pub async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: GroupPath,
-) -> Result<HttpResponse, ArmError> {
+pub async fn get(state: web::Data<AppState>, path: GroupPath) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
-    authorize(&state, &caller, READ, &group_scope(&subscription_id, &name)).await?;
     let group = require_resource_group(&state, &subscription_id, &name).await?;
     Ok(HttpResponse::Ok().json(ResourceGroupBody::from(group)))
 }
@@ -87,11 +158,9 @@ pub async fn get(
 /// `HEAD …/resourcegroups/{name}`: 204 when it exists, 404 (no body) when not.
 pub async fn check_existence(
     state: web::Data<AppState>,
-    caller: Caller,
     path: GroupPath,
 ) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
-    authorize(&state, &caller, READ, &group_scope(&subscription_id, &name)).await?;
     Ok(
         match require_resource_group(&state, &subscription_id, &name).await {
             Ok(_) => HttpResponse::NoContent().finish(),
@@ -106,18 +175,10 @@ pub async fn check_existence(
 /// `PATCH …/resourcegroups/{name}`: replaces tags and `managedBy` when given.
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
     path: GroupPath,
     body: web::Json<ResourceGroupPatch>,
 ) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
-    authorize(
-        &state,
-        &caller,
-        WRITE,
-        &group_scope(&subscription_id, &name),
-    )
-    .await?;
     let mut group = require_resource_group(&state, &subscription_id, &name).await?;
     let patch = body.into_inner();
     group.tags = patch.tags.or(group.tags);
@@ -130,19 +191,8 @@ pub async fn update(
 /// `DELETE …/resourcegroups/{name}`: deletes what the group contains (VMs, identities and
 /// their principals), every role assignment at or under it, then the group. Answers 200 when
 /// done (synchronously; clients treat a 200 as a finished long-running operation).
-pub async fn delete(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: GroupPath,
-) -> Result<HttpResponse, ArmError> {
+pub async fn delete(state: web::Data<AppState>, path: GroupPath) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
-    authorize(
-        &state,
-        &caller,
-        DELETE,
-        &group_scope(&subscription_id, &name),
-    )
-    .await?;
     let group = require_resource_group(&state, &subscription_id, &name).await?;
     crate::lifecycle::delete_group_contents(&state, &group.subscription_id, &group.name).await?;
     crate::role_assignments::store::delete_within(&state.db, &group.id()).await?;

@@ -8,28 +8,118 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::extract::{ApiVersion, Caller};
-use crate::routes::resource;
+use crate::operations::{Authorization, Operation, ResourceType, Verb};
 use crate::user_assigned_identities::store as identity_store;
 use crate::virtual_machines::store as vm_store;
 use crate::{rbac, scope, AppState, ArmError};
 use model::{Expand, Filter, GenericResourceList, Resource};
 
-/// Registers the generic-resource and provider routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/subscriptions/{subscription_id}/resources").route(web::get().to(list)))
-        .service(
-            resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}/resources")
-                .route(web::get().to(list_by_resource_group)),
-        )
-        .service(
-            resource("/subscriptions/{subscription_id}/providers")
-                .route(web::get().to(list_providers)),
-        )
-        .service(
-            resource("/subscriptions/{subscription_id}/providers/{namespace}")
-                .route(web::get().to(get_provider)),
-        );
-}
+/// The api-versions of the resource API (`Microsoft.Resources`: groups, resources, providers).
+pub const VERSIONS: &[&str] = &[
+    "2025-04-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2024-03-01",
+    "2023-07-01",
+    "2022-09-01",
+    "2021-04-01",
+    "2021-01-01",
+    "2020-10-01",
+    "2020-06-01",
+    "2019-10-01",
+    "2019-08-01",
+    "2019-07-01",
+    "2019-05-10",
+    "2019-05-01",
+    "2019-03-01",
+    "2018-05-01",
+    "2018-02-01",
+    "2017-08-01",
+    "2017-06-01",
+    "2017-05-10",
+    "2016-09-01",
+    "2016-07-01",
+    "2016-06-01",
+    "2016-02-01",
+    "2015-11-01",
+    "2015-01-01",
+    "2014-04-01",
+];
+
+/// `Microsoft.Resources/subscriptions/resources`.
+pub const SUBSCRIPTION_RESOURCES: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "subscriptions/resources",
+    display_name: "Resources",
+    regional: false,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.Resources/resources` (a group's resources).
+pub const RESOURCES: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "resources",
+    display_name: "Resources",
+    regional: false,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.Resources/subscriptions/providers`.
+pub const PROVIDERS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "subscriptions/providers",
+    display_name: "Resource Providers",
+    regional: false,
+    versions: VERSIONS,
+};
+
+const READ: &str = "Microsoft.Resources/subscriptions/resources/read";
+const READABLE: &str =
+    "each resource is listed when the caller may read it (its type's read action)";
+
+/// The generic-resource and provider operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "Resources_List",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resources",
+        resource_type: &SUBSCRIPTION_RESOURCES,
+        versions: &[],
+        authorization: Authorization::Filtered(READ, READABLE),
+        handler: |route| route.to(list),
+        summary: "List the subscription's resources",
+    },
+    Operation {
+        id: "Resources_ListByResourceGroup",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/resources",
+        resource_type: &RESOURCES,
+        versions: &[],
+        authorization: Authorization::Filtered(READ, READABLE),
+        handler: |route| route.to(list_by_resource_group),
+        summary: "List a resource group's resources",
+    },
+    Operation {
+        id: "Providers_List",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers",
+        resource_type: &PROVIDERS,
+        versions: &[],
+        authorization: Authorization::AnyCaller("ARM lists its providers to any caller"),
+        handler: |route| route.to(list_providers),
+        summary: "List the resource providers",
+    },
+    Operation {
+        id: "Providers_Get",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/{namespace}",
+        resource_type: &PROVIDERS,
+        versions: &[],
+        authorization: Authorization::AnyCaller("ARM shows its providers to any caller"),
+        handler: |route| route.to(get_provider),
+        summary: "Get a resource provider",
+    },
+];
 
 /// The id of a VM or user-assigned identity in canonical case, `None` if it does not exist
 /// (other resource types never exist in mimic).

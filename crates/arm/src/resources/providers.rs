@@ -1,250 +1,70 @@
 //! The resource providers mimic serves, as `GET /subscriptions/{s}/providers[/{namespace}]`
-//! shows them. api-versions are listed newest first, previews in date order like ARM does; az
-//! picks the first non-preview one (wire-contract §5.5).
+//! shows them: each namespace's resource types and api-versions come from the operation table
+//! ([`crate::operations`]), so a type is listed exactly when mimic routes an operation of it.
+//! api-versions are listed newest first, previews in date order like ARM does; az picks the first
+//! non-preview one (wire-contract §5.5).
 
 use serde::Serialize;
 
-const COMPUTE_VERSIONS: &[&str] = &[
-    "2026-04-01",
-    "2025-04-01",
-    "2024-11-01",
-    "2024-07-01",
-    "2024-03-01",
-    "2023-09-01",
-    "2023-07-01",
-    "2023-03-01",
-    "2022-11-01",
-    "2022-08-01",
-    "2022-03-01",
-    "2021-11-01",
-    "2021-07-01",
-    "2021-04-01",
-    "2021-03-01",
-    "2020-12-01",
-    "2020-06-01",
-    "2019-12-01",
-    "2019-07-01",
-    "2019-03-01",
-    "2018-10-01",
-    "2018-06-01",
-    "2018-04-01",
-    "2017-12-01",
-    "2017-03-30",
-    "2016-08-30",
-    "2016-04-30-preview",
-    "2016-03-30",
-    "2015-06-15",
-];
+use crate::operations::{self, ResourceType};
 
-const MSI_VERSIONS: &[&str] = &[
-    "2025-05-31-preview",
-    "2025-01-31-preview",
-    "2024-11-30",
-    "2023-07-31-preview",
-    "2023-01-31",
-    "2022-01-31-preview",
-    "2021-09-30-preview",
-    "2018-11-30",
-    "2015-08-31-preview",
-];
-
-const MSI_SYSTEM_VERSIONS: &[&str] = &[
-    "2024-11-30",
-    "2023-01-31",
-    "2022-01-31-preview",
-    "2018-11-30",
-    "2015-08-31-preview",
-];
-
-const RESOURCES_VERSIONS: &[&str] = &[
-    "2025-04-01",
-    "2024-11-01",
-    "2024-07-01",
-    "2024-03-01",
-    "2023-07-01",
-    "2022-09-01",
-    "2021-04-01",
-    "2021-01-01",
-    "2020-10-01",
-    "2020-06-01",
-    "2019-10-01",
-    "2019-08-01",
-    "2019-07-01",
-    "2019-05-10",
-    "2019-05-01",
-    "2019-03-01",
-    "2018-05-01",
-    "2018-02-01",
-    "2017-08-01",
-    "2017-06-01",
-    "2017-05-10",
-    "2016-09-01",
-    "2016-07-01",
-    "2016-06-01",
-    "2016-02-01",
-    "2015-11-01",
-    "2015-01-01",
-    "2014-04-01",
-];
-
-const SUBSCRIPTIONS_VERSIONS: &[&str] = &[
-    "2022-12-01",
-    "2022-01-01",
-    "2021-01-01",
-    "2020-01-01",
-    "2019-11-01",
-    "2019-10-01",
-    "2019-06-01",
-    "2018-06-01",
-    "2016-06-01",
-    "2015-11-01",
-    "2014-04-01",
-];
-
-const ROLE_ASSIGNMENT_VERSIONS: &[&str] = &[
-    "2022-04-01",
-    "2022-01-01-preview",
-    "2021-04-01-preview",
-    "2020-10-01-preview",
-    "2020-08-01-preview",
-    "2020-04-01-preview",
-    "2020-03-01-preview",
-    "2019-04-01-preview",
-    "2018-12-01-preview",
-    "2018-09-01-preview",
-    "2018-07-01",
-    "2018-01-01-preview",
-    "2017-10-01-preview",
-    "2017-09-01",
-    "2017-05-01",
-    "2016-07-01",
-    "2015-07-01",
-];
-
-const ROLE_DEFINITION_VERSIONS: &[&str] = &[
-    "2022-05-01-preview",
-    "2022-04-01",
-    "2018-07-01",
-    "2018-01-01-preview",
-    "2017-09-01",
-    "2017-05-01",
-    "2016-07-01",
-    "2015-07-01",
-];
-
-struct TypeInfo {
-    name: &'static str,
-    regional: bool,
-    versions: &'static [&'static str],
-}
-
-struct ProviderInfo {
-    namespace: &'static str,
+/// A namespace mimic serves and how ARM registers it.
+pub struct Namespace {
+    /// Canonical case, e.g. `Microsoft.ManagedIdentity`.
+    pub namespace: &'static str,
+    /// `providerOperations`' display name, e.g. `Managed Service Identity`.
+    pub display_name: &'static str,
     registration_policy: &'static str,
-    types: &'static [TypeInfo],
 }
 
-const PROVIDERS: &[ProviderInfo] = &[
-    ProviderInfo {
+/// The provider namespaces mimic serves.
+pub const NAMESPACES: &[Namespace] = &[
+    Namespace {
         namespace: "Microsoft.Authorization",
+        display_name: "Microsoft Authorization",
         registration_policy: "RegistrationFree",
-        types: &[
-            TypeInfo {
-                name: "roleAssignments",
-                regional: false,
-                versions: ROLE_ASSIGNMENT_VERSIONS,
-            },
-            TypeInfo {
-                name: "roleDefinitions",
-                regional: false,
-                versions: ROLE_DEFINITION_VERSIONS,
-            },
-        ],
     },
-    ProviderInfo {
+    Namespace {
         namespace: "Microsoft.Compute",
+        display_name: "Microsoft Compute",
         registration_policy: "RegistrationRequired",
-        types: &[
-            TypeInfo {
-                name: "virtualMachines",
-                regional: true,
-                versions: COMPUTE_VERSIONS,
-            },
-            TypeInfo {
-                name: "locations",
-                regional: false,
-                versions: COMPUTE_VERSIONS,
-            },
-            TypeInfo {
-                name: "locations/operations",
-                regional: false,
-                versions: COMPUTE_VERSIONS,
-            },
-        ],
     },
-    ProviderInfo {
+    Namespace {
         namespace: "Microsoft.ManagedIdentity",
+        display_name: "Managed Service Identity",
         registration_policy: "RegistrationRequired",
-        types: &[
-            TypeInfo {
-                name: "userAssignedIdentities",
-                regional: true,
-                versions: MSI_VERSIONS,
-            },
-            TypeInfo {
-                name: "Identities",
-                regional: false,
-                versions: MSI_SYSTEM_VERSIONS,
-            },
-        ],
     },
-    ProviderInfo {
+    // Only the (empty) virtual-network list of a group, for `az vm create`.
+    Namespace {
+        namespace: "Microsoft.Network",
+        display_name: "Microsoft Network",
+        registration_policy: "RegistrationRequired",
+    },
+    Namespace {
         namespace: "Microsoft.Resources",
+        display_name: "Microsoft Resources",
         registration_policy: "RegistrationFree",
-        types: &[
-            TypeInfo {
-                name: "subscriptions",
-                regional: false,
-                versions: SUBSCRIPTIONS_VERSIONS,
-            },
-            TypeInfo {
-                name: "resourceGroups",
-                regional: true,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "subscriptions/resourceGroups",
-                regional: false,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "subscriptions/resources",
-                regional: false,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "subscriptions/providers",
-                regional: false,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "resources",
-                regional: false,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "providers",
-                regional: false,
-                versions: RESOURCES_VERSIONS,
-            },
-            TypeInfo {
-                name: "tenants",
-                regional: false,
-                versions: SUBSCRIPTIONS_VERSIONS,
-            },
-        ],
     },
 ];
+
+/// The namespace with this name (any case).
+pub fn namespace(name: &str) -> Option<&'static Namespace> {
+    NAMESPACES
+        .iter()
+        .find(|known| known.namespace.eq_ignore_ascii_case(name))
+}
+
+/// The resource types of a namespace that the operation table routes, in table order.
+pub fn types_of(namespace: &str) -> Vec<&'static ResourceType> {
+    let mut types: Vec<&'static ResourceType> = Vec::new();
+    for operation in operations::all() {
+        let resource_type = operation.resource_type;
+        if resource_type.namespace == namespace && !types.contains(&resource_type) {
+            types.push(resource_type);
+        }
+    }
+    types
+}
 
 /// A resource provider as ARM shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -273,7 +93,7 @@ pub struct ProviderList {
     pub value: Vec<Provider>,
 }
 
-fn render(subscription_id: &str, info: &ProviderInfo) -> Provider {
+fn render(subscription_id: &str, info: &Namespace) -> Provider {
     Provider {
         id: format!(
             "/subscriptions/{subscription_id}/providers/{}",
@@ -282,9 +102,8 @@ fn render(subscription_id: &str, info: &ProviderInfo) -> Provider {
         namespace: info.namespace,
         registration_state: "Registered",
         registration_policy: info.registration_policy,
-        resource_types: info
-            .types
-            .iter()
+        resource_types: types_of(info.namespace)
+            .into_iter()
             .map(|t| ProviderResourceType {
                 resource_type: t.name,
                 // The subscription's locations are the truth: a PUT elsewhere is refused.
@@ -301,17 +120,14 @@ fn render(subscription_id: &str, info: &ProviderInfo) -> Provider {
 }
 
 /// The provider with this namespace (any case), `None` if mimic does not serve it.
-pub fn find(subscription_id: &str, namespace: &str) -> Option<Provider> {
-    PROVIDERS
-        .iter()
-        .find(|info| info.namespace.eq_ignore_ascii_case(namespace))
-        .map(|info| render(subscription_id, info))
+pub fn find(subscription_id: &str, name: &str) -> Option<Provider> {
+    namespace(name).map(|info| render(subscription_id, info))
 }
 
 /// Every provider mimic serves.
 pub fn all(subscription_id: &str) -> ProviderList {
     ProviderList {
-        value: PROVIDERS
+        value: NAMESPACES
             .iter()
             .map(|info| render(subscription_id, info))
             .collect(),
@@ -323,14 +139,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_versions_are_newest_first() {
-        for info in PROVIDERS {
-            for kind in info.types {
-                let dates: Vec<&str> = kind.versions.iter().map(|v| &v[..10]).collect();
-                let mut sorted = dates.clone();
-                sorted.sort_by(|a, b| b.cmp(a));
-                assert_eq!(dates, sorted, "{}/{}", info.namespace, kind.name);
-            }
+    fn every_routed_namespace_is_served_and_every_served_one_routes() {
+        for operation in operations::all() {
+            assert!(
+                namespace(operation.resource_type.namespace).is_some(),
+                "{}",
+                operation.id
+            );
+        }
+        for info in NAMESPACES {
+            assert!(!types_of(info.namespace).is_empty(), "{}", info.namespace);
         }
     }
 

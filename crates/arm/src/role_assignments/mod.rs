@@ -8,7 +8,8 @@ use actix_web::{web, HttpResponse};
 use mimic_azure::Scope;
 
 use crate::extract::Caller;
-use crate::rbac::{authorize, authorize_with, Attributes};
+use crate::operations::{AttributeSource, Authorization, Operation, ResourceType, ScopeRule, Verb};
+use crate::rbac::Attributes;
 use crate::{AppState, ArmError};
 use model::{Filter, RoleAssignment, RoleAssignmentBody, RoleAssignmentCreateParameters};
 use store::Written;
@@ -16,6 +17,124 @@ use store::Written;
 const READ: &str = "Microsoft.Authorization/roleAssignments/read";
 const WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 const DELETE: &str = "Microsoft.Authorization/roleAssignments/delete";
+
+/// `Microsoft.Authorization/roleAssignments`.
+pub const ROLE_ASSIGNMENTS: ResourceType = ResourceType {
+    namespace: "Microsoft.Authorization",
+    name: "roleAssignments",
+    display_name: "Role Assignment",
+    regional: false,
+    versions: &[
+        "2022-04-01",
+        "2022-01-01-preview",
+        "2021-04-01-preview",
+        "2020-10-01-preview",
+        "2020-08-01-preview",
+        "2020-04-01-preview",
+        "2020-03-01-preview",
+        "2019-04-01-preview",
+        "2018-12-01-preview",
+        "2018-09-01-preview",
+        "2018-07-01",
+        "2018-01-01-preview",
+        "2017-10-01-preview",
+        "2017-09-01",
+        "2017-05-01",
+        "2016-07-01",
+        "2015-07-01",
+    ],
+};
+
+const ITEM: &str =
+    "/{scope:.+}/providers/microsoft.authorization/roleassignments/{role_assignment_name}";
+
+/// The role-assignment operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "RoleAssignments_ListForScope",
+        verb: Verb::Get,
+        path: "/{scope:.+}/providers/microsoft.authorization/roleassignments",
+        resource_type: &ROLE_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_for_scope),
+        summary: "List role assignments",
+    },
+    Operation {
+        id: "RoleAssignments_Create",
+        verb: Verb::Put,
+        path: ITEM,
+        resource_type: &ROLE_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Conditional(
+            WRITE,
+            ScopeRule::Parent(4),
+            AttributeSource::RoleAssignmentRequest,
+        ),
+        handler: |route| route.to(create),
+        summary: "Create a role assignment",
+    },
+    Operation {
+        id: "RoleAssignments_Get",
+        verb: Verb::Get,
+        path: ITEM,
+        resource_type: &ROLE_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(4)),
+        handler: |route| route.to(get),
+        summary: "Get a role assignment",
+    },
+    Operation {
+        id: "RoleAssignments_Delete",
+        verb: Verb::Delete,
+        path: ITEM,
+        resource_type: &ROLE_ASSIGNMENTS,
+        versions: &[],
+        authorization: Authorization::Conditional(
+            DELETE,
+            ScopeRule::Parent(4),
+            AttributeSource::ExistingRoleAssignment,
+        ),
+        handler: |route| route.to(delete),
+        summary: "Delete a role assignment",
+    },
+];
+
+/// The attributes a role-assignment PUT offers conditions (`@Request[…RoleDefinitionId]`,
+/// `@Request[…PrincipalType]`, the type defaulting as the handler defaults it). A body that is
+/// not a role assignment offers none: the handler answers it with 400.
+pub fn request_attributes(body: &[u8]) -> Attributes {
+    match serde_json::from_slice::<RoleAssignmentCreateParameters>(body) {
+        Ok(parameters) => {
+            let principal_type = parameters
+                .properties
+                .principal_type
+                .unwrap_or_else(|| model::DEFAULT_PRINCIPAL_TYPE.to_string());
+            Attributes::role_assignment_write(
+                model::role_definition_guid(&parameters.properties.role_definition_id),
+                &principal_type,
+            )
+        }
+        Err(_) => Attributes::none(),
+    }
+}
+
+/// The attributes of the assignment a DELETE names (`@Resource[…]`), none when there is none.
+pub async fn existing_attributes(
+    state: &AppState,
+    scope: &str,
+    name: &str,
+) -> Result<Attributes, ArmError> {
+    let Ok(scope) = crate::scope::parse_captured(scope) else {
+        return Ok(Attributes::none());
+    };
+    let found = store::find(&state.db, name)
+        .await?
+        .filter(|assignment| assignment.scope_key() == scope.key());
+    Ok(found.map_or_else(Attributes::none, |assignment| {
+        Attributes::role_assignment_delete(&assignment.role_definition, &assignment.principal_type)
+    }))
+}
 
 /// `{scope}/…/roleAssignments/{name}`.
 type AssignmentPath = web::Path<(String, String)>;
@@ -36,16 +155,6 @@ pub async fn create(
     let name = model::parse_name(&name)?;
     let scope = crate::scope::parse_captured(&scope)?;
     let body = body.into_inner();
-    let principal_type = body
-        .properties
-        .principal_type
-        .clone()
-        .unwrap_or_else(|| model::DEFAULT_PRINCIPAL_TYPE.to_string());
-    let attributes = Attributes::role_assignment_write(
-        model::role_definition_guid(&body.properties.role_definition_id),
-        &principal_type,
-    );
-    authorize_with(&state, &caller, WRITE, &scope.to_string(), &attributes).await?;
     let scope = crate::scope::resolve(&state, &scope).await?;
     let assignment = new_assignment(&state, &caller, &scope, name, body).await?;
     match store::create_or_update(&state.db, &assignment).await? {
@@ -115,12 +224,10 @@ async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
     path: AssignmentPath,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, name) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    authorize(&state, &caller, READ, &scope.to_string()).await?;
     let assignment = store::find(&state.db, &name)
         .await?
         .filter(|assignment| assignment.scope_key() == scope.key())
@@ -133,7 +240,6 @@ pub async fn get(
 /// `@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]` (and `PrincipalType`).
 pub async fn delete(
     state: web::Data<AppState>,
-    caller: Caller,
     path: AssignmentPath,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, name) = path.into_inner();
@@ -141,10 +247,6 @@ pub async fn delete(
     let found = store::find(&state.db, &name)
         .await?
         .filter(|assignment| assignment.scope_key() == scope.key());
-    let attributes = found.as_ref().map_or_else(Attributes::none, |assignment| {
-        Attributes::role_assignment_delete(&assignment.role_definition, &assignment.principal_type)
-    });
-    authorize_with(&state, &caller, DELETE, &scope.to_string(), &attributes).await?;
     let Some(assignment) = found else {
         return Ok(HttpResponse::NoContent().finish());
     };
@@ -157,13 +259,11 @@ pub async fn delete(
 /// `assignedTo('…')` → that principal's, at, above and below.
 pub async fn list_for_scope(
     state: web::Data<AppState>,
-    caller: Caller,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = Filter::parse(query.filter.as_deref())?;
-    authorize(&state, &caller, READ, &scope.to_string()).await?;
     let scope = crate::scope::resolve(&state, &scope).await?;
     let scope_key = scope.key();
     let value: Vec<RoleAssignmentBody> = store::list(&state.db)

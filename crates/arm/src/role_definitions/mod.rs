@@ -9,15 +9,101 @@ pub mod model;
 pub mod store;
 
 use actix_web::{web, HttpResponse};
-use mimic_azure::Scope;
 
 use crate::extract::{ApiVersion, Caller};
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::{AppState, ArmError};
 use model::{RoleDefinition, RoleDefinitionBody, RoleDefinitionCreateParameters, RoleType};
 
 const READ: &str = "Microsoft.Authorization/roleDefinitions/read";
 const WRITE: &str = "Microsoft.Authorization/roleDefinitions/write";
 const DELETE: &str = "Microsoft.Authorization/roleDefinitions/delete";
+
+/// `Microsoft.Authorization/roleDefinitions`.
+pub const ROLE_DEFINITIONS: ResourceType = ResourceType {
+    namespace: "Microsoft.Authorization",
+    name: "roleDefinitions",
+    display_name: "Role Definition",
+    regional: false,
+    versions: &[
+        "2022-05-01-preview",
+        "2022-04-01",
+        "2018-07-01",
+        "2018-01-01-preview",
+        "2017-09-01",
+        "2017-05-01",
+        "2016-07-01",
+        "2015-07-01",
+    ],
+};
+
+const ITEM: &str =
+    "/{scope:.+}/providers/microsoft.authorization/roledefinitions/{role_definition_id}";
+const ANYONE: &str = "built-in roles are readable by any caller at the tenant root";
+
+/// The role-definition operations (the tenant-root forms first: `{scope:.+}` would take them).
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "RoleDefinitions_List",
+        verb: Verb::Get,
+        path: "/providers/microsoft.authorization/roledefinitions",
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::AnyCaller(ANYONE),
+        handler: |route| route.to(list_at_root),
+        summary: "List role definitions at the tenant root",
+    },
+    Operation {
+        id: "RoleDefinitions_GetById",
+        verb: Verb::Get,
+        path: "/providers/microsoft.authorization/roledefinitions/{role_definition_id}",
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::AnyCaller(ANYONE),
+        handler: |route| route.to(get_at_root),
+        summary: "Get a role definition by its tenant-root id",
+    },
+    Operation {
+        id: "RoleDefinitions_List",
+        verb: Verb::Get,
+        path: "/{scope:.+}/providers/microsoft.authorization/roledefinitions",
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list),
+        summary: "List role definitions",
+    },
+    Operation {
+        id: "RoleDefinitions_Get",
+        verb: Verb::Get,
+        path: ITEM,
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(4)),
+        handler: |route| route.to(get),
+        summary: "Get a role definition",
+    },
+    Operation {
+        id: "RoleDefinitions_CreateOrUpdate",
+        verb: Verb::Put,
+        path: ITEM,
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Parent(4)),
+        handler: |route| route.to(create_or_update),
+        summary: "Create or update a custom role definition",
+    },
+    Operation {
+        id: "RoleDefinitions_Delete",
+        verb: Verb::Delete,
+        path: ITEM,
+        resource_type: &ROLE_DEFINITIONS,
+        versions: &[],
+        authorization: Authorization::Action(DELETE, ScopeRule::Parent(4)),
+        handler: |route| route.to(delete),
+        summary: "Delete a custom role definition",
+    },
+];
 
 /// `{scope}/…/roleDefinitions/{guid}`.
 type DefinitionPath = web::Path<(String, String)>;
@@ -34,14 +120,13 @@ pub async fn lookup(state: &AppState, guid: &str) -> Result<Option<RoleDefinitio
 /// and the custom roles assignable at the scope.
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
     version: ApiVersion,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = DefinitionFilter::parse(query.filter.as_deref())?;
-    let scope = authorized_scope(&state, &caller, READ, &scope).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
     let scope_key = scope.key();
     let custom = store::list(&state.db).await?;
     let custom = custom.iter().filter(|role| role.assignable_at(&scope_key));
@@ -80,13 +165,12 @@ fn render_list<'a>(
 /// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}`.
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
     version: ApiVersion,
     path: DefinitionPath,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, guid) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    let scope = authorized_scope(&state, &caller, READ, &scope).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
     let definition = lookup(&state, &guid)
         .await?
         .ok_or_else(|| not_found(&guid))?;
@@ -122,7 +206,7 @@ pub async fn create_or_update(
 ) -> Result<HttpResponse, ArmError> {
     let (scope, guid) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    let scope = authorized_scope(&state, &caller, WRITE, &scope).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
     let guid = parse_guid(&guid)?;
     let input = body.into_inner().properties;
     input.validate(&scope)?;
@@ -161,13 +245,12 @@ pub async fn create_or_update(
 /// deleted custom role, 204 when there was none; refused while role assignments use it.
 pub async fn delete(
     state: web::Data<AppState>,
-    caller: Caller,
     version: ApiVersion,
     path: DefinitionPath,
 ) -> Result<HttpResponse, ArmError> {
     let (scope, guid) = path.into_inner();
     let scope = crate::scope::parse_captured(&scope)?;
-    let scope = authorized_scope(&state, &caller, DELETE, &scope).await?;
+    let scope = crate::scope::resolve(&state, &scope).await?;
     if model::find(&guid).is_some() {
         return Err(ArmError::BuiltInRoleCannotBeModified(guid.to_lowercase()));
     }
@@ -203,17 +286,6 @@ fn not_found(guid: &str) -> ArmError {
         id: guid.to_string(),
         requested: true,
     }
-}
-
-/// Authorizes `action` at `scope`, then checks the scope exists; returns it canonical.
-async fn authorized_scope(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    scope: &Scope,
-) -> Result<Scope, ArmError> {
-    crate::rbac::authorize(state, caller, action, &scope.to_string()).await?;
-    crate::scope::resolve(state, scope).await
 }
 
 /// `$filter` of `RoleDefinitions_List`: `roleName eq '…'` or `type eq 'BuiltInRole'|'CustomRole'`.

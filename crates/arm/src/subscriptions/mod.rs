@@ -11,9 +11,100 @@ pub mod store;
 use actix_web::{web, HttpResponse};
 
 use crate::extract::Caller;
+use crate::operations::{Authorization, Operation, ResourceType, Verb};
 use crate::rbac::has_any_assignment_around;
 use crate::{AppState, ArmError};
 use model::{LocationBody, Subscription, SubscriptionBody, TenantBody};
+
+/// The api-versions of the subscription API (`Microsoft.Resources` subscriptions and tenants).
+pub const VERSIONS: &[&str] = &[
+    "2022-12-01",
+    "2022-01-01",
+    "2021-01-01",
+    "2020-01-01",
+    "2019-11-01",
+    "2019-10-01",
+    "2019-06-01",
+    "2018-06-01",
+    "2016-06-01",
+    "2015-11-01",
+    "2014-04-01",
+];
+
+/// `Microsoft.Resources/subscriptions`.
+pub const SUBSCRIPTIONS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "subscriptions",
+    display_name: "Subscription",
+    regional: false,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.Resources/tenants`.
+pub const TENANTS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "tenants",
+    display_name: "Tenants",
+    regional: false,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.Resources/subscriptions/locations`.
+pub const LOCATIONS: ResourceType = ResourceType {
+    namespace: "Microsoft.Resources",
+    name: "subscriptions/locations",
+    display_name: "Locations",
+    regional: false,
+    versions: VERSIONS,
+};
+
+const READ: &str = "Microsoft.Resources/subscriptions/read";
+const VISIBLE: &str = "a subscription is visible to a caller with a role assignment at, above or \
+    inside it (404 `SubscriptionNotFound` otherwise)";
+
+/// The subscription API's operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "Tenants_List",
+        verb: Verb::Get,
+        path: "/tenants",
+        resource_type: &TENANTS,
+        versions: &[],
+        authorization: Authorization::AnyCaller("the tenant the token was issued in"),
+        handler: |route| route.to(list_tenants),
+        summary: "List the tenants",
+    },
+    Operation {
+        id: "Subscriptions_List",
+        verb: Verb::Get,
+        path: "/subscriptions",
+        resource_type: &SUBSCRIPTIONS,
+        versions: &[],
+        authorization: Authorization::Filtered(READ, VISIBLE),
+        handler: |route| route.to(list),
+        summary: "List the subscriptions",
+    },
+    Operation {
+        id: "Subscriptions_Get",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}",
+        resource_type: &SUBSCRIPTIONS,
+        versions: &[],
+        authorization: Authorization::Filtered(READ, VISIBLE),
+        handler: |route| route.to(get),
+        summary: "Get a subscription",
+    },
+    Operation {
+        id: "Subscriptions_ListLocations",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/locations",
+        resource_type: &LOCATIONS,
+        versions: &[],
+        authorization: Authorization::Filtered(READ, VISIBLE),
+        handler: |route| route.to(list_locations),
+        summary: "List the subscription's locations",
+    },
+];
 
 /// `GET /subscriptions`: the subscriptions of the token's tenant the caller can see. A token
 /// from another tenant lists none of this tenant's subscriptions, even for a principal that

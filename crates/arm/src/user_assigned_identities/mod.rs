@@ -9,14 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::extract::{ApiVersion, Caller};
+use crate::extract::ApiVersion;
 use crate::lifecycle;
-use crate::rbac;
-use crate::routes::resource;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::scope;
 use crate::{AppState, ArmError};
 use model::{
-    identity_id_of, IdentityCreateRequest, IdentityList, IdentityResponse, IdentityUpdateRequest,
+    IdentityCreateRequest, IdentityList, IdentityResponse, IdentityUpdateRequest,
     SystemAssignedIdentityResponse,
 };
 use store::IdentityKey;
@@ -28,28 +27,130 @@ const SYSTEM_READ: &str = "Microsoft.ManagedIdentity/identities/read";
 
 const IDENTITY_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.managedidentity/userassignedidentities/{name}";
 
-/// Registers the identity routes (paths are matched after the gate lower-cased their keywords).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource(IDENTITY_PATH)
-            .route(web::put().to(create_or_update))
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(
-        resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.managedidentity/userassignedidentities")
-            .route(web::get().to(list_by_resource_group)),
-    )
-    .service(
-        resource("/subscriptions/{subscription_id}/providers/microsoft.managedidentity/userassignedidentities")
-            .route(web::get().to(list_by_subscription)),
-    )
-    .service(
-        resource("/{scope:.+}/providers/microsoft.managedidentity/identities/{name}")
-            .route(web::get().to(get_system_assigned)),
-    );
-}
+/// Microsoft.ManagedIdentity's api-versions for user-assigned identities, newest first.
+pub const VERSIONS: &[&str] = &[
+    "2025-05-31-preview",
+    "2025-01-31-preview",
+    "2024-11-30",
+    "2023-07-31-preview",
+    "2023-01-31",
+    "2022-01-31-preview",
+    "2021-09-30-preview",
+    "2018-11-30",
+    "2015-08-31-preview",
+];
+
+/// `Microsoft.ManagedIdentity/userAssignedIdentities`.
+pub const USER_ASSIGNED_IDENTITIES: ResourceType = ResourceType {
+    namespace: "Microsoft.ManagedIdentity",
+    name: "userAssignedIdentities",
+    display_name: "User Assigned Identities",
+    regional: true,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.ManagedIdentity/identities` (a resource's system-assigned identity).
+pub const IDENTITIES: ResourceType = ResourceType {
+    namespace: "Microsoft.ManagedIdentity",
+    name: "Identities",
+    display_name: "Managed Identities",
+    regional: false,
+    versions: &[
+        "2024-11-30",
+        "2023-01-31",
+        "2022-01-31-preview",
+        "2018-11-30",
+        "2015-08-31-preview",
+    ],
+};
+
+const LIST_ASSOCIATED: &str =
+    "Microsoft.ManagedIdentity/userAssignedIdentities/listAssociatedResources/action";
+
+/// The managed-identity operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "UserAssignedIdentities_CreateOrUpdate",
+        verb: Verb::Put,
+        path: IDENTITY_PATH,
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(create_or_update),
+        summary: "Create or update a user-assigned identity",
+    },
+    Operation {
+        id: "UserAssignedIdentities_Get",
+        verb: Verb::Get,
+        path: IDENTITY_PATH,
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Path),
+        handler: |route| route.to(get),
+        summary: "Get a user-assigned identity",
+    },
+    Operation {
+        id: "UserAssignedIdentities_Update",
+        verb: Verb::Patch,
+        path: IDENTITY_PATH,
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(update),
+        summary: "Update a user-assigned identity's tags",
+    },
+    Operation {
+        id: "UserAssignedIdentities_Delete",
+        verb: Verb::Delete,
+        path: IDENTITY_PATH,
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(DELETE, ScopeRule::Path),
+        handler: |route| route.to(delete),
+        summary: "Delete a user-assigned identity",
+    },
+    Operation {
+        id: "UserAssignedIdentities_ListAssociatedResources",
+        verb: Verb::Post,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.managedidentity/userassignedidentities/{name}/listassociatedresources",
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        // Only these previews publish the action (az's `identity list-resources` sends 2022-01-31-preview).
+        versions: &["2022-01-31-preview", "2021-09-30-preview"],
+        authorization: Authorization::Action(LIST_ASSOCIATED, ScopeRule::Parent(1)),
+        handler: |route| route.to(list_associated_resources),
+        summary: "List the resources a user-assigned identity is assigned to",
+    },
+    Operation {
+        id: "UserAssignedIdentities_ListByResourceGroup",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.managedidentity/userassignedidentities",
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_by_resource_group),
+        summary: "List a resource group's user-assigned identities",
+    },
+    Operation {
+        id: "UserAssignedIdentities_ListBySubscription",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.managedidentity/userassignedidentities",
+        resource_type: &USER_ASSIGNED_IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_by_subscription),
+        summary: "List the subscription's user-assigned identities",
+    },
+    Operation {
+        id: "SystemAssignedIdentities_GetByScope",
+        verb: Verb::Get,
+        path: "/{scope:.+}/providers/microsoft.managedidentity/identities/{name}",
+        resource_type: &IDENTITIES,
+        versions: &[],
+        authorization: Authorization::Action(SYSTEM_READ, ScopeRule::Parent(4)),
+        handler: |route| route.to(get_system_assigned),
+        summary: "Get the system-assigned identity of the resource at a scope",
+    },
+];
 
 /// The path of one identity.
 #[derive(Debug, Deserialize)]
@@ -67,20 +168,15 @@ impl IdentityPath {
             name: self.name.clone(),
         }
     }
-    fn id(&self) -> String {
-        identity_id_of(&self.subscription_id, &self.resource_group, &self.name)
-    }
 }
 
 /// `UserAssignedIdentities_CreateOrUpdate`: 201 for a new identity, 200 for an existing one.
 pub async fn create_or_update(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
     body: web::Json<IdentityCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, WRITE, &path.id()).await?;
     let (identity, created) = lifecycle::write_identity(&state, &path.key(), &body).await?;
     let status = match created {
         true => StatusCode::CREATED,
@@ -92,11 +188,9 @@ pub async fn create_or_update(
 /// `UserAssignedIdentities_Get`.
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, READ, &path.id()).await?;
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identity = store::get(&state.db, &path.key())
         .await?
@@ -107,12 +201,10 @@ pub async fn get(
 /// `UserAssignedIdentities_Update` (PATCH): tags and isolation scope.
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
     body: web::Json<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, WRITE, &path.id()).await?;
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identity = lifecycle::update_identity(&state, &path.key(), &body).await?;
     Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
@@ -121,11 +213,9 @@ pub async fn update(
 /// `UserAssignedIdentities_Delete`: 200 when deleted, 204 when there was nothing to delete.
 pub async fn delete(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, DELETE, &path.id()).await?;
     match lifecycle::delete_identity(&state, &path.key()).await? {
         true => Ok(HttpResponse::Ok().finish()),
         false => Ok(HttpResponse::NoContent().finish()),
@@ -142,15 +232,9 @@ pub struct GroupPath {
 /// `UserAssignedIdentities_ListByResourceGroup`.
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let scope_id = format!(
-        "/subscriptions/{}/resourceGroups/{}",
-        path.subscription_id, path.resource_group
-    );
-    rbac::authorize(&state, &caller, READ, &scope_id).await?;
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identities =
         store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
@@ -167,12 +251,9 @@ pub struct SubscriptionPath {
 /// `UserAssignedIdentities_ListBySubscription`.
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let scope_id = format!("/subscriptions/{}", path.subscription_id);
-    rbac::authorize(&state, &caller, READ, &scope_id).await?;
     scope::require_subscription(&state, &path.subscription_id).await?;
     let identities = store::list(&state.db, &path.subscription_id, None).await?;
     let value = identities.iter().map(IdentityResponse::from).collect();
@@ -190,12 +271,10 @@ pub struct SystemAssignedPath {
 /// 404 `ResourceNotFound` when there is no such VM or it has no system-assigned identity.
 pub async fn get_system_assigned(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<SystemAssignedPath>,
 ) -> Result<HttpResponse, ArmError> {
     let scope_id = scope::parse_captured(&path.scope)?.to_string();
-    rbac::authorize(&state, &caller, SYSTEM_READ, &scope_id).await?;
     let not_found = || ArmError::NotFound(format!("/{}", path.scope));
     let vm = lifecycle::vm_at_scope(&state, &scope_id).await?;
     let vm = vm.ok_or_else(not_found)?;
@@ -205,4 +284,38 @@ pub async fn get_system_assigned(
         ArmError::ResourceNotFound(lifecycle::vm_resource_id(&lifecycle::vm_key_of_vm(&vm)))
     })?;
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// `UserAssignedIdentities_ListAssociatedResources`: the VMs the identity is assigned to, in
+/// `AssociatedResourcesListResult`'s shape (one page; `$filter`, `$orderby`, `$skip` and `$top`
+/// are not applied).
+pub async fn list_associated_resources(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<IdentityPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
+    let identity = store::get(&state.db, &path.key())
+        .await?
+        .ok_or_else(|| ArmError::ResourceNotFound(lifecycle::identity_resource_id(&path.key())))?;
+    let vms = crate::virtual_machines::store::list_with_identity(&state.db, identity.key).await?;
+    let mut value = Vec::with_capacity(vms.len());
+    for vm in vms {
+        let subscription = crate::subscriptions::store::find(&state.db, &vm.subscription_id)
+            .await?
+            .map(|subscription| subscription.display_name)
+            .unwrap_or_default();
+        value.push(serde_json::json!({
+            "id": vm.id(),
+            "name": vm.name,
+            "type": "microsoft.compute/virtualmachines",
+            "resourceGroup": vm.resource_group,
+            "subscriptionId": vm.subscription_id,
+            "subscriptionDisplayName": subscription,
+        }));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "totalCount": value.len(),
+        "value": value,
+    })))
 }

@@ -13,12 +13,11 @@ use serde::Deserialize;
 
 use crate::extract::{ApiVersion, Caller};
 use crate::lifecycle::{self, VmChange};
-use crate::rbac;
-use crate::routes::resource;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::scope;
 use crate::{AppState, ArmError};
 use model::{
-    vm_id_of, VirtualMachineCreateRequest, VirtualMachineList, VirtualMachineResponse,
+    VirtualMachineCreateRequest, VirtualMachineList, VirtualMachineResponse,
     VirtualMachineUpdateRequest,
 };
 use store::VmKey;
@@ -29,28 +28,134 @@ const DELETE: &str = "Microsoft.Compute/virtualMachines/delete";
 
 const VM_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines/{name}";
 
-/// Registers the VM routes (paths are matched after the gate lower-cased their keywords).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource(VM_PATH)
-            .route(web::put().to(create_or_update))
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(
-        resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines")
-            .route(web::get().to(list)),
-    )
-    .service(
-        resource("/subscriptions/{subscription_id}/providers/microsoft.compute/virtualmachines")
-            .route(web::get().to(list_all)),
-    )
-    .service(
-        resource("/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/operations/{operation_id}")
-            .route(web::get().to(get_operation)),
-    );
-}
+/// Compute's api-versions (virtual machines and the location catalogues), newest first.
+pub const VERSIONS: &[&str] = &[
+    "2026-04-01",
+    "2025-04-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2024-03-01",
+    "2023-09-01",
+    "2023-07-01",
+    "2023-03-01",
+    "2022-11-01",
+    "2022-08-01",
+    "2022-03-01",
+    "2021-11-01",
+    "2021-07-01",
+    "2021-04-01",
+    "2021-03-01",
+    "2020-12-01",
+    "2020-06-01",
+    "2019-12-01",
+    "2019-07-01",
+    "2019-03-01",
+    "2018-10-01",
+    "2018-06-01",
+    "2018-04-01",
+    "2017-12-01",
+    "2017-03-30",
+    "2016-08-30",
+    "2016-04-30-preview",
+    "2016-03-30",
+    "2015-06-15",
+];
+
+/// `Microsoft.Compute/virtualMachines`.
+pub const VIRTUAL_MACHINES: ResourceType = ResourceType {
+    namespace: "Microsoft.Compute",
+    name: "virtualMachines",
+    display_name: "Virtual Machines",
+    regional: true,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.Compute/locations/operations` (async-operation status).
+pub const LOCATION_OPERATIONS: ResourceType = ResourceType {
+    namespace: "Microsoft.Compute",
+    name: "locations/operations",
+    display_name: "Operation",
+    regional: false,
+    versions: VERSIONS,
+};
+
+const GROUP_VMS: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines";
+
+/// The virtual-machine operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "VirtualMachines_CreateOrUpdate",
+        verb: Verb::Put,
+        path: VM_PATH,
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(create_or_update),
+        summary: "Create or update a virtual machine (and `assign/action` on each user-assigned identity it names)",
+    },
+    Operation {
+        id: "VirtualMachines_Get",
+        verb: Verb::Get,
+        path: VM_PATH,
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Path),
+        handler: |route| route.to(get),
+        summary: "Get a virtual machine",
+    },
+    Operation {
+        id: "VirtualMachines_Update",
+        verb: Verb::Patch,
+        path: VM_PATH,
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(update),
+        summary: "Update a virtual machine's tags, size and identity",
+    },
+    Operation {
+        id: "VirtualMachines_Delete",
+        verb: Verb::Delete,
+        path: VM_PATH,
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(DELETE, ScopeRule::Path),
+        handler: |route| route.to(delete),
+        summary: "Delete a virtual machine",
+    },
+    Operation {
+        id: "VirtualMachines_List",
+        verb: Verb::Get,
+        path: GROUP_VMS,
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list),
+        summary: "List a resource group's virtual machines",
+    },
+    Operation {
+        id: "VirtualMachines_ListAll",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.compute/virtualmachines",
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_all),
+        summary: "List the subscription's virtual machines",
+    },
+    Operation {
+        id: "OperationStatus_Get",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.compute/locations/{location}/operations/{operation_id}",
+        resource_type: &LOCATION_OPERATIONS,
+        versions: &[],
+        authorization: Authorization::AnyCaller(
+            "every write completes before it answers, so any operation a client polls has succeeded",
+        ),
+        handler: |route| route.to(get_operation),
+        summary: "Get an async operation's status (not in Compute's spec: the URL comes from the server)",
+    },
+];
 
 /// The path of one VM.
 #[derive(Debug, Deserialize)]
@@ -68,9 +173,6 @@ impl VmPath {
             name: self.name.clone(),
         }
     }
-    fn id(&self) -> String {
-        vm_id_of(&self.subscription_id, &self.resource_group, &self.name)
-    }
 }
 
 /// `VirtualMachines_CreateOrUpdate`: 201 for a new VM, 200 for a replaced one.
@@ -81,7 +183,6 @@ pub async fn create_or_update(
     path: web::Path<VmPath>,
     body: web::Json<VirtualMachineCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, WRITE, &path.id()).await?;
     let change = VmChange::Replace(Box::new(body.into_inner()));
     let (vm, created) = lifecycle::write_vm(&state, &caller, &path.key(), &change).await?;
     let status = match created {
@@ -94,11 +195,9 @@ pub async fn create_or_update(
 /// `VirtualMachines_Get`.
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<VmPath>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, READ, &path.id()).await?;
     let vm = find(&state, &path).await?;
     Ok(HttpResponse::Ok().json(VirtualMachineResponse::from(&vm)))
 }
@@ -119,7 +218,6 @@ pub async fn update(
     path: web::Path<VmPath>,
     body: web::Json<VirtualMachineUpdateRequest>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, WRITE, &path.id()).await?;
     find(&state, &path).await?;
     let change = VmChange::Update(body.into_inner());
     let (vm, _) = lifecycle::write_vm(&state, &caller, &path.key(), &change).await?;
@@ -129,11 +227,9 @@ pub async fn update(
 /// `VirtualMachines_Delete`: 200 when deleted, 204 when there was nothing to delete.
 pub async fn delete(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<VmPath>,
 ) -> Result<HttpResponse, ArmError> {
-    rbac::authorize(&state, &caller, DELETE, &path.id()).await?;
     match lifecycle::delete_vm(&state, &path.key()).await? {
         Some(_) => Ok(HttpResponse::Ok().finish()),
         None => Ok(HttpResponse::NoContent().finish()),
@@ -150,15 +246,9 @@ pub struct GroupPath {
 /// `VirtualMachines_List` (one resource group).
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let scope_id = format!(
-        "/subscriptions/{}/resourceGroups/{}",
-        path.subscription_id, path.resource_group
-    );
-    rbac::authorize(&state, &caller, READ, &scope_id).await?;
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let vms = store::list(
         &state.db,
@@ -179,12 +269,9 @@ pub struct SubscriptionPath {
 /// `VirtualMachines_ListAll` (whole subscription).
 pub async fn list_all(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let scope_id = format!("/subscriptions/{}", path.subscription_id);
-    rbac::authorize(&state, &caller, READ, &scope_id).await?;
     scope::require_subscription(&state, &path.subscription_id).await?;
     let vms = store::list(&state.db, Some(&path.subscription_id), None).await?;
     let value = vms.iter().map(VirtualMachineResponse::from).collect();

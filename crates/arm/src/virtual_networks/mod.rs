@@ -6,19 +6,80 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::extract::{ApiVersion, Caller};
-use crate::routes::resource;
-use crate::{rbac, scope, AppState, ArmError};
+use crate::extract::ApiVersion;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
+use crate::{scope, AppState, ArmError};
 
 const READ: &str = "Microsoft.Network/virtualNetworks/read";
 
-/// Registers the list route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.network/virtualnetworks")
-            .route(web::get().to(list)),
-    );
-}
+/// `Microsoft.Network/virtualNetworks`.
+pub const VIRTUAL_NETWORKS: ResourceType = ResourceType {
+    namespace: "Microsoft.Network",
+    name: "virtualNetworks",
+    display_name: "Virtual Network",
+    regional: true,
+    versions: VERSIONS,
+};
+
+/// Microsoft.Network's stable api-versions since 2018 (az, the SDKs and Ansible send these).
+pub const VERSIONS: &[&str] = &[
+    "2024-10-01",
+    "2024-07-01",
+    "2024-05-01",
+    "2024-03-01",
+    "2024-01-01",
+    "2023-11-01",
+    "2023-09-01",
+    "2023-06-01",
+    "2023-05-01",
+    "2023-04-01",
+    "2023-02-01",
+    "2022-11-01",
+    "2022-09-01",
+    "2022-07-01",
+    "2022-05-01",
+    "2022-01-01",
+    "2021-08-01",
+    "2021-05-01",
+    "2021-03-01",
+    "2021-02-01",
+    "2020-11-01",
+    "2020-08-01",
+    "2020-07-01",
+    "2020-06-01",
+    "2020-05-01",
+    "2020-04-01",
+    "2020-03-01",
+    "2019-12-01",
+    "2019-11-01",
+    "2019-09-01",
+    "2019-08-01",
+    "2019-07-01",
+    "2019-06-01",
+    "2019-04-01",
+    "2019-02-01",
+    "2018-12-01",
+    "2018-11-01",
+    "2018-10-01",
+    "2018-08-01",
+    "2018-07-01",
+    "2018-06-01",
+    "2018-04-01",
+    "2018-02-01",
+    "2018-01-01",
+];
+
+/// The virtual-network operation.
+pub const OPERATIONS: &[Operation] = &[Operation {
+    id: "VirtualNetworks_List",
+    verb: Verb::Get,
+    path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.network/virtualnetworks",
+    resource_type: &VIRTUAL_NETWORKS,
+    versions: &[],
+    authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+    handler: |route| route.to(list),
+    summary: "List a resource group's virtual networks (always empty)",
+}];
 
 /// The path of a resource group's virtual networks.
 #[derive(Debug, Deserialize)]
@@ -36,15 +97,9 @@ struct VirtualNetworkList {
 /// `VirtualNetworks_List`: authorized and scoped like any list, and always empty.
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
-    let scope_id = format!(
-        "/subscriptions/{}/resourceGroups/{}",
-        path.subscription_id, path.resource_group
-    );
-    rbac::authorize(&state, &caller, READ, &scope_id).await?;
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     Ok(HttpResponse::Ok().json(VirtualNetworkList { value: [] }))
 }

@@ -10,6 +10,7 @@ mod deny_assignments;
 mod helpers;
 mod host;
 mod internal_gate;
+mod operations;
 mod portal;
 mod rbac_conditions;
 mod resource_groups;

@@ -95,10 +95,16 @@ async fn a_malformed_api_version_returns_400_invalid_api_version_parameter() {
     assert!(reply
         .message()
         .starts_with("The api-version 'latest' is invalid."));
-    for version in ["2016-09-01", "2099-01-01-preview", "2022-05-01-preview"] {
+    for version in ["2016-09-01", "2024-11-01", "2025-04-01"] {
         let path = format!("{}?api-version={version}", app.group(GROUP));
         assert_eq!(app.get(&path, &token).await.status, 200, "{version}");
     }
+    // Well-formed, but not a version of resource groups (a role-definition version).
+    let path = format!("{}?api-version=2022-05-01-preview", app.group(GROUP));
+    assert_eq!(
+        app.get(&path, &token).await.code(),
+        "InvalidApiVersionParameter"
+    );
 }
 
 #[tokio::test]
