@@ -160,8 +160,8 @@ fn peek_claims(token: &str) -> Result<UnverifiedClaims, ArmError> {
 fn verify_error(error: VerifyError, claims: &UnverifiedClaims, now: i64) -> ArmError {
     match error {
         VerifyError::Expired { exp } => ArmError::ExpiredAuthenticationToken {
-            expiry: arm_time(exp),
-            now: arm_time(now),
+            expiry: mimic_azure::time::token_error_time(exp),
+            now: mimic_azure::time::token_error_time(now),
         },
         VerifyError::Audience(audience) => ArmError::InvalidAuthenticationTokenAudience(
             claims.aud.as_str().map(str::to_string).unwrap_or(audience),
@@ -175,25 +175,9 @@ fn verify_error(error: VerifyError, claims: &UnverifiedClaims, now: i64) -> ArmE
     }
 }
 
-/// Formats epoch seconds as ARM words times in token errors: `11/23/2026 1:00:00 PM`.
-pub fn arm_time(epoch: i64) -> String {
-    chrono::DateTime::from_timestamp(epoch, 0)
-        .map(|time| time.format("%-m/%-d/%Y %-I:%M:%S %p").to_string())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn arm_time_uses_us_format_with_am_pm() {
-        assert_eq!(arm_time(1_795_438_800), "11/23/2026 1:00:00 PM");
-        assert_eq!(
-            arm_time(1_795_438_800 - 4 * 3600 + 5),
-            "11/23/2026 9:00:05 AM"
-        );
-    }
 
     #[test]
     fn bearer_token_requires_the_bearer_scheme_and_a_token() {

@@ -9,10 +9,11 @@
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::resource_groups::model::{normalize_location, ResourceGroup, Tags};
+use crate::resource_groups::model::{ResourceGroup, Tags};
 use crate::role_assignments::model::{role_definition_guid, RoleAssignment};
 use crate::subscriptions::model::Subscription;
 use crate::AppState;
+use mimic_azure::normalize_location;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -107,7 +108,7 @@ async fn create_identity(state: &AppState, identity: FixtureIdentity) -> anyhow:
         tags: identity.tags,
         properties: None,
     };
-    crate::lifecycle::write_identity(state, &key, &body)
+    crate::user_assigned_identities::writes::write_identity(state, &key, &body)
         .await
         .map_err(|error| anyhow::anyhow!("creating the identity '{}': {error}", key.name))?;
     Ok(())
@@ -139,7 +140,7 @@ fn group_of(group: FixtureGroup, now: i64) -> ResourceGroup {
 }
 
 fn assignment_of(assignment: FixtureAssignment, now: i64) -> RoleAssignment {
-    let timestamp = crate::role_assignments::timestamp(now);
+    let timestamp = mimic_azure::time::arm_timestamp(now);
     RoleAssignment {
         name: assignment.name,
         scope: assignment.scope,

@@ -107,7 +107,7 @@ pub async fn vm_identities(
     state: web::Data<AppState>,
     query: web::Query<IdentitiesQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let vm = crate::lifecycle::vm_at_scope(&state, &query.id).await?;
+    let vm = crate::virtual_machines::vm_at_scope(&state, &query.id).await?;
     let vm = vm.ok_or_else(|| match mimic_azure::ResourceId::parse(&query.id) {
         Ok(resource) => ArmError::ResourceNotFound(resource),
         Err(_) => ArmError::NotFound(query.id.clone()),

@@ -16,6 +16,10 @@
 //! resource queue behind a per-resource lock ([`crate::locks`]); a version column still detects a
 //! write that got in some other way, and the write is retried.
 //!
+//! The writes themselves live with their resource types (`virtual_machines::writes`,
+//! `user_assigned_identities::writes`); this module holds what both share: the principals in AAD,
+//! the VM notifications to the IMDS host, and the cleanup of what a deleted identity leaves behind.
+//!
 //! Entry points for the rest of the crate:
 //! - `crate::lifecycle::resource_exists(state, resource_id)` — whether a VM or user-assigned
 //!   identity exists; `crate::resources::find_canonical(state, &ResourceId)` gives its canonical
@@ -25,55 +29,15 @@
 
 use std::time::Duration;
 
-use mimic_azure::ResourceId;
-
 use crate::aad_client::{AadClient, IdentityKind, NewManagedIdentityPrincipal};
-use crate::user_assigned_identities::model as identity_model;
 use crate::user_assigned_identities::store::{self as identity_store, IdentityKey};
-use crate::virtual_machines::model::{self as vm_model, VirtualMachine};
-use crate::virtual_machines::store::{self as vm_store, IdentityCredential, VmKey};
+use crate::virtual_machines::store::{self as vm_store, IdentityCredential};
 use crate::{AppState, ArmError, VmEvent};
 
-mod identity_writes;
 pub mod reconcile;
-mod vm_writes;
-
-pub use identity_writes::{delete_identity, update_identity, write_identity};
-pub use vm_writes::{delete_vm, write_vm, VmChange};
 
 /// How often a write is retried when another write to the same resource got in first.
-const MAX_ATTEMPTS: usize = 5;
-/// The action that attaching a user-assigned identity needs on that identity.
-pub const ASSIGN_ACTION: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
-/// The action a VM PUT or PATCH needs on the VM.
-pub const VM_WRITE_ACTION: &str = "Microsoft.Compute/virtualMachines/write";
-
-// ---------------------------------------------------------------- time and location
-
-/// Compute's timestamp format, e.g. `2024-05-01T12:00:00.0000000+00:00`.
-pub fn compute_time(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S.0000000+00:00")
-        .to_string()
-}
-
-/// ARM's timestamp format, e.g. `2024-05-01T12:00:00.0000000Z`.
-pub fn arm_time(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S.0000000Z")
-        .to_string()
-}
-
-/// ARM's normalised location name: `East US` → `eastus`.
-pub fn normalize_location(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+pub(crate) const MAX_ATTEMPTS: usize = 5;
 
 // ---------------------------------------------------------------- principals
 
@@ -172,7 +136,7 @@ pub(crate) fn check_same_location(
     existing: &str,
     requested: &str,
 ) -> Result<(), ArmError> {
-    match normalize_location(existing) == normalize_location(requested) {
+    match mimic_azure::normalize_location(existing) == mimic_azure::normalize_location(requested) {
         true => Ok(()),
         false => Err(ArmError::InvalidResourceLocation {
             name: name.to_string(),
@@ -181,52 +145,6 @@ pub(crate) fn check_same_location(
             requested: requested.to_string(),
         }),
     }
-}
-
-/// The `ResourceId` of a VM key.
-pub fn vm_resource_id(key: &VmKey) -> ResourceId {
-    ResourceId::new(
-        &key.subscription_id,
-        &key.resource_group,
-        "Microsoft.Compute",
-        "virtualMachines",
-        &key.name,
-    )
-}
-
-/// The `ResourceId` of an identity key.
-/// The write-lock key of a VM ([`crate::locks`]).
-pub(crate) fn vm_lock_key(key: &VmKey) -> String {
-    vm_resource_id(key).to_string()
-}
-
-/// The write-lock key of a user-assigned identity ([`crate::locks`]).
-pub(crate) fn identity_lock_key(key: &IdentityKey) -> String {
-    identity_resource_id(key).to_string()
-}
-
-pub fn identity_resource_id(key: &IdentityKey) -> ResourceId {
-    ResourceId::new(
-        &key.subscription_id,
-        &key.resource_group,
-        "Microsoft.ManagedIdentity",
-        "userAssignedIdentities",
-        &key.name,
-    )
-}
-
-/// Parses a user-assigned identity id (any case) into its key.
-pub fn parse_identity_id(id: &str) -> Option<IdentityKey> {
-    let resource = ResourceId::parse(id).ok()?;
-    let is_identity = resource
-        .resource_type()
-        .to_string()
-        .eq_ignore_ascii_case(identity_model::RESOURCE_TYPE);
-    is_identity.then(|| IdentityKey {
-        subscription_id: resource.subscription_id().to_string(),
-        resource_group: resource.resource_group().to_string(),
-        name: resource.name().to_string(),
-    })
 }
 
 // ---------------------------------------------------------------- groups and lookups
@@ -239,7 +157,11 @@ pub async fn delete_group_contents(
     group: &str,
 ) -> Result<(), ArmError> {
     for vm in vm_store::list(&state.db, Some(subscription_id), Some(group)).await? {
-        delete_vm(state, &vm_key_of_vm(&vm)).await?;
+        crate::virtual_machines::writes::delete_vm(
+            state,
+            &crate::virtual_machines::vm_key_of_vm(&vm),
+        )
+        .await?;
     }
     for identity in identity_store::list(&state.db, subscription_id, Some(group)).await? {
         let key = IdentityKey {
@@ -247,7 +169,7 @@ pub async fn delete_group_contents(
             resource_group: identity.resource_group.clone(),
             name: identity.name.clone(),
         };
-        delete_identity(state, &key).await?;
+        crate::user_assigned_identities::writes::delete_identity(state, &key).await?;
     }
     Ok(())
 }
@@ -260,50 +182,13 @@ pub async fn resource_exists(state: &AppState, resource_id: &str) -> Result<bool
 /// The canonical id of the VM or user-assigned identity `resource_id` names (any case), `None`
 /// if there is none.
 pub async fn canonical_id(state: &AppState, resource_id: &str) -> Result<Option<String>, ArmError> {
-    if let Some(vm) = vm_at_scope(state, resource_id).await? {
+    if let Some(vm) = crate::virtual_machines::vm_at_scope(state, resource_id).await? {
         return Ok(Some(vm.id()));
     }
-    let Some(key) = parse_identity_id(resource_id) else {
+    let Some(key) = crate::user_assigned_identities::parse_identity_id(resource_id) else {
         return Ok(None);
     };
     Ok(identity_store::get(&state.db, &key)
         .await?
         .map(|identity| identity.id()))
-}
-
-/// The key of a VM resource id.
-pub fn vm_key_of(resource: &ResourceId) -> VmKey {
-    VmKey {
-        subscription_id: resource.subscription_id().to_string(),
-        resource_group: resource.resource_group().to_string(),
-        name: resource.name().to_string(),
-    }
-}
-
-/// The key of a stored VM.
-pub fn vm_key_of_vm(vm: &VirtualMachine) -> VmKey {
-    VmKey {
-        subscription_id: vm.subscription_id.clone(),
-        resource_group: vm.resource_group.clone(),
-        name: vm.name.clone(),
-    }
-}
-
-/// The resource a scope names, if it is a VM: for `{scope}/providers/Microsoft.ManagedIdentity/identities/default`.
-pub async fn vm_at_scope(
-    state: &AppState,
-    scope: &str,
-) -> Result<Option<VirtualMachine>, ArmError> {
-    let Ok(resource) = ResourceId::parse(scope) else {
-        return Ok(None);
-    };
-    let is_vm = resource.segments().len() == 1
-        && resource
-            .resource_type()
-            .to_string()
-            .eq_ignore_ascii_case(vm_model::RESOURCE_TYPE);
-    if !is_vm {
-        return Ok(None);
-    }
-    Ok(vm_store::get(&state.db, &vm_key_of(&resource)).await?)
 }

@@ -26,7 +26,7 @@ pub struct LinkedAction {
 /// The linked actions mimic checks.
 pub const LINKED_ACTIONS: &[LinkedAction] = &[
     LinkedAction {
-        action: crate::lifecycle::ASSIGN_ACTION,
+        action: crate::user_assigned_identities::ASSIGN_ACTION,
         resource_type: &crate::user_assigned_identities::USER_ASSIGNED_IDENTITIES,
         summary: "Assign a user-assigned identity to a resource (checked on each identity a VM write names)",
     },
@@ -304,7 +304,7 @@ mod tests {
         let identity = actions_of("Microsoft.ManagedIdentity");
         let names: Vec<&str> = identity.iter().map(|action| action.name).collect();
         assert!(names.contains(&"Microsoft.ManagedIdentity/userAssignedIdentities/write"));
-        assert!(names.contains(&crate::lifecycle::ASSIGN_ACTION));
+        assert!(names.contains(&crate::user_assigned_identities::ASSIGN_ACTION));
         for info in providers::NAMESPACES {
             assert!(!actions_of(info.namespace).is_empty(), "{}", info.namespace);
         }

@@ -118,7 +118,10 @@ pub async fn create_or_update(
     model::validate_name(&name)?;
     let subscription = require_subscription(&state, &subscription_id).await?;
     let body = body.into_inner();
-    let location = body.location.as_deref().map(model::normalize_location);
+    let location = body
+        .location
+        .as_deref()
+        .map(mimic_azure::normalize_location);
     let location = location
         .filter(|l| !l.is_empty())
         .ok_or(ArmError::LocationRequired)?;

@@ -64,15 +64,6 @@ pub fn validate_name(name: &str) -> Result<(), ArmError> {
     Ok(())
 }
 
-/// ARM's location normal form: lower-case, no spaces (`East US` → `eastus`).
-pub fn normalize_location(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_lowercase()
-}
-
 /// The body of `ResourceGroups_CreateOrUpdate`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -206,11 +197,6 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn normalize_location_lowercases_and_drops_spaces() {
-        assert_eq!(normalize_location("East US 2"), "eastus2");
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use crate::lifecycle::{arm_time, normalize_location};
 use crate::user_assigned_identities::model::{self as identity_model, UserAssignedIdentity};
 use crate::virtual_machines::model::{
     self as vm_model, Tags, VirtualMachine, VirtualMachineIdentity,
 };
+use mimic_azure::normalize_location;
+use mimic_azure::time::arm_timestamp as arm_time;
 
 /// A resource as the generic list shows it, before `$expand` and tag suppression.
 #[derive(Debug, Clone)]

@@ -193,7 +193,7 @@ async fn new_assignment(
             tenant_id: state.settings.tenant_id.clone(),
         });
     }
-    let now = crate::role_assignments::timestamp(state.clock.now());
+    let now = mimic_azure::time::arm_timestamp(state.clock.now());
     Ok(RoleAssignment {
         name,
         scope: scope.to_string(),
@@ -273,11 +273,4 @@ pub async fn list_for_scope(
         .map(RoleAssignmentBody::from)
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
-}
-
-/// RFC 3339 UTC with seven fractional digits, as ARM writes `createdOn`.
-pub fn timestamp(epoch: i64) -> String {
-    chrono::DateTime::from_timestamp(epoch, 0)
-        .map(|time| time.format("%Y-%m-%dT%H:%M:%S.0000000Z").to_string())
-        .unwrap_or_default()
 }

@@ -214,7 +214,7 @@ pub async fn create_or_update(
     if named.is_some() {
         return Err(ArmError::RoleDefinitionWithSameNameExists);
     }
-    let now = model::timestamp(state.clock.now());
+    let now = mimic_azure::time::arm_timestamp(state.clock.now());
     let wanted = RoleDefinition {
         name: guid,
         role_name: input.role_name,

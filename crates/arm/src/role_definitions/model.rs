@@ -437,11 +437,6 @@ pub fn is_well_formed_action(action: &str) -> bool {
     namespace_ok && tail.split('/').all(segment_ok)
 }
 
-/// The timestamp format ARM writes in `createdOn`/`updatedOn`.
-pub fn timestamp(epoch: i64) -> String {
-    crate::role_assignments::timestamp(epoch)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,16 +4,17 @@
 
 pub mod model;
 pub mod store;
+pub mod writes;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::extract::ApiVersion;
-use crate::lifecycle;
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::scope;
 use crate::{AppState, ArmError};
+use mimic_azure::ResourceId;
 use model::{
     IdentityCreateRequest, IdentityList, IdentityResponse, IdentityUpdateRequest,
     SystemAssignedIdentityResponse,
@@ -63,6 +64,9 @@ pub const IDENTITIES: ResourceType = ResourceType {
         "2015-08-31-preview",
     ],
 };
+
+/// The action that attaching a user-assigned identity needs on that identity.
+pub const ASSIGN_ACTION: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
 
 const LIST_ASSOCIATED: &str =
     "Microsoft.ManagedIdentity/userAssignedIdentities/listAssociatedResources/action";
@@ -177,7 +181,7 @@ pub async fn create_or_update(
     path: web::Path<IdentityPath>,
     body: web::Json<IdentityCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
-    let (identity, created) = lifecycle::write_identity(&state, &path.key(), &body).await?;
+    let (identity, created) = writes::write_identity(&state, &path.key(), &body).await?;
     let status = match created {
         true => StatusCode::CREATED,
         false => StatusCode::OK,
@@ -194,7 +198,7 @@ pub async fn get(
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identity = store::get(&state.db, &path.key())
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound(lifecycle::identity_resource_id(&path.key())))?;
+        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(&path.key())))?;
     Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
 }
 
@@ -206,7 +210,7 @@ pub async fn update(
     body: web::Json<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
-    let identity = lifecycle::update_identity(&state, &path.key(), &body).await?;
+    let identity = writes::update_identity(&state, &path.key(), &body).await?;
     Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
 }
 
@@ -216,7 +220,7 @@ pub async fn delete(
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
-    match lifecycle::delete_identity(&state, &path.key()).await? {
+    match writes::delete_identity(&state, &path.key()).await? {
         true => Ok(HttpResponse::Ok().finish()),
         false => Ok(HttpResponse::NoContent().finish()),
     }
@@ -276,12 +280,14 @@ pub async fn get_system_assigned(
 ) -> Result<HttpResponse, ArmError> {
     let scope_id = scope::parse_captured(&path.scope)?.to_string();
     let not_found = || ArmError::NotFound(format!("/{}", path.scope));
-    let vm = lifecycle::vm_at_scope(&state, &scope_id).await?;
+    let vm = crate::virtual_machines::vm_at_scope(&state, &scope_id).await?;
     let vm = vm.ok_or_else(not_found)?;
     let response = SystemAssignedIdentityResponse::of(&vm)
         .filter(|_| path.name.eq_ignore_ascii_case("default"));
     let response = response.ok_or_else(|| {
-        ArmError::ResourceNotFound(lifecycle::vm_resource_id(&lifecycle::vm_key_of_vm(&vm)))
+        ArmError::ResourceNotFound(crate::virtual_machines::vm_resource_id(
+            &crate::virtual_machines::vm_key_of_vm(&vm),
+        ))
     })?;
     Ok(HttpResponse::Ok().json(response))
 }
@@ -297,7 +303,7 @@ pub async fn list_associated_resources(
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identity = store::get(&state.db, &path.key())
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound(lifecycle::identity_resource_id(&path.key())))?;
+        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(&path.key())))?;
     let vms = crate::virtual_machines::store::list_with_identity(&state.db, identity.key).await?;
     let mut value = Vec::with_capacity(vms.len());
     for vm in vms {
@@ -318,4 +324,34 @@ pub async fn list_associated_resources(
         "totalCount": value.len(),
         "value": value,
     })))
+}
+
+/// The write-lock key of a user-assigned identity ([`crate::locks`]).
+pub(crate) fn identity_lock_key(key: &IdentityKey) -> String {
+    identity_resource_id(key).to_string()
+}
+
+/// The `ResourceId` of an identity key.
+pub fn identity_resource_id(key: &IdentityKey) -> ResourceId {
+    ResourceId::new(
+        &key.subscription_id,
+        &key.resource_group,
+        "Microsoft.ManagedIdentity",
+        "userAssignedIdentities",
+        &key.name,
+    )
+}
+
+/// Parses a user-assigned identity id (any case) into its key.
+pub fn parse_identity_id(id: &str) -> Option<IdentityKey> {
+    let resource = ResourceId::parse(id).ok()?;
+    let is_identity = resource
+        .resource_type()
+        .to_string()
+        .eq_ignore_ascii_case(model::RESOURCE_TYPE);
+    is_identity.then(|| IdentityKey {
+        subscription_id: resource.subscription_id().to_string(),
+        resource_group: resource.resource_group().to_string(),
+        name: resource.name().to_string(),
+    })
 }

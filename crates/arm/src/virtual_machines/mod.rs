@@ -6,24 +6,28 @@
 pub mod model;
 pub mod profile;
 pub mod store;
+pub mod writes;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::extract::{ApiVersion, Caller};
-use crate::lifecycle::{self, VmChange};
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::scope;
 use crate::{AppState, ArmError};
+use mimic_azure::ResourceId;
 use model::{
     VirtualMachineCreateRequest, VirtualMachineList, VirtualMachineResponse,
     VirtualMachineUpdateRequest,
 };
 use store::VmKey;
+use writes::VmChange;
 
 const READ: &str = "Microsoft.Compute/virtualMachines/read";
-const WRITE: &str = lifecycle::VM_WRITE_ACTION;
+/// The action a VM PUT or PATCH needs on the VM.
+pub const VM_WRITE_ACTION: &str = "Microsoft.Compute/virtualMachines/write";
+const WRITE: &str = VM_WRITE_ACTION;
 const DELETE: &str = "Microsoft.Compute/virtualMachines/delete";
 
 const VM_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines/{name}";
@@ -184,7 +188,7 @@ pub async fn create_or_update(
     body: web::Json<VirtualMachineCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
     let change = VmChange::Replace(Box::new(body.into_inner()));
-    let (vm, created) = lifecycle::write_vm(&state, &caller, &path.key(), &change).await?;
+    let (vm, created) = writes::write_vm(&state, &caller, &path.key(), &change).await?;
     let status = match created {
         true => StatusCode::CREATED,
         false => StatusCode::OK,
@@ -207,7 +211,7 @@ pub async fn find(state: &AppState, path: &VmPath) -> Result<model::VirtualMachi
     scope::require_resource_group(state, &path.subscription_id, &path.resource_group).await?;
     store::get(&state.db, &path.key())
         .await?
-        .ok_or_else(|| ArmError::ResourceNotFound(lifecycle::vm_resource_id(&path.key())))
+        .ok_or_else(|| ArmError::ResourceNotFound(vm_resource_id(&path.key())))
 }
 
 /// `VirtualMachines_Update` (PATCH): tags, size and identity (merge semantics, §5.7).
@@ -220,7 +224,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ArmError> {
     find(&state, &path).await?;
     let change = VmChange::Update(body.into_inner());
-    let (vm, _) = lifecycle::write_vm(&state, &caller, &path.key(), &change).await?;
+    let (vm, _) = writes::write_vm(&state, &caller, &path.key(), &change).await?;
     Ok(HttpResponse::Ok().json(VirtualMachineResponse::from(&vm)))
 }
 
@@ -230,7 +234,7 @@ pub async fn delete(
     _version: ApiVersion,
     path: web::Path<VmPath>,
 ) -> Result<HttpResponse, ArmError> {
-    match lifecycle::delete_vm(&state, &path.key()).await? {
+    match writes::delete_vm(&state, &path.key()).await? {
         Some(_) => Ok(HttpResponse::Ok().finish()),
         None => Ok(HttpResponse::NoContent().finish()),
     }
@@ -287,7 +291,7 @@ pub async fn get_operation(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ArmError> {
     let (_subscription_id, _location, operation_id) = path.into_inner();
-    let now = lifecycle::compute_time(state.clock.now());
+    let now = mimic_azure::time::compute_timestamp(state.clock.now());
     Ok(HttpResponse::Ok().json(model::OperationStatus {
         start_time: now.clone(),
         end_time: now,
@@ -335,7 +339,7 @@ pub async fn seed(state: &AppState, vms: &serde_json::Value) -> Result<(), ArmEr
             subscription_id: &group.subscription_id,
             resource_group: &group.name,
             name: &vm.name,
-            location: &lifecycle::normalize_location(&vm.location),
+            location: &mimic_azure::normalize_location(&vm.location),
             vm_id: &vm.vm_id,
             tags: &vm.tags,
             profile: &profile,
@@ -369,4 +373,57 @@ fn seed_profile(vm: &SeedVm) -> model::VirtualMachineProfile {
         }),
         network_profile: None,
     }
+}
+
+/// The `ResourceId` of a VM key.
+pub fn vm_resource_id(key: &VmKey) -> ResourceId {
+    ResourceId::new(
+        &key.subscription_id,
+        &key.resource_group,
+        "Microsoft.Compute",
+        "virtualMachines",
+        &key.name,
+    )
+}
+
+/// The write-lock key of a VM ([`crate::locks`]).
+pub(crate) fn vm_lock_key(key: &VmKey) -> String {
+    vm_resource_id(key).to_string()
+}
+
+/// The key of a VM resource id.
+pub fn vm_key_of(resource: &ResourceId) -> VmKey {
+    VmKey {
+        subscription_id: resource.subscription_id().to_string(),
+        resource_group: resource.resource_group().to_string(),
+        name: resource.name().to_string(),
+    }
+}
+
+/// The key of a stored VM.
+pub fn vm_key_of_vm(vm: &model::VirtualMachine) -> VmKey {
+    VmKey {
+        subscription_id: vm.subscription_id.clone(),
+        resource_group: vm.resource_group.clone(),
+        name: vm.name.clone(),
+    }
+}
+
+/// The resource a scope names, if it is a VM: for `{scope}/providers/Microsoft.ManagedIdentity/identities/default`.
+pub async fn vm_at_scope(
+    state: &AppState,
+    scope: &str,
+) -> Result<Option<model::VirtualMachine>, ArmError> {
+    let Ok(resource) = ResourceId::parse(scope) else {
+        return Ok(None);
+    };
+    let is_vm = resource.segments().len() == 1
+        && resource
+            .resource_type()
+            .to_string()
+            .eq_ignore_ascii_case(model::RESOURCE_TYPE);
+    if !is_vm {
+        return Ok(None);
+    }
+    Ok(store::get(&state.db, &vm_key_of(&resource)).await?)
 }

@@ -372,7 +372,7 @@ impl From<&VirtualMachine> for VirtualMachineResponse {
                 vm_id: vm.vm_id.clone(),
                 profile: vm.profile.clone(),
                 provisioning_state: "Succeeded",
-                time_created: crate::lifecycle::compute_time(vm.created_time),
+                time_created: mimic_azure::time::compute_timestamp(vm.created_time),
             },
         }
     }

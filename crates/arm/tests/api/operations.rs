@@ -59,7 +59,9 @@ async fn every_declared_action_is_enforced_before_the_handler_runs() {
         if operation.verb != Verb::Head && path.contains("/resourcegroups/") {
             // The scope is named in ARM's casing whatever casing the client sent.
             assert!(
-                reply.message().contains(&format!("/resourceGroups/{GROUP}")),
+                reply
+                    .message()
+                    .contains(&format!("/resourceGroups/{GROUP}")),
                 "{}: {}",
                 operation.id,
                 reply.message()

@@ -3,15 +3,18 @@
 
 use anyhow::Context;
 
-use super::{
-    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
-    normalize_location, notify, parse_identity_id, release_principal, vm_resource_id,
-    ASSIGN_ACTION, MAX_ATTEMPTS, VM_WRITE_ACTION,
-};
+use mimic_azure::normalize_location;
+
+use super::{vm_resource_id, VM_WRITE_ACTION};
 use crate::aad_client::IdentityKind;
 use crate::extract::Caller;
+use crate::lifecycle::{
+    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
+    notify, release_principal, MAX_ATTEMPTS,
+};
 use crate::user_assigned_identities::model::UserAssignedIdentity;
 use crate::user_assigned_identities::store as identity_store;
+use crate::user_assigned_identities::{parse_identity_id, ASSIGN_ACTION};
 use crate::virtual_machines::model::{
     self as vm_model, DesiredIdentity, IdentityRequest, NameProblem, SystemIdentity, Tags,
     VirtualMachine, VirtualMachineCreateRequest, VirtualMachineProfile,

@@ -1,10 +1,13 @@
 //! User-assigned identity writes: PUT, PATCH and DELETE, with the identity's principal.
 
-use super::{
-    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
-    identity_resource_id, normalize_location, release_principal, MAX_ATTEMPTS,
-};
+use mimic_azure::normalize_location;
+
+use super::identity_resource_id;
 use crate::aad_client::IdentityKind;
+use crate::lifecycle::{
+    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
+    release_principal, MAX_ATTEMPTS,
+};
 use crate::user_assigned_identities::model::{
     self as identity_model, IdentityCreateRequest, IdentityUpdateRequest, UserAssignedIdentity,
 };
