@@ -10,7 +10,8 @@
 //!   against the type's list (400 `InvalidApiVersionParameter` for ARM's own types, 400
 //!   `NoRegisteredProviderFound` for provider types, unless `--lenient-api-versions`), then the
 //!   RBAC action at the scope the path names — so a handler cannot forget to authorize;
-//! - the request log's `operation` field (the operationId);
+//! - the tracing span `operation{id=…}` around the checks and the handler, and the request log's
+//!   `operation` field (the operationId);
 //! - `GET /subscriptions/{s}/providers[/{namespace}]` (types and api-versions,
 //!   [`crate::resources::providers`]), `GET /providers/{namespace}/operations` and
 //!   `GET /providers/Microsoft.Authorization/providerOperations[/{namespace}]`
@@ -29,6 +30,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpMessage, Route};
+use tracing::Instrument;
 
 use crate::extract::{ApiVersion, Caller};
 use crate::rbac::Attributes;
@@ -242,10 +244,15 @@ async fn admit(
     request
         .extensions_mut()
         .insert(mimic_web::telemetry::OperationId(operation.id));
-    match check(operation, &mut request).await {
-        Ok(()) => Ok(next.call(request).await?.map_into_left_body()),
-        Err(error) => Ok(request.error_response(error).map_into_right_body()),
+    let span = tracing::info_span!("operation", id = operation.id);
+    async move {
+        match check(operation, &mut request).await {
+            Ok(()) => Ok(next.call(request).await?.map_into_left_body()),
+            Err(error) => Ok(request.error_response(error).map_into_right_body()),
+        }
     }
+    .instrument(span)
+    .await
 }
 
 async fn check(
