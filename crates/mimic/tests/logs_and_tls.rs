@@ -170,7 +170,7 @@ async fn up_log_file_has_one_line_with_the_reason_for_a_403_and_no_ansi() {
         &format!("path={group_path} "),
         "status=403",
         &format!("appid={appid}"),
-        "operation=/subscriptions/{subscription_id}/resourcegroups/{resource_group}",
+        "operation=ResourceGroups_Get ",
         &reason,
     ] {
         assert!(line.contains(part), "{part} missing in: {line}");
