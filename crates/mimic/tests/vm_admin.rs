@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use mimic_testkit::{reply, Reply, TestMimic};
+use mimic_testkit::{Reply, TestMimic};
 use serde_json::Value;
 
 const AZURE_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -44,20 +44,21 @@ async fn imds_token(app: &TestMimic, imds: &str, query: &str) -> Option<Reply> {
     );
     let response = app.http.get(url).header("Metadata", "true").send().await;
     match response {
-        Ok(response) => Some(reply(response).await),
+        Ok(response) => Some(Reply::read(response).await),
         Err(error) if error.is_connect() => None,
         Err(error) => panic!("IMDS request failed: {error}"),
     }
 }
 
 async fn get_vm(app: &TestMimic, token: &str, vm_id: &str) -> Reply {
-    app.arm(
-        "GET",
-        &format!("{vm_id}?api-version=2024-11-01"),
-        Some(token),
-        None,
-    )
-    .await
+    app.arm
+        .request(
+            "GET",
+            &format!("{vm_id}?api-version=2024-11-01"),
+            Some(token),
+            None,
+        )
+        .await
 }
 
 #[tokio::test]
@@ -204,7 +205,10 @@ async fn up_with_another_fixture_on_an_existing_data_dir_is_refused_and_changes_
     let token = app.operator_token().await;
     let lab_group = "/subscriptions/4d6f8a0b-2c3d-4e5f-9a1b-3c5d7e9f1a2b/resourceGroups/lab-web-rg?api-version=2021-04-01";
     assert_ne!(
-        app.arm("GET", lab_group, Some(&token), None).await.status,
+        app.arm
+            .request("GET", lab_group, Some(&token), None)
+            .await
+            .status,
         200
     );
     assert_eq!(app.endpoints_file().vms.len(), 2);
@@ -248,7 +252,7 @@ async fn ropc(app: &TestMimic, username: &str, password: &str) -> Reply {
         ("password", password),
         ("scope", "https://management.core.windows.net//.default"),
     ];
-    reply(app.http.post(url).form(&form).send().await.unwrap()).await
+    Reply::read(app.http.post(url).form(&form).send().await.unwrap()).await
 }
 
 #[tokio::test]
@@ -269,7 +273,7 @@ async fn the_lab_fixture_starts_with_its_users_vms_identities_and_grants() {
     assert_eq!(app.endpoints.resource_group, "lab-shared-rg");
     let operator = app.operator_token().await;
     let identity = app
-        .arm(
+        .arm.request(
             "GET",
             &format!("{subscription}/resourceGroups/lab-shared-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/lab-web-identity?api-version=2024-11-30"),
             Some(&operator),
@@ -290,13 +294,14 @@ async fn the_lab_fixture_starts_with_its_users_vms_identities_and_grants() {
         let app = &app;
         let alice = alice.clone();
         async move {
-            app.arm(
-                "PUT",
-                &format!("{vm}?api-version=2024-11-01"),
-                Some(&alice),
-                Some(body),
-            )
-            .await
+            app.arm
+                .request(
+                    "PUT",
+                    &format!("{vm}?api-version=2024-11-01"),
+                    Some(&alice),
+                    Some(body),
+                )
+                .await
         }
     };
     assert_eq!(put(vm_in("lab-web-rg", "web3")).await.status, 201);

@@ -1,8 +1,9 @@
-use crate::helpers::{TestApp, DOMAIN, TENANT};
+use mimic_testkit::fixture::{DOMAIN, TENANT};
+use mimic_testkit::TestAad;
 
 #[tokio::test]
 async fn openid_configuration_v2_returns_aad_document_for_guid_and_domain() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     for tenant in [
         TENANT,
         DOMAIN,
@@ -13,7 +14,7 @@ async fn openid_configuration_v2_returns_aad_document_for_guid_and_domain() {
 
         assert_eq!(reply.status, 200, "{tenant}: {}", reply.body);
         let doc = &reply.body;
-        let authority = format!("{}/{TENANT}", app.base);
+        let authority = format!("{}/{TENANT}", app.aad.base);
         assert_eq!(doc["issuer"], format!("{authority}/v2.0"), "{tenant}");
         assert_eq!(
             doc["token_endpoint"],
@@ -71,10 +72,11 @@ async fn openid_configuration_v2_returns_aad_document_for_guid_and_domain() {
 
 #[tokio::test]
 async fn openid_configuration_v1_has_the_sts_issuer() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let reply = app
-        .get(&format!("/{DOMAIN}/.well-known/openid-configuration"))
+        .aad
+        .get(&format!("/{DOMAIN}/.well-known/openid-configuration"), None)
         .await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -84,48 +86,48 @@ async fn openid_configuration_v1_has_the_sts_issuer() {
     );
     assert_eq!(
         reply.body["token_endpoint"],
-        format!("{}/{TENANT}/oauth2/token", app.base)
+        format!("{}/{TENANT}/oauth2/token", app.aad.base)
     );
     assert_eq!(
         reply.body["jwks_uri"],
-        format!("{}/{TENANT}/discovery/keys", app.base)
+        format!("{}/{TENANT}/discovery/keys", app.aad.base)
     );
     assert_eq!(
         reply.body["authorization_endpoint"],
-        format!("{}/{TENANT}/oauth2/authorize", app.base)
+        format!("{}/{TENANT}/oauth2/authorize", app.aad.base)
     );
 }
 
 #[tokio::test]
 async fn openid_configuration_for_common_names_the_tenantid_placeholder() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let reply = app.openid_configuration("common").await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.body["issuer"],
-        format!("{}/{{tenantid}}/v2.0", app.base)
+        format!("{}/{{tenantid}}/v2.0", app.aad.base)
     );
     assert_eq!(
         reply.body["token_endpoint"],
-        format!("{}/common/oauth2/v2.0/token", app.base)
+        format!("{}/common/oauth2/v2.0/token", app.aad.base)
     );
 }
 
 #[tokio::test]
 async fn openid_configuration_for_an_unknown_tenant_returns_aadsts90002() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     for path in [
         "/other.onmicrosoft.com/v2.0/.well-known/openid-configuration",
         "/00000000-0000-0000-0000-000000000000/.well-known/openid-configuration",
         "/other.onmicrosoft.com/discovery/v2.0/keys",
     ] {
-        let reply = app.get(path).await;
+        let reply = app.aad.get(path, None).await;
 
         assert_eq!(reply.status, 400, "{path}");
-        assert_eq!(reply.error(), "invalid_tenant", "{path}");
-        assert_eq!(reply.code(), 90002, "{path}");
+        assert_eq!(reply.code(), "invalid_tenant", "{path}");
+        assert_eq!(reply.aadsts(), 90002, "{path}");
         let description = reply.body["error_description"].as_str().unwrap();
         assert!(
             description.starts_with("AADSTS90002: Tenant '"),
@@ -134,7 +136,7 @@ async fn openid_configuration_for_an_unknown_tenant_returns_aadsts90002() {
         assert!(description.contains("\r\nTrace ID: "), "{description}");
         assert_eq!(
             reply.body["error_uri"],
-            format!("{}/error?code=90002", app.base)
+            format!("{}/error?code=90002", app.aad.base)
         );
         for id in ["trace_id", "correlation_id"] {
             assert!(

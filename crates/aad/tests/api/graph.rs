@@ -5,7 +5,9 @@
 use mimic_token::SigningKey;
 use serde_json::{json, Value};
 
-use crate::helpers::{assertion, TestApp, ARM_CORE, DOMAIN, OPERATOR_APP_ID, OPERATOR_ID, TENANT};
+use crate::helpers::assertion;
+use mimic_testkit::fixture::{ARM_CORE, DOMAIN, OPERATOR_APP_ID, OPERATOR_OBJECT_ID, TENANT};
+use mimic_testkit::{Reply, TestAad};
 
 const VM: &str =
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
@@ -13,70 +15,37 @@ const ODATA_JSON: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 const UNKNOWN_ID: &str = "0badc0de-0000-4000-8000-000000000000";
 
-/// A Graph response: status, the two id headers, content type and JSON body.
-#[derive(Debug)]
-struct GraphReply {
-    status: u16,
-    request_id: String,
-    client_request_id: String,
-    content_type: String,
-    body: Value,
-}
-
-impl GraphReply {
-    async fn from(response: reqwest::Response) -> Self {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_string())
-                .unwrap_or_default()
-        };
-        let (request_id, client_request_id) = (header("request-id"), header("client-request-id"));
-        let content_type = header("content-type");
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-        Self {
-            status,
-            request_id,
-            client_request_id,
-            content_type,
-            body,
-        }
-    }
-
-    /// Asserts the whole body is Graph's error envelope for this request.
-    fn assert_error(&self, status: u16, code: &str, message: &str) {
-        assert_eq!(self.status, status, "{}", self.body);
-        assert_eq!(self.content_type, "application/json");
-        let date = self.body["error"]["innerError"]["date"]
-            .as_str()
-            .unwrap_or_default();
-        assert!(
-            chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").is_ok(),
-            "date '{date}'"
-        );
-        assert!(uuid::Uuid::parse_str(&self.request_id).is_ok());
-        assert_eq!(
-            self.body,
-            json!({"error": {"code": code, "message": message, "innerError": {
-                "date": date, "request-id": self.request_id, "client-request-id": self.client_request_id,
-            }}})
-        );
-    }
+/// Asserts the whole body is Graph's error envelope for this request.
+fn assert_graph_error(reply: &Reply, status: u16, code: &str, message: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.content_type(), "application/json");
+    let date = reply.body["error"]["innerError"]["date"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").is_ok(),
+        "date '{date}'"
+    );
+    let request_id = reply.header("request-id");
+    assert!(uuid::Uuid::parse_str(request_id).is_ok());
+    assert_eq!(
+        reply.body,
+        json!({"error": {"code": code, "message": message, "innerError": {
+            "date": date, "request-id": request_id, "client-request-id": reply.header("client-request-id"),
+        }}})
+    );
 }
 
 /// An AAD with a managed identity for [`VM`], and a Graph token for the operator.
 struct Graph {
-    app: TestApp,
+    app: TestAad,
     token: String,
     managed_identity: Value,
 }
 
 impl Graph {
     async fn spawn() -> Self {
-        let app = TestApp::spawn().await;
+        let app = TestAad::spawn().await;
         let key = SigningKey::generate("vm1").unwrap();
         let managed_identity = app.create_managed_identity(&key, VM).await;
         let token = graph_token(&app).await;
@@ -88,39 +57,35 @@ impl Graph {
     }
 
     fn resource_id(&self) -> String {
-        format!("{}/", self.app.base)
+        format!("{}/", self.app.aad.base)
     }
 
     fn mi(&self, field: &str) -> String {
         self.managed_identity[field].as_str().unwrap().to_string()
     }
 
-    async fn get(&self, path: &str) -> GraphReply {
+    async fn get(&self, path: &str) -> Reply {
         self.get_with(path, Some(&self.token)).await
     }
 
-    async fn get_with(&self, path: &str, token: Option<&str>) -> GraphReply {
-        let mut request = self.app.client.get(format!("{}{path}", self.app.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        GraphReply::from(request.send().await.unwrap()).await
+    async fn get_with(&self, path: &str, token: Option<&str>) -> Reply {
+        self.app.aad.get(path, token).await
     }
 
-    async fn get_by_ids(&self, body: &Value) -> GraphReply {
-        let request = self
-            .app
-            .client
-            .post(format!("{}/v1.0/directoryObjects/getByIds", self.app.base))
-            .bearer_auth(&self.token)
-            .json(body);
-        GraphReply::from(request.send().await.unwrap()).await
+    async fn get_by_ids(&self, body: &Value) -> Reply {
+        let path = "/v1.0/directoryObjects/getByIds";
+        self.app
+            .aad
+            .post(path, Some(&self.token), Some(body.clone()))
+            .await
     }
 }
 
 /// az's request: client credentials for scope `{graph resource id}/.default`.
-async fn graph_token(app: &TestApp) -> String {
-    let reply = app.operator_token(&format!("{}//.default", app.base)).await;
+async fn graph_token(app: &TestAad) -> String {
+    let reply = app
+        .operator_token(&format!("{}//.default", app.aad.base))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.token().to_string()
 }
@@ -142,20 +107,20 @@ fn ids(body: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn graph_token_has_the_graph_resource_id_as_audience() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
 
     let token = graph_token(&app).await;
 
-    let claims = crate::helpers::verify(&token, &jwks, &format!("{}/", app.base)).unwrap();
-    assert_eq!(claims.aud, format!("{}/", app.base));
+    let claims = crate::helpers::verify(&token, &jwks, &format!("{}/", app.aad.base)).unwrap();
+    assert_eq!(claims.aud, format!("{}/", app.aad.base));
 }
 
 #[tokio::test]
 async fn list_by_service_principal_name_finds_the_app_and_the_managed_identity() {
     let graph = Graph::spawn().await;
     let cases = [
-        (OPERATOR_APP_ID.to_string(), OPERATOR_ID.to_string()),
+        (OPERATOR_APP_ID.to_string(), OPERATOR_OBJECT_ID.to_string()),
         (graph.mi("appId"), graph.mi("id")),
         (VM.to_string(), graph.mi("id")),
         (VM.to_ascii_lowercase(), graph.mi("id")),
@@ -165,7 +130,7 @@ async fn list_by_service_principal_name_finds_the_app_and_the_managed_identity()
         let reply = graph.get(&by_name(&name)).await;
 
         assert_eq!(reply.status, 200, "{name}: {}", reply.body);
-        assert_eq!(reply.content_type, ODATA_JSON);
+        assert_eq!(reply.content_type(), ODATA_JSON);
         let want: Vec<&str> = [want.as_str()]
             .into_iter()
             .filter(|w| !w.is_empty())
@@ -173,7 +138,7 @@ async fn list_by_service_principal_name_finds_the_app_and_the_managed_identity()
         assert_eq!(ids(&reply.body), want, "{name}");
         assert_eq!(
             reply.body["@odata.context"],
-            format!("{}/v1.0/$metadata#servicePrincipals", graph.app.base)
+            format!("{}/v1.0/$metadata#servicePrincipals", graph.app.aad.base)
         );
         assert!(reply.body.get("@odata.nextLink").is_none());
     }
@@ -251,7 +216,9 @@ async fn application_service_principal_lists_secret_metadata_but_never_the_secre
             "startDateTime": body["createdDateTime"],
         })
     );
-    assert!(!body.to_string().contains(crate::helpers::OPERATOR_SECRET));
+    assert!(!body
+        .to_string()
+        .contains(mimic_testkit::fixture::OPERATOR_SECRET));
 }
 
 #[tokio::test]
@@ -274,7 +241,7 @@ async fn get_service_principal_by_id_or_app_id_returns_the_entity_with_its_conte
         let mut want = listed.clone();
         want["@odata.context"] = json!(format!(
             "{}/v1.0/$metadata#servicePrincipals/$entity",
-            graph.app.base
+            graph.app.aad.base
         ));
         assert_eq!(reply.body, want, "{path}");
     }
@@ -295,7 +262,7 @@ async fn beta_serves_the_same_operations_with_its_own_context() {
     assert_eq!(
         reply.body,
         json!({
-            "@odata.context": format!("{}/beta/$metadata#servicePrincipals(id,appId)/$entity", graph.app.base),
+            "@odata.context": format!("{}/beta/$metadata#servicePrincipals(id,appId)/$entity", graph.app.aad.base),
             "id": graph.mi("id"), "appId": graph.mi("appId"),
         })
     );
@@ -313,7 +280,7 @@ async fn list_filters_by_app_id_display_name_and_prefix() {
         ("displayName eq 'VM1'".to_string(), vec![mi.as_str()]),
         (
             "startswith(displayName,'mimic-')".to_string(),
-            vec![OPERATOR_ID],
+            vec![OPERATOR_OBJECT_ID],
         ),
         ("startswith(displayName,'%')".to_string(), vec![]),
         (
@@ -352,11 +319,14 @@ async fn list_pages_with_top_and_follows_next_links() {
     want.sort();
 
     let mut seen = Vec::new();
-    let mut next = Some(format!("{}/v1.0/servicePrincipals?$top=2", graph.app.base));
+    let mut next = Some(format!(
+        "{}/v1.0/servicePrincipals?$top=2",
+        graph.app.aad.base
+    ));
     let mut pages = 0;
     while let Some(url) = next.take() {
         let page = graph
-            .get(url.strip_prefix(&graph.app.base).unwrap())
+            .get(url.strip_prefix(&graph.app.aad.base).unwrap())
             .await
             .body;
         seen.extend(ids(&page).iter().map(|id| id.to_string()));
@@ -381,15 +351,20 @@ async fn get_by_ids_returns_typed_objects_in_order_and_omits_unknown_ids() {
     ];
 
     let reply = graph
-        .get_by_ids(&json!({"ids": [graph.mi("id"), UNKNOWN_ID, OPERATOR_ID], "types": all_types}))
+        .get_by_ids(
+            &json!({"ids": [graph.mi("id"), UNKNOWN_ID, OPERATOR_OBJECT_ID], "types": all_types}),
+        )
         .await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.body["@odata.context"],
-        format!("{}/v1.0/$metadata#directoryObjects", graph.app.base)
+        format!("{}/v1.0/$metadata#directoryObjects", graph.app.aad.base)
     );
-    assert_eq!(ids(&reply.body), [graph.mi("id").as_str(), OPERATOR_ID]);
+    assert_eq!(
+        ids(&reply.body),
+        [graph.mi("id").as_str(), OPERATOR_OBJECT_ID]
+    );
     for item in reply.body["value"].as_array().unwrap() {
         assert_eq!(item["@odata.type"], "#microsoft.graph.servicePrincipal");
     }
@@ -427,22 +402,23 @@ async fn get_by_ids_with_select_keeps_type_id_and_the_selected_properties() {
     let graph = Graph::spawn().await;
     let request = graph
         .app
-        .client
+        .aad
+        .http
         .post(format!(
             "{}/v1.0/directoryObjects/getByIds?$select=displayName",
-            graph.app.base
+            graph.app.aad.base
         ))
         .bearer_auth(&graph.token)
-        .json(&json!({"ids": [OPERATOR_ID]}));
+        .json(&json!({"ids": [OPERATOR_OBJECT_ID]}));
 
-    let reply = GraphReply::from(request.send().await.unwrap()).await;
+    let reply = graph.app.aad.send(request).await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.body,
         json!({
-            "@odata.context": format!("{}/v1.0/$metadata#directoryObjects(displayName)", graph.app.base),
-            "value": [{"@odata.type": "#microsoft.graph.servicePrincipal", "id": OPERATOR_ID, "displayName": "mimic-operator"}],
+            "@odata.context": format!("{}/v1.0/$metadata#directoryObjects(displayName)", graph.app.aad.base),
+            "value": [{"@odata.type": "#microsoft.graph.servicePrincipal", "id": OPERATOR_OBJECT_ID, "displayName": "mimic-operator"}],
         })
     );
 }
@@ -453,12 +429,12 @@ async fn get_by_ids_rejects_bad_bodies_with_graphs_envelope() {
     let cases = [
         (json!("not an object"), "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."),
         (json!({"ids": []}), "Request_BadRequest", "The 'ids' property is required and must not be empty."),
-        (json!({"ids": [OPERATOR_ID], "types": ["robot"]}), "Request_BadRequest", "Invalid value specified for property 'types' of resource 'DirectoryObject': 'robot'."),
+        (json!({"ids": [OPERATOR_OBJECT_ID], "types": ["robot"]}), "Request_BadRequest", "Invalid value specified for property 'types' of resource 'DirectoryObject': 'robot'."),
     ];
     for (body, code, message) in cases {
         let reply = graph.get_by_ids(&body).await;
 
-        reply.assert_error(400, code, message);
+        assert_graph_error(&reply, 400, code, message);
     }
 }
 
@@ -473,7 +449,7 @@ async fn users_filter_by_user_principal_name_returns_an_empty_list() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.body,
-        json!({"@odata.context": format!("{}/v1.0/$metadata#users", graph.app.base), "value": []})
+        json!({"@odata.context": format!("{}/v1.0/$metadata#users", graph.app.aad.base), "value": []})
     );
 }
 
@@ -496,7 +472,7 @@ async fn missing_objects_return_404_in_graphs_envelope() {
     for (path, id) in cases {
         let reply = graph.get(&path).await;
 
-        reply.assert_error(
+        assert_graph_error(&reply,
             404,
             "Request_ResourceNotFound",
             &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
@@ -508,28 +484,26 @@ async fn missing_objects_return_404_in_graphs_envelope() {
 async fn client_request_id_is_echoed_in_the_header_and_the_envelope() {
     let graph = Graph::spawn().await;
 
-    let response = graph
+    let request = graph
         .app
-        .client
-        .get(format!(
-            "{}/v1.0/servicePrincipals/{UNKNOWN_ID}",
-            graph.app.base
-        ))
+        .aad
+        .http
+        .get(
+            graph
+                .app
+                .aad
+                .url(&format!("/v1.0/servicePrincipals/{UNKNOWN_ID}")),
+        )
         .bearer_auth(&graph.token)
-        .header("client-request-id", "7c8e6f3a-0000-4000-8000-00000000abcd")
-        .send()
-        .await
-        .unwrap();
-    let reply = GraphReply::from(response).await;
+        .header("client-request-id", "7c8e6f3a-0000-4000-8000-00000000abcd");
+    let reply = graph.app.aad.send(request).await;
 
-    assert_eq!(
-        reply.client_request_id,
-        "7c8e6f3a-0000-4000-8000-00000000abcd"
-    );
-    assert_ne!(reply.request_id, reply.client_request_id);
+    let client_request_id = reply.header("client-request-id");
+    assert_eq!(client_request_id, "7c8e6f3a-0000-4000-8000-00000000abcd");
+    assert_ne!(reply.header("request-id"), client_request_id);
     assert_eq!(
         reply.body["error"]["innerError"]["client-request-id"],
-        reply.client_request_id
+        client_request_id
     );
 }
 
@@ -566,7 +540,7 @@ async fn requests_without_a_valid_graph_token_get_401_invalid_authentication_tok
     for (token, message) in cases {
         let reply = graph.get_with("/v1.0/servicePrincipals", token).await;
 
-        reply.assert_error(401, "InvalidAuthenticationToken", message);
+        assert_graph_error(&reply, 401, "InvalidAuthenticationToken", message);
     }
 }
 
@@ -577,7 +551,8 @@ async fn an_expired_graph_token_gets_401_lifetime_validation_failed() {
 
     let reply = graph.get("/v1.0/servicePrincipals").await;
 
-    reply.assert_error(
+    assert_graph_error(
+        &reply,
         401,
         "InvalidAuthenticationToken",
         "Lifetime validation failed, the token is expired.",
@@ -610,7 +585,7 @@ async fn unknown_segments_and_unsupported_queries_get_400_in_graphs_envelope() {
     let cases = [
         ("/v1.0/applications", "BadRequest", "Resource not found for the segment 'applications'."),
         ("/v1.0/discovery/keys", "BadRequest", "Resource not found for the segment 'discovery'."),
-        (&*format!("/v1.0/servicePrincipals/{OPERATOR_ID}/owners"), "BadRequest", "Resource not found for the segment 'owners'."),
+        (&*format!("/v1.0/servicePrincipals/{OPERATOR_OBJECT_ID}/owners"), "BadRequest", "Resource not found for the segment 'owners'."),
         ("/v1.0/servicePrincipals/not-a-guid", "Request_BadRequest", "Invalid object identifier 'not-a-guid'."),
         ("/v1.0/servicePrincipals?$filter=appId%20eq", "BadRequest", "Invalid filter clause"),
         ("/v1.0/servicePrincipals?$filter=homepage%20eq%20'x'", "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'homepage' of resource 'ServicePrincipal'."),
@@ -624,7 +599,7 @@ async fn unknown_segments_and_unsupported_queries_get_400_in_graphs_envelope() {
     for (path, code, message) in cases {
         let reply = graph.get(path).await;
 
-        reply.assert_error(400, code, message);
+        assert_graph_error(&reply, 400, code, message);
     }
 }
 
@@ -635,20 +610,22 @@ async fn wrong_methods_get_405_in_graphs_envelope() {
         (reqwest::Method::POST, "/v1.0/servicePrincipals"),
         (
             reqwest::Method::DELETE,
-            &*format!("/v1.0/servicePrincipals/{OPERATOR_ID}"),
+            &*format!("/v1.0/servicePrincipals/{OPERATOR_OBJECT_ID}"),
         ),
         (reqwest::Method::GET, "/v1.0/directoryObjects/getByIds"),
     ];
     for (method, path) in cases {
         let request = graph
             .app
-            .client
-            .request(method, format!("{}{path}", graph.app.base))
+            .aad
+            .http
+            .request(method, format!("{}{path}", graph.app.aad.base))
             .bearer_auth(&graph.token);
 
-        let reply = GraphReply::from(request.send().await.unwrap()).await;
+        let reply = graph.app.aad.send(request).await;
 
-        reply.assert_error(
+        assert_graph_error(
+            &reply,
             405,
             "Request_BadRequest",
             "Specified HTTP method is not allowed for the request uri.",
@@ -666,7 +643,7 @@ async fn organization_is_the_tenant_with_its_verified_domain() {
     assert_eq!(
         reply.body,
         json!({
-            "@odata.context": format!("{}/v1.0/$metadata#organization", graph.app.base),
+            "@odata.context": format!("{}/v1.0/$metadata#organization", graph.app.aad.base),
             "value": [{
                 "id": TENANT, "deletedDateTime": null, "businessPhones": [], "city": null, "country": null,
                 "countryLetterCode": null, "displayName": "mimic", "marketingNotificationEmails": [],

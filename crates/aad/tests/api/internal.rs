@@ -2,14 +2,16 @@ use mimic_token::SigningKey;
 use mimic_web::INTERNAL_KEY_HEADER;
 use serde_json::json;
 
-use crate::helpers::{assertion, verify, TestApp, ARM, OPERATOR_ID};
+use crate::helpers::{assertion, verify};
+use mimic_testkit::fixture::{ARM, OPERATOR_OBJECT_ID};
+use mimic_testkit::TestAad;
 
 const VM: &str =
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
 
 #[tokio::test]
 async fn create_returns_201_with_graph_names_and_never_secrets() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let body = json!({
         "displayName": "vm1", "servicePrincipalType": "ManagedIdentity",
@@ -46,7 +48,7 @@ async fn create_returns_201_with_graph_names_and_never_secrets() {
 
 #[tokio::test]
 async fn create_generates_ids_when_none_are_given() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let reply = app.create_principal(&json!({"displayName": "app"})).await;
 
@@ -63,22 +65,25 @@ async fn create_generates_ids_when_none_are_given() {
 
 #[tokio::test]
 async fn internal_api_without_the_right_key_returns_401_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let url = format!("{}/internal/servicePrincipals", app.base);
+    let app = TestAad::spawn().await;
+    let url = format!("{}/internal/servicePrincipals", app.aad.base);
     let body = json!({"displayName": "x", "id": "c0ffee00-0000-4000-8000-000000000009"});
     let requests = [
-        app.client.post(&url).json(&body),
-        app.client
+        app.aad.http.post(&url).json(&body),
+        app.aad
+            .http
             .post(&url)
             .header(INTERNAL_KEY_HEADER, "wrong")
             .json(&body),
-        app.client
+        app.aad
+            .http
             .post(&url)
             .header(INTERNAL_KEY_HEADER, "")
             .json(&body),
-        app.client.get(format!("{url}/{OPERATOR_ID}")),
-        app.client
-            .delete(format!("{url}/{OPERATOR_ID}"))
+        app.aad.http.get(format!("{url}/{OPERATOR_OBJECT_ID}")),
+        app.aad
+            .http
+            .delete(format!("{url}/{OPERATOR_OBJECT_ID}"))
             .header(INTERNAL_KEY_HEADER, "wrong"),
     ];
     for request in requests {
@@ -93,12 +98,12 @@ async fn internal_api_without_the_right_key_returns_401_and_changes_nothing() {
             .status,
         404
     );
-    assert_eq!(app.get_principal(OPERATOR_ID).await.status, 200);
+    assert_eq!(app.get_principal(OPERATOR_OBJECT_ID).await.status, 200);
 }
 
 #[tokio::test]
 async fn create_with_a_taken_id_or_app_id_returns_409() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let first = app.create_principal(&json!({"displayName": "a"})).await;
     let cases = [
         (json!({"displayName": "b", "id": first.body["id"]}), "id"),
@@ -111,7 +116,7 @@ async fn create_with_a_taken_id_or_app_id_returns_409() {
         let reply = app.create_principal(&body).await;
 
         assert_eq!(reply.status, 409, "{property}: {}", reply.body);
-        assert_eq!(reply.error(), "Request_MultipleObjectsWithSameKeyValue");
+        assert_eq!(reply.code(), "Request_MultipleObjectsWithSameKeyValue");
         assert!(reply.body["error_description"]
             .as_str()
             .unwrap()
@@ -121,7 +126,7 @@ async fn create_with_a_taken_id_or_app_id_returns_409() {
 
 #[tokio::test]
 async fn create_with_an_invalid_body_returns_400() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let cases = [
         json!("not an object"),
         json!({"servicePrincipalType": "Application"}),
@@ -133,13 +138,13 @@ async fn create_with_an_invalid_body_returns_400() {
         let reply = app.create_principal(&body).await;
 
         assert_eq!(reply.status, 400, "{body}: {}", reply.body);
-        assert_eq!(reply.error(), "Request_BadRequest", "{body}");
+        assert_eq!(reply.code(), "Request_BadRequest", "{body}");
     }
 }
 
 #[tokio::test]
 async fn delete_removes_the_principal_but_not_the_tokens_it_already_has() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let principal = app.create_managed_identity(&key, VM).await;
     let (id, app_id) = (
@@ -157,7 +162,7 @@ async fn delete_removes_the_principal_but_not_the_tokens_it_already_has() {
     assert_eq!(app.get_principal(id).await.status, 404);
     assert_eq!(app.delete_principal(id).await.status, 404);
     let after = app.assertion_token(app_id, &jwt, ARM).await;
-    assert_eq!(after.code(), 700016, "no new tokens: {}", after.body);
+    assert_eq!(after.aadsts(), 700016, "no new tokens: {}", after.body);
     assert!(
         verify(before.token(), &app.jwks().await, ARM).is_ok(),
         "issued tokens stay valid"
@@ -166,14 +171,14 @@ async fn delete_removes_the_principal_but_not_the_tokens_it_already_has() {
 
 #[tokio::test]
 async fn get_an_unknown_principal_returns_404_in_the_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let reply = app
         .get_principal("c0ffee00-0000-4000-8000-00000000dead")
         .await;
 
     assert_eq!(reply.status, 404);
-    assert_eq!(reply.error(), "Request_ResourceNotFound");
+    assert_eq!(reply.code(), "Request_ResourceNotFound");
     assert!(reply.body["error_description"]
         .as_str()
         .unwrap()
@@ -182,11 +187,12 @@ async fn get_an_unknown_principal_returns_404_in_the_envelope() {
 
 #[tokio::test]
 async fn status_counts_principals_managed_identities_and_users() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let status = || async {
         let request = app
-            .client
-            .get(format!("{}/internal/status", app.base))
+            .aad
+            .http
+            .get(format!("{}/internal/status", app.aad.base))
             .header(INTERNAL_KEY_HEADER, app.internal_key.expose());
         let response = request.send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200);
@@ -211,13 +217,13 @@ async fn status_counts_principals_managed_identities_and_users() {
 
 #[tokio::test]
 async fn status_without_the_right_key_returns_401_even_with_a_token() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let token = app.operator_token(&format!("{ARM}/.default")).await;
-    let url = format!("{}/internal/status", app.base);
+    let url = format!("{}/internal/status", app.aad.base);
     let requests = [
-        app.client.get(&url),
-        app.client.get(&url).header(INTERNAL_KEY_HEADER, "wrong"),
-        app.client.get(&url).bearer_auth(token.token()),
+        app.aad.http.get(&url),
+        app.aad.http.get(&url).header(INTERNAL_KEY_HEADER, "wrong"),
+        app.aad.http.get(&url).bearer_auth(token.token()),
     ];
     for request in requests {
         let response = request.send().await.unwrap();
@@ -233,7 +239,7 @@ async fn internal_api_refuses_a_peer_the_settings_do_not_admit_even_with_the_key
     // The harness connects from 127.0.0.1, which the default (loopback) admits; `Nobody` shows the
     // peer rule is honoured without a second interface. The decision itself is unit-tested in
     // mimic-web (`InternalPeers::admits`).
-    let app = TestApp::spawn_with(|settings| {
+    let app = TestAad::spawn_with(|settings| {
         settings.internal_peers = mimic_web::InternalPeers::Nobody;
     })
     .await;
@@ -246,8 +252,9 @@ async fn internal_api_refuses_a_peer_the_settings_do_not_admit_even_with_the_key
 
     let created = app.create_principal(&body).await;
     let status = app
-        .client
-        .get(format!("{}/internal/status", app.base))
+        .aad
+        .http
+        .get(format!("{}/internal/status", app.aad.base))
         .header(INTERNAL_KEY_HEADER, app.internal_key.expose())
         .send()
         .await
@@ -267,7 +274,7 @@ async fn internal_api_refuses_a_peer_the_settings_do_not_admit_even_with_the_key
     let token = app
         .assertion_token("c0ffee00-0000-4000-8000-00000000000a", &jwt, ARM)
         .await;
-    assert_eq!(token.code(), 700016, "{}", token.body);
+    assert_eq!(token.aadsts(), 700016, "{}", token.body);
     // The public endpoints are not affected by the internal-API rule.
     let operator = app
         .operator_token("https://management.core.windows.net//.default")

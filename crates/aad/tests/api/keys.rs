@@ -1,8 +1,9 @@
-use crate::helpers::{TestApp, TENANT};
+use mimic_testkit::fixture::TENANT;
+use mimic_testkit::TestAad;
 
 #[tokio::test]
 async fn keys_publish_only_public_parameters_on_every_path() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let allowed = ["kty", "use", "kid", "x5t", "n", "e", "x5c", "issuer"];
     for path in [
         format!("/{TENANT}/discovery/v2.0/keys"),
@@ -10,7 +11,7 @@ async fn keys_publish_only_public_parameters_on_every_path() {
         "/common/discovery/v2.0/keys".to_string(),
         "/common/discovery/keys".to_string(),
     ] {
-        let reply = app.get(&path).await;
+        let reply = app.aad.get(&path, None).await;
 
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
         let keys = reply.body["keys"].as_array().unwrap();
@@ -34,7 +35,7 @@ async fn keys_publish_only_public_parameters_on_every_path() {
 
 #[tokio::test]
 async fn keys_name_the_tenant_issuer_and_the_kid_tokens_carry() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let jwks = app.jwks().await;
     let token = app
@@ -43,7 +44,7 @@ async fn keys_name_the_tenant_issuer_and_the_kid_tokens_carry() {
 
     assert_eq!(
         jwks.keys[0].issuer.as_deref(),
-        Some(format!("{}/{TENANT}/v2.0", app.base).as_str())
+        Some(format!("{}/{TENANT}/v2.0", app.aad.base).as_str())
     );
     let header = jsonwebtoken::decode_header(token.token()).unwrap();
     assert_eq!(header.kid.as_deref(), Some(jwks.keys[0].kid.as_str()));

@@ -3,16 +3,17 @@
 
 use serde_json::json;
 
-use crate::helpers::*;
+use mimic_testkit::fixture::*;
+use mimic_testkit::{Reply, TestAad};
 
 const LOCKED: &str = "AADSTS50053: The account is locked";
 
 /// Sends `count` wrong passwords for `username`, each answered as today (AADSTS50126).
-async fn fail(app: &TestApp, username: &str, count: usize) {
+async fn fail(app: &TestAad, username: &str, count: usize) {
     for attempt in 1..=count {
         let reply = app.ropc(TENANT, username, "wrong").await;
         assert_eq!(
-            (reply.status, reply.error(), reply.code()),
+            (reply.status, reply.code(), reply.aadsts()),
             (400, "invalid_grant", 50126),
             "wrong password #{attempt}: {}",
             reply.body
@@ -22,7 +23,7 @@ async fn fail(app: &TestApp, username: &str, count: usize) {
 
 fn assert_locked(reply: &Reply) {
     assert_eq!(
-        (reply.status, reply.error(), reply.code()),
+        (reply.status, reply.code(), reply.aadsts()),
         (400, "invalid_grant", 50053),
         "{}",
         reply.body
@@ -34,7 +35,7 @@ fn assert_locked(reply: &Reply) {
 
 #[tokio::test]
 async fn ropc_after_ten_wrong_passwords_refuses_the_right_one_with_aadsts50053() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     fail(&app, ADMIN_UPN, 10).await;
     let right = app.ropc(TENANT, ADMIN_UPN, ADMIN_PASSWORD).await;
@@ -50,7 +51,7 @@ async fn ropc_after_ten_wrong_passwords_refuses_the_right_one_with_aadsts50053()
 
 #[tokio::test]
 async fn ropc_after_the_lockout_expires_accepts_the_right_password_and_counts_from_zero() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     fail(&app, ADMIN_UPN, 10).await;
     assert_locked(&app.ropc(TENANT, ADMIN_UPN, ADMIN_PASSWORD).await);
 
@@ -63,7 +64,7 @@ async fn ropc_after_the_lockout_expires_accepts_the_right_password_and_counts_fr
 
 #[tokio::test]
 async fn ropc_with_a_success_between_failures_does_not_lock() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     fail(&app, ADMIN_UPN, 9).await;
     let between = app.ropc(TENANT, ADMIN_UPN, ADMIN_PASSWORD).await;
@@ -78,7 +79,7 @@ async fn ropc_with_a_success_between_failures_does_not_lock() {
 async fn ropc_with_lockout_off_never_locks() {
     let cases = [("threshold 0", 0, 60), ("seconds 0", 10, 0)];
     for (case, threshold, seconds) in cases {
-        let app = TestApp::spawn_with(|settings| {
+        let app = TestAad::spawn_with(|settings| {
             settings.lockout_threshold = threshold;
             settings.lockout_seconds = seconds;
         })
@@ -93,7 +94,7 @@ async fn ropc_with_lockout_off_never_locks() {
 
 #[tokio::test]
 async fn ropc_with_a_configured_policy_locks_at_its_threshold_for_its_duration() {
-    let app = TestApp::spawn_with(|settings| {
+    let app = TestAad::spawn_with(|settings| {
         settings.lockout_threshold = 3;
         settings.lockout_seconds = 300;
     })
@@ -111,7 +112,7 @@ async fn ropc_with_a_configured_policy_locks_at_its_threshold_for_its_duration()
 
 #[tokio::test]
 async fn ropc_lockout_of_one_user_leaves_another_signing_in() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let bob = app
         .create_user(&json!({
             "userPrincipalName": "bob@mimic.onmicrosoft.com", "displayName": "Bob",
@@ -130,7 +131,7 @@ async fn ropc_lockout_of_one_user_leaves_another_signing_in() {
 }
 
 /// POSTs the portal's login form with `password`; redirects are not followed.
-async fn authorize_sign_in(app: &TestApp, password: &str) -> reqwest::Response {
+async fn authorize_sign_in(app: &TestAad, password: &str) -> reqwest::Response {
     let ca = std::fs::read_to_string(app.dir.path().join("ca.pem")).unwrap();
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
@@ -154,7 +155,10 @@ async fn authorize_sign_in(app: &TestApp, password: &str) -> reqwest::Response {
         ("passwd", password),
     ];
     client
-        .post(format!("{}/organizations/oauth2/v2.0/authorize", app.base))
+        .post(format!(
+            "{}/organizations/oauth2/v2.0/authorize",
+            app.aad.base
+        ))
         .form(&form)
         .send()
         .await
@@ -163,7 +167,7 @@ async fn authorize_sign_in(app: &TestApp, password: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn authorize_post_after_ten_wrong_passwords_shows_aadsts50053_and_issues_no_code() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     for attempt in 1..=10 {
         let response = authorize_sign_in(&app, "wrong").await;
         let html = response.text().await.unwrap();

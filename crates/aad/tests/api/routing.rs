@@ -1,8 +1,9 @@
-use crate::helpers::{TestApp, TENANT};
+use mimic_testkit::fixture::TENANT;
+use mimic_testkit::TestAad;
 
 #[tokio::test]
 async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let cases = [
         (reqwest::Method::GET, "/nowhere".to_string(), 404, 9002313),
         (
@@ -32,8 +33,9 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
     ];
     for (method, path, status, code) in cases {
         let response = app
-            .client
-            .request(method.clone(), format!("{}{path}", app.base))
+            .aad
+            .http
+            .request(method.clone(), format!("{}{path}", app.aad.base))
             .send()
             .await
             .unwrap();
@@ -48,11 +50,12 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
         assert_eq!(body["error"], "invalid_request");
     }
     // The internal API answers nothing, not even 405, to a caller without the key.
-    let internal = format!("{}/internal/servicePrincipals", app.base);
-    let without_key = app.client.delete(&internal).send().await.unwrap();
+    let internal = format!("{}/internal/servicePrincipals", app.aad.base);
+    let without_key = app.aad.http.delete(&internal).send().await.unwrap();
     assert_eq!(without_key.status().as_u16(), 401);
     let with_key = app
-        .client
+        .aad
+        .http
         .delete(&internal)
         .header(mimic_web::INTERNAL_KEY_HEADER, app.internal_key.expose())
         .send()
@@ -65,9 +68,9 @@ async fn unknown_urls_and_wrong_methods_get_aads_json_envelope() {
 
 #[tokio::test]
 async fn the_method_not_allowed_message_names_both_methods() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
-    let reply = app.get(&format!("/{TENANT}/oauth2/token")).await;
+    let reply = app.aad.get(&format!("/{TENANT}/oauth2/token"), None).await;
 
     let description = reply.body["error_description"].as_str().unwrap();
     assert!(
@@ -80,14 +83,15 @@ async fn the_method_not_allowed_message_names_both_methods() {
 
 #[tokio::test]
 async fn an_oversized_body_gets_the_envelope_not_the_framework_error() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let body = format!(
         "grant_type=client_credentials&junk={}",
         "a".repeat(512 * 1024)
     );
 
     let response = app
-        .client
+        .aad
+        .http
         .post(app.token_url_v2())
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
@@ -103,11 +107,12 @@ async fn an_oversized_body_gets_the_envelope_not_the_framework_error() {
 
 #[tokio::test]
 async fn an_internal_request_that_is_not_json_gets_the_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let response = app
-        .client
-        .post(format!("{}/internal/servicePrincipals", app.base))
+        .aad
+        .http
+        .post(format!("{}/internal/servicePrincipals", app.aad.base))
         .header(mimic_web::INTERNAL_KEY_HEADER, app.internal_key.expose())
         .header("content-type", "application/json")
         .body("{")

@@ -5,14 +5,15 @@ use base64::Engine;
 use mimic_token::{Expectations, Verifier};
 use serde_json::Value;
 
-use crate::helpers::*;
+use mimic_testkit::fixture::*;
+use mimic_testkit::{Reply, TestAad};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const REDIRECT: &str = "https://127.0.0.1:8443/portal/";
 const SCOPE: &str = "https://management.azure.com/user_impersonation openid profile offline_access";
 
-fn no_redirects(app: &TestApp) -> reqwest::Client {
+fn no_redirects(app: &TestAad) -> reqwest::Client {
     let ca = std::fs::read_to_string(app.dir.path().join("ca.pem")).unwrap();
     reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
@@ -34,8 +35,8 @@ fn authorize_params() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-async fn sign_in(app: &TestApp, password: &str) -> reqwest::Response {
-    let url = format!("{}/organizations/oauth2/v2.0/authorize", app.base);
+async fn sign_in(app: &TestAad, password: &str) -> reqwest::Response {
+    let url = format!("{}/organizations/oauth2/v2.0/authorize", app.aad.base);
     let mut form = authorize_params();
     form.push(("login", ADMIN_UPN));
     form.push(("passwd", password));
@@ -60,7 +61,7 @@ fn code_of(response: &reqwest::Response) -> String {
         .into_owned()
 }
 
-async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
+async fn redeem(app: &TestAad, code: &str, verifier: &str) -> Reply {
     app.token_v2(&[
         ("client_id", PORTAL),
         ("grant_type", "authorization_code"),
@@ -74,11 +75,12 @@ async fn redeem(app: &TestApp, code: &str, verifier: &str) -> Reply {
 
 #[tokio::test]
 async fn authorize_page_shows_microsofts_sign_in_form() {
-    let app = TestApp::spawn().await;
-    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.base);
+    let app = TestAad::spawn().await;
+    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.aad.base);
 
     let response = app
-        .client
+        .aad
+        .http
         .get(url)
         .query(&authorize_params())
         .send()
@@ -103,12 +105,12 @@ async fn authorize_page_shows_microsofts_sign_in_form() {
 
 #[tokio::test]
 async fn authorize_with_a_foreign_redirect_uri_shows_aadsts50011() {
-    let app = TestApp::spawn().await;
-    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.base);
+    let app = TestAad::spawn().await;
+    let url = format!("{}/{TENANT}/oauth2/v2.0/authorize", app.aad.base);
     let mut params = authorize_params();
     params[2] = ("redirect_uri", "https://evil.example/portal/");
 
-    let response = app.client.get(url).query(&params).send().await.unwrap();
+    let response = app.aad.http.get(url).query(&params).send().await.unwrap();
 
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("AADSTS50011"));
@@ -116,7 +118,7 @@ async fn authorize_with_a_foreign_redirect_uri_shows_aadsts50011() {
 
 #[tokio::test]
 async fn code_flow_with_pkce_returns_tokens_for_arm_and_the_code_is_single_use() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let response = sign_in(&app, ADMIN_PASSWORD).await;
     assert_eq!(response.status(), 302);
@@ -137,7 +139,7 @@ async fn code_flow_with_pkce_returns_tokens_for_arm_and_the_code_is_single_use()
     assert_eq!(access["oid"], ADMIN_ID);
     assert_eq!(access["appid"], PORTAL);
     let id_expect = Expectations {
-        issuers: vec![format!("{}/{TENANT}/v2.0", app.base)],
+        issuers: vec![format!("{}/{TENANT}/v2.0", app.aad.base)],
         audiences: vec![PORTAL.into()],
         leeway: 0,
     };
@@ -146,12 +148,12 @@ async fn code_flow_with_pkce_returns_tokens_for_arm_and_the_code_is_single_use()
         .verify(id_token, &id_expect, app.clock.now())
         .unwrap();
     assert_eq!(id["nonce"], "n1");
-    assert_eq!((again.error(), again.code()), ("invalid_grant", 70000));
+    assert_eq!((again.code(), again.aadsts()), ("invalid_grant", 70000));
 }
 
 #[tokio::test]
 async fn code_flow_with_a_wrong_verifier_returns_aadsts501481() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let code = code_of(&sign_in(&app, ADMIN_PASSWORD).await);
 
     let reply = redeem(
@@ -161,12 +163,12 @@ async fn code_flow_with_a_wrong_verifier_returns_aadsts501481() {
     )
     .await;
 
-    assert_eq!((reply.error(), reply.code()), ("invalid_grant", 501481));
+    assert_eq!((reply.code(), reply.aadsts()), ("invalid_grant", 501481));
 }
 
 #[tokio::test]
 async fn sign_in_with_a_wrong_password_shows_the_page_again_with_aadsts50126() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let response = sign_in(&app, "wrong").await;
 
@@ -179,11 +181,12 @@ async fn sign_in_with_a_wrong_password_shows_the_page_again_with_aadsts50126() {
 
 #[tokio::test]
 async fn token_endpoint_answers_cors_preflight_and_posts_for_loopback_origins() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let origin = "https://127.0.0.1:8443";
 
     let preflight = app
-        .client
+        .aad
+        .http
         .request(reqwest::Method::OPTIONS, app.token_url_v2())
         .header("Origin", origin)
         .header("Access-Control-Request-Method", "POST")
@@ -191,7 +194,8 @@ async fn token_endpoint_answers_cors_preflight_and_posts_for_loopback_origins() 
         .await
         .unwrap();
     let post = app
-        .client
+        .aad
+        .http
         .post(app.token_url_v2())
         .header("Origin", origin)
         .form(&[
@@ -204,7 +208,8 @@ async fn token_endpoint_answers_cors_preflight_and_posts_for_loopback_origins() 
         .await
         .unwrap();
     let foreign = app
-        .client
+        .aad
+        .http
         .post(app.token_url_v2())
         .header("Origin", "https://evil.example")
         .form(&[("grant_type", "authorization_code")])
@@ -230,39 +235,33 @@ fn challenge_constant_is_the_s256_of_the_verifier() {
 
 #[tokio::test]
 async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let origin = "https://127.0.0.1:8443";
-    let url = format!("{}/{TENANT}/oauth2/v2.0/token", app.base);
     let signed_in = app
-        .post_form(
-            &url,
-            &[
-                ("client_id", PORTAL),
-                ("grant_type", "password"),
-                ("username", ADMIN_UPN),
-                ("password", ADMIN_PASSWORD),
-                ("scope", SCOPE),
-            ],
-        )
+        .token_v2(&[
+            ("client_id", PORTAL),
+            ("grant_type", "password"),
+            ("username", ADMIN_UPN),
+            ("password", ADMIN_PASSWORD),
+            ("scope", SCOPE),
+        ])
         .await;
     let refresh = signed_in.body["refresh_token"].as_str().unwrap();
-    let graph_scope = format!("{}//.default", app.base);
+    let graph_scope = format!("{}//.default", app.aad.base);
     let graph = app
-        .post_form(
-            &url,
-            &[
-                ("client_id", PORTAL),
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh),
-                ("scope", &graph_scope),
-            ],
-        )
+        .token_v2(&[
+            ("client_id", PORTAL),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("scope", &graph_scope),
+        ])
         .await;
     assert_eq!(graph.status, 200, "{}", graph.body);
-    let users_url = format!("{}/v1.0/users?$top=100", app.base);
+    let users_url = format!("{}/v1.0/users?$top=100", app.aad.base);
 
     let preflight = app
-        .client
+        .aad
+        .http
         .request(reqwest::Method::OPTIONS, &users_url)
         .header("Origin", origin)
         .header("Access-Control-Request-Method", "GET")
@@ -271,7 +270,8 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         .await
         .unwrap();
     let get = app
-        .client
+        .aad
+        .http
         .get(&users_url)
         .header("Origin", origin)
         .bearer_auth(graph.token())
@@ -279,7 +279,8 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         .await
         .unwrap();
     let foreign = app
-        .client
+        .aad
+        .http
         .get(&users_url)
         .header("Origin", "https://evil.example")
         .bearer_auth(graph.token())

@@ -5,7 +5,8 @@ use base64::Engine;
 use mimic_token::{Expectations, Verifier};
 use serde_json::Value;
 
-use crate::helpers::*;
+use mimic_testkit::fixture::*;
+use mimic_testkit::TestAad;
 
 fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
@@ -14,7 +15,7 @@ fn claims(jwt: &str) -> Value {
 
 #[tokio::test]
 async fn ropc_with_the_right_password_returns_user_tokens_with_msals_fields() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let reply = app.ropc("organizations", ADMIN_UPN, ADMIN_PASSWORD).await;
 
@@ -43,7 +44,7 @@ async fn ropc_with_the_right_password_returns_user_tokens_with_msals_fields() {
     assert_eq!(access["ver"], "1.0");
     let id = claims(reply.body["id_token"].as_str().unwrap());
     assert_eq!(id["aud"], AZURE_CLI);
-    assert_eq!(id["iss"], format!("{}/{TENANT}/v2.0", app.base));
+    assert_eq!(id["iss"], format!("{}/{TENANT}/v2.0", app.aad.base));
     assert_eq!(id["preferred_username"], ADMIN_UPN);
     let info = URL_SAFE_NO_PAD
         .decode(reply.body["client_info"].as_str().unwrap())
@@ -55,29 +56,29 @@ async fn ropc_with_the_right_password_returns_user_tokens_with_msals_fields() {
 
 #[tokio::test]
 async fn ropc_with_a_wrong_password_returns_aadsts50126() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let reply = app.ropc(TENANT, ADMIN_UPN, "wrong").await;
     assert_eq!(
-        (reply.status, reply.error(), reply.code()),
+        (reply.status, reply.code(), reply.aadsts()),
         (400, "invalid_grant", 50126)
     );
 }
 
 #[tokio::test]
 async fn ropc_for_an_unknown_user_returns_aadsts50034() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let reply = app
         .ropc("common", "nobody@mimic.onmicrosoft.com", "x")
         .await;
     assert_eq!(
-        (reply.status, reply.error(), reply.code()),
+        (reply.status, reply.code(), reply.aadsts()),
         (400, "invalid_grant", 50034)
     );
 }
 
 #[tokio::test]
 async fn ropc_for_a_confidential_client_returns_aadsts700016() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let reply = app
         .token_v2(&[
             ("client_id", OPERATOR_APP_ID),
@@ -87,15 +88,15 @@ async fn ropc_for_a_confidential_client_returns_aadsts700016() {
             ("scope", "https://management.azure.com/.default"),
         ])
         .await;
-    assert_eq!(reply.code(), 700016);
+    assert_eq!(reply.aadsts(), 700016);
 }
 
 #[tokio::test]
 async fn refresh_token_grant_returns_a_token_for_another_resource_and_tenant() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let first = app.ropc("organizations", ADMIN_UPN, ADMIN_PASSWORD).await;
     let refresh = first.body["refresh_token"].as_str().unwrap();
-    let graph_scope = format!("{}//.default offline_access openid profile", app.base);
+    let graph_scope = format!("{}//.default offline_access openid profile", app.aad.base);
 
     let reply = app
         .token_v2(&[
@@ -115,23 +116,28 @@ async fn refresh_token_grant_returns_a_token_for_another_resource_and_tenant() {
         .await;
 
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(claims(reply.token())["aud"], format!("{}/", app.base));
+    assert_eq!(claims(reply.token())["aud"], format!("{}/", app.aad.base));
     assert_eq!(claims(reply.token())["oid"], ADMIN_ID);
     assert_eq!(
-        (wrong_client.error(), wrong_client.code()),
+        (wrong_client.code(), wrong_client.aadsts()),
         ("invalid_grant", 70000)
     );
 }
 
 #[tokio::test]
 async fn user_realm_is_managed_for_the_tenant_domain_and_unknown_otherwise() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let ours = app
-        .get(&format!("/common/userrealm/{ADMIN_UPN}?api-version=1.0"))
+        .aad
+        .get(
+            &format!("/common/userrealm/{ADMIN_UPN}?api-version=1.0"),
+            None,
+        )
         .await;
     let other = app
-        .get("/common/userrealm/a@example.com?api-version=1.0")
+        .aad
+        .get("/common/userrealm/a@example.com?api-version=1.0", None)
         .await;
 
     assert_eq!(ours.body["account_type"], "Managed");

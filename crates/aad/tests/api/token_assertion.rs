@@ -3,16 +3,16 @@ use base64::Engine;
 use mimic_token::SigningKey;
 use serde_json::json;
 
-use crate::helpers::{
-    assertion, assertion_claims, verify, TestApp, ARM, ARM_CORE, DOMAIN, JWT_BEARER, TENANT,
-};
+use crate::helpers::{assertion, assertion_claims, verify};
+use mimic_testkit::fixture::{ARM, ARM_CORE, DOMAIN, JWT_BEARER, TENANT};
+use mimic_testkit::TestAad;
 
 const VM: &str = "/subscriptions/9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7/resourceGroups/mimic-rg/providers/Microsoft.Compute/virtualMachines/vm1";
 const UAMI: &str = "/subscriptions/9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7/resourceGroups/mimic-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1";
 
 #[tokio::test]
 async fn token_v1_with_a_managed_identity_assertion_carries_mirid_and_az_rid() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("id1").unwrap();
     let principal = app.create_managed_identity(&key, UAMI).await;
     let app_id = principal["appId"].as_str().unwrap();
@@ -36,7 +36,7 @@ async fn token_v1_with_a_managed_identity_assertion_carries_mirid_and_az_rid() {
 
 #[tokio::test]
 async fn token_with_a_system_assigned_assertion_has_no_az_rid() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let principal = app.create_managed_identity(&key, VM).await;
     let app_id = principal["appId"].as_str().unwrap();
@@ -52,7 +52,7 @@ async fn token_with_a_system_assigned_assertion_has_no_az_rid() {
 
 #[tokio::test]
 async fn token_v2_accepts_a_ps256_assertion_selected_by_x5t_s256_and_aimed_at_any_host() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("app-cert").unwrap();
     let reply = app
         .create_principal(
@@ -99,7 +99,7 @@ async fn token_v2_accepts_a_ps256_assertion_selected_by_x5t_s256_and_aimed_at_an
 
 #[tokio::test]
 async fn token_with_an_assertion_but_no_client_id_takes_the_assertion_issuer() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let principal = app.create_managed_identity(&key, VM).await;
     let app_id = principal["appId"].as_str().unwrap();
@@ -119,7 +119,7 @@ async fn token_with_an_assertion_but_no_client_id_takes_the_assertion_issuer() {
 
 #[tokio::test]
 async fn token_v2_accepts_an_assertion_with_fractional_numeric_dates_as_msal_python_signs_it() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("app-cert").unwrap();
     let reply = app
         .create_principal(
@@ -156,7 +156,7 @@ async fn token_v2_accepts_an_assertion_with_fractional_numeric_dates_as_msal_pyt
 
 #[tokio::test]
 async fn token_rejects_an_expired_assertion_with_fractional_numeric_dates() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let app_id = app.create_managed_identity(&key, VM).await["appId"]
         .as_str()
@@ -171,5 +171,5 @@ async fn token_rejects_an_expired_assertion_with_fractional_numeric_dates() {
 
     let reply = app.assertion_token(&app_id, &jwt, ARM).await;
 
-    assert_eq!(reply.code(), 700024, "{}", reply.body);
+    assert_eq!(reply.aadsts(), 700024, "{}", reply.body);
 }

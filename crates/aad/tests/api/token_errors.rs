@@ -1,10 +1,9 @@
 use mimic_token::SigningKey;
 use serde_json::json;
 
-use crate::helpers::{
-    assertion, assertion_claims, Reply, TestApp, ARM, OPERATOR_APP_ID, OPERATOR_ID,
-    OPERATOR_SECRET, TENANT,
-};
+use crate::helpers::{assertion, assertion_claims};
+use mimic_testkit::fixture::{ARM, OPERATOR_APP_ID, OPERATOR_OBJECT_ID, OPERATOR_SECRET, TENANT};
+use mimic_testkit::{Reply, TestAad};
 
 const VM: &str =
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
@@ -17,8 +16,8 @@ type Form<'a> = Vec<(&'a str, &'a str)>;
 fn check(reply: &Reply, want: Want, case: &str) {
     let (status, error, code, fragment) = want;
     assert_eq!(reply.status, status, "{case}: {}", reply.body);
-    assert_eq!(reply.error(), error, "{case}");
-    assert_eq!(reply.code(), code, "{case}");
+    assert_eq!(reply.code(), error, "{case}");
+    assert_eq!(reply.aadsts(), code, "{case}");
     let description = reply.body["error_description"].as_str().unwrap();
     assert!(
         description.starts_with(&format!("AADSTS{code}: ")),
@@ -35,19 +34,19 @@ fn check(reply: &Reply, want: Want, case: &str) {
     );
 }
 
-async fn assert_nothing_changed(app: &TestApp) {
+async fn assert_nothing_changed(app: &TestAad) {
     assert_eq!(
         app.operator_token("https://management.azure.com/.default")
             .await
             .status,
         200
     );
-    assert_eq!(app.get_principal(OPERATOR_ID).await.status, 200);
+    assert_eq!(app.get_principal(OPERATOR_OBJECT_ID).await.status, 200);
 }
 
 #[tokio::test]
 async fn token_rejects_each_bad_request_with_aads_error() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let v2 = |extra: &[(&'static str, &'static str)]| {
         let mut form = vec![
             ("grant_type", "client_credentials"),
@@ -85,7 +84,7 @@ async fn token_rejects_each_bad_request_with_aads_error() {
 
 #[tokio::test]
 async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let secret = [
         ("grant_type", "client_credentials"),
         ("client_id", OPERATOR_APP_ID),
@@ -95,7 +94,7 @@ async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() 
     let cases: Vec<(&str, String, Form, Want)> = vec![
         (
             "unknown tenant",
-            format!("{}/other.onmicrosoft.com/oauth2/token", app.base),
+            format!("{}/other.onmicrosoft.com/oauth2/token", app.aad.base),
             secret.to_vec(),
             (
                 400,
@@ -106,7 +105,7 @@ async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() 
         ),
         (
             "common",
-            format!("{}/common/oauth2/v2.0/token", app.base),
+            format!("{}/common/oauth2/v2.0/token", app.aad.base),
             secret.to_vec(),
             (400, "invalid_request", 9001023, "/common or /consumers"),
         ),
@@ -118,7 +117,8 @@ async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() 
         ),
     ];
     for (case, url, form, want) in cases {
-        check(&app.post_form(&url, &form).await, want, case);
+        let request = app.aad.http.post(&url).form(&form);
+        check(&app.aad.send(request).await, want, case);
     }
     for (case, body, content_type) in [
         (
@@ -132,19 +132,13 @@ async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() 
             "application/x-www-form-urlencoded",
         ),
     ] {
-        let response = app
-            .client
+        let request = app
+            .aad
+            .http
             .post(app.token_url_v2())
             .header("content-type", content_type)
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        let reply = Reply {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.json().await.unwrap(),
-        };
+            .body(body.to_vec());
+        let reply = app.aad.send(request).await;
         check(
             &reply,
             (400, "invalid_request", 900144, "'grant_type'"),
@@ -156,7 +150,7 @@ async fn token_rejects_unknown_tenants_missing_resource_and_unreadable_bodies() 
 
 #[tokio::test]
 async fn token_rejects_each_bad_assertion_with_aads_error() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let other = SigningKey::generate("other").unwrap();
     let principal = app.create_managed_identity(&key, VM).await;
@@ -242,7 +236,7 @@ async fn token_rejects_each_bad_assertion_with_aads_error() {
 
 #[tokio::test]
 async fn token_rejects_an_assertion_once_the_clock_passes_its_expiry() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let key = SigningKey::generate("vm1").unwrap();
     let id = app.create_managed_identity(&key, VM).await["appId"]
         .as_str()
@@ -259,16 +253,17 @@ async fn token_rejects_an_assertion_once_the_clock_passes_its_expiry() {
 
     app.clock.advance(600 + 301);
 
-    assert_eq!(app.assertion_token(&id, &jwt, ARM).await.code(), 700024);
+    assert_eq!(app.assertion_token(&id, &jwt, ARM).await.aadsts(), 700024);
 }
 
 #[tokio::test]
 async fn token_error_echoes_the_client_request_id_as_correlation_id() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let correlation = uuid::Uuid::new_v4().to_string();
 
     let response = app
-        .client
+        .aad
+        .http
         .post(app.token_url_v2())
         .header("client-request-id", &correlation)
         .form(&[("grant_type", "client_credentials")])

@@ -1,12 +1,14 @@
 use base64::Engine;
 
-use crate::helpers::{
-    verify, TestApp, ARM, ARM_CORE, DOMAIN, OPERATOR_APP_ID, OPERATOR_ID, OPERATOR_SECRET, TENANT,
+use crate::helpers::verify;
+use mimic_testkit::fixture::{
+    ARM, ARM_CORE, DOMAIN, OPERATOR_APP_ID, OPERATOR_OBJECT_ID, OPERATOR_SECRET, TENANT,
 };
+use mimic_testkit::TestAad;
 
 #[tokio::test]
 async fn token_v2_with_a_secret_returns_a_verifiable_token_with_every_claim() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
     let before = app.clock.now();
 
@@ -36,8 +38,8 @@ async fn token_v2_with_a_secret_returns_a_verifiable_token_with_every_claim() {
     assert_eq!(claims.aud, ARM_CORE);
     assert_eq!(claims.iss, issuer);
     assert_eq!(claims.idp, issuer);
-    assert_eq!(claims.oid, OPERATOR_ID);
-    assert_eq!(claims.sub, OPERATOR_ID);
+    assert_eq!(claims.oid, OPERATOR_OBJECT_ID);
+    assert_eq!(claims.sub, OPERATOR_OBJECT_ID);
     assert_eq!(claims.tid, TENANT);
     assert_eq!(claims.appid, OPERATOR_APP_ID);
     assert_eq!(claims.appidacr, "1");
@@ -54,7 +56,7 @@ async fn token_v2_with_a_secret_returns_a_verifiable_token_with_every_claim() {
 
 #[tokio::test]
 async fn token_audience_is_the_resource_exactly_with_or_without_trailing_slash() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
     let cases = [
         (
@@ -91,7 +93,7 @@ async fn token_audience_is_the_resource_exactly_with_or_without_trailing_slash()
 
 #[tokio::test]
 async fn token_v1_with_a_secret_echoes_the_resource_and_reports_times_as_numbers() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
 
     let reply = app
@@ -117,7 +119,7 @@ async fn token_v1_with_a_secret_echoes_the_resource_and_reports_times_as_numbers
 
 #[tokio::test]
 async fn token_uti_is_unique_across_tokens() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
 
     let first = app
@@ -141,11 +143,16 @@ async fn token_uti_is_unique_across_tokens() {
 
 #[tokio::test]
 async fn token_v2_accepts_client_secret_basic_and_the_tenant_domain() {
-    let app = TestApp::spawn().await;
-    let url = format!("{}/{}/oauth2/v2.0/token", app.base, DOMAIN.to_uppercase());
+    let app = TestAad::spawn().await;
+    let url = format!(
+        "{}/{}/oauth2/v2.0/token",
+        app.aad.base,
+        DOMAIN.to_uppercase()
+    );
 
     let response = app
-        .client
+        .aad
+        .http
         .post(url)
         .basic_auth(OPERATOR_APP_ID, Some(OPERATOR_SECRET))
         .form(&[
@@ -161,7 +168,7 @@ async fn token_v2_accepts_client_secret_basic_and_the_tenant_domain() {
 
 #[tokio::test]
 async fn token_v2_with_cp1_claims_and_az_cli_parameters_carries_xms_cc() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let jwks = app.jwks().await;
 
     let reply = app

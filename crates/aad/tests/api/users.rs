@@ -2,14 +2,16 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use mimic_testkit::fixture::*;
+use mimic_testkit::TestAad;
 
-async fn graph_get(app: &TestApp, path: &str) -> Value {
-    let scope = format!("{}//.default", app.base);
+async fn graph_get(app: &TestAad, path: &str) -> Value {
+    let scope = format!("{}//.default", app.aad.base);
     let token = app.operator_token(&scope).await.token().to_string();
     let response = app
-        .client
-        .get(format!("{}/v1.0{path}", app.base))
+        .aad
+        .http
+        .get(format!("{}/v1.0{path}", app.aad.base))
         .bearer_auth(token)
         .send()
         .await
@@ -20,7 +22,7 @@ async fn graph_get(app: &TestApp, path: &str) -> Value {
 
 #[tokio::test]
 async fn create_user_returns_201_without_the_password_and_409_for_a_taken_upn() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let body = json!({"userPrincipalName": "bob@mimic.onmicrosoft.com", "displayName": "Bob",
         "passwordProfile": {"password": "Bob-Pass-1!"}});
 
@@ -42,10 +44,11 @@ async fn create_user_returns_201_without_the_password_and_409_for_a_taken_upn() 
 
 #[tokio::test]
 async fn create_user_without_the_internal_key_returns_401() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let response = app
-        .client
-        .post(format!("{}/internal/users", app.base))
+        .aad
+        .http
+        .post(format!("{}/internal/users", app.aad.base))
         .json(&json!({}))
         .send()
         .await
@@ -55,7 +58,7 @@ async fn create_user_without_the_internal_key_returns_401() {
 
 #[tokio::test]
 async fn graph_users_filter_by_upn_and_get_by_id() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
 
     let filtered = graph_get(
         &app,
@@ -74,15 +77,18 @@ async fn graph_users_filter_by_upn_and_get_by_id() {
 
 #[tokio::test]
 async fn get_by_ids_returns_users_with_their_odata_type() {
-    let app = TestApp::spawn().await;
-    let scope = format!("{}//.default", app.base);
+    let app = TestAad::spawn().await;
+    let scope = format!("{}//.default", app.aad.base);
     let token = app.operator_token(&scope).await.token().to_string();
 
     let reply: Value = app
-        .client
-        .post(format!("{}/v1.0/directoryObjects/getByIds", app.base))
+        .aad
+        .http
+        .post(format!("{}/v1.0/directoryObjects/getByIds", app.aad.base))
         .bearer_auth(token)
-        .json(&json!({"ids": [ADMIN_ID, OPERATOR_ID], "types": ["user", "servicePrincipal"]}))
+        .json(
+            &json!({"ids": [ADMIN_ID, OPERATOR_OBJECT_ID], "types": ["user", "servicePrincipal"]}),
+        )
         .send()
         .await
         .unwrap()
@@ -100,10 +106,11 @@ async fn get_by_ids_returns_users_with_their_odata_type() {
 
 #[tokio::test]
 async fn get_user_on_the_internal_api_returns_200_or_404() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let get = |id: String| {
-        app.client
-            .get(format!("{}/internal/users/{id}", app.base))
+        app.aad
+            .http
+            .get(format!("{}/internal/users/{id}", app.aad.base))
             .header(mimic_web::INTERNAL_KEY_HEADER, app.internal_key.expose())
             .send()
     };
@@ -117,9 +124,9 @@ async fn get_user_on_the_internal_api_returns_200_or_404() {
 
 #[tokio::test]
 async fn graph_me_with_a_user_token_returns_the_signed_in_user() {
-    let app = TestApp::spawn().await;
+    let app = TestAad::spawn().await;
     let first = app.ropc("organizations", ADMIN_UPN, ADMIN_PASSWORD).await;
-    let scope = format!("{}//.default", app.base);
+    let scope = format!("{}//.default", app.aad.base);
     let graph = app
         .token_v2(&[
             ("client_id", AZURE_CLI),
@@ -133,8 +140,9 @@ async fn graph_me_with_a_user_token_returns_the_signed_in_user() {
         .await;
 
     let me: Value = app
-        .client
-        .get(format!("{}/v1.0/me", app.base))
+        .aad
+        .http
+        .get(format!("{}/v1.0/me", app.aad.base))
         .bearer_auth(graph.token())
         .send()
         .await

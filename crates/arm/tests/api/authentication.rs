@@ -1,7 +1,8 @@
 //! Bearer-token authentication: the 401 codes, messages and challenge ARM sends.
 
-use crate::helpers::{TestApp, OPERATOR_APP_ID, OPERATOR_SECRET, TENANT};
 use base64::Engine;
+use mimic_testkit::fixture::{OPERATOR_APP_ID, OPERATOR_SECRET, TENANT};
+use mimic_testkit::TestArm;
 
 const PATH: &str = "/subscriptions?api-version=2022-12-01";
 
@@ -11,8 +12,8 @@ fn b64(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn list_subscriptions_without_authorization_returns_401_authentication_failed() {
-    let app = TestApp::spawn().await;
-    let reply = app.request("GET", PATH, None, None).await;
+    let app = TestArm::spawn().await;
+    let reply = app.arm.request("GET", PATH, None, None).await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.code(), "AuthenticationFailed");
     assert_eq!(
@@ -23,7 +24,7 @@ async fn list_subscriptions_without_authorization_returns_401_authentication_fai
     assert!(
         challenge.starts_with(&format!(
             "Bearer authorization_uri=\"{}/{TENANT}\", error=\"invalid_token\", error_description=\"",
-            app.aad_url
+            app.aad.base
         )),
         "{challenge}"
     );
@@ -31,9 +32,12 @@ async fn list_subscriptions_without_authorization_returns_401_authentication_fai
 
 #[tokio::test]
 async fn list_subscriptions_with_a_non_bearer_header_returns_401_authentication_failed() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     for header in ["Basic dXNlcjpwYXNz", "Bearer", "token"] {
-        let reply = app.raw("GET", PATH, &[("Authorization", header)], "").await;
+        let reply = app
+            .arm
+            .raw("GET", PATH, &[("Authorization", header)], "")
+            .await;
         assert_eq!(reply.status, 401, "{header}");
         assert_eq!(reply.code(), "AuthenticationFailed", "{header}");
         assert_eq!(
@@ -45,7 +49,7 @@ async fn list_subscriptions_with_a_non_bearer_header_returns_401_authentication_
 
 #[tokio::test]
 async fn list_subscriptions_with_a_bad_token_returns_401_invalid_authentication_token() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let claims = serde_json::to_vec(&app.operator_claims()).unwrap();
     let none = format!(
         "{}.{}.",
@@ -74,7 +78,7 @@ async fn list_subscriptions_with_a_bad_token_returns_401_invalid_authentication_
         ("unknown key", foreign),
     ];
     for (case, token) in cases {
-        let reply = app.request("GET", PATH, Some(&token), None).await;
+        let reply = app.arm.request("GET", PATH, Some(&token), None).await;
         assert_eq!(reply.status, 401, "{case}: {}", reply.text);
         assert_eq!(reply.code(), "InvalidAuthenticationToken", "{case}");
         assert!(reply.headers.contains_key("www-authenticate"), "{case}");
@@ -84,10 +88,11 @@ async fn list_subscriptions_with_a_bad_token_returns_401_invalid_authentication_
 #[tokio::test]
 async fn list_subscriptions_with_a_wrong_audience_returns_401_invalid_authentication_token_audience(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let mut claims = app.operator_claims();
     claims.aud = "https://graph.microsoft.com".into();
     let reply = app
+        .arm
         .request("GET", PATH, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 401);
@@ -100,7 +105,7 @@ async fn list_subscriptions_with_a_wrong_audience_returns_401_invalid_authentica
 
 #[tokio::test]
 async fn list_subscriptions_accepts_each_arm_audience() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     for audience in [
         "https://management.core.windows.net/",
         "https://management.core.windows.net",
@@ -110,6 +115,7 @@ async fn list_subscriptions_accepts_each_arm_audience() {
         let mut claims = app.operator_claims();
         claims.aud = audience.into();
         let reply = app
+            .arm
             .request("GET", PATH, Some(&app.mint(&claims)), None)
             .await;
         assert_eq!(reply.status, 200, "{audience}: {}", reply.text);
@@ -119,24 +125,26 @@ async fn list_subscriptions_accepts_each_arm_audience() {
 /// Go-SDK-style clients and Ansible ask AAD for `{resourceManager}/.default`.
 #[tokio::test]
 async fn list_subscriptions_accepts_arms_own_url_as_audience_with_and_without_slash() {
-    let app = TestApp::spawn().await;
-    for audience in [app.arm_url.clone(), format!("{}/", app.arm_url)] {
+    let app = TestArm::spawn().await;
+    for audience in [app.arm.base.clone(), format!("{}/", app.arm.base)] {
         let mut claims = app.operator_claims();
         claims.aud = audience.clone();
         let reply = app
+            .arm
             .request("GET", PATH, Some(&app.mint(&claims)), None)
             .await;
         assert_eq!(reply.status, 200, "{audience}: {}", reply.text);
     }
     // A real AAD token for that scope, as those clients get it.
-    let url = format!("{}/{TENANT}/oauth2/v2.0/token", app.aad_url);
+    let url = format!("{}/{TENANT}/oauth2/v2.0/token", app.aad.base);
     let form = [
         ("grant_type", "client_credentials".to_string()),
         ("client_id", OPERATOR_APP_ID.to_string()),
         ("client_secret", OPERATOR_SECRET.to_string()),
-        ("scope", format!("{}/.default", app.arm_url)),
+        ("scope", format!("{}/.default", app.arm.base)),
     ];
     let token: serde_json::Value = app
+        .aad
         .http
         .post(url)
         .form(&form)
@@ -147,6 +155,7 @@ async fn list_subscriptions_accepts_arms_own_url_as_audience_with_and_without_sl
         .await
         .unwrap();
     let reply = app
+        .arm
         .request("GET", PATH, token["access_token"].as_str(), None)
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -154,6 +163,7 @@ async fn list_subscriptions_accepts_arms_own_url_as_audience_with_and_without_sl
     let mut claims = app.operator_claims();
     claims.aud = "https://127.0.0.2:8443".into();
     let reply = app
+        .arm
         .request("GET", PATH, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 401, "{}", reply.text);
@@ -161,10 +171,11 @@ async fn list_subscriptions_accepts_arms_own_url_as_audience_with_and_without_sl
 
 #[tokio::test]
 async fn list_subscriptions_with_an_expired_token_returns_401_expired_authentication_token() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let mut claims = app.operator_claims();
     claims.exp = app.clock.now() - 600;
     let reply = app
+        .arm
         .request("GET", PATH, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 401);
@@ -180,10 +191,11 @@ async fn list_subscriptions_with_an_expired_token_returns_401_expired_authentica
 
 #[tokio::test]
 async fn list_subscriptions_within_the_five_minute_leeway_returns_200() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let mut claims = app.operator_claims();
     claims.exp = app.clock.now() - 60;
     let reply = app
+        .arm
         .request("GET", PATH, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -191,11 +203,11 @@ async fn list_subscriptions_within_the_five_minute_leeway_returns_200() {
 
 #[tokio::test]
 async fn list_subscriptions_after_the_clock_passes_expiry_returns_401_expired() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    assert_eq!(app.get(PATH, &token).await.status, 200);
+    assert_eq!(app.arm.get(PATH, Some(&token)).await.status, 200);
     app.clock.advance(3600 + 301);
-    let reply = app.get(PATH, &token).await;
+    let reply = app.arm.get(PATH, Some(&token)).await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.code(), "ExpiredAuthenticationToken");
 }
@@ -203,13 +215,14 @@ async fn list_subscriptions_after_the_clock_passes_expiry_returns_401_expired() 
 #[tokio::test]
 async fn get_subscription_with_another_tenants_token_returns_401_invalid_authentication_token_tenant(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let other = "11111111-2222-4333-8444-555555555555";
     let mut claims = app.operator_claims();
     claims.tid = other.into();
     claims.iss = format!("https://sts.windows.net/{other}/");
     let path = format!("{}?api-version=2022-12-01", app.subscription());
     let reply = app
+        .arm
         .request("GET", &path, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 401);
@@ -225,10 +238,11 @@ async fn get_subscription_with_another_tenants_token_returns_401_invalid_authent
 
 #[tokio::test]
 async fn a_token_with_an_issuer_not_matching_its_tenant_returns_401_invalid_authentication_token() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let mut claims = app.operator_claims();
     claims.iss = "https://login.example.com/".into();
     let reply = app
+        .arm
         .request("GET", PATH, Some(&app.mint(&claims)), None)
         .await;
     assert_eq!(reply.status, 401);
@@ -237,9 +251,9 @@ async fn a_token_with_an_issuer_not_matching_its_tenant_returns_401_invalid_auth
 
 #[tokio::test]
 async fn operator_token_from_aad_is_accepted() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get(PATH, &token).await;
+    let reply = app.arm.get(PATH, Some(&token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(mimic_token_claims(&token)["appid"], OPERATOR_APP_ID);
 }
@@ -256,20 +270,21 @@ fn mimic_token_claims(token: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn healthz_needs_no_token() {
-    let app = TestApp::spawn().await;
-    let reply = app.request("GET", "/healthz", None, None).await;
+    let app = TestArm::spawn().await;
+    let reply = app.arm.request("GET", "/healthz", None, None).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, serde_json::json!({"status": "ok"}));
 }
 
 #[tokio::test]
 async fn internal_api_without_the_key_returns_401_in_the_arm_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get("/internal/vms", &token).await;
+    let reply = app.arm.get("/internal/vms", Some(&token)).await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.code(), "InvalidInternalKey");
     let with_key = app
+        .arm
         .raw(
             "GET",
             "/internal/vms",

@@ -3,20 +3,21 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, GROUP};
+use mimic_testkit::fixture::GROUP;
+use mimic_testkit::TestArm;
 
 const JAMMY: &str = "providers/Microsoft.Compute/locations/eastus/publishers/Canonical/artifacttypes/vmimage/offers/0001-com-ubuntu-server-jammy/skus/22_04-lts-gen2/versions";
 
 #[tokio::test]
 async fn list_versions_with_expand_returns_the_aliased_images_one_version_with_properties() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let path = format!(
         "{}/{JAMMY}?$expand=properties&$orderby=name%20desc&$top=1&api-version=2024-11-01",
         app.subscription()
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
     let versions = reply
@@ -35,23 +36,25 @@ async fn list_versions_with_expand_returns_the_aliased_images_one_version_with_p
 
 #[tokio::test]
 async fn get_version_returns_the_image_and_an_unknown_sku_is_404() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let base = app.subscription();
 
     let found = app
+        .arm
         .get(
             &format!("{base}/{JAMMY}/1.0.0?api-version=2024-11-01"),
-            &token,
+            Some(&token),
         )
         .await;
     let missing = app
+        .arm
         .get(
             &format!(
                 "{base}/{}?api-version=2024-11-01",
                 JAMMY.replace("22_04-lts-gen2", "no-such-sku")
             ),
-            &token,
+            Some(&token),
         )
         .await;
 
@@ -66,7 +69,7 @@ async fn get_version_returns_the_image_and_an_unknown_sku_is_404() {
 
 #[tokio::test]
 async fn list_sizes_names_standard_b1s_and_needs_a_role() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (_, role_less) = app.new_principal("no-role").await;
     let path = format!(
@@ -74,8 +77,8 @@ async fn list_sizes_names_standard_b1s_and_needs_a_role() {
         app.subscription()
     );
 
-    let listed = app.get(&path, &token).await;
-    let denied = app.get(&path, &role_less).await;
+    let listed = app.arm.get(&path, Some(&token)).await;
+    let denied = app.arm.get(&path, Some(&role_less)).await;
 
     assert_eq!(listed.status, 200, "{}", listed.text);
     let names: Vec<&str> = listed.body["value"]
@@ -91,18 +94,19 @@ async fn list_sizes_names_standard_b1s_and_needs_a_role() {
 
 #[tokio::test]
 async fn a_groups_virtual_networks_are_empty_and_a_deployment_put_is_an_invalid_resource_type() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let group = app.group(GROUP);
 
     let networks = app
+        .arm
         .get(
             &format!("{group}/providers/Microsoft.Network/virtualNetworks?api-version=2022-01-01"),
-            &token,
+            Some(&token),
         )
         .await;
     let deployment = app
-        .request(
+        .arm.request(
             "PUT",
             &format!("{group}/providers/Microsoft.Resources/deployments/vm_deploy_1?api-version=2024-11-01"),
             Some(&token),

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{TestApp, GROUP, SUBSCRIPTION};
+use mimic_testkit::fixture::{GROUP, SUBSCRIPTION};
+use mimic_testkit::TestArm;
 
 const V: &str = "api-version=2022-05-01-preview";
 const ROLE: &str = "5d0c5f8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
@@ -33,11 +34,12 @@ fn role_body(name: &str, assignable: &str) -> Value {
     }})
 }
 
-async fn custom_roles(app: &TestApp, token: &str) -> Vec<Value> {
+async fn custom_roles(app: &TestArm, token: &str) -> Vec<Value> {
     let reply = app
+        .arm
         .get(
             &list_path(&app.subscription(), "&$filter=type%20eq%20'CustomRole'"),
-            token,
+            Some(token),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -47,12 +49,13 @@ async fn custom_roles(app: &TestApp, token: &str) -> Vec<Value> {
 #[tokio::test]
 async fn create_or_update_returns_201_for_a_create_and_an_update_and_the_role_is_listed_and_gettable(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = role_path(&app.subscription(), ROLE);
     let body = role_body("Group Keeper", &app.subscription());
 
     let created = app
+        .arm
         .request("PUT", &path, Some(&token), Some(body.clone()))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
@@ -68,7 +71,10 @@ async fn create_or_update_returns_201_for_a_create_and_an_update_and_the_role_is
 
     let mut changed = body.clone();
     changed["properties"]["description"] = json!("Keeps groups");
-    let updated = app.request("PUT", &path, Some(&token), Some(changed)).await;
+    let updated = app
+        .arm
+        .request("PUT", &path, Some(&token), Some(changed))
+        .await;
     // ARM answers 201 to an update too (the spec lists only 201; az refuses a 200).
     assert_eq!(updated.status, 201, "{}", updated.text);
     assert_eq!(
@@ -77,32 +83,40 @@ async fn create_or_update_returns_201_for_a_create_and_an_update_and_the_role_is
     );
     assert_eq!(updated.body["properties"]["description"], "Keeps groups");
 
-    let all = app.get(&list_path(&app.group(GROUP), ""), &token).await;
+    let all = app
+        .arm
+        .get(&list_path(&app.group(GROUP), ""), Some(&token))
+        .await;
     assert_eq!(all.body["value"].as_array().unwrap().len(), 929);
     let custom = custom_roles(&app, &token).await;
     assert_eq!(custom.len(), 1);
     assert_eq!(custom[0]["properties"]["description"], "Keeps groups");
     let by_name = app
+        .arm
         .get(
             &list_path(
                 &app.subscription(),
                 "&$filter=roleName%20eq%20'gROUP kEEPER'",
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(by_name.body["value"][0]["name"], ROLE);
-    let got = app.get(&role_path(&app.group(GROUP), ROLE), &token).await;
+    let got = app
+        .arm
+        .get(&role_path(&app.group(GROUP), ROLE), Some(&token))
+        .await;
     assert_eq!(got.status, 200, "{}", got.text);
     assert_eq!(got.body["properties"]["roleName"], "Group Keeper");
 }
 
 #[tokio::test]
 async fn create_or_update_refuses_invalid_definitions_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let subscription = app.subscription();
     let first = app
+        .arm
         .request(
             "PUT",
             &role_path(&subscription, ROLE),
@@ -176,6 +190,7 @@ async fn create_or_update_refuses_invalid_definitions_and_stores_nothing() {
     ];
     for (case, scope, guid, body, status, code) in cases {
         let reply = app
+            .arm
             .request("PUT", &role_path(scope, guid), Some(&token), Some(body))
             .await;
         assert_eq!(reply.status, status, "{case}: {}", reply.text);
@@ -185,9 +200,10 @@ async fn create_or_update_refuses_invalid_definitions_and_stores_nothing() {
     assert_eq!(custom.len(), 1);
     assert_eq!(custom[0]["properties"]["roleName"], "Group Keeper");
     let reader = app
+        .arm
         .get(
             &role_path(&subscription, "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(reader.body["properties"]["roleName"], "Reader");
@@ -195,16 +211,17 @@ async fn create_or_update_refuses_invalid_definitions_and_stores_nothing() {
 
 #[tokio::test]
 async fn create_or_update_and_delete_without_access_return_403() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (principal, token) = app.new_principal("contributor").await;
     app.grant(
         &app.subscription(),
-        crate::helpers::CONTRIBUTOR,
+        mimic_testkit::fixture::CONTRIBUTOR,
         &principal.object_id,
     )
     .await;
     let path = role_path(&app.subscription(), ROLE);
     let reply = app
+        .arm
         .request(
             "PUT",
             &path,
@@ -219,18 +236,19 @@ async fn create_or_update_and_delete_without_access_return_403() {
         .contains("Microsoft.Authorization/roleDefinitions/write"));
     let operator = app.operator_token().await;
     assert!(custom_roles(&app, &operator).await.is_empty());
-    let reply = app.request("DELETE", &path, Some(&token), None).await;
+    let reply = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(reply.status, 403, "{}", reply.text);
 }
 
 #[tokio::test]
 async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_deleted_until_unassigned()
 {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let group = app.group(GROUP);
     let path = role_path(&app.subscription(), ROLE);
     let created = app
+        .arm
         .request(
             "PUT",
             &path,
@@ -243,10 +261,15 @@ async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_delete
     let assignment = app.grant(&group, ROLE, &keeper.object_id).await;
 
     let read = app
-        .get(&format!("{group}?api-version=2024-11-01"), &keeper_token)
+        .arm
+        .get(
+            &format!("{group}?api-version=2024-11-01"),
+            Some(&keeper_token),
+        )
         .await;
     assert_eq!(read.status, 200, "{GROUP_READ}: {}", read.text);
     let delete = app
+        .arm
         .request(
             "DELETE",
             &format!("{group}?api-version=2024-11-01"),
@@ -257,11 +280,12 @@ async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_delete
     assert_eq!(delete.status, 403, "notAction: {}", delete.text);
     assert_eq!(delete.code(), "AuthorizationFailed");
     let assignments = app
+        .arm
         .get(
             &format!(
                 "{group}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
             ),
-            &keeper_token,
+            Some(&keeper_token),
         )
         .await;
     assert_eq!(
@@ -270,12 +294,16 @@ async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_delete
         assignments.text
     );
 
-    let refused = app.request("DELETE", &path, Some(&token), None).await;
+    let refused = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert_eq!(refused.code(), "RoleDefinitionHasAssignments");
-    assert_eq!(app.get(&path, &token).await.status, 200);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 200);
     let still = app
-        .get(&format!("{group}?api-version=2024-11-01"), &keeper_token)
+        .arm
+        .get(
+            &format!("{group}?api-version=2024-11-01"),
+            Some(&keeper_token),
+        )
         .await;
     assert_eq!(still.status, 200, "{}", still.text);
 
@@ -283,19 +311,21 @@ async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_delete
         "{group}/providers/Microsoft.Authorization/roleAssignments/{assignment}?api-version=2022-04-01"
     );
     assert_eq!(
-        app.request("DELETE", &unassign, Some(&token), None)
+        app.arm
+            .request("DELETE", &unassign, Some(&token), None)
             .await
             .status,
         200
     );
-    let deleted = app.request("DELETE", &path, Some(&token), None).await;
+    let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(deleted.status, 200, "{}", deleted.text);
     assert_eq!(deleted.body["properties"]["roleName"], "Group Keeper");
-    let gone = app.get(&path, &token).await;
+    let gone = app.arm.get(&path, Some(&token)).await;
     assert_eq!(gone.status, 404);
     assert_eq!(gone.code(), "RoleDefinitionDoesNotExist");
     assert_eq!(
-        app.request("DELETE", &path, Some(&token), None)
+        app.arm
+            .request("DELETE", &path, Some(&token), None)
             .await
             .status,
         204
@@ -304,18 +334,18 @@ async fn an_assigned_custom_role_grants_exactly_its_actions_and_cannot_be_delete
 
 #[tokio::test]
 async fn delete_of_a_built_in_role_is_refused() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = role_path(&app.subscription(), "acdd72a7-3385-48ef-bd42-f606fba81ae7");
-    let reply = app.request("DELETE", &path, Some(&token), None).await;
+    let reply = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(reply.status, 400, "{}", reply.text);
     assert_eq!(reply.code(), "BuiltInRoleCannotBeModified");
-    assert_eq!(app.get(&path, &token).await.status, 200);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 200);
 }
 
 #[tokio::test]
 async fn role_assignments_accept_the_built_ins_az_users_name() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (principal, _) = app.new_principal("workload").await;
     for guid in [
         "ba92f5b4-2d11-453d-a403-e96b0029c9fe",

@@ -3,8 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::compute_helpers::{identity_id, vm_body, vm_id, MSI_VERSION, VM_CONTRIBUTOR};
-use crate::helpers::{TestApp, GROUP, SUBSCRIPTION, TENANT};
+use mimic_testkit::fixture::{
+    identity_id, vm_id, GROUP, MSI_VERSION, SUBSCRIPTION, TENANT, VM_CONTRIBUTOR,
+};
+use mimic_testkit::{vm_body, TestArm};
 
 const SUBSCRIPTIONS: &str = "/subscriptions?api-version=2022-12-01";
 const OTHER_TENANT: &str = "11111111-2222-4333-8444-555555555555";
@@ -12,7 +14,7 @@ const ALL_LOCATIONS: &str =
     "eastus,eastus2,westus,westus2,centralus,northeurope,westeurope,uksouth";
 
 /// The operator's token as if issued by mimic's AAD in another tenant.
-fn foreign_token(app: &TestApp) -> String {
+fn foreign_token(app: &TestArm) -> String {
     let mut claims = app.operator_claims();
     claims.tid = OTHER_TENANT.into();
     claims.iss = format!("https://sts.windows.net/{OTHER_TENANT}/");
@@ -23,7 +25,7 @@ fn foreign_token(app: &TestApp) -> String {
 #[tokio::test]
 async fn list_subscriptions_with_two_authorization_headers_returns_401_invalid_authentication_token(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let valid = format!("Bearer {}", app.operator_token().await);
     let cases = [
         ("valid first", [valid.as_str(), "Bearer not-a-jwt"]),
@@ -32,19 +34,20 @@ async fn list_subscriptions_with_two_authorization_headers_returns_401_invalid_a
     ];
     for (case, [first, second]) in cases {
         let headers = [("Authorization", first), ("Authorization", second)];
-        let reply = app.raw("GET", SUBSCRIPTIONS, &headers, "").await;
+        let reply = app.arm.raw("GET", SUBSCRIPTIONS, &headers, "").await;
         assert_eq!(reply.status, 401, "{case}: {}", reply.text);
         assert_eq!(reply.code(), "InvalidAuthenticationToken", "{case}");
         let challenge = reply.headers["www-authenticate"].to_str().unwrap();
         assert!(
             challenge.starts_with(&format!(
                 "Bearer authorization_uri=\"{}/{TENANT}\", error=\"invalid_token\"",
-                app.aad_url
+                app.aad.base
             )),
             "{case}: {challenge}"
         );
     }
     let single = app
+        .arm
         .raw("GET", SUBSCRIPTIONS, &[("Authorization", &valid)], "")
         .await;
     assert_eq!(single.status, 200, "one header: {}", single.text);
@@ -52,7 +55,7 @@ async fn list_subscriptions_with_two_authorization_headers_returns_401_invalid_a
 
 #[tokio::test]
 async fn create_group_with_two_authorization_headers_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let valid = format!("Bearer {token}");
     let path = format!("{}?api-version=2024-11-01", app.group("twice"));
@@ -63,18 +66,22 @@ async fn create_group_with_two_authorization_headers_creates_nothing() {
     ];
 
     let reply = app
+        .arm
         .raw("PUT", &path, &headers, r#"{"location":"eastus"}"#)
         .await;
 
     assert_eq!(reply.status, 401, "{}", reply.text);
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn list_subscriptions_with_another_tenants_token_lists_none_of_this_tenant() {
-    let app = TestApp::spawn().await;
-    let home = app.get(SUBSCRIPTIONS, &app.operator_token().await).await;
-    let foreign = app.get(SUBSCRIPTIONS, &foreign_token(&app)).await;
+    let app = TestArm::spawn().await;
+    let home = app
+        .arm
+        .get(SUBSCRIPTIONS, Some(&app.operator_token().await))
+        .await;
+    let foreign = app.arm.get(SUBSCRIPTIONS, Some(&foreign_token(&app))).await;
 
     assert_eq!(home.status, 200, "{}", home.text);
     assert_eq!(home.body["value"][0]["subscriptionId"], SUBSCRIPTION);
@@ -85,10 +92,10 @@ async fn list_subscriptions_with_another_tenants_token_lists_none_of_this_tenant
 
 #[tokio::test]
 async fn list_tenants_with_another_tenants_token_lists_no_tenant() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let path = "/tenants?api-version=2022-12-01";
-    let home = app.get(path, &app.operator_token().await).await;
-    let foreign = app.get(path, &foreign_token(&app)).await;
+    let home = app.arm.get(path, Some(&app.operator_token().await)).await;
+    let foreign = app.arm.get(path, Some(&foreign_token(&app))).await;
 
     assert_eq!(home.body["value"][0]["tenantId"], TENANT, "{}", home.text);
     assert_eq!(foreign.status, 200, "{}", foreign.text);
@@ -97,7 +104,7 @@ async fn list_tenants_with_another_tenants_token_lists_no_tenant() {
 
 #[tokio::test]
 async fn update_with_an_identity_value_other_than_empty_or_null_returns_400_and_attaches_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     let id1 = identity_id("id1");
@@ -129,7 +136,7 @@ async fn update_with_an_identity_value_other_than_empty_or_null_returns_400_and_
 
 #[tokio::test]
 async fn update_with_a_malformed_identity_id_returns_400_before_linked_authorization() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     // A VM contributor has no assign permission on anything: a 403 would mean the linked scope
     // was authorized before the id was checked.
@@ -157,7 +164,7 @@ async fn update_with_a_malformed_identity_id_returns_400_before_linked_authoriza
 
 #[tokio::test]
 async fn create_vm_in_an_unknown_location_returns_400_location_not_available_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let mut body = vm_body();
     body["location"] = json!("atlantis");
@@ -175,7 +182,7 @@ async fn create_vm_in_an_unknown_location_returns_400_location_not_available_and
 
 #[tokio::test]
 async fn replace_vm_with_an_unknown_location_returns_400_and_keeps_the_vm() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_vm(&token, "vm-kept").await;
     let mut body = vm_body();
@@ -193,7 +200,7 @@ async fn replace_vm_with_an_unknown_location_returns_400_and_keeps_the_vm() {
 
 #[tokio::test]
 async fn create_vm_accepts_a_location_spelled_as_its_display_name() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let mut body = vm_body();
     body["location"] = json!("East US");
@@ -206,7 +213,7 @@ async fn create_vm_accepts_a_location_spelled_as_its_display_name() {
 
 #[tokio::test]
 async fn create_identity_in_an_unknown_location_returns_400_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
@@ -220,13 +227,13 @@ async fn create_identity_in_an_unknown_location_returns_400_and_creates_nothing(
         format!("The provided location 'atlantis' is not available for resource type 'Microsoft.ManagedIdentity/userAssignedIdentities'. List of available regions for the resource type is '{ALL_LOCATIONS}'.")
     );
     let path = format!("{}?api-version={MSI_VERSION}", identity_id("id-atlantis"));
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn create_group_in_an_unknown_location_returns_400_location_not_available_for_resource_group()
 {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
@@ -243,14 +250,14 @@ async fn create_group_in_an_unknown_location_returns_400_location_not_available_
         format!("The provided location 'atlantis' is not available for resource group. List of available regions is '{ALL_LOCATIONS}'.")
     );
     let path = format!("{}?api-version=2024-11-01", app.group("rg-atlantis"));
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
     assert_eq!(display_name.status, 201, "{}", display_name.text);
     assert_eq!(display_name.body["location"], "westeurope");
 }
 
 #[tokio::test]
 async fn create_group_with_a_non_json_content_type_returns_415_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let bearer = format!("Bearer {token}");
     let path = format!("{}?api-version=2024-11-01", app.group("rg-plain"));
@@ -261,7 +268,7 @@ async fn create_group_with_a_non_json_content_type_returns_415_and_creates_nothi
             ("Content-Type", content_type),
         ];
 
-        let reply = app.raw("PUT", &path, &headers, body).await;
+        let reply = app.arm.raw("PUT", &path, &headers, body).await;
 
         assert_eq!(reply.status, 415, "{content_type}: {}", reply.text);
         assert_eq!(reply.code(), "UnsupportedMediaType", "{content_type}");
@@ -269,13 +276,17 @@ async fn create_group_with_a_non_json_content_type_returns_415_and_creates_nothi
             reply.message(),
             format!("The content media type '{content_type}' is not supported. Only 'application/json' is supported.")
         );
-        assert_eq!(app.get(&path, &token).await.status, 404, "{content_type}");
+        assert_eq!(
+            app.arm.get(&path, Some(&token)).await.status,
+            404,
+            "{content_type}"
+        );
     }
 }
 
 #[tokio::test]
 async fn update_vm_with_a_text_plain_body_returns_415_and_changes_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let bearer = format!("Bearer {token}");
     let path = format!("{}?api-version=2024-11-01", vm_id("vm1"));
@@ -285,6 +296,7 @@ async fn update_vm_with_a_text_plain_body_returns_415_and_changes_nothing() {
     ];
 
     let reply = app
+        .arm
         .raw("PATCH", &path, &headers, r#"{"tags":{"changed":"yes"}}"#)
         .await;
 
@@ -295,7 +307,7 @@ async fn update_vm_with_a_text_plain_body_returns_415_and_changes_nothing() {
 
 #[tokio::test]
 async fn create_group_accepts_json_with_parameters_and_an_absent_content_type() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let bearer = format!("Bearer {token}");
     let cases: [(&str, Option<&str>); 3] = [
@@ -311,11 +323,12 @@ async fn create_group_accepts_json_with_parameters_and_an_absent_content_type() 
         }
 
         let reply = app
+            .arm
             .raw("PUT", &path, &headers, r#"{"location":"eastus"}"#)
             .await;
 
         assert_eq!(reply.status, 201, "{content_type:?}: {}", reply.text);
-        let stored: Value = app.get(&path, &token).await.body;
+        let stored: Value = app.arm.get(&path, Some(&token)).await.body;
         assert_eq!(stored["location"], "eastus", "{content_type:?}");
     }
 }

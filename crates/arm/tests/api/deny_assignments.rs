@@ -3,15 +3,14 @@
 
 use serde_json::{json, Value};
 
-use crate::compute_helpers::identity_id;
-use crate::helpers::{TestApp, GROUP, OPERATOR_OBJECT_ID, SUBSCRIPTION};
+use mimic_testkit::fixture::{identity_id, GROUP, OPERATOR_OBJECT_ID, OWNER, SUBSCRIPTION};
+use mimic_testkit::TestArm;
 
 const DA_VERSION: &str = "2022-04-01";
 /// Denies group writes in mimic-rg to everyone but the operator.
 const GROUP_DENY: &str = "5f1d2c3b-0000-4000-8000-000000000001";
 /// Denies identity writes in the subscription to the operator.
 const OPERATOR_DENY: &str = "5f1d2c3b-0000-4000-8000-000000000002";
-const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 
 fn deny_assignments() -> Value {
     json!([
@@ -34,8 +33,8 @@ fn deny_assignments() -> Value {
     ])
 }
 
-async fn spawn() -> TestApp {
-    TestApp::spawn_with(|arm| {
+async fn spawn() -> TestArm {
+    TestArm::spawn_with(|arm| {
         arm.fixture.as_mut().unwrap()["denyAssignments"] = deny_assignments();
     })
     .await
@@ -47,7 +46,7 @@ fn list_path(scope: &str, query: &str) -> String {
     )
 }
 
-fn names(reply: &crate::helpers::Reply) -> Vec<String> {
+fn names(reply: &mimic_testkit::Reply) -> Vec<String> {
     assert_eq!(reply.status, 200, "{}", reply.text);
     let mut names: Vec<String> = reply.body["value"]
         .as_array()
@@ -66,6 +65,7 @@ async fn a_fixture_deny_assignment_overrides_the_operators_owner_grant_for_its_a
     let identity = format!("{}?api-version=2025-05-31-preview", identity_id("denied"));
 
     let refused = app
+        .arm
         .request(
             "PUT",
             &identity,
@@ -84,7 +84,7 @@ async fn a_fixture_deny_assignment_overrides_the_operators_owner_grant_for_its_a
         refused.message()
     );
     assert_eq!(
-        app.get(&identity, &operator).await.status,
+        app.arm.get(&identity, Some(&operator)).await.status,
         404,
         "nothing was created"
     );
@@ -109,7 +109,7 @@ async fn a_deny_assignment_for_everyone_refuses_an_owner_and_spares_the_excluded
     assert_eq!(refused.status, 403, "{}", refused.text);
     assert_eq!(refused.code(), "DenyAssignmentAuthorizationFailed");
     let group_path = format!("{}?api-version=2024-11-01", app.group(GROUP));
-    let unchanged = app.get(&group_path, &owner_token).await;
+    let unchanged = app.arm.get(&group_path, Some(&owner_token)).await;
     assert_eq!(unchanged.status, 200, "reads are not denied");
     assert!(
         unchanged.body["tags"].get("changed").is_none(),
@@ -134,19 +134,28 @@ async fn list_and_get_return_the_fixture_deny_assignments_in_arm_shape() {
     let group = app.group(GROUP);
 
     assert_eq!(
-        names(&app.get(&list_path(&subscription, ""), &operator).await),
+        names(
+            &app.arm
+                .get(&list_path(&subscription, ""), Some(&operator))
+                .await
+        ),
         [GROUP_DENY, OPERATOR_DENY]
     );
     assert_eq!(
         names(
-            &app.get(&list_path(&subscription, "&$filter=atScope()"), &operator)
+            &app.arm
+                .get(
+                    &list_path(&subscription, "&$filter=atScope()"),
+                    Some(&operator)
+                )
                 .await
         ),
         [OPERATOR_DENY]
     );
     assert_eq!(
         names(
-            &app.get(&list_path(&group, "&$filter=atScope()"), &operator)
+            &app.arm
+                .get(&list_path(&group, "&$filter=atScope()"), Some(&operator))
                 .await
         ),
         [GROUP_DENY, OPERATOR_DENY]
@@ -154,7 +163,8 @@ async fn list_and_get_return_the_fixture_deny_assignments_in_arm_shape() {
     let by_principal = format!("&$filter=principalId%20eq%20'{OPERATOR_OBJECT_ID}'");
     assert_eq!(
         names(
-            &app.get(&list_path(&subscription, &by_principal), &operator)
+            &app.arm
+                .get(&list_path(&subscription, &by_principal), Some(&operator))
                 .await
         ),
         [GROUP_DENY, OPERATOR_DENY],
@@ -164,7 +174,7 @@ async fn list_and_get_return_the_fixture_deny_assignments_in_arm_shape() {
     let get = format!(
         "{group}/providers/Microsoft.Authorization/denyAssignments/{GROUP_DENY}?api-version={DA_VERSION}"
     );
-    let reply = app.get(&get, &operator).await;
+    let reply = app.arm.get(&get, Some(&operator)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         reply.body["id"],
@@ -193,23 +203,27 @@ async fn list_and_get_return_the_fixture_deny_assignments_in_arm_shape() {
     let by_guid = format!(
         "/providers/Microsoft.Authorization/denyAssignments/{GROUP_DENY}?api-version={DA_VERSION}"
     );
-    assert_eq!(app.get(&by_guid, &operator).await.body, reply.body);
+    assert_eq!(
+        app.arm.get(&by_guid, Some(&operator)).await.body,
+        reply.body
+    );
 
     let elsewhere = format!(
         "{subscription}/providers/Microsoft.Authorization/denyAssignments/{GROUP_DENY}?api-version={DA_VERSION}"
     );
-    let missing = app.get(&elsewhere, &operator).await;
+    let missing = app.arm.get(&elsewhere, Some(&operator)).await;
     assert_eq!(missing.status, 404, "{}", missing.text);
     assert_eq!(missing.code(), "DenyAssignmentNotFound");
 }
 
 #[tokio::test]
 async fn list_is_empty_without_fixture_deny_assignments() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
 
     let reply = app
-        .get(&list_path(&app.subscription(), ""), &operator)
+        .arm
+        .get(&list_path(&app.subscription(), ""), Some(&operator))
         .await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);

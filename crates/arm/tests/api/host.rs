@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
-use crate::compute_helpers::{identity_id, system_principal, vm_id};
-use crate::helpers::{TestApp, GROUP, SUBSCRIPTION, TENANT};
+use crate::compute_helpers::system_principal;
+use mimic_testkit::fixture::{identity_id, vm_id, GROUP, SUBSCRIPTION, TENANT};
+use mimic_testkit::TestArm;
 
 #[tokio::test]
 async fn host_vms_lists_every_vm() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
     let reply = app.host_get("/internal/vms").await;
 
@@ -22,7 +23,7 @@ async fn host_vms_lists_every_vm() {
 
 #[tokio::test]
 async fn host_identities_returns_the_current_identities_and_no_key_material() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let identity = app.create_identity(&token, "id1").await;
     let vm = app
@@ -57,7 +58,7 @@ async fn host_identities_returns_the_current_identities_and_no_key_material() {
 
 #[tokio::test]
 async fn host_identities_reflects_removal_and_404s_for_a_deleted_vm() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.patch_identity(&token, "vm2", json!({"type": "SystemAssigned"}))
         .await;
@@ -78,10 +79,11 @@ async fn host_identities_reflects_removal_and_404s_for_a_deleted_vm() {
 
 #[tokio::test]
 async fn host_api_without_the_internal_key_returns_401() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
-    let missing = app.raw("GET", "/internal/vms", &[], "").await;
+    let missing = app.arm.raw("GET", "/internal/vms", &[], "").await;
     let wrong = app
+        .arm
         .raw(
             "GET",
             "/internal/vms",
@@ -98,7 +100,7 @@ async fn host_api_without_the_internal_key_returns_401() {
 
 #[tokio::test]
 async fn host_status_counts_what_arm_holds() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let before = app.host_get("/internal/status").await;
     app.create_identity(&token, "counted").await;
@@ -117,7 +119,7 @@ async fn host_status_counts_what_arm_holds() {
         ("systemAssignedIdentities", 1),
         ("roleAssignments", 0),
     ] {
-        let count = |reply: &crate::helpers::Reply| reply.body[field].as_i64().unwrap();
+        let count = |reply: &mimic_testkit::Reply| reply.body[field].as_i64().unwrap();
         assert_eq!(
             count(&after) - count(&before),
             added,
@@ -131,11 +133,12 @@ async fn host_status_counts_what_arm_holds() {
 
 #[tokio::test]
 async fn host_status_without_the_internal_key_returns_401_even_with_a_token() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
-    let missing = app.raw("GET", "/internal/status", &[], "").await;
+    let missing = app.arm.raw("GET", "/internal/status", &[], "").await;
     let wrong = app
+        .arm
         .raw(
             "GET",
             "/internal/status",
@@ -143,7 +146,7 @@ async fn host_status_without_the_internal_key_returns_401_even_with_a_token() {
             "",
         )
         .await;
-    let bearer = app.get("/internal/status", &token).await;
+    let bearer = app.arm.get("/internal/status", Some(&token)).await;
 
     for reply in [missing, wrong, bearer] {
         assert_eq!(reply.status, 401, "{}", reply.text);
@@ -157,8 +160,8 @@ async fn host_api_refuses_a_peer_the_settings_do_not_admit_with_the_same_401_as_
     // The harness connects from 127.0.0.1, which the default (loopback) admits; `Nobody` shows the
     // gate and the extractor honour the peer rule without a second interface. The decision itself
     // is unit-tested in mimic-web (`InternalPeers::admits`).
-    let open = TestApp::spawn().await;
-    let closed = TestApp::spawn_with(|settings| {
+    let open = TestArm::spawn().await;
+    let closed = TestArm::spawn_with(|settings| {
         settings.internal_peers = mimic_web::InternalPeers::Nobody;
     })
     .await;
@@ -167,6 +170,7 @@ async fn host_api_refuses_a_peer_the_settings_do_not_admit_with_the_same_401_as_
     let refused = closed.host_get("/internal/vms").await;
     let status = closed.host_get("/internal/status").await;
     let wrong_key = open
+        .arm
         .raw(
             "GET",
             "/internal/vms",
@@ -183,7 +187,8 @@ async fn host_api_refuses_a_peer_the_settings_do_not_admit_with_the_same_401_as_
     // The public API is not affected.
     let token = closed.operator_token().await;
     let listed = closed
-        .get("/subscriptions?api-version=2022-12-01", &token)
+        .arm
+        .get("/subscriptions?api-version=2022-12-01", Some(&token))
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
 }

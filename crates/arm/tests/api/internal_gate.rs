@@ -5,8 +5,8 @@
 
 use tokio::process::Command;
 
-use crate::compute_helpers::vm_id;
-use crate::helpers::TestApp;
+use mimic_testkit::fixture::vm_id;
+use mimic_testkit::TestArm;
 
 /// Every spelling a client could send for `/internal/vms/identities` and `/internal/vms`.
 fn variants(vm: &str) -> Vec<String> {
@@ -34,7 +34,7 @@ fn variants(vm: &str) -> Vec<String> {
 }
 
 /// `(status, body)` of a GET sent exactly as written (async: the servers share this runtime).
-async fn curl(app: &TestApp, path: &str, headers: &[String]) -> (u16, String) {
+async fn curl(app: &TestArm, path: &str, headers: &[String]) -> (u16, String) {
     let mut command = Command::new("curl");
     command
         .args([
@@ -51,7 +51,7 @@ async fn curl(app: &TestApp, path: &str, headers: &[String]) -> (u16, String) {
         command.args(["-H", header]);
     }
     let output = command
-        .arg(format!("{}{path}", app.arm_url))
+        .arg(format!("{}{path}", app.arm.base))
         .output()
         .await
         .expect("curl runs");
@@ -62,7 +62,7 @@ async fn curl(app: &TestApp, path: &str, headers: &[String]) -> (u16, String) {
 
 #[tokio::test]
 async fn internal_routes_refuse_every_path_variant_without_the_key() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let (_, roleless) = app.new_principal("no-roles").await;
     // The VM has an identity, so a leak would show key material.
@@ -117,7 +117,7 @@ async fn internal_routes_refuse_every_path_variant_without_the_key() {
 
 #[tokio::test]
 async fn internal_routes_answer_401_invalid_internal_key_for_case_and_encoding_variants() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, roleless) = app.new_principal("no-roles").await;
     let bearer = format!("Authorization: Bearer {roleless}");
 
@@ -140,7 +140,7 @@ async fn internal_routes_answer_401_invalid_internal_key_for_case_and_encoding_v
 
 #[tokio::test]
 async fn internal_routes_still_answer_with_the_key() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let key = format!(
         "{}: {}",
         mimic_web::INTERNAL_KEY_HEADER,
@@ -155,7 +155,7 @@ async fn internal_routes_still_answer_with_the_key() {
 
 /// `(status, body)` of a request to AAD sent exactly as written.
 async fn curl_aad(
-    app: &TestApp,
+    app: &TestArm,
     method: &str,
     path: &str,
     headers: &[String],
@@ -173,7 +173,7 @@ async fn curl_aad(
         command.args(["-H", "Content-Type: application/json", "--data", body]);
     }
     let output = command
-        .arg(format!("{}{path}", app.aad_url))
+        .arg(format!("{}{path}", app.aad.base))
         .output()
         .await
         .expect("curl runs");
@@ -184,7 +184,7 @@ async fn curl_aad(
 
 #[tokio::test]
 async fn aad_internal_routes_refuse_every_path_variant_without_the_key() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let vm = app
         .patch_identity(

@@ -7,7 +7,6 @@ mod compute_helpers;
 mod custom_roles;
 mod defence;
 mod deny_assignments;
-mod helpers;
 mod host;
 mod internal_gate;
 mod operations;

@@ -4,8 +4,8 @@
 use mimic_arm::operations::{self, Authorization, Verb};
 use serde_json::json;
 
-use crate::compute_helpers::{identity_id, vm_body, vm_id};
-use crate::helpers::{TestApp, GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::fixture::{identity_id, vm_id, GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::{vm_body, TestArm};
 
 /// The operation's path with every placeholder filled in (the fixture's subscription and group,
 /// a subscription-wide `{scope}`, `x` for names) and the newest version it accepts.
@@ -31,7 +31,7 @@ fn concrete(operation: &operations::Operation) -> String {
 
 #[tokio::test]
 async fn every_declared_action_is_enforced_before_the_handler_runs() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, token) = app.new_principal("role-less").await;
     let mut checked = 0;
     for operation in operations::all() {
@@ -44,6 +44,7 @@ async fn every_declared_action_is_enforced_before_the_handler_runs() {
             matches!(operation.verb, Verb::Put | Verb::Patch | Verb::Post).then(|| json!({}));
         let path = concrete(operation);
         let reply = app
+            .arm
             .request(operation.verb.as_str(), &path, Some(&token), body)
             .await;
         assert_eq!(reply.status, 403, "{} {path}: {}", operation.id, reply.text);
@@ -74,7 +75,7 @@ async fn every_declared_action_is_enforced_before_the_handler_runs() {
 
 #[tokio::test]
 async fn the_versions_real_clients_send_are_accepted() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let sub = format!("/subscriptions/{SUBSCRIPTION}");
     let group = app.group(GROUP);
@@ -105,13 +106,15 @@ async fn the_versions_real_clients_send_are_accepted() {
     for (path, versions) in cases {
         for version in versions {
             let reply = app
-                .get(&format!("{path}?api-version={version}"), &token)
+                .arm
+                .get(&format!("{path}?api-version={version}"), Some(&token))
                 .await;
             assert_eq!(reply.status, 200, "{path} {version}: {}", reply.text);
         }
     }
     for version in ["2022-09-01", "2019-05-01"] {
         let reply = app
+            .arm
             .request(
                 "GET",
                 &format!("/metadata/endpoints?api-version={version}"),
@@ -125,12 +128,13 @@ async fn the_versions_real_clients_send_are_accepted() {
 
 #[tokio::test]
 async fn an_unpublished_version_is_refused_as_arm_refuses_it() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let group = app
+        .arm
         .get(
             &format!("{}?api-version=2099-01-01", app.group(GROUP)),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(group.status, 400, "{}", group.text);
@@ -143,6 +147,7 @@ async fn an_unpublished_version_is_refused_as_arm_refuses_it() {
         group.message()
     );
     let identity = app
+        .arm
         .request(
             "PUT",
             &format!("{}?api-version=2099-01-01", identity_id("id-new")),
@@ -164,17 +169,18 @@ async fn an_unpublished_version_is_refused_as_arm_refuses_it() {
     assert!(identity.message().contains("The supported locations are '"));
     // Nothing was created.
     let get = app
+        .arm
         .get(
             &format!("{}?api-version=2024-11-30", identity_id("id-new")),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(get.status, 404, "{}", get.text);
     // A preview of a type that never published it.
-    let assignment = app
+    let assignment = app.arm
         .get(
             &format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleAssignments?api-version=2025-05-31-preview"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(
@@ -188,31 +194,37 @@ async fn an_unpublished_version_is_refused_as_arm_refuses_it() {
 
 #[tokio::test]
 async fn the_lenient_flag_accepts_any_well_formed_version() {
-    let app = TestApp::spawn_with(|settings| settings.lenient_api_versions = true).await;
+    let app = TestArm::spawn_with(|settings| settings.lenient_api_versions = true).await;
     let token = app.operator_token().await;
     for path in [
         app.group(GROUP),
         format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleAssignments"),
     ] {
         let reply = app
-            .get(&format!("{path}?api-version=2099-01-01"), &token)
+            .arm
+            .get(&format!("{path}?api-version=2099-01-01"), Some(&token))
             .await;
         assert_eq!(reply.status, 200, "{path}: {}", reply.text);
     }
     let malformed = app
-        .get(&format!("{}?api-version=latest", app.group(GROUP)), &token)
+        .arm
+        .get(
+            &format!("{}?api-version=latest", app.group(GROUP)),
+            Some(&token),
+        )
         .await;
     assert_eq!(malformed.code(), "InvalidApiVersionParameter");
 }
 
 #[tokio::test]
 async fn providers_list_the_operations_mimic_authorizes() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let list = app
+        .arm
         .get(
             "/providers/Microsoft.ManagedIdentity/operations?api-version=2024-11-30",
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(list.status, 200, "{}", list.text);
@@ -239,8 +251,8 @@ async fn providers_list_the_operations_mimic_authorizes() {
         "Managed Service Identity"
     );
 
-    let all = app
-        .get("/providers/Microsoft.Authorization/providerOperations?api-version=2022-04-01&$expand=resourceTypes", &token)
+    let all = app.arm
+        .get("/providers/Microsoft.Authorization/providerOperations?api-version=2022-04-01&$expand=resourceTypes", Some(&token))
         .await;
     assert_eq!(all.status, 200, "{}", all.text);
     let namespaces: Vec<&str> = all.body["value"]
@@ -250,8 +262,8 @@ async fn providers_list_the_operations_mimic_authorizes() {
         .map(|provider| provider["name"].as_str().unwrap())
         .collect();
     assert!(namespaces.contains(&"Microsoft.Compute"), "{namespaces:?}");
-    let compute = app
-        .get("/providers/Microsoft.Authorization/providerOperations/microsoft.compute?api-version=2022-04-01", &token)
+    let compute = app.arm
+        .get("/providers/Microsoft.Authorization/providerOperations/microsoft.compute?api-version=2022-04-01", Some(&token))
         .await;
     assert_eq!(compute.status, 200, "{}", compute.text);
     assert_eq!(
@@ -272,8 +284,8 @@ async fn providers_list_the_operations_mimic_authorizes() {
         .collect();
     assert!(vm_actions.contains(&"Microsoft.Compute/virtualMachines/write"));
     assert!(vm_actions.contains(&"Microsoft.Compute/virtualMachines/runCommand/action"));
-    let unknown = app
-        .get("/providers/Microsoft.Authorization/providerOperations/Microsoft.Storage?api-version=2022-04-01", &token)
+    let unknown = app.arm
+        .get("/providers/Microsoft.Authorization/providerOperations/Microsoft.Storage?api-version=2022-04-01", Some(&token))
         .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.code(), "InvalidResourceNamespace");
@@ -281,7 +293,7 @@ async fn providers_list_the_operations_mimic_authorizes() {
 
 #[tokio::test]
 async fn list_associated_resources_names_the_vms_an_identity_is_assigned_to() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "shared").await;
     app.create_identity(&token, "unused").await;
@@ -297,6 +309,7 @@ async fn list_associated_resources_names_the_vms_an_identity_is_assigned_to() {
         )
     };
     let shared = app
+        .arm
         .request("POST", &list("shared"), Some(&token), None)
         .await;
     assert_eq!(shared.status, 200, "{}", shared.text);
@@ -308,15 +321,18 @@ async fn list_associated_resources_names_the_vms_an_identity_is_assigned_to() {
     );
     assert_eq!(shared.body["value"][0]["resourceGroup"], GROUP);
     let unused = app
+        .arm
         .request("POST", &list("unused"), Some(&token), None)
         .await;
     assert_eq!(unused.body["totalCount"], 0, "{}", unused.text);
     let missing = app
+        .arm
         .request("POST", &list("missing"), Some(&token), None)
         .await;
     assert_eq!(missing.status, 404, "{}", missing.text);
     // Only the previews publish it.
     let stable = app
+        .arm
         .request(
             "POST",
             &list("shared").replace("2022-01-31-preview", "2024-11-30"),
@@ -335,6 +351,7 @@ async fn list_associated_resources_names_the_vms_an_identity_is_assigned_to() {
     app.grant(&app.subscription(), READER, &reader.object_id)
         .await;
     let refused = app
+        .arm
         .request("POST", &list("shared"), Some(&reader_token), None)
         .await;
     assert_eq!(refused.status, 403, "{}", refused.text);

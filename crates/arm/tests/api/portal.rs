@@ -1,33 +1,37 @@
 //! The portal's static files and `config.json`, served without a token (docs/portal.md).
 
-use crate::helpers::{TestApp, CONTRIBUTOR, GROUP, SUBSCRIPTION, TENANT};
+use mimic_testkit::fixture::{CONTRIBUTOR, GROUP, SUBSCRIPTION, TENANT};
+use mimic_testkit::TestArm;
 
 #[tokio::test]
 async fn portal_config_without_token_returns_public_settings() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
-    let reply = app.request("GET", "/portal/config.json", None, None).await;
+    let reply = app
+        .arm
+        .request("GET", "/portal/config.json", None, None)
+        .await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.body["aadUrl"], app.aad_url.trim_end_matches('/'));
+    assert_eq!(reply.body["aadUrl"], app.aad.base.trim_end_matches('/'));
     assert_eq!(reply.body["tenantId"], TENANT);
     assert_eq!(
         reply.body["clientId"],
         "6d696d69-6370-4f72-8c74-616c00000001"
     );
-    assert_eq!(reply.body["armUrl"], app.arm_url.trim_end_matches('/'));
+    assert_eq!(reply.body["armUrl"], app.arm.base.trim_end_matches('/'));
     assert_eq!(
         reply.body["graphResourceId"],
-        format!("{}/", app.aad_url.trim_end_matches('/'))
+        format!("{}/", app.aad.base.trim_end_matches('/'))
     );
     assert_eq!(reply.body.as_object().unwrap().len(), 5);
 }
 
 #[tokio::test]
 async fn portal_page_without_token_returns_html_with_a_content_security_policy() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
-    let reply = app.request("GET", "/portal/", None, None).await;
+    let reply = app.arm.request("GET", "/portal/", None, None).await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply
@@ -41,9 +45,9 @@ async fn portal_page_without_token_returns_html_with_a_content_security_policy()
 
 #[tokio::test]
 async fn portal_without_trailing_slash_redirects_to_the_page() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
-    let reply = app.request("GET", "/portal", None, None).await;
+    let reply = app.arm.request("GET", "/portal", None, None).await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply.text.contains("mimic portal"));
@@ -51,7 +55,7 @@ async fn portal_without_trailing_slash_redirects_to_the_page() {
 
 #[tokio::test]
 async fn portal_assets_are_served_as_javascript_modules() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
     for name in [
         "app.js",
@@ -62,6 +66,7 @@ async fn portal_assets_are_served_as_javascript_modules() {
         "tokens.js",
     ] {
         let reply = app
+            .arm
             .request("GET", &format!("/portal/{name}"), None, None)
             .await;
 
@@ -80,18 +85,22 @@ async fn portal_assets_are_served_as_javascript_modules() {
 
 #[tokio::test]
 async fn portal_unknown_file_returns_404() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
-    let reply = app.request("GET", "/portal/secrets.json", None, None).await;
+    let reply = app
+        .arm
+        .request("GET", "/portal/secrets.json", None, None)
+        .await;
 
     assert_eq!(reply.status, 404);
 }
 
 #[tokio::test]
 async fn portal_prefix_does_not_open_arm_paths() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
 
     let reply = app
+        .arm
         .request("GET", "/portalx/subscriptions", None, None)
         .await;
 
@@ -141,9 +150,9 @@ fn vm_id(name: &str) -> String {
 }
 
 /// ARM with an IMDS directory: vm1 → the fake's token, vm2 → "Identity not found".
-async fn app_with_imds() -> TestApp {
+async fn app_with_imds() -> TestArm {
     let imds = fake_imds().await;
-    TestApp::spawn_with(move |settings| {
+    TestArm::spawn_with(move |settings| {
         settings.imds_directory = Some(std::sync::Arc::new(move |id: &str| {
             let name = id
                 .rsplit('/')
@@ -169,6 +178,7 @@ async fn vm_token_without_token_returns_401() {
     let app = app_with_imds().await;
 
     let reply = app
+        .arm
         .request("POST", "/portal/api/vm-token", None, vm_token_body("vm1"))
         .await;
 
@@ -182,6 +192,7 @@ async fn vm_token_without_run_command_returns_403_authorization_failed() {
     let (principal, token) = app.new_principal("no-rights").await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -204,6 +215,7 @@ async fn vm_token_for_operator_relays_the_imds_token() {
     let token = app.operator_token().await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -225,6 +237,7 @@ async fn vm_token_for_a_contributor_on_the_vm_returns_200() {
         .await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -242,6 +255,7 @@ async fn vm_token_for_a_vm_without_identity_relays_the_imds_400() {
     let token = app.operator_token().await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -260,6 +274,7 @@ async fn vm_token_for_an_unknown_vm_returns_404_resource_not_found() {
     let token = app.operator_token().await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -279,6 +294,7 @@ async fn vm_token_with_a_non_vm_id_returns_400_invalid_request_content() {
     let body = serde_json::json!({"vmId": app.group(GROUP)});
 
     let reply = app
+        .arm
         .request("POST", "/portal/api/vm-token", Some(&token), Some(body))
         .await;
 
@@ -288,10 +304,11 @@ async fn vm_token_with_a_non_vm_id_returns_400_invalid_request_content() {
 
 #[tokio::test]
 async fn vm_token_without_imds_directory_returns_404_naming_mimic_up() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
+        .arm
         .request(
             "POST",
             "/portal/api/vm-token",
@@ -311,7 +328,7 @@ async fn vm_imds_for_a_reader_returns_the_vms_imds_address_and_403_without_read(
     let path = format!("/portal/api/vm-imds?vmId={}", vm_id("vm1"));
     let token = app.operator_token().await;
 
-    let reply = app.request("GET", &path, Some(&token), None).await;
+    let reply = app.arm.request("GET", &path, Some(&token), None).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(
         reply.body["imds"].as_str().unwrap().ends_with("/ok"),
@@ -320,7 +337,7 @@ async fn vm_imds_for_a_reader_returns_the_vms_imds_address_and_403_without_read(
     );
 
     let (_, stranger) = app.new_principal("no-read").await;
-    let denied = app.request("GET", &path, Some(&stranger), None).await;
+    let denied = app.arm.request("GET", &path, Some(&stranger), None).await;
     assert_eq!(denied.status, 403, "{}", denied.text);
     assert_eq!(denied.code(), "AuthorizationFailed");
 }

@@ -4,15 +4,16 @@
 
 use serde_json::json;
 
-use crate::compute_helpers::{identity_id, MI_OPERATOR};
-use crate::helpers::{TestApp, CONTRIBUTOR, GROUP, RA_VERSION, READER, SUBSCRIPTION};
+use mimic_testkit::fixture::{
+    identity_id, CONTRIBUTOR, GROUP, MI_OPERATOR, OWNER, RA_VERSION, READER, SUBSCRIPTION,
+};
+use mimic_testkit::TestArm;
 
 /// Key Vault Data Access Administrator (its delegation condition allows Key Vault data roles).
 const KV_DATA_ACCESS_ADMIN: &str = "8b54135c-b56d-4d72-a534-26097cfdc8d8";
 /// Key Vault Secrets User (one of the roles that condition allows).
 const KV_SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 /// Owner (not allowed by that condition).
-const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 /// User Access Administrator (unconditional roleAssignments/* through `*/read` and `Microsoft.Authorization/*`).
 const USER_ACCESS_ADMIN: &str = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
@@ -39,8 +40,8 @@ fn body(role: &str, principal_id: &str, extra: serde_json::Value) -> serde_json:
     json!({ "properties": properties })
 }
 
-async fn assignment_names(app: &TestApp, token: &str, scope: &str) -> Vec<String> {
-    let reply = app.get(&list(scope), token).await;
+async fn assignment_names(app: &TestArm, token: &str, scope: &str) -> Vec<String> {
+    let reply = app.arm.get(&list(scope), Some(token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.body["value"]
         .as_array()
@@ -52,7 +53,7 @@ async fn assignment_names(app: &TestApp, token: &str, scope: &str) -> Vec<String
 
 #[tokio::test]
 async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_condition_allows() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let group = app.group(GROUP);
     let (admin, admin_token) = app.new_principal("kv-admin").await;
@@ -66,6 +67,7 @@ async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_c
     // A role the condition allows: created.
     let allowed_name = uuid::Uuid::new_v4().to_string();
     let allowed = app
+        .arm
         .request(
             "PUT",
             &assignment(&group, &allowed_name),
@@ -78,6 +80,7 @@ async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_c
     // A role it does not allow: 403, nothing written.
     let refused_name = uuid::Uuid::new_v4().to_string();
     let refused = app
+        .arm
         .request(
             "PUT",
             &assignment(&group, &refused_name),
@@ -95,6 +98,7 @@ async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_c
     // Deletes: allowed for the Key Vault role (@Resource…RoleDefinitionId), refused for Reader.
     let reader_name = app.grant(&group, READER, &assignee.object_id).await;
     let refused_delete = app
+        .arm
         .request(
             "DELETE",
             &assignment(&group, &reader_name),
@@ -107,6 +111,7 @@ async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_c
         .await
         .contains(&reader_name));
     let deleted = app
+        .arm
         .request(
             "DELETE",
             &assignment(&group, &allowed_name),
@@ -119,7 +124,7 @@ async fn a_conditional_built_in_grants_reads_and_only_the_role_assignments_its_c
 
 #[tokio::test]
 async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let group = app.group(GROUP);
     let (delegate, delegate_token) = app.new_principal("delegate").await;
@@ -131,7 +136,7 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
     );
     let delegation = uuid::Uuid::new_v4().to_string();
     let granted = app
-        .request(
+        .arm.request(
             "PUT",
             &assignment(&group, &delegation),
             Some(&operator),
@@ -153,6 +158,7 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
     for (role, principal_type, want) in cases {
         let name = uuid::Uuid::new_v4().to_string();
         let reply = app
+            .arm
             .request(
                 "PUT",
                 &assignment(&group, &name),
@@ -178,6 +184,7 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
     // Actions the condition does not name stay granted: a delete of another role's assignment.
     let contributor = app.grant(&group, CONTRIBUTOR, &assignee.object_id).await;
     let deleted = app
+        .arm
         .request(
             "DELETE",
             &assignment(&group, &contributor),
@@ -188,7 +195,7 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
     assert_eq!(deleted.status, 200, "{}", deleted.text);
 
     // The list shows the condition, its version and the description (2022-04-01 shape).
-    let listed = app.get(&list(&group), &operator).await;
+    let listed = app.arm.get(&list(&group), Some(&operator)).await;
     let entry = listed.body["value"]
         .as_array()
         .unwrap()
@@ -206,13 +213,14 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
 
 #[tokio::test]
 async fn create_without_principal_type_stores_user_as_the_spec_defaults() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let group = app.group(GROUP);
     let (assignee, _) = app.new_principal("untyped").await;
     let path = assignment(&group, &uuid::Uuid::new_v4().to_string());
 
     let created = app
+        .arm
         .request(
             "PUT",
             &path,
@@ -223,13 +231,13 @@ async fn create_without_principal_type_stores_user_as_the_spec_defaults() {
 
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["properties"]["principalType"], "User");
-    let got = app.get(&path, &operator).await;
+    let got = app.arm.get(&path, Some(&operator)).await;
     assert_eq!(got.body["properties"]["principalType"], "User");
 }
 
 #[tokio::test]
 async fn an_assignment_at_a_user_assigned_identity_scope_grants_there_only() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     app.create_identity(&operator, "scoped").await;
     app.create_identity(&operator, "elsewhere").await;
@@ -238,6 +246,18 @@ async fn an_assignment_at_a_user_assigned_identity_scope_grants_there_only() {
         .await;
     let read = |name: &str| format!("{}?api-version=2025-05-31-preview", identity_id(name));
 
-    assert_eq!(app.get(&read("scoped"), &reader_token).await.status, 200);
-    assert_eq!(app.get(&read("elsewhere"), &reader_token).await.status, 403);
+    assert_eq!(
+        app.arm
+            .get(&read("scoped"), Some(&reader_token))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.arm
+            .get(&read("elsewhere"), Some(&reader_token))
+            .await
+            .status,
+        403
+    );
 }

@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, CONTRIBUTOR, GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::fixture::{CONTRIBUTOR, GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::TestArm;
 
 const V: &str = "api-version=2024-11-01";
 
 #[tokio::test]
 async fn create_or_update_returns_201_for_a_new_group_and_200_for_an_existing_one() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let body = json!({"location": "eastus", "tags": {"team": "blue"}});
     let created = app.put_group(&token, "rg2", body.clone()).await;
@@ -31,7 +32,7 @@ async fn create_or_update_returns_201_for_a_new_group_and_200_for_an_existing_on
 
 #[tokio::test]
 async fn create_or_update_normalizes_the_location() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let created = app
         .put_group(&token, "rg3", json!({"location": "West Europe"}))
@@ -41,7 +42,7 @@ async fn create_or_update_normalizes_the_location() {
 
 #[tokio::test]
 async fn create_or_update_in_another_location_returns_409() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
         .put_group(&token, GROUP, json!({"location": "westus"}))
@@ -52,18 +53,18 @@ async fn create_or_update_in_another_location_returns_409() {
 
 #[tokio::test]
 async fn create_or_update_without_location_returns_400_location_required() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app.put_group(&token, "rg4", json!({"tags": {}})).await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "LocationRequired");
     let path = format!("{}?{V}", app.group("rg4"));
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn create_or_update_with_a_bad_name_returns_400_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     for (name, fragment) in [
         ("bad%21name", "invalid characters: '!'"),
@@ -78,9 +79,10 @@ async fn create_or_update_with_a_bad_name_returns_400_and_creates_nothing() {
         assert!(reply.message().contains(fragment), "{}", reply.message());
     }
     let list = app
+        .arm
         .get(
             &format!("{}/resourcegroups?{V}", app.subscription()),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
@@ -88,7 +90,7 @@ async fn create_or_update_with_a_bad_name_returns_400_and_creates_nothing() {
 
 #[tokio::test]
 async fn create_or_update_with_malformed_json_returns_400_invalid_request_content() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!("{}?{V}", app.group("rg5"));
     let auth = format!("Bearer {token}");
@@ -97,22 +99,22 @@ async fn create_or_update_with_malformed_json_returns_400_invalid_request_conten
         ("Content-Type", "application/json"),
     ];
     for body in ["{not json", "[1,2]", "{\"location\": 5}"] {
-        let reply = app.raw("PUT", &path, &headers, body).await;
+        let reply = app.arm.raw("PUT", &path, &headers, body).await;
         assert_eq!(reply.status, 400, "{body}: {}", reply.text);
         assert_eq!(reply.code(), "InvalidRequestContent", "{body}");
         assert!(reply
             .message()
             .starts_with("The request content was invalid and could not be deserialized: '"));
     }
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn get_returns_the_group_with_its_canonical_id_for_any_path_casing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!("/SUBSCRIPTIONS/{SUBSCRIPTION}/ResourceGroups/MIMIC-RG/?{V}");
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         reply.body["id"],
@@ -123,9 +125,12 @@ async fn get_returns_the_group_with_its_canonical_id_for_any_path_casing() {
 
 #[tokio::test]
 async fn get_a_missing_group_returns_404_resource_group_not_found() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get(&format!("{}?{V}", app.group("nope")), &token).await;
+    let reply = app
+        .arm
+        .get(&format!("{}?{V}", app.group("nope")), Some(&token))
+        .await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "ResourceGroupNotFound");
     assert_eq!(reply.message(), "Resource group 'nope' could not be found.");
@@ -133,9 +138,10 @@ async fn get_a_missing_group_returns_404_resource_group_not_found() {
 
 #[tokio::test]
 async fn check_existence_returns_204_or_404_without_body() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let exists = app
+        .arm
         .request(
             "HEAD",
             &format!("{}?{V}", app.group(GROUP)),
@@ -145,6 +151,7 @@ async fn check_existence_returns_204_or_404_without_body() {
         .await;
     assert_eq!(exists.status, 204);
     let missing = app
+        .arm
         .request(
             "HEAD",
             &format!("{}?{V}", app.group("nope")),
@@ -158,10 +165,11 @@ async fn check_existence_returns_204_or_404_without_body() {
 
 #[tokio::test]
 async fn update_replaces_tags() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!("{}?{V}", app.group(GROUP));
     let reply = app
+        .arm
         .request(
             "PATCH",
             &path,
@@ -172,14 +180,14 @@ async fn update_replaces_tags() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["tags"], json!({"env": "test"}));
     assert_eq!(
-        app.get(&path, &token).await.body["tags"],
+        app.arm.get(&path, Some(&token)).await.body["tags"],
         json!({"env": "test"})
     );
 }
 
 #[tokio::test]
 async fn list_returns_groups_and_applies_the_tag_filter() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.put_group(
         &token,
@@ -188,9 +196,10 @@ async fn list_returns_groups_and_applies_the_tag_filter() {
     )
     .await;
     let all = app
+        .arm
         .get(
             &format!("{}/resourcegroups?{V}", app.subscription()),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(all.status, 200);
@@ -202,12 +211,13 @@ async fn list_returns_groups_and_applies_the_tag_filter() {
         .collect();
     assert_eq!(names, ["mimic-rg", "tagged"]);
     let filtered = app
+        .arm
         .get(
             &format!(
                 "{}/resourcegroups?{V}&$filter=tagName%20eq%20'env'%20and%20tagValue%20eq%20'prod'",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(filtered.body["value"].as_array().unwrap().len(), 1);
@@ -216,7 +226,7 @@ async fn list_returns_groups_and_applies_the_tag_filter() {
 
 #[tokio::test]
 async fn delete_removes_the_group_and_the_role_assignments_under_it() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.put_group(&token, "doomed", json!({"location": "eastus"}))
         .await;
@@ -225,30 +235,31 @@ async fn delete_removes_the_group_and_the_role_assignments_under_it() {
         .grant(&app.group("doomed"), READER, &principal.object_id)
         .await;
     let path = format!("{}?{V}", app.group("doomed"));
-    let deleted = app.request("DELETE", &path, Some(&token), None).await;
+    let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(deleted.status, 200, "{}", deleted.text);
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
     let assignments = app
+        .arm
         .get(
             &format!(
                 "{}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert!(!assignments.text.contains(&name), "{}", assignments.text);
-    let again = app.request("DELETE", &path, Some(&token), None).await;
+    let again = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(again.status, 404);
     assert_eq!(again.code(), "ResourceGroupNotFound");
 }
 
 #[tokio::test]
 async fn get_without_access_returns_403_then_200_after_a_reader_grant_then_403_after_revoke() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (principal, token) = app.new_principal("reader").await;
     let path = format!("{}?{V}", app.group(GROUP));
-    let denied = app.get(&path, &token).await;
+    let denied = app.arm.get(&path, Some(&token)).await;
     assert_eq!(denied.status, 403);
     assert_eq!(denied.code(), "AuthorizationFailed");
     assert_eq!(
@@ -261,7 +272,7 @@ async fn get_without_access_returns_403_then_200_after_a_reader_grant_then_403_a
     let name = app
         .grant(&app.group(GROUP), READER, &principal.object_id)
         .await;
-    assert_eq!(app.get(&path, &token).await.status, 200);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 200);
     let write = app
         .put_group(&token, GROUP, json!({"location": "eastus"}))
         .await;
@@ -272,22 +283,24 @@ async fn get_without_access_returns_403_then_200_after_a_reader_grant_then_403_a
         app.group(GROUP)
     );
     assert_eq!(
-        app.request("DELETE", &revoke, Some(&operator), None)
+        app.arm
+            .request("DELETE", &revoke, Some(&operator), None)
             .await
             .status,
         200
     );
-    assert_eq!(app.get(&path, &token).await.status, 403);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 403);
 }
 
 #[tokio::test]
 async fn a_subscription_assignment_is_inherited_by_its_groups() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (principal, token) = app.new_principal("contributor").await;
     app.grant(&app.subscription(), CONTRIBUTOR, &principal.object_id)
         .await;
     assert_eq!(
-        app.get(&format!("{}?{V}", app.group(GROUP)), &token)
+        app.arm
+            .get(&format!("{}?{V}", app.group(GROUP)), Some(&token))
             .await
             .status,
         200
@@ -300,7 +313,7 @@ async fn a_subscription_assignment_is_inherited_by_its_groups() {
 
 #[tokio::test]
 async fn a_group_assignment_does_not_reach_a_sibling_group() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     app.put_group(&operator, "sibling", json!({"location": "eastus"}))
         .await;
@@ -308,15 +321,17 @@ async fn a_group_assignment_does_not_reach_a_sibling_group() {
     app.grant(&app.group(GROUP), READER, &principal.object_id)
         .await;
     assert_eq!(
-        app.get(&format!("{}?{V}", app.group("sibling")), &token)
+        app.arm
+            .get(&format!("{}?{V}", app.group("sibling")), Some(&token))
             .await
             .status,
         403
     );
     let list = app
+        .arm
         .get(
             &format!("{}/resourcegroups?{V}", app.subscription()),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(list.status, 200);
@@ -331,9 +346,12 @@ async fn a_group_assignment_does_not_reach_a_sibling_group() {
 
 #[tokio::test]
 async fn get_a_missing_group_without_access_returns_403_not_404() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, token) = app.new_principal("outsider").await;
-    let reply = app.get(&format!("{}?{V}", app.group("nope")), &token).await;
+    let reply = app
+        .arm
+        .get(&format!("{}?{V}", app.group("nope")), Some(&token))
+        .await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.code(), "AuthorizationFailed");
 }

@@ -2,26 +2,28 @@
 
 use serde_json::json;
 
-use crate::compute_helpers::{identity_id, system_principal, vm_id};
-use crate::helpers::{TestApp, GROUP, READER};
+use crate::compute_helpers::system_principal;
+use mimic_testkit::fixture::{identity_id, vm_id, GROUP, READER};
+use mimic_testkit::TestArm;
 
 const EXPAND: &str = "$expand=createdTime%2CchangedTime%2CprovisioningState&api-version=2024-11-01";
 
 #[tokio::test]
 async fn list_with_a_name_filter_returns_the_vm_with_its_identity_principal_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let vm = app
         .patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
         .await;
 
     let reply = app
+        .arm
         .get(
             &format!(
                 "{}/resources?$filter=name%20eq%20%27VM1%27&{EXPAND}",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
 
@@ -43,7 +45,7 @@ async fn list_with_a_name_filter_returns_the_vm_with_its_identity_principal_id()
 
 #[tokio::test]
 async fn list_filters_by_type_group_location_and_tags() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     app.patch_vm(&token, "vm2", json!({"tags": {"Env": "prod"}}))
@@ -70,7 +72,11 @@ async fn list_filters_by_type_group_location_and_tags() {
             serde_urlencoded::to_string([("$filter", filter), ("api-version", "2024-11-01")])
                 .unwrap();
         let reply = app
-            .get(&format!("{}/resources?{query}", app.group(GROUP)), &token)
+            .arm
+            .get(
+                &format!("{}/resources?{query}", app.group(GROUP)),
+                Some(&token),
+            )
             .await;
 
         assert_eq!(reply.status, 200, "{filter}: {}", reply.text);
@@ -92,16 +98,17 @@ async fn list_filters_by_type_group_location_and_tags() {
 
 #[tokio::test]
 async fn list_with_an_unsupported_filter_returns_400() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
+        .arm
         .get(
             &format!(
                 "{}/resources?$filter=managedBy%20eq%20%27x%27&api-version=2024-11-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
 
@@ -111,14 +118,15 @@ async fn list_with_an_unsupported_filter_returns_400() {
 
 #[tokio::test]
 async fn list_shows_only_the_resources_the_caller_may_read() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (reader, reader_token) = app.new_principal("vm2-reader").await;
     app.grant(&vm_id("vm2"), READER, &reader.object_id).await;
 
     let reply = app
+        .arm
         .get(
             &format!("{}/resources?api-version=2024-11-01", app.subscription()),
-            &reader_token,
+            Some(&reader_token),
         )
         .await;
 
@@ -134,40 +142,44 @@ async fn list_shows_only_the_resources_the_caller_may_read() {
 
 #[tokio::test]
 async fn get_provider_lists_types_with_the_newest_api_version_first() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let compute = app
+        .arm
         .get(
             &format!(
                 "{}/providers/Microsoft.Compute?api-version=2024-11-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
     let msi = app
+        .arm
         .get(
             &format!(
                 "{}/providers/microsoft.managedidentity?api-version=2024-11-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
     let unknown = app
+        .arm
         .get(
             &format!(
                 "{}/providers/Microsoft.Storage?api-version=2024-11-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
     let all = app
+        .arm
         .get(
             &format!("{}/providers?api-version=2024-11-01", app.subscription()),
-            &token,
+            Some(&token),
         )
         .await;
 

@@ -2,9 +2,10 @@
 
 use serde_json::json;
 
-use crate::helpers::{
-    TestApp, CONTRIBUTOR, GROUP, OPERATOR_OBJECT_ID, RA_VERSION, READER, SUBSCRIPTION, TENANT,
+use mimic_testkit::fixture::{
+    CONTRIBUTOR, GROUP, OPERATOR_OBJECT_ID, RA_VERSION, READER, SUBSCRIPTION, TENANT,
 };
+use mimic_testkit::TestArm;
 
 fn assignments(scope: &str, query: &str) -> String {
     format!(
@@ -34,7 +35,7 @@ fn body(role: &str, principal_id: &str, extra: serde_json::Value) -> serde_json:
     json!({ "properties": properties })
 }
 
-fn names(reply: &crate::helpers::Reply) -> Vec<String> {
+fn names(reply: &mimic_testkit::Reply) -> Vec<String> {
     reply.body["value"]
         .as_array()
         .unwrap()
@@ -45,7 +46,7 @@ fn names(reply: &crate::helpers::Reply) -> Vec<String> {
 
 #[tokio::test]
 async fn create_returns_201_with_the_assignment_in_azure_shape() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("assignee").await;
     let name = uuid::Uuid::new_v4().to_string();
@@ -88,7 +89,7 @@ async fn create_returns_201_with_the_assignment_in_azure_shape() {
 
 #[tokio::test]
 async fn create_the_same_triple_under_another_name_returns_409_role_assignment_exists() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("twice").await;
     let scope = app.group(GROUP);
@@ -116,7 +117,7 @@ async fn create_the_same_triple_under_another_name_returns_409_role_assignment_e
 
 #[tokio::test]
 async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let ghost = uuid::Uuid::new_v4().to_string();
     let name = uuid::Uuid::new_v4().to_string();
@@ -129,13 +130,16 @@ async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_sto
         reply.message(),
         format!("Principal {ghost} does not exist in the directory {TENANT}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype")
     );
-    let list = app.get(&assignments(&app.subscription(), ""), &token).await;
+    let list = app
+        .arm
+        .get(&assignments(&app.subscription(), ""), Some(&token))
+        .await;
     assert!(!list.text.contains(&name));
 }
 
 #[tokio::test]
 async fn create_for_a_directory_user_returns_201() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     // The fixture's learner: a user, not a service principal.
     let learner = "1ea40000-0000-4000-8000-00000000b002";
@@ -149,7 +153,7 @@ async fn create_for_a_directory_user_returns_201() {
 
 #[tokio::test]
 async fn create_with_an_unknown_role_returns_400_role_definition_does_not_exist() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("assignee").await;
     let name = uuid::Uuid::new_v4().to_string();
@@ -168,7 +172,7 @@ async fn create_with_an_unknown_role_returns_400_role_definition_does_not_exist(
 
 #[tokio::test]
 async fn create_with_a_name_that_is_not_a_guid_returns_400_invalid_role_assignment_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
         .put_assignment(
@@ -185,7 +189,7 @@ async fn create_with_a_name_that_is_not_a_guid_returns_400_invalid_role_assignme
 
 #[tokio::test]
 async fn create_in_a_missing_group_returns_404_resource_group_not_found() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("assignee").await;
     let name = uuid::Uuid::new_v4().to_string();
@@ -204,7 +208,7 @@ async fn create_in_a_missing_group_returns_404_resource_group_not_found() {
 
 #[tokio::test]
 async fn create_at_a_vm_scope_uses_the_canonical_vm_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("vm-reader").await;
     let name = uuid::Uuid::new_v4().to_string();
@@ -235,7 +239,7 @@ async fn create_at_a_vm_scope_uses_the_canonical_vm_id() {
 
 #[tokio::test]
 async fn list_filters_select_at_above_and_below_the_scope() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("listed").await;
     let at_group = app
@@ -245,9 +249,10 @@ async fn list_filters_select_at_above_and_below_the_scope() {
     let fixture_admin = "c0ffee00-0b5e-4a11-9e55-00000000a001".to_string();
 
     let at_scope = app
+        .arm
         .get(
             &assignments(&app.group(GROUP), "&$filter=atScope()"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(at_scope.status, 200, "{}", at_scope.text);
@@ -265,9 +270,10 @@ async fn list_filters_select_at_above_and_below_the_scope() {
     );
 
     let sub_at_scope = app
+        .arm
         .get(
             &assignments(&app.subscription(), "&$filter=atScope()"),
-            &token,
+            Some(&token),
         )
         .await;
     let mut at_subscription = names(&sub_at_scope);
@@ -276,35 +282,41 @@ async fn list_filters_select_at_above_and_below_the_scope() {
     fixture.sort();
     assert_eq!(at_subscription, fixture, "not below");
 
-    let everything = app.get(&assignments(&app.subscription(), ""), &token).await;
+    let everything = app
+        .arm
+        .get(&assignments(&app.subscription(), ""), Some(&token))
+        .await;
     assert_eq!(names(&everything).len(), 3, "no filter: below too");
 
     let by_principal = app
+        .arm
         .get(
             &assignments(
                 &app.subscription(),
                 &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(names(&by_principal), [at_group.as_str()]);
 
     let assigned_to = app
+        .arm
         .get(
             &assignments(
                 &app.subscription(),
                 &format!("&$filter=assignedTo('{OPERATOR_OBJECT_ID}')"),
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(names(&assigned_to), [fixture_owner]);
 
     let bad = app
+        .arm
         .get(
             &assignments(&app.subscription(), "&$filter=foo%20eq%20'x'"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(bad.status, 400);
@@ -312,7 +324,7 @@ async fn list_filters_select_at_above_and_below_the_scope() {
 
 #[tokio::test]
 async fn create_answers_created_by_null_and_a_later_get_names_the_creator() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("creator").await;
     let name = uuid::Uuid::new_v4().to_string();
@@ -326,7 +338,7 @@ async fn create_answers_created_by_null_and_a_later_get_names_the_creator() {
     let path = format!(
         "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}"
     );
-    let got = app.get(&path, &token).await;
+    let got = app.arm.get(&path, Some(&token)).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["properties"]["createdBy"], OPERATOR_OBJECT_ID);
     assert_eq!(got.body["properties"]["updatedBy"], OPERATOR_OBJECT_ID);
@@ -334,7 +346,7 @@ async fn create_answers_created_by_null_and_a_later_get_names_the_creator() {
 
 #[tokio::test]
 async fn get_and_delete_an_assignment_then_delete_again_returns_204() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("temporary").await;
     let name = app
@@ -344,24 +356,24 @@ async fn get_and_delete_an_assignment_then_delete_again_returns_204() {
         "{}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version={RA_VERSION}",
         app.group(GROUP)
     );
-    let got = app.get(&path, &token).await;
+    let got = app.arm.get(&path, Some(&token)).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["name"], name);
     let elsewhere = path.replace(&app.group(GROUP), &app.subscription());
-    let wrong_scope = app.get(&elsewhere, &token).await;
+    let wrong_scope = app.arm.get(&elsewhere, Some(&token)).await;
     assert_eq!(wrong_scope.status, 404);
     assert_eq!(wrong_scope.code(), "RoleAssignmentNotFound");
-    let deleted = app.request("DELETE", &path, Some(&token), None).await;
+    let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(deleted.status, 200);
     assert_eq!(deleted.body["name"], name);
-    let again = app.request("DELETE", &path, Some(&token), None).await;
+    let again = app.arm.request("DELETE", &path, Some(&token), None).await;
     assert_eq!(again.status, 204);
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn create_needs_role_assignment_write_which_contributor_lacks() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (contributor, token) = app.new_principal("contributor").await;
     app.grant(&app.subscription(), CONTRIBUTOR, &contributor.object_id)
         .await;
@@ -393,7 +405,7 @@ async fn create_needs_role_assignment_write_which_contributor_lacks() {
 
 #[tokio::test]
 async fn create_with_malformed_json_returns_400_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let name = uuid::Uuid::new_v4().to_string();
     let path = format!(
@@ -401,6 +413,7 @@ async fn create_with_malformed_json_returns_400_and_stores_nothing() {
         app.group(GROUP)
     );
     let reply = app
+        .arm
         .request(
             "PUT",
             &path,
@@ -410,12 +423,12 @@ async fn create_with_malformed_json_returns_400_and_stores_nothing() {
         .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "InvalidRequestContent");
-    assert_eq!(app.get(&path, &token).await.status, 404);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }
 
 #[tokio::test]
 async fn create_again_with_the_same_body_returns_200_with_the_stored_assignment() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("repeated").await;
     let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
@@ -425,11 +438,15 @@ async fn create_again_with_the_same_body_returns_200_with_the_stored_assignment(
         json!({"description": "read the group"}),
     );
     let created = app
+        .arm
         .request("PUT", &path, Some(&token), Some(wanted.clone()))
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
 
-    let again = app.request("PUT", &path, Some(&token), Some(wanted)).await;
+    let again = app
+        .arm
+        .request("PUT", &path, Some(&token), Some(wanted))
+        .await;
 
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.body["id"], created.body["id"]);
@@ -444,12 +461,13 @@ async fn create_again_with_the_same_body_returns_200_with_the_stored_assignment(
         "the stored creator"
     );
     let list = app
+        .arm
         .get(
             &assignments(
                 &app.subscription(),
                 &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(names(&list).len(), 1, "{}", list.text);
@@ -457,12 +475,15 @@ async fn create_again_with_the_same_body_returns_200_with_the_stored_assignment(
 
 #[tokio::test]
 async fn create_again_with_a_new_description_and_condition_returns_200_and_updates_them() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("conditioned").await;
     let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
     let first = body(READER, &principal.object_id, json!({"description": "old"}));
-    let created = app.request("PUT", &path, Some(&token), Some(first)).await;
+    let created = app
+        .arm
+        .request("PUT", &path, Some(&token), Some(first))
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let condition = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] \
         StringEquals 'logs'";
@@ -472,10 +493,13 @@ async fn create_again_with_a_new_description_and_condition_returns_200_and_updat
         json!({"description": "new", "condition": condition, "conditionVersion": "2.0"}),
     );
 
-    let updated = app.request("PUT", &path, Some(&token), Some(changed)).await;
+    let updated = app
+        .arm
+        .request("PUT", &path, Some(&token), Some(changed))
+        .await;
 
     assert_eq!(updated.status, 200, "{}", updated.text);
-    let got = app.get(&path, &token).await;
+    let got = app.arm.get(&path, Some(&token)).await;
     assert_eq!(got.status, 200);
     for reply in [&updated, &got] {
         let properties = &reply.body["properties"];
@@ -494,13 +518,14 @@ async fn create_again_with_a_new_description_and_condition_returns_200_and_updat
 #[tokio::test]
 async fn create_under_an_existing_name_with_another_role_principal_or_scope_returns_400_and_changes_nothing(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("fixed").await;
     let (other, _) = app.new_principal("other").await;
     let name = uuid::Uuid::new_v4().to_string();
     let group = app.group(GROUP);
     let created = app
+        .arm
         .request(
             "PUT",
             &assignment(&group, &name),
@@ -523,6 +548,7 @@ async fn create_under_an_existing_name_with_another_role_principal_or_scope_retu
     for (case, scope, role, principal_id) in cases {
         let changed = body(role, principal_id, json!({"description": "changed"}));
         let reply = app
+            .arm
             .request(
                 "PUT",
                 &assignment(scope, &name),
@@ -538,7 +564,7 @@ async fn create_under_an_existing_name_with_another_role_principal_or_scope_retu
             "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
             "{case}"
         );
-        let got = app.get(&assignment(&group, &name), &token).await;
+        let got = app.arm.get(&assignment(&group, &name), Some(&token)).await;
         assert_eq!(got.status, 200, "{case}");
         assert_eq!(
             got.body["properties"],
@@ -549,7 +575,7 @@ async fn create_under_an_existing_name_with_another_role_principal_or_scope_retu
 }
 
 /// The 201 body's properties as a later GET shows them (which names the creator).
-fn created_properties(created: &crate::helpers::Reply) -> serde_json::Value {
+fn created_properties(created: &mimic_testkit::Reply) -> serde_json::Value {
     let mut properties = created.body["properties"].clone();
     properties["createdBy"] = json!(OPERATOR_OBJECT_ID);
     properties
@@ -557,19 +583,22 @@ fn created_properties(created: &crate::helpers::Reply) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_identical_concurrent_creates_answer_one_201_and_200s_and_store_one_assignment() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let (principal, _) = app.new_principal("raced").await;
     let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
     let wanted = body(READER, &principal.object_id, json!({"description": "once"}));
     // Open the 50 connections first (each GET is a 404), so that the PUTs do not queue behind
     // TLS handshakes and really overlap on the server.
-    let warm_up = (0..50).map(|_| app.get(&path, &token));
+    let warm_up = (0..50).map(|_| app.arm.get(&path, Some(&token)));
     for reply in futures::future::join_all(warm_up).await {
         assert_eq!(reply.status, 404, "{}", reply.text);
     }
 
-    let puts = (0..50).map(|_| app.request("PUT", &path, Some(&token), Some(wanted.clone())));
+    let puts = (0..50).map(|_| {
+        app.arm
+            .request("PUT", &path, Some(&token), Some(wanted.clone()))
+    });
     let replies = futures::future::join_all(puts).await;
 
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
@@ -585,12 +614,13 @@ async fn fifty_identical_concurrent_creates_answer_one_201_and_200s_and_store_on
     assert_eq!(statuses.get(&201), Some(&1), "{statuses:?}");
     assert_eq!(statuses.get(&200), Some(&49), "{statuses:?}");
     let list = app
+        .arm
         .get(
             &assignments(
                 &app.subscription(),
                 &format!("&$filter=principalId%20eq%20'{}'", principal.object_id),
             ),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(list.status, 200, "{}", list.text);

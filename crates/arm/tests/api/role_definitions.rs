@@ -1,6 +1,7 @@
 //! Role definitions: the built-ins, ids by scope, filters and access.
 
-use crate::helpers::{TestApp, GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::fixture::{GROUP, READER, SUBSCRIPTION};
+use mimic_testkit::TestArm;
 
 const V: &str = "api-version=2022-05-01-preview";
 
@@ -10,12 +11,13 @@ fn definitions(scope: &str, query: &str) -> String {
 
 #[tokio::test]
 async fn list_with_a_role_name_filter_returns_reader_with_the_subscription_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
+        .arm
         .get(
             &definitions(&app.subscription(), "&$filter=roleName%20eq%20'Reader'"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -42,10 +44,16 @@ async fn list_with_a_role_name_filter_returns_reader_with_the_subscription_id() 
 
 #[tokio::test]
 async fn list_at_group_scope_uses_the_same_subscription_ids() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let at_group = app.get(&definitions(&app.group(GROUP), ""), &token).await;
-    let at_subscription = app.get(&definitions(&app.subscription(), ""), &token).await;
+    let at_group = app
+        .arm
+        .get(&definitions(&app.group(GROUP), ""), Some(&token))
+        .await;
+    let at_subscription = app
+        .arm
+        .get(&definitions(&app.subscription(), ""), Some(&token))
+        .await;
     assert_eq!(at_group.status, 200);
     assert_eq!(at_group.body, at_subscription.body);
     assert_eq!(at_group.body["value"].as_array().unwrap().len(), 928);
@@ -53,19 +61,21 @@ async fn list_at_group_scope_uses_the_same_subscription_ids() {
 
 #[tokio::test]
 async fn list_with_a_type_filter_returns_built_in_roles_only() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let builtin = app
+        .arm
         .get(
             &definitions(&app.subscription(), "&$filter=type%20eq%20'BuiltInRole'"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(builtin.body["value"].as_array().unwrap().len(), 928);
     let custom = app
+        .arm
         .get(
             &definitions(&app.subscription(), "&$filter=type%20eq%20'CustomRole'"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(custom.body["value"].as_array().unwrap().len(), 0);
@@ -73,10 +83,14 @@ async fn list_with_a_type_filter_returns_built_in_roles_only() {
 
 #[tokio::test]
 async fn list_at_the_tenant_root_uses_root_ids() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, token) = app.new_principal("anyone").await;
     let reply = app
-        .get(&definitions("", "&$filter=roleName%20eq%20'Owner'"), &token)
+        .arm
+        .get(
+            &definitions("", "&$filter=roleName%20eq%20'Owner'"),
+            Some(&token),
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
@@ -87,14 +101,14 @@ async fn list_at_the_tenant_root_uses_root_ids() {
 
 #[tokio::test]
 async fn get_returns_the_definition_or_404_role_definition_does_not_exist() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!(
         "{}/providers/Microsoft.Authorization/roleDefinitions/{}?{V}",
         app.subscription(),
         READER.to_uppercase()
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["name"], READER);
     let unknown = "00000000-0000-4000-8000-000000000000";
@@ -102,38 +116,42 @@ async fn get_returns_the_definition_or_404_role_definition_does_not_exist() {
         "{}/providers/Microsoft.Authorization/roleDefinitions/{unknown}?{V}",
         app.subscription()
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "RoleDefinitionDoesNotExist");
 }
 
 #[tokio::test]
 async fn list_without_access_returns_403() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, token) = app.new_principal("outsider").await;
-    let reply = app.get(&definitions(&app.group(GROUP), ""), &token).await;
+    let reply = app
+        .arm
+        .get(&definitions(&app.group(GROUP), ""), Some(&token))
+        .await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.code(), "AuthorizationFailed");
 }
 
 #[tokio::test]
 async fn list_at_a_vm_scope_works_and_a_missing_resource_is_404() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let vm = format!(
         "{}/providers/Microsoft.Compute/virtualMachines/vm1",
         app.group(GROUP)
     );
     let reply = app
+        .arm
         .get(
             &definitions(&vm, "&$filter=roleName%20eq%20'Reader'"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["value"].as_array().unwrap().len(), 1);
     let missing = vm.replace("vm1", "ghost");
-    let reply = app.get(&definitions(&missing, ""), &token).await;
+    let reply = app.arm.get(&definitions(&missing, ""), Some(&token)).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "ResourceNotFound");
 }
@@ -155,9 +173,12 @@ fn definition_path(scope: &str, guid: &str, version: &str) -> String {
 
 #[tokio::test]
 async fn list_returns_all_928_built_in_roles_exactly_as_the_catalogue() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get(&definitions(&app.subscription(), ""), &token).await;
+    let reply = app
+        .arm
+        .get(&definitions(&app.subscription(), ""), Some(&token))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let listed = reply.body["value"].as_array().unwrap();
     let expected = catalogue();
@@ -185,12 +206,12 @@ async fn list_returns_all_928_built_in_roles_exactly_as_the_catalogue() {
 
 #[tokio::test]
 async fn get_returns_every_built_in_role_by_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     for expected in catalogue() {
         let name = expected["name"].as_str().unwrap();
         let path = definition_path(&app.subscription(), name, "2022-05-01-preview");
-        let reply = app.get(&path, &token).await;
+        let reply = app.arm.get(&path, Some(&token)).await;
         assert_eq!(reply.status, 200, "{name}: {}", reply.text);
         assert_eq!(reply.body["name"], name);
         assert_eq!(reply.body["properties"], {
@@ -204,7 +225,7 @@ async fn get_returns_every_built_in_role_by_id() {
 
 #[tokio::test]
 async fn list_with_a_role_name_filter_in_odd_casing_finds_the_role() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let cases = [
         (
@@ -224,7 +245,8 @@ async fn list_with_a_role_name_filter_in_odd_casing_finds_the_role() {
     for (name, guid) in cases {
         let filter = format!("&$filter=roleName%20eq%20'{}'", name.replace(' ', "%20"));
         let reply = app
-            .get(&definitions(&app.group(GROUP), &filter), &token)
+            .arm
+            .get(&definitions(&app.group(GROUP), &filter), Some(&token))
             .await;
         assert_eq!(reply.status, 200, "{name}: {}", reply.text);
         let value = reply.body["value"].as_array().unwrap();
@@ -235,7 +257,7 @@ async fn list_with_a_role_name_filter_in_odd_casing_finds_the_role() {
 
 #[tokio::test]
 async fn permission_conditions_show_from_2022_05_01_preview_only() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let conditional = catalogue()
         .into_iter()
@@ -243,15 +265,17 @@ async fn permission_conditions_show_from_2022_05_01_preview_only() {
         .unwrap();
     let guid = conditional["name"].as_str().unwrap();
     let preview = app
+        .arm
         .get(
             &definition_path(&app.subscription(), guid, "2022-05-01-preview"),
-            &token,
+            Some(&token),
         )
         .await;
     let stable = app
+        .arm
         .get(
             &definition_path(&app.subscription(), guid, "2022-04-01"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(

@@ -1,13 +1,15 @@
 //! Routing: unknown paths, methods, api-version checks, request ids — always ARM's envelope.
 
-use crate::helpers::{TestApp, GROUP};
+use mimic_testkit::fixture::GROUP;
+use mimic_testkit::TestArm;
 
 #[tokio::test]
 async fn an_unknown_path_returns_404_not_found_in_the_arm_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
-        .get("/nothing/here?api-version=2024-11-01", &token)
+        .arm
+        .get("/nothing/here?api-version=2024-11-01", Some(&token))
         .await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "NotFound");
@@ -15,13 +17,13 @@ async fn an_unknown_path_returns_404_not_found_in_the_arm_envelope() {
 
 #[tokio::test]
 async fn an_unknown_namespace_returns_400_invalid_resource_namespace() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!(
         "{}/providers/Microsoft.Nope/widgets/w1?api-version=2024-11-01",
         app.group(GROUP)
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "InvalidResourceNamespace");
     assert_eq!(
@@ -32,13 +34,13 @@ async fn an_unknown_namespace_returns_400_invalid_resource_namespace() {
 
 #[tokio::test]
 async fn an_unknown_type_in_a_known_namespace_returns_404_invalid_resource_type() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!(
         "{}/providers/Microsoft.Compute/gadgets/g1?api-version=2024-11-01",
         app.group(GROUP)
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.code(), "InvalidResourceType");
     assert_eq!(
@@ -49,7 +51,7 @@ async fn an_unknown_type_in_a_known_namespace_returns_404_invalid_resource_type(
 
 #[tokio::test]
 async fn an_unknown_nested_type_is_named_in_full() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     for suffix in [
         "/federatedIdentityCredentials/f1",
@@ -59,7 +61,7 @@ async fn an_unknown_nested_type_is_named_in_full() {
             "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1{suffix}?api-version=2023-01-31",
             app.group(GROUP)
         );
-        let reply = app.get(&path, &token).await;
+        let reply = app.arm.get(&path, Some(&token)).await;
         assert_eq!(reply.status, 404, "{suffix}: {}", reply.text);
         assert_eq!(reply.code(), "InvalidResourceType");
         assert_eq!(
@@ -72,10 +74,10 @@ async fn an_unknown_nested_type_is_named_in_full() {
 
 #[tokio::test]
 async fn a_missing_api_version_returns_400_on_known_and_unknown_routes() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     for path in ["/subscriptions", "/nothing/here", &app.group(GROUP) as &str] {
-        let reply = app.get(path, &token).await;
+        let reply = app.arm.get(path, Some(&token)).await;
         assert_eq!(reply.status, 400, "{path}");
         assert_eq!(reply.code(), "MissingApiVersionParameter", "{path}");
         assert_eq!(
@@ -87,9 +89,12 @@ async fn a_missing_api_version_returns_400_on_known_and_unknown_routes() {
 
 #[tokio::test]
 async fn a_malformed_api_version_returns_400_invalid_api_version_parameter() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get("/subscriptions?api-version=latest", &token).await;
+    let reply = app
+        .arm
+        .get("/subscriptions?api-version=latest", Some(&token))
+        .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "InvalidApiVersionParameter");
     assert!(reply
@@ -97,32 +102,37 @@ async fn a_malformed_api_version_returns_400_invalid_api_version_parameter() {
         .starts_with("The api-version 'latest' is invalid."));
     for version in ["2016-09-01", "2024-11-01", "2025-04-01"] {
         let path = format!("{}?api-version={version}", app.group(GROUP));
-        assert_eq!(app.get(&path, &token).await.status, 200, "{version}");
+        assert_eq!(
+            app.arm.get(&path, Some(&token)).await.status,
+            200,
+            "{version}"
+        );
     }
     // Well-formed, but not a version of resource groups (a role-definition version).
     let path = format!("{}?api-version=2022-05-01-preview", app.group(GROUP));
     assert_eq!(
-        app.get(&path, &token).await.code(),
+        app.arm.get(&path, Some(&token)).await.code(),
         "InvalidApiVersionParameter"
     );
 }
 
 #[tokio::test]
 async fn an_unsupported_method_returns_405_in_the_arm_envelope() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!("{}?api-version=2024-11-01", app.group(GROUP));
-    let reply = app.request("POST", &path, Some(&token), None).await;
+    let reply = app.arm.request("POST", &path, Some(&token), None).await;
     assert_eq!(reply.status, 405);
     assert_eq!(reply.code(), "MethodNotAllowed");
 }
 
 #[tokio::test]
 async fn responses_carry_a_request_id_and_echo_the_client_request_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let auth = format!("Bearer {token}");
     let reply = app
+        .arm
         .raw(
             "GET",
             "/subscriptions?api-version=2022-12-01",

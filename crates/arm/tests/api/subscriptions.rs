@@ -2,14 +2,16 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, GROUP, READER, SUBSCRIPTION, TENANT};
+use mimic_testkit::fixture::{GROUP, READER, SUBSCRIPTION, TENANT};
+use mimic_testkit::TestArm;
 
 #[tokio::test]
 async fn list_subscriptions_as_owner_returns_the_fixture_subscription_in_azure_shape() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
-        .get("/subscriptions?api-version=2022-12-01", &token)
+        .arm
+        .get("/subscriptions?api-version=2022-12-01", Some(&token))
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(
@@ -34,10 +36,11 @@ async fn list_subscriptions_as_owner_returns_the_fixture_subscription_in_azure_s
 
 #[tokio::test]
 async fn list_subscriptions_without_assignments_returns_an_empty_list() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, token) = app.new_principal("nobody").await;
     let reply = app
-        .get("/subscriptions?api-version=2022-12-01", &token)
+        .arm
+        .get("/subscriptions?api-version=2022-12-01", Some(&token))
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["value"], json!([]));
@@ -45,32 +48,34 @@ async fn list_subscriptions_without_assignments_returns_an_empty_list() {
 
 #[tokio::test]
 async fn list_subscriptions_with_a_group_assignment_shows_the_subscription() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (principal, token) = app.new_principal("group-reader").await;
     app.grant(&app.group(GROUP), READER, &principal.object_id)
         .await;
     let reply = app
-        .get("/subscriptions?api-version=2022-12-01", &token)
+        .arm
+        .get("/subscriptions?api-version=2022-12-01", Some(&token))
         .await;
     assert_eq!(reply.body["value"][0]["subscriptionId"], SUBSCRIPTION);
 }
 
 #[tokio::test]
 async fn get_subscription_returns_it_or_404_subscription_not_found() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!(
         "/subscriptions/{}?api-version=2022-12-01",
         SUBSCRIPTION.to_uppercase()
     );
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body["id"], format!("/subscriptions/{SUBSCRIPTION}"));
     let unknown = "00000000-1111-4222-8333-444444444444";
     let reply = app
+        .arm
         .get(
             &format!("/subscriptions/{unknown}?api-version=2022-12-01"),
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(reply.status, 404);
@@ -83,12 +88,13 @@ async fn get_subscription_returns_it_or_404_subscription_not_found() {
 
 #[tokio::test]
 async fn get_subscription_with_a_malformed_id_returns_400_invalid_subscription_id() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let reply = app
+        .arm
         .get(
             "/subscriptions/not-a-guid/resourcegroups?api-version=2024-11-01",
-            &token,
+            Some(&token),
         )
         .await;
     assert_eq!(reply.status, 400);
@@ -101,9 +107,12 @@ async fn get_subscription_with_a_malformed_id_returns_400_invalid_subscription_i
 
 #[tokio::test]
 async fn list_tenants_returns_the_home_tenant() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    let reply = app.get("/tenants?api-version=2022-12-01", &token).await;
+    let reply = app
+        .arm
+        .get("/tenants?api-version=2022-12-01", Some(&token))
+        .await;
     assert_eq!(reply.status, 200);
     let tenant = &reply.body["value"][0];
     assert_eq!(tenant["id"], format!("/tenants/{TENANT}"));
@@ -113,10 +122,10 @@ async fn list_tenants_returns_the_home_tenant() {
 
 #[tokio::test]
 async fn list_locations_returns_regions_with_subscription_ids() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!("{}/locations?api-version=2022-12-01", app.subscription());
-    let reply = app.get(&path, &token).await;
+    let reply = app.arm.get(&path, Some(&token)).await;
     assert_eq!(reply.status, 200);
     let eastus = reply.body["value"]
         .as_array()
@@ -134,8 +143,9 @@ async fn list_locations_returns_regions_with_subscription_ids() {
 
 #[tokio::test]
 async fn metadata_endpoints_needs_no_token_and_names_aad() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let reply = app
+        .arm
         .request(
             "GET",
             "/metadata/endpoints?api-version=2022-09-01",
@@ -144,15 +154,15 @@ async fn metadata_endpoints_needs_no_token_and_names_aad() {
         )
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body["authentication"]["loginEndpoint"], app.aad_url);
+    assert_eq!(reply.body["authentication"]["loginEndpoint"], app.aad.base);
     assert_eq!(
         reply.body["authentication"]["audiences"][0],
         "https://management.core.windows.net/"
     );
-    assert_eq!(reply.body["resourceManager"], format!("{}/", app.arm_url));
+    assert_eq!(reply.body["resourceManager"], format!("{}/", app.arm.base));
     assert_eq!(
         reply.body["authentication"]["audiences"][2],
-        format!("{}/", app.arm_url)
+        format!("{}/", app.arm.base)
     );
     assert!(reply.body["suffixes"].is_object());
 }

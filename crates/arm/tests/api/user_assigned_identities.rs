@@ -3,12 +3,13 @@
 
 use serde_json::json;
 
-use crate::compute_helpers::{identity_id, system_principal, user_identity_ids, MSI_VERSION};
-use crate::helpers::{TestApp, GROUP, TENANT};
+use crate::compute_helpers::{system_principal, user_identity_ids};
+use mimic_testkit::fixture::{identity_id, GROUP, MSI_VERSION, TENANT};
+use mimic_testkit::TestArm;
 
 #[tokio::test]
 async fn create_or_update_returns_201_then_200_and_creates_a_principal() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let created = app
@@ -48,7 +49,7 @@ async fn create_or_update_returns_201_then_200_and_creates_a_principal() {
 
 #[tokio::test]
 async fn create_or_update_with_bad_input_returns_400_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let long = "a".repeat(129);
     let cases = [
@@ -80,7 +81,7 @@ async fn create_or_update_with_bad_input_returns_400_and_creates_nothing() {
         assert_eq!(reply.code(), code, "{name}");
         let path = format!("{}?api-version={MSI_VERSION}", identity_id(name));
         assert_eq!(
-            app.get(&path, &token).await.status,
+            app.arm.get(&path, Some(&token)).await.status,
             404,
             "{name} must not exist"
         );
@@ -89,7 +90,7 @@ async fn create_or_update_with_bad_input_returns_400_and_creates_nothing() {
 
 #[tokio::test]
 async fn create_or_update_in_another_location_returns_409() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
 
@@ -103,7 +104,7 @@ async fn create_or_update_in_another_location_returns_409() {
 
 #[tokio::test]
 async fn delete_removes_the_principal_and_detaches_the_identity_from_every_vm() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let identity = app.create_identity(&token, "shared").await;
     let principal_id = identity["properties"]["principalId"]
@@ -137,7 +138,7 @@ async fn delete_removes_the_principal_and_detaches_the_identity_from_every_vm() 
 
 #[tokio::test]
 async fn one_identity_on_two_vms_and_two_identities_on_one_vm() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     app.create_identity(&token, "id2").await;
@@ -169,12 +170,13 @@ async fn one_identity_on_two_vms_and_two_identities_on_one_vm() {
 
 #[tokio::test]
 async fn update_changes_tags_only() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let created = app.create_identity(&token, "id1").await;
     let path = format!("{}?api-version={MSI_VERSION}", identity_id("id1"));
 
     let reply = app
+        .arm
         .request(
             "PATCH",
             &path,
@@ -193,19 +195,19 @@ async fn update_changes_tags_only() {
 
 #[tokio::test]
 async fn list_returns_the_identities_of_the_group_and_of_the_subscription() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     app.create_identity(&token, "id2").await;
 
     let group = app
-        .get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={MSI_VERSION}", app.group(GROUP)), &token)
+        .arm.get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={MSI_VERSION}", app.group(GROUP)), Some(&token))
         .await;
     let subscription = app
-        .get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30", app.subscription()), &token)
+        .arm.get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30", app.subscription()), Some(&token))
         .await;
     let missing_group = app
-        .get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={MSI_VERSION}", app.group("nogroup")), &token)
+        .arm.get(&format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={MSI_VERSION}", app.group("nogroup")), Some(&token))
         .await;
 
     for reply in [group, subscription] {
@@ -224,7 +226,7 @@ async fn list_returns_the_identities_of_the_group_and_of_the_subscription() {
 
 #[tokio::test]
 async fn resource_group_delete_removes_vms_identities_and_their_principals() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let identity = app.create_identity(&token, "id1").await;
     let identity_principal = identity["properties"]["principalId"]
@@ -237,6 +239,7 @@ async fn resource_group_delete_removes_vms_identities_and_their_principals() {
     let vm_principal = system_principal(&vm);
 
     let reply = app
+        .arm
         .request(
             "DELETE",
             &format!("{}?api-version=2024-11-01", app.group(GROUP)),

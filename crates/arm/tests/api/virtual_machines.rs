@@ -3,14 +3,15 @@
 
 use serde_json::json;
 
-use crate::compute_helpers::{
-    identity_id, system_principal, user_identity_ids, vm_body, vm_id, MI_OPERATOR, VM_CONTRIBUTOR,
+use crate::compute_helpers::{system_principal, user_identity_ids};
+use mimic_testkit::fixture::{
+    identity_id, vm_id, GROUP, MI_OPERATOR, SUBSCRIPTION, TENANT, VM_CONTRIBUTOR, VM_WRITE_VERSION,
 };
-use crate::helpers::{TestApp, GROUP, SUBSCRIPTION, TENANT};
+use mimic_testkit::{vm_body, TestArm};
 
 #[tokio::test]
 async fn create_or_update_returns_201_then_200_with_the_compute_shape() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let created = app.put_vm(&token, "web1", vm_body()).await;
@@ -53,13 +54,13 @@ async fn create_or_update_returns_201_then_200_with_the_compute_shape() {
 
 #[tokio::test]
 async fn get_returns_the_vm_and_404_for_a_missing_one() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let fixture_vm = app.get_vm(&token, "VM1").await;
     let missing = app.get_vm(&token, "nope").await;
     let missing_group = app
-        .get(&format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/nogroup/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01"), &token)
+        .arm.get(&format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/nogroup/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01"), Some(&token))
         .await;
 
     assert_eq!(fixture_vm.status, 200, "{}", fixture_vm.text);
@@ -84,7 +85,7 @@ async fn get_returns_the_vm_and_404_for_a_missing_one() {
 
 #[tokio::test]
 async fn create_or_update_with_bad_input_returns_400_and_creates_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let long = "a".repeat(65);
     let mut no_location = vm_body();
@@ -139,7 +140,7 @@ async fn create_or_update_with_bad_input_returns_400_and_creates_nothing() {
 
 #[tokio::test]
 async fn create_or_update_accepts_names_compute_accepts() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     for name in ["a", "my_vm.web-1", &"b".repeat(64)] {
@@ -155,7 +156,7 @@ async fn create_or_update_accepts_names_compute_accepts() {
 
 #[tokio::test]
 async fn update_enabling_system_assigned_creates_a_principal_aad_knows() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let vm = app
@@ -179,7 +180,7 @@ async fn update_enabling_system_assigned_creates_a_principal_aad_knows() {
 
 #[tokio::test]
 async fn update_disabling_system_assigned_deletes_the_principal_and_reenabling_mints_a_new_one() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let first = app
         .patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
@@ -203,7 +204,7 @@ async fn update_disabling_system_assigned_deletes_the_principal_and_reenabling_m
 
 #[tokio::test]
 async fn delete_removes_the_vm_and_its_principal_then_answers_204() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_vm(&token, "doomed").await;
     let vm = app
@@ -222,7 +223,7 @@ async fn delete_removes_the_vm_and_its_principal_then_answers_204() {
 
 #[tokio::test]
 async fn update_identity_follows_the_merge_semantics_of_the_az_bodies() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     app.create_identity(&token, "id2").await;
@@ -319,7 +320,7 @@ async fn update_identity_follows_the_merge_semantics_of_the_az_bodies() {
 
 #[tokio::test]
 async fn update_with_user_assigned_and_none_types_drops_the_user_identities() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     let id1 = identity_id("id1");
@@ -342,7 +343,7 @@ async fn update_with_user_assigned_and_none_types_drops_the_user_identities() {
 #[tokio::test]
 async fn update_with_a_missing_identity_returns_400_failed_identity_operation_and_changes_nothing()
 {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let ghost = identity_id("ghost");
 
@@ -371,7 +372,7 @@ async fn update_with_a_missing_identity_returns_400_failed_identity_operation_an
 #[tokio::test]
 async fn update_adding_an_identity_without_assign_permission_returns_403_linked_authorization_failed(
 ) {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     let id1 = identity_id("id1");
@@ -401,7 +402,7 @@ async fn update_adding_an_identity_without_assign_permission_returns_403_linked_
 
 #[tokio::test]
 async fn update_removing_an_identity_needs_only_vm_write() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     app.create_identity(&token, "id1").await;
     let id1 = identity_id("id1");
@@ -429,7 +430,7 @@ async fn update_removing_an_identity_needs_only_vm_write() {
 
 #[tokio::test]
 async fn operations_without_a_role_return_403_authorization_failed() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let (_, stranger) = app.new_principal("stranger").await;
 
     let get = app.get_vm(&stranger, "vm1").await;
@@ -448,25 +449,27 @@ async fn operations_without_a_role_return_403_authorization_failed() {
 
 #[tokio::test]
 async fn list_returns_the_vms_of_the_group_and_of_the_subscription() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let group = app
+        .arm
         .get(
             &format!(
                 "{}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01",
                 app.group(GROUP)
             ),
-            &token,
+            Some(&token),
         )
         .await;
     let subscription = app
+        .arm
         .get(
             &format!(
                 "{}/providers/Microsoft.Compute/virtualMachines?api-version=2024-11-01",
                 app.subscription()
             ),
-            &token,
+            Some(&token),
         )
         .await;
 
@@ -484,7 +487,7 @@ async fn list_returns_the_vms_of_the_group_and_of_the_subscription() {
 
 #[tokio::test]
 async fn update_changes_tags_and_size_and_keeps_the_rest() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
@@ -505,11 +508,11 @@ async fn update_changes_tags_and_size_and_keeps_the_rest() {
 
 #[tokio::test]
 async fn get_operation_reports_succeeded() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let reply = app
-        .get(&format!("{}/providers/Microsoft.Compute/locations/eastus/operations/3b7c1f7e-0000-4000-8000-000000000000?p=x&api-version=2024-11-01", app.subscription()), &token)
+        .arm.get(&format!("{}/providers/Microsoft.Compute/locations/eastus/operations/3b7c1f7e-0000-4000-8000-000000000000?p=x&api-version=2024-11-01", app.subscription()), Some(&token))
         .await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -518,18 +521,18 @@ async fn get_operation_reports_succeeded() {
 
 #[tokio::test]
 async fn get_system_assigned_identity_at_scope_returns_it_or_404() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     let path = format!(
         "{}/providers/Microsoft.ManagedIdentity/identities/default?api-version=2023-01-31",
         vm_id("vm1")
     );
-    let before = app.get(&path, &token).await;
+    let before = app.arm.get(&path, Some(&token)).await;
     let vm = app
         .patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
         .await;
 
-    let after = app.get(&path, &token).await;
+    let after = app.arm.get(&path, Some(&token)).await;
 
     assert_eq!(before.status, 404, "{}", before.text);
     assert_eq!(after.status, 200, "{}", after.text);
@@ -542,37 +545,48 @@ async fn get_system_assigned_identity_at_scope_returns_it_or_404() {
     assert_eq!(after.body["properties"]["tenantId"], TENANT);
 }
 
+/// `method` on VM `name` with az's write api-version; returns the status.
+async fn vm_status(
+    app: &TestArm,
+    method: &str,
+    token: &str,
+    name: &str,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    let path = format!("{}?api-version={VM_WRITE_VERSION}", vm_id(name));
+    app.arm
+        .request(method, &path, Some(token), body)
+        .await
+        .status
+}
+
 #[tokio::test]
 async fn create_and_delete_announce_the_vm_to_the_imds_host_before_answering() {
-    let (app, mut events) = crate::compute_helpers::spawn_with_vm_hook().await;
+    let (app, mut events) = TestArm::spawn_with_vm_hook().await;
     let token = app.operator_token().await;
-    let seen = tokio::spawn(async move {
-        let mut seen = Vec::new();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorder = seen.clone();
+    tokio::spawn(async move {
         while let Some((event, ack)) = events.recv().await {
-            seen.push(event);
+            recorder.lock().unwrap().push(event);
             ack.send(()).unwrap();
-            if seen.len() == 2 {
-                break;
-            }
         }
-        seen
     });
+    let seen_now = || seen.lock().unwrap().clone();
 
-    let started = std::time::Instant::now();
-    let created = app
-        .vm_request("PUT", &token, "hooked", Some(vm_body()))
-        .await;
+    let created = vm_status(&app, "PUT", &token, "hooked", Some(vm_body())).await;
+    // Announced (and acknowledged) before the 201 reached us.
+    assert_eq!(
+        seen_now(),
+        vec![mimic_arm::VmEvent::Created(vm_id("hooked"))]
+    );
     let patch = json!({"identity": {"type": "SystemAssigned"}});
-    let patched = app.vm_request("PATCH", &token, "hooked", Some(patch)).await;
-    let deleted = app.vm_request("DELETE", &token, "hooked", None).await;
+    let patched = vm_status(&app, "PATCH", &token, "hooked", Some(patch)).await;
+    let deleted = vm_status(&app, "DELETE", &token, "hooked", None).await;
 
     assert_eq!((created, patched, deleted), (201, 200, 200));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "acknowledged, no timeout"
-    );
     assert_eq!(
-        seen.await.unwrap(),
+        seen_now(),
         vec![
             mimic_arm::VmEvent::Created(vm_id("hooked")),
             mimic_arm::VmEvent::Deleted(vm_id("hooked")),
@@ -582,7 +596,7 @@ async fn create_and_delete_announce_the_vm_to_the_imds_host_before_answering() {
 
 #[tokio::test]
 async fn concurrent_updates_enabling_system_assigned_agree_on_one_principal() {
-    let app = TestApp::spawn().await;
+    let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
     let patches = (0..4).map(|_| {
@@ -604,23 +618,28 @@ async fn concurrent_updates_enabling_system_assigned_agree_on_one_principal() {
 
 #[tokio::test]
 async fn writes_when_aad_refuses_return_500_and_change_nothing() {
-    let (app, _events) = crate::compute_helpers::spawn_hooked(true).await;
+    let (hook, _events) = tokio::sync::mpsc::channel(8);
+    let app = TestArm::spawn_with(|arm| {
+        arm.vm_hook = Some(hook);
+        // ARM holds another internal key than AAD, so AAD refuses every principal ARM asks for.
+        arm.internal_key = mimic_web::InternalKey::generate();
+    })
+    .await;
     let token = app.operator_token().await;
 
     let enable = json!({"identity": {"type": "SystemAssigned"}});
-    let patched = app.vm_request("PATCH", &token, "vm1", Some(enable)).await;
+    let patched = vm_status(&app, "PATCH", &token, "vm1", Some(enable)).await;
     let mut with_identity = vm_body();
     with_identity["identity"] = json!({"type": "SystemAssigned"});
-    let created = app
-        .vm_request("PUT", &token, "newvm", Some(with_identity))
-        .await;
-    let read = app.vm_request("GET", &token, "vm1", None).await;
-    let missing = app.vm_request("GET", &token, "newvm", None).await;
+    let created = vm_status(&app, "PUT", &token, "newvm", Some(with_identity)).await;
+    let read = vm_status(&app, "GET", &token, "vm1", None).await;
+    let missing = vm_status(&app, "GET", &token, "newvm", None).await;
 
     assert_eq!((patched, created), (500, 500));
     assert_eq!((read, missing), (200, 404));
-    let url = format!("{}{}?api-version=2024-11-01", app.arm_url, vm_id("vm1"));
+    let url = format!("{}{}?api-version=2024-11-01", app.arm.base, vm_id("vm1"));
     let vm: serde_json::Value = app
+        .arm
         .http
         .get(url)
         .bearer_auth(&token)

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::fake_aad::{FAILING_RESOURCE, UNKNOWN_RESOURCE};
-use crate::helpers::{vm_id, Identity, Imds, World};
+use mimic_testkit::fixture::vm_id;
+use mimic_testkit::imds::{Identity, Imds, World, FAILING_RESOURCE, UNKNOWN_RESOURCE};
 
 const TOKEN: &str = "/metadata/identity/oauth2/token";
 const NEWEST: [&str; 3] = ["2025-04-07", "2024-07-17", "2024-03-15"];
@@ -51,12 +51,12 @@ async fn get_token_with_a_bad_request_returns_each_documented_error() {
     ];
 
     for (case, method, path, headers, status, body) in cases {
-        let answer = imds.send(method, &path, &headers).await;
+        let answer = imds.client.raw(method, &path, &headers, "").await;
         assert_eq!(answer.status, status, "{case}: {}", answer.text);
         assert!(
-            answer.content_type.starts_with("application/json"),
+            answer.content_type().starts_with("application/json"),
             "{case}: {}",
-            answer.content_type
+            answer.content_type()
         );
         assert_eq!(answer.json(), body, "{case}");
     }
@@ -70,7 +70,7 @@ async fn get_token_probe_without_metadata_header_gets_a_json_400() {
     let vm = world.add_vm("vm1", &[Identity::system("vm1")]);
     let imds = world.imds(&vm).await;
 
-    let answer = imds.send("GET", "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com", &[]).await;
+    let answer = imds.client.raw("GET", "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com", &[], "").await;
 
     assert_eq!(answer.status, 400);
     assert_eq!(answer.json()["error"], "invalid_request");
@@ -83,10 +83,12 @@ async fn get_token_method_not_allowed_lists_get() {
     let imds = world.imds(&vm_id("vm1")).await;
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
         let answer = imds
-            .send(
+            .client
+            .raw(
                 method,
                 "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x",
                 &[("Metadata", "true")],
+                "",
             )
             .await;
         assert_eq!(answer.status, 405, "{method}");

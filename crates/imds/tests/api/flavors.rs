@@ -7,7 +7,9 @@ use mimic_imds::flavors::{
 };
 use serde_json::{json, Value};
 
-use crate::helpers::{Answer, Identity, Imds, World, ARM_RESOURCE};
+use mimic_testkit::fixture::ARM_RESOURCE;
+use mimic_testkit::imds::{Identity, Imds, World};
+use mimic_testkit::Reply;
 
 pub const RESOURCE_QUERY: &str = "resource=https%3A%2F%2Fmanagement.azure.com%2F";
 
@@ -45,19 +47,20 @@ pub struct TokenRoute {
 
 impl TokenRoute {
     /// Sends the request, with `extra` headers.
-    pub async fn send(&self, imds: &Imds, extra: &[(&'static str, &str)]) -> Answer {
+    pub async fn send(&self, imds: &Imds, extra: &[(&'static str, &str)]) -> Reply {
         let mut headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
             .collect();
         headers.extend_from_slice(extra);
-        imds.send_body(self.method, &self.path, &headers, self.body)
+        imds.client
+            .raw(self.method, &self.path, &headers, self.body)
             .await
     }
 
     /// Asserts `answer` is this route's error `code`/`text` with `status`, in its envelope.
-    pub fn assert_error(&self, answer: &Answer, status: u16, code: &str, text: &str) {
+    pub fn assert_error(&self, answer: &Reply, status: u16, code: &str, text: &str) {
         let name = self.name;
         assert_eq!(answer.status, status, "{name}: {}", answer.text);
         let body = answer.json();
@@ -166,21 +169,17 @@ fn keys_of(body: &Value) -> Vec<&str> {
     keys
 }
 
-async fn post_form(imds: &Imds, path: &str, form: &str, metadata: bool) -> Answer {
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let mut request = client
-        .post(format!("{}{path}", imds.url))
+async fn post_form(imds: &Imds, path: &str, form: &str, metadata: bool) -> Reply {
+    let mut request = imds
+        .client
+        .http
+        .post(imds.client.url(path))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form.to_string());
     if metadata {
         request = request.header("Metadata", "true");
     }
-    let response = request.send().await.unwrap();
-    Answer {
-        status: response.status().as_u16(),
-        content_type: String::new(),
-        text: response.text().await.unwrap(),
-    }
+    imds.client.send(request).await
 }
 
 #[tokio::test]
@@ -190,7 +189,8 @@ async fn app_service_token_with_identity_header_returns_expires_on_and_client_id
     let path = format!("{APP_SERVICE_PATH}?api-version=2019-08-01&{RESOURCE_QUERY}");
 
     let answer = imds
-        .send("GET", &path, &[("X-IDENTITY-HEADER", &secret)])
+        .client
+        .raw("GET", &path, &[("X-IDENTITY-HEADER", &secret)], "")
         .await;
 
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -229,7 +229,8 @@ async fn app_service_token_selects_by_each_app_service_selector() {
     for selector in selectors {
         let path = format!("{APP_SERVICE_PATH}?api-version=2019-08-01&{RESOURCE_QUERY}&{selector}");
         let answer = imds
-            .send("GET", &path, &[("X-IDENTITY-HEADER", &secret)])
+            .client
+            .raw("GET", &path, &[("X-IDENTITY-HEADER", &secret)], "")
             .await;
         assert_eq!(answer.status, 200, "{selector}: {}", answer.text);
         assert_eq!(
@@ -243,10 +244,10 @@ async fn app_service_token_selects_by_each_app_service_selector() {
 #[tokio::test]
 async fn app_service_token_without_a_valid_identity_header_is_400() {
     let (world, _vm, imds) = vm1().await;
-    let other_vm = identity_header(&world.key, &crate::helpers::vm_id("vm2"));
+    let other_vm = identity_header(&world.key, &mimic_testkit::fixture::vm_id("vm2"));
     let path = format!("{APP_SERVICE_PATH}?api-version=2019-08-01&{RESOURCE_QUERY}");
     for headers in [vec![], vec![("X-IDENTITY-HEADER", other_vm.as_str())]] {
-        let answer = imds.send("GET", &path, &headers).await;
+        let answer = imds.client.raw("GET", &path, &headers, "").await;
         assert_eq!(answer.status, 400, "{}", answer.text);
         let body = answer.json();
         assert_eq!(body["statusCode"], 400);
@@ -268,7 +269,8 @@ async fn app_service_token_for_an_unassigned_identity_is_400_unable_to_load() {
     );
 
     let answer = imds
-        .send("GET", &path, &[("X-IDENTITY-HEADER", &secret)])
+        .client
+        .raw("GET", &path, &[("X-IDENTITY-HEADER", &secret)], "")
         .await;
 
     assert_eq!(answer.status, 400);
@@ -286,7 +288,8 @@ async fn app_service_token_with_another_api_version_or_method_is_refused() {
     let secret = identity_header(&world.key, &vm);
     let path = format!("{APP_SERVICE_PATH}?api-version=2017-09-01&{RESOURCE_QUERY}");
     let answer = imds
-        .send("GET", &path, &[("X-IDENTITY-HEADER", &secret)])
+        .client
+        .raw("GET", &path, &[("X-IDENTITY-HEADER", &secret)], "")
         .await;
     assert_eq!(answer.status, 400, "{}", answer.text);
     assert!(answer.json()["message"]
@@ -295,7 +298,13 @@ async fn app_service_token_with_another_api_version_or_method_is_refused() {
         .contains("2019-08-01"));
 
     let answer = imds
-        .send("POST", APP_SERVICE_PATH, &[("X-IDENTITY-HEADER", &secret)])
+        .client
+        .raw(
+            "POST",
+            APP_SERVICE_PATH,
+            &[("X-IDENTITY-HEADER", &secret)],
+            "",
+        )
         .await;
     assert_eq!(answer.status, 405, "{}", answer.text);
     assert_eq!(answer.json()["statusCode"], 405);
@@ -311,7 +320,10 @@ async fn azure_ml_token_with_secret_and_clientid_returns_expires_on() {
         user.client_id
     );
 
-    let answer = imds.send("GET", &path, &[("secret", &secret)]).await;
+    let answer = imds
+        .client
+        .raw("GET", &path, &[("secret", &secret)], "")
+        .await;
 
     assert_eq!(answer.status, 200, "{}", answer.text);
     let body = answer.json();
@@ -320,10 +332,12 @@ async fn azure_ml_token_with_secret_and_clientid_returns_expires_on() {
     assert!(expires_on > world.clock.now());
 
     let system = imds
-        .send(
+        .client
+        .raw(
             "GET",
             &format!("{AZURE_ML_PATH}?api-version=2017-09-01&{RESOURCE_QUERY}"),
             &[("secret", &secret)],
+            "",
         )
         .await;
     assert_eq!(
@@ -339,7 +353,10 @@ async fn azure_ml_token_with_a_wrong_secret_is_400() {
     // The App Service secret is not Azure ML's.
     let wrong = identity_header(&world.key, &vm);
 
-    let answer = imds.send("GET", &path, &[("secret", &wrong)]).await;
+    let answer = imds
+        .client
+        .raw("GET", &path, &[("secret", &wrong)], "")
+        .await;
 
     assert_eq!(answer.status, 400);
     assert_eq!(answer.json()["message"], "Invalid secret token header");
@@ -415,13 +432,16 @@ async fn vm_extension_get_returns_the_imds_body_and_imds_errors() {
         Identity::user(1).client_id.as_str()
     );
 
-    let answer = imds.send("GET", &path, &[]).await;
+    let answer = imds.client.raw("GET", &path, &[], "").await;
     assert_eq!(answer.status, 400);
     assert_eq!(
         answer.json(),
         json!({"error": "invalid_request", "error_description": "Required metadata header not specified"})
     );
-    let answer = imds.send("DELETE", &path, &[("Metadata", "true")]).await;
+    let answer = imds
+        .client
+        .raw("DELETE", &path, &[("Metadata", "true")], "")
+        .await;
     assert_eq!(answer.status, 405);
 }
 
@@ -432,7 +452,7 @@ async fn arc_token_without_authorization_is_401_with_a_key_file_realm() {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
 
     let response = client
-        .get(format!("{}{path}", imds.url))
+        .get(format!("{}{path}", imds.url()))
         .header("Metadata", "true")
         .send()
         .await
@@ -471,7 +491,10 @@ async fn arc_key_files_are_deleted_when_the_listener_stops() {
     let server = tokio::spawn(app.run_until_stopped());
     let path = format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}");
 
-    let challenge = imds.send("GET", &path, &[("Metadata", "true")]).await;
+    let challenge = imds
+        .client
+        .raw("GET", &path, &[("Metadata", "true")], "")
+        .await;
     assert_eq!(challenge.status, 401);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     handle.stop(true).await;
@@ -490,11 +513,11 @@ async fn arc_key_files_are_deleted_when_the_listener_stops() {
 }
 
 /// The challenge, then the retry with the key file's contents, as clients do.
-async fn arc_token(imds: &Imds, query: &str) -> (String, Answer) {
+async fn arc_token(imds: &Imds, query: &str) -> (String, Reply) {
     let path = format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}{query}");
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let challenge = client
-        .get(format!("{}{path}", imds.url))
+        .get(format!("{}{path}", imds.url()))
         .header("Metadata", "true")
         .send()
         .await
@@ -503,13 +526,15 @@ async fn arc_token(imds: &Imds, query: &str) -> (String, Answer) {
     let realm = header.split('=').nth(1).unwrap().to_string();
     let secret = std::fs::read_to_string(&realm).unwrap();
     let answer = imds
-        .send(
+        .client
+        .raw(
             "GET",
             &path,
             &[
                 ("Metadata", "true"),
                 ("Authorization", &format!("Basic {secret}")),
             ],
+            "",
         )
         .await;
     (realm, answer)
@@ -535,10 +560,12 @@ async fn arc_token_with_the_key_file_contents_returns_the_imds_body_once() {
     // Replaying the used key only earns a new challenge.
     let path = format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}");
     let replay = imds
-        .send(
+        .client
+        .raw(
             "GET",
             &path,
             &[("Metadata", "true"), ("Authorization", "Basic 0123")],
+            "",
         )
         .await;
     assert_eq!(replay.status, 401);
@@ -569,10 +596,12 @@ async fn flavors_share_imds_identities_and_token_cache() {
 
     let from_imds = imds.token("").await.json();
     let from_app_service = imds
-        .send(
+        .client
+        .raw(
             "GET",
             &format!("{APP_SERVICE_PATH}?api-version=2019-08-01&{RESOURCE_QUERY}"),
             &[("X-IDENTITY-HEADER", &secret)],
+            "",
         )
         .await
         .json();

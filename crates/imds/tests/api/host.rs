@@ -7,7 +7,8 @@ use std::time::Duration;
 use mimic_imds::host::{HostEvent, HostSettings, ImdsHost, VmListener};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::helpers::{vm_id, Identity, Imds, World, TENANT};
+use mimic_testkit::fixture::{vm_id, TENANT};
+use mimic_testkit::imds::{Identity, Imds, World};
 
 fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
     HostSettings {

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{vm_id, World, SUBSCRIPTION};
+use mimic_testkit::fixture::{vm_id, SUBSCRIPTION};
+use mimic_testkit::imds::World;
 
 /// (case, method, path and query, headers, status, body).
 type Case<'a> = (
@@ -32,7 +33,7 @@ async fn get_instance_returns_compute_and_network_as_strings() {
     let answer = imds.get("/metadata/instance?api-version=2021-02-01").await;
 
     assert_eq!(answer.status, 200, "{}", answer.text);
-    assert!(answer.content_type.starts_with("application/json"));
+    assert!(answer.content_type().starts_with("application/json"));
     let body = answer.json();
     assert!(all_leaves_are_strings(&body), "{body}");
     let compute = &body["compute"];
@@ -130,9 +131,9 @@ async fn get_instance_leaf_with_format_text_returns_plain_text() {
 
     assert_eq!(name.status, 200);
     assert!(
-        name.content_type.starts_with("text/plain"),
+        name.content_type().starts_with("text/plain"),
         "{}",
-        name.content_type
+        name.content_type()
     );
     assert_eq!(name.text, "vm1");
     assert!(address.text.starts_with("10.0.0."), "{}", address.text);
@@ -297,7 +298,7 @@ async fn get_instance_with_a_bad_request_returns_each_error() {
     ];
 
     for (case, method, path, headers, status, body) in cases {
-        let answer = imds.send(method, path, &headers).await;
+        let answer = imds.client.raw(method, path, &headers, "").await;
         assert_eq!(answer.status, status, "{case}: {}", answer.text);
         assert_eq!(answer.json(), body, "{case}");
     }

@@ -10,18 +10,19 @@ use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 
 use crate::flavors::{arc_key_dir, files_in, token_routes};
-use crate::helpers::{Answer, Identity, Imds, World};
+use mimic_testkit::imds::{Identity, Imds, World};
+use mimic_testkit::Reply;
 
 const TOKEN: &str =
     "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com";
 const INSTANCE: &str = "/metadata/instance?api-version=2021-02-01";
 
 /// Sends `count` GETs to `path` at once; returns the answers and how long the burst took.
-async fn burst(imds: &Imds, path: &str, count: usize) -> (Vec<Answer>, Duration) {
+async fn burst(imds: &Imds, path: &str, count: usize) -> (Vec<Reply>, Duration) {
     let started = Instant::now();
     let mut requests = JoinSet::new();
     for _ in 0..count {
-        let imds = Imds::at(imds.url.clone());
+        let imds = Imds::at(imds.url().to_string());
         let path = path.to_string();
         requests.spawn(async move { imds.get(&path).await });
     }
@@ -34,7 +35,7 @@ fn refill(per_second: u32, elapsed: Duration) -> usize {
     (elapsed.as_secs_f64() * f64::from(per_second)).ceil() as usize
 }
 
-fn count(answers: &[Answer], status: u16) -> usize {
+fn count(answers: &[Reply], status: u16) -> usize {
     answers.iter().filter(|a| a.status == status).count()
 }
 
@@ -69,7 +70,7 @@ async fn get_token_in_a_burst_above_20_per_second_gets_429_too_many_requests() {
     );
     assert!(throttled > 0, "none throttled in {elapsed:?}");
     let refused = answers.iter().find(|a| a.status == 429).unwrap();
-    assert!(refused.content_type.starts_with("application/json"));
+    assert!(refused.content_type().starts_with("application/json"));
     assert_eq!(
         refused.json(),
         json!({"error": "too_many_requests", "error_description": "Too many requests"})
@@ -101,7 +102,7 @@ async fn get_token_sixth_concurrent_request_gets_429() {
     // bypass_cache: each of the five waits for the slow AAD.
     let mut slow = JoinSet::new();
     for _ in 0..5 {
-        let imds = Imds::at(imds.url.clone());
+        let imds = Imds::at(imds.url().to_string());
         slow.spawn(async move { imds.token("&bypass_cache=true").await });
     }
     for _ in 0..200 {
@@ -211,7 +212,7 @@ async fn token_routes_share_one_concurrency_budget_and_answer_429_in_their_own_e
     })
     .await;
     // A Cloud Shell POST whose body has not all arrived holds the one slot for as long as we like.
-    let address = imds.url.trim_start_matches("http://");
+    let address = imds.url().trim_start_matches("http://");
     let mut held = tokio::net::TcpStream::connect(address).await.unwrap();
     held.write_all(
         b"POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nMetadata: true\r\n\

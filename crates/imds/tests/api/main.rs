@@ -1,15 +1,13 @@
-//! IMDS over real HTTP, against fake ARM (host API) and AAD (v1 token endpoint) servers that run
-//! in the test over HTTPS with a local CA. The fake AAD verifies the client assertion with the
-//! identity's certificate, so these tests prove the real protocol.
+//! IMDS over real HTTP, against the fake ARM (host API) and AAD (managed-identity token endpoint)
+//! servers of `mimic_testkit::imds`, which run in the test over HTTPS with a local CA and check
+//! what the real services check (the internal key, the VM's identities), so these tests prove the
+//! real protocol.
 
-// Unwrapping is how tests fail; helpers and fakes outside #[test] functions too.
+// Unwrapping is how tests fail.
 #![allow(clippy::unwrap_used)]
 
 mod errors;
-mod fake_aad;
-mod fake_arm;
 mod flavors;
-mod helpers;
 mod host;
 mod instance;
 mod limits;

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::fake_aad::Issued;
-use crate::helpers::{vm_id, Identity, World, ARM_RESOURCE};
+use mimic_testkit::fixture::{vm_id, ARM_RESOURCE};
+use mimic_testkit::imds::{Identity, Issued, World};
 
 fn issued_to(issued: &[Issued]) -> Vec<&str> {
     issued
@@ -22,7 +22,7 @@ async fn get_token_returns_every_value_as_a_string() {
     let answer = imds.token("").await;
 
     assert_eq!(answer.status, 200, "{}", answer.text);
-    assert!(answer.content_type.starts_with("application/json"));
+    assert!(answer.content_type().starts_with("application/json"));
     let body = answer.json();
     let keys: Vec<&str> = body
         .as_object()
@@ -397,7 +397,7 @@ async fn get_info_returns_the_tenant() {
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.json(),
-        serde_json::json!({"tenantId": crate::helpers::TENANT})
+        serde_json::json!({"tenantId": mimic_testkit::fixture::TENANT})
     );
 }
 

@@ -22,7 +22,8 @@ fn resigned(mimic: &TestMimic, token: &str, change: impl FnOnce(&mut Value)) -> 
 
 async fn groups(mimic: &TestMimic, token: &str) -> Vec<String> {
     let list = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!(
                 "{}/resourcegroups?api-version=2024-11-01",
@@ -81,7 +82,7 @@ async fn bad_tokens_get_the_401_codes_arm_gives() {
         ),
     ];
     for (token, code) in cases {
-        let reply = mimic.arm("GET", &path, token, None).await;
+        let reply = mimic.arm.request("GET", &path, token, None).await;
         assert_eq!(reply.status, 401, "{code}: {}", reply.body);
         assert_eq!(reply.body["error"]["code"], code, "{}", reply.body);
         let challenge = reply
@@ -106,7 +107,8 @@ async fn malformed_requests_get_arm_errors_and_change_nothing() {
     let sub = mimic.subscription();
 
     let no_version = mimic
-        .arm(
+        .arm
+        .request(
             "PUT",
             &format!("{sub}/resourcegroups/new-group"),
             Some(&operator),
@@ -130,12 +132,13 @@ async fn malformed_requests_get_arm_errors_and_change_nothing() {
         .send()
         .await
         .unwrap();
-    let bad_json = mimic_testkit::reply(bad_json).await;
+    let bad_json = mimic_testkit::Reply::read(bad_json).await;
     assert_eq!(bad_json.status, 400, "{}", bad_json.body);
     assert_eq!(bad_json.body["error"]["code"], "InvalidRequestContent");
 
     let bad_name = mimic
-        .arm(
+        .arm
+        .request(
             "PUT",
             &format!("{sub}/resourcegroups/bad%23name?api-version=2024-11-01"),
             Some(&operator),
@@ -154,7 +157,8 @@ async fn malformed_requests_get_arm_errors_and_change_nothing() {
         mimic.group()
     );
     let reply = mimic
-        .arm(
+        .arm
+        .request(
             "PUT",
             &bad_identity_name,
             Some(&operator),
@@ -164,7 +168,8 @@ async fn malformed_requests_get_arm_errors_and_change_nothing() {
     assert_eq!(reply.status, 400, "{}", reply.body);
 
     let unknown = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!("{sub}/providers/Microsoft.Nope/things/x?api-version=2024-11-01"),
             Some(&operator),

@@ -21,7 +21,8 @@ async fn put_identities(
         );
         async move {
             mimic
-                .arm(
+                .arm
+                .request(
                     "PUT",
                     &path,
                     Some(token),
@@ -48,7 +49,7 @@ async fn fifty_concurrent_creates_of_distinct_identities_all_succeed() {
     assert_eq!(server_errors(&statuses), 0, "{statuses:?}");
     assert!(statuses.iter().all(|status| *status == 201), "{statuses:?}");
     let listed = mimic
-        .arm(
+        .arm.request(
             "GET",
             &format!(
                 "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={IDENTITY_VERSION}",
@@ -87,7 +88,8 @@ async fn fifty_identical_identity_puts_make_one_identity_and_one_principal() {
         "{statuses:?}"
     );
     let identity = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!(
                 "{}?api-version={IDENTITY_VERSION}",

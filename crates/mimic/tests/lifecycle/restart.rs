@@ -23,7 +23,7 @@ async fn restart_keeps_state_signing_key_and_issued_tokens_valid() {
         "the signing key survives a restart"
     );
     let path = format!("{}?api-version=2024-11-30", mimic.identity_id("durable"));
-    let again = mimic.arm("GET", &path, Some(&operator), None).await;
+    let again = mimic.arm.request("GET", &path, Some(&operator), None).await;
     assert_eq!(
         again.status, 200,
         "a token from before the restart still validates: {}",

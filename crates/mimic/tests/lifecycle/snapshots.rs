@@ -4,7 +4,7 @@
 
 use tokio::process::Command;
 
-use mimic_testkit::{TestMimic, READER};
+use mimic_testkit::{fixture::READER, TestMimic};
 use serde_json::json;
 
 /// `mimic --data-dir DIR ARGS…`: (exit code, stdout + stderr). Async: the in-process mimic
@@ -28,7 +28,11 @@ async fn mimic_cli(mimic: &TestMimic, args: &[&str]) -> (i32, String) {
 
 async fn identity_status(mimic: &TestMimic, token: &str, name: &str) -> u16 {
     let path = format!("{}?api-version=2024-11-30", mimic.identity_id(name));
-    mimic.arm("GET", &path, Some(token), None).await.status
+    mimic
+        .arm
+        .request("GET", &path, Some(token), None)
+        .await
+        .status
 }
 
 #[tokio::test]
@@ -80,7 +84,8 @@ async fn snapshot_restore_and_reset_while_running_bring_both_stores_back() {
     assert!(mimic.principals_named("id1").await.is_empty());
     assert!(mimic.principals_named("vm1").await.is_empty());
     let vm_after = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!("{}?api-version=2024-11-01", mimic.vm_id("vm1")),
             Some(&token),

@@ -1,6 +1,6 @@
 //! Seed 003: a system-assigned identity, tied to the VM's lifecycle.
 
-use mimic_testkit::{claims, TestMimic, READER};
+use mimic_testkit::{claims, fixture::READER, TestMimic};
 use serde_json::json;
 
 const ARM: &str = "https://management.azure.com/";
@@ -56,13 +56,17 @@ async fn system_assigned_identity_gets_403_before_the_grant_and_200_after() {
 
     let group = format!("{}?api-version=2016-09-01", mimic.group());
     assert_eq!(
-        mimic.arm("GET", &group, Some(&token), None).await.status,
+        mimic
+            .arm
+            .request("GET", &group, Some(&token), None)
+            .await
+            .status,
         403
     );
     mimic
         .grant(&operator, &mimic.group(), READER, &principal_id)
         .await;
-    let allowed = mimic.arm("GET", &group, Some(&token), None).await;
+    let allowed = mimic.arm.request("GET", &group, Some(&token), None).await;
     assert_eq!(allowed.status, 200, "{}", allowed.body);
     assert_eq!(
         allowed.body["name"],
@@ -114,7 +118,10 @@ async fn deleting_the_vm_removes_its_principal_and_its_imds() {
     let path = format!("{}?api-version=2024-11-01", mimic.vm_id("vm3"));
     let body = json!({"location": "eastus", "identity": {"type": "SystemAssigned"},
         "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}, "storageProfile": {"osDisk": {"osType": "Linux"}}}});
-    let created = mimic.arm("PUT", &path, Some(&operator), Some(body)).await;
+    let created = mimic
+        .arm
+        .request("PUT", &path, Some(&operator), Some(body))
+        .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let principal_id = created.body["identity"]["principalId"]
         .as_str()
@@ -127,7 +134,10 @@ async fn deleting_the_vm_removes_its_principal_and_its_imds() {
         "a new VM gets its IMDS before PUT returns"
     );
 
-    let deleted = mimic.arm("DELETE", &path, Some(&operator), None).await;
+    let deleted = mimic
+        .arm
+        .request("DELETE", &path, Some(&operator), None)
+        .await;
     assert!(
         deleted.status == 200 || deleted.status == 204,
         "{}",
@@ -138,7 +148,7 @@ async fn deleting_the_vm_removes_its_principal_and_its_imds() {
         mimic.endpoints_file().vm("vm3").is_none(),
         "the deleted VM's IMDS is gone from endpoints.json"
     );
-    let missing = mimic.arm("GET", &path, Some(&operator), None).await;
+    let missing = mimic.arm.request("GET", &path, Some(&operator), None).await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.body["error"]["code"], "ResourceNotFound");
     mimic.stop().await;

@@ -1,7 +1,7 @@
 //! Tokens from AAD and IMDS verify with an independent JWT library against the published keys.
 
 use jwt_simple::prelude::*;
-use mimic_testkit::{TestMimic, ARM_SCOPE};
+use mimic_testkit::{fixture::ARM_SCOPE, TestMimic};
 use serde_json::json;
 
 /// Verifies an RS256 token with jwt-simple against the JWKS key its header names.

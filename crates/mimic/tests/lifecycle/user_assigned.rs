@@ -1,6 +1,6 @@
 //! Seed 004: a user-assigned identity, assigned to VMs, granted a role, used through IMDS.
 
-use mimic_testkit::{claims, TestMimic, READER};
+use mimic_testkit::{claims, fixture::READER, TestMimic};
 use serde_json::json;
 
 const ARM: &str = "https://management.azure.com/";
@@ -8,7 +8,8 @@ const ARM: &str = "https://management.azure.com/";
 /// Reads the fixture group with a bearer token; returns the status.
 async fn read_group(mimic: &TestMimic, token: &str) -> u16 {
     mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!("{}?api-version=2016-09-01", mimic.group()),
             Some(token),
@@ -55,7 +56,8 @@ async fn user_assigned_identity_gets_403_before_the_grant_and_200_after() {
     );
 
     let denied = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!("{}?api-version=2016-09-01", mimic.group()),
             Some(&token),
@@ -87,19 +89,24 @@ async fn a_grant_on_the_group_is_inherited_by_the_vm_and_revoking_it_denies_agai
         .to_string();
     let vm_path = format!("{}?api-version=2024-11-01", mimic.vm_id("vm2"));
     assert_eq!(
-        mimic.arm("GET", &vm_path, Some(&token), None).await.status,
+        mimic
+            .arm
+            .request("GET", &vm_path, Some(&token), None)
+            .await
+            .status,
         403
     );
 
     let assignment = mimic
         .grant(&operator, &mimic.group(), READER, principal_id)
         .await;
-    let vm = mimic.arm("GET", &vm_path, Some(&token), None).await;
+    let vm = mimic.arm.request("GET", &vm_path, Some(&token), None).await;
     assert_eq!(vm.status, 200, "{}", vm.body);
     assert_eq!(vm.body["name"], "vm2");
 
     let revoked = mimic
-        .arm(
+        .arm
+        .request(
             "DELETE",
             &format!("{assignment}?api-version=2022-04-01"),
             Some(&operator),
@@ -107,7 +114,7 @@ async fn a_grant_on_the_group_is_inherited_by_the_vm_and_revoking_it_denies_agai
         )
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
-    let denied = mimic.arm("GET", &vm_path, Some(&token), None).await;
+    let denied = mimic.arm.request("GET", &vm_path, Some(&token), None).await;
     assert_eq!(denied.status, 403);
     assert_eq!(denied.body["error"]["code"], "AuthorizationFailed");
     mimic.stop().await;
@@ -210,7 +217,8 @@ async fn deleting_a_user_assigned_identity_removes_its_principal_and_detaches_it
     assert_eq!(mimic.imds_token("vm1", ARM, "").await.status, 200);
 
     let deleted = mimic
-        .arm(
+        .arm
+        .request(
             "DELETE",
             &format!("{}?api-version=2024-11-30", mimic.identity_id("doomed")),
             Some(&operator),
@@ -220,7 +228,8 @@ async fn deleting_a_user_assigned_identity_removes_its_principal_and_detaches_it
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert!(!mimic.principal_exists(principal_id).await);
     let vm = mimic
-        .arm(
+        .arm
+        .request(
             "GET",
             &format!("{}?api-version=2024-11-01", mimic.vm_id("vm1")),
             Some(&operator),

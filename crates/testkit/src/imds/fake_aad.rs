@@ -14,15 +14,20 @@ use serde_json::{json, Value};
 /// A managed identity AAD knows (and ARM has on the VM).
 #[derive(Debug, Clone)]
 pub struct Principal {
+    /// Its client id.
     pub client_id: String,
+    /// Whether it is user-assigned (its tokens then carry `xms_az_rid`).
     pub user_assigned: bool,
 }
 
 /// One token AAD issued.
 #[derive(Debug, Clone)]
 pub struct Issued {
+    /// The identity's client id.
     pub client_id: String,
+    /// The resource the token is for.
     pub resource: String,
+    /// The VM a user-assigned identity's token names.
     pub xms_az_rid: Option<String>,
     /// The VM the IMDS host named.
     pub vm_id: String,
@@ -43,6 +48,7 @@ struct AadState {
 
 /// A running fake AAD.
 pub struct FakeAad {
+    /// Its base URL.
     pub url: String,
     state: Arc<Mutex<AadState>>,
     _handle: ServerHandle,
@@ -54,6 +60,7 @@ pub const UNKNOWN_RESOURCE: &str = "https://unknown.example/";
 pub const FAILING_RESOURCE: &str = "https://failing.example/";
 
 impl FakeAad {
+    /// Starts the fake on port 0 over HTTPS with `cert`, admitting callers with `key`.
     pub async fn start(cert: &ServerCertificate, clock: Clock, key: InternalKey) -> Self {
         let state = Arc::new(Mutex::new(AadState {
             principals: HashMap::new(),

@@ -12,9 +12,13 @@ use serde_json::{json, Value};
 /// A VM as the fake ARM keeps it.
 #[derive(Debug, Clone)]
 pub struct FakeVm {
+    /// Its ARM id.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// The VM as ARM's GET returns it.
     pub json: Value,
+    /// Its identities as the host API lists them.
     pub identities: Vec<Value>,
 }
 
@@ -26,12 +30,14 @@ struct ArmState {
 
 /// A running fake ARM.
 pub struct FakeArm {
+    /// Its base URL.
     pub url: String,
     state: Arc<Mutex<ArmState>>,
     _handle: ServerHandle,
 }
 
 impl FakeArm {
+    /// Starts the fake on port 0 over HTTPS with `cert`, admitting callers with `key`.
     pub async fn start(cert: &ServerCertificate, key: InternalKey) -> Self {
         let state = Arc::new(Mutex::new(ArmState::default()));
         let data = web::Data::new((state.clone(), key));
@@ -58,6 +64,7 @@ impl FakeArm {
         }
     }
 
+    /// Adds or replaces a VM.
     pub fn put_vm(&self, vm: FakeVm) {
         let mut state = self.state.lock().unwrap();
         state
@@ -66,6 +73,7 @@ impl FakeArm {
         state.vms.push(vm);
     }
 
+    /// Forgets a VM.
     pub fn delete_vm(&self, vm_id: &str) {
         let mut state = self.state.lock().unwrap();
         state
@@ -86,6 +94,7 @@ impl FakeArm {
         }
     }
 
+    /// How many identity lookups have arrived.
     pub fn identity_requests(&self) -> usize {
         self.state.lock().unwrap().identity_requests
     }

@@ -1,33 +1,32 @@
-//! The test world: a local CA, fake ARM and AAD, identities, and one IMDS.
+//! The IMDS harness: a local CA, a fake ARM (host API) and a fake AAD (managed-identity token
+//! endpoint) sharing one internal key and clock, VMs with identities in both, and one real IMDS
+//! per VM over plain HTTP. The fakes check what the real services check, so IMDS tests prove the
+//! protocol without starting ARM and AAD.
+
+mod fake_aad;
+mod fake_arm;
+
+pub use fake_aad::{FakeAad, Issued, Principal, FAILING_RESOURCE, UNKNOWN_RESOURCE};
+pub use fake_arm::{FakeArm, FakeVm};
 
 use mimic_imds::{Application, Settings};
 use mimic_token::Clock;
 use mimic_web::InternalKey;
 use serde_json::{json, Value};
 
-use crate::fake_aad::{FakeAad, Principal};
-use crate::fake_arm::{FakeArm, FakeVm};
-
-pub const TENANT: &str = "7d1c3a4e-5b6f-4a8d-9c2e-1f3b5d7a9c0e";
-pub const SUBSCRIPTION: &str = "9b2c4d6e-8f0a-4b1c-a3d5-e7f9a1b3c5d7";
-pub const ARM_RESOURCE: &str = "https://management.azure.com/";
-
-/// The ARM id of VM `name` in the test resource group.
-pub fn vm_id(name: &str) -> String {
-    format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg/providers/Microsoft.Compute/virtualMachines/{name}")
-}
-
-/// The ARM id of user-assigned identity `name`.
-pub fn uami_id(name: &str) -> String {
-    format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
-}
+use crate::fixture::{identity_id, vm_id, TENANT};
+use crate::{Client, Reply};
 
 /// A managed identity (it has no key: AAD issues its tokens to the IMDS host).
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// Whether it is user-assigned.
     pub user_assigned: bool,
+    /// Its ARM id (the VM's, for a system-assigned identity).
     pub resource_id: String,
+    /// Its client id.
     pub client_id: String,
+    /// Its principal (object) id.
     pub principal_id: String,
 }
 
@@ -46,7 +45,7 @@ impl Identity {
     pub fn user(n: usize) -> Self {
         Self {
             user_assigned: true,
-            resource_id: uami_id(&format!("id{n}")),
+            resource_id: identity_id(&format!("id{n}")),
             client_id: format!("c{n}000000-0000-4000-8000-00000000000{n}"),
             principal_id: format!("p{n}000000-0000-4000-8000-00000000000{n}"),
         }
@@ -83,15 +82,22 @@ pub fn vm_json(name: &str) -> Value {
 
 /// CA, fake ARM and AAD, and a clock they all share.
 pub struct World {
+    /// The fake ARM.
     pub arm: FakeArm,
+    /// The fake AAD.
     pub aad: FakeAad,
+    /// The test CA's certificate.
     pub ca_pem: String,
+    /// The internal key the fakes expect.
     pub key: InternalKey,
+    /// The clock the fake AAD and every IMDS read.
     pub clock: Clock,
+    /// The data dir holding the CA; removed on drop.
     pub dir: tempfile::TempDir,
 }
 
 impl World {
+    /// Starts the fakes in a fresh data dir.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pki = mimic_web::Pki::at(dir.path());
@@ -109,7 +115,8 @@ impl World {
         }
     }
 
-    /// Puts VM `name` with these identities into ARM, and their principals into AAD.
+    /// Puts VM `name` with these identities into ARM, and their principals into AAD; returns
+    /// the VM's id.
     pub fn add_vm(&self, name: &str, identities: &[Identity]) -> String {
         for identity in identities {
             self.aad.register(
@@ -159,28 +166,14 @@ impl World {
     }
 }
 
-/// One running IMDS and a client for it.
+/// One running IMDS (plain HTTP, as on a VM) and a client for it.
 pub struct Imds {
-    pub url: String,
-    client: reqwest::Client,
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub content_type: String,
-    pub text: String,
-}
-
-impl Answer {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
-    }
+    /// The IMDS, e.g. `http://127.0.0.1:port`.
+    pub client: Client,
 }
 
 impl Imds {
+    /// Starts an IMDS with these settings on port 0.
     pub async fn start(settings: Settings) -> Self {
         let app = Application::build(settings).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
@@ -190,50 +183,25 @@ impl Imds {
 
     /// A client for an IMDS already listening at `url`.
     pub fn at(url: String) -> Self {
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        Self { url, client }
+        Self {
+            client: Client::plain(url),
+        }
     }
 
-    /// Any request.
-    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
-        self.send_body(method, path, headers, "").await
-    }
-
-    /// Any request with a body.
-    pub async fn send_body(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Answer {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self.client.request(method, format!("{}{path}", self.url));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if !body.is_empty() {
-            request = request.body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        Answer {
-            status: response.status().as_u16(),
-            content_type: response
-                .headers()
-                .get("content-type")
-                .map(|value| value.to_str().unwrap().to_string())
-                .unwrap_or_default(),
-            text: response.text().await.unwrap(),
-        }
+    /// The IMDS's base URL.
+    pub fn url(&self) -> &str {
+        &self.client.base
     }
 
     /// `GET path` with `Metadata: true`.
-    pub async fn get(&self, path: &str) -> Answer {
-        self.send("GET", path, &[("Metadata", "true")]).await
+    pub async fn get(&self, path: &str) -> Reply {
+        self.client
+            .raw("GET", path, &[("Metadata", "true")], "")
+            .await
     }
 
-    /// A token request as az sends it, plus `extra` query parameters.
-    pub async fn token(&self, extra: &str) -> Answer {
+    /// A token request for ARM as az sends it, plus `extra` query parameters.
+    pub async fn token(&self, extra: &str) -> Reply {
         let resource = "https%3A%2F%2Fmanagement.azure.com%2F";
         self.get(&format!(
             "/metadata/identity/oauth2/token?api-version=2018-02-01&resource={resource}{extra}"
