@@ -200,7 +200,7 @@ fn rewrite_path(request: &mut ServiceRequest, path: &str) {
 /// `/subscriptions/{s}/resourceGroups/{g}/providers/{Namespace}/{type}/{name}…` becomes
 /// `/subscriptions/{s}/resourcegroups/{g}/providers/{namespace}/{type}/{name}…` with `{s}`, `{g}`
 /// and `{name}` untouched. After `providers` comes a namespace (a keyword); after any other
-/// keyword comes a name. A trailing `/` is dropped.
+/// keyword comes a name. A trailing `/` is dropped, and so is every empty segment (`//`).
 pub fn canonical_path(path: &str) -> String {
     let trimmed = match path.len() > 1 {
         true => path.trim_end_matches('/'),
@@ -210,6 +210,10 @@ pub fn canonical_path(path: &str) -> String {
     let mut expect_name = false;
     let mut after_providers = false;
     for (index, segment) in trimmed.split('/').enumerate() {
+        // ARM reads `//` as `/`: the JS SDKs join `/{scope}` with a scope that starts with `/`.
+        if index > 0 && segment.is_empty() {
+            continue;
+        }
         if index > 0 {
             out.push('/');
         }
@@ -227,6 +231,9 @@ pub fn canonical_path(path: &str) -> String {
             expect_name = !after_providers;
             out.push_str(&keyword);
         }
+    }
+    if out.is_empty() {
+        out.push('/');
     }
     out
 }
@@ -278,6 +285,10 @@ mod tests {
                 "/subscriptions/S/providers/microsoft.compute/locations/EastUS/operations/Op1",
             ),
             ("/subscriptions/S/Resources", "/subscriptions/S/resources"),
+            (
+                "//subscriptions/S//providers/Microsoft.Authorization/roleDefinitions",
+                "/subscriptions/S/providers/microsoft.authorization/roledefinitions",
+            ),
             ("/", "/"),
         ];
         for (input, want) in cases {
