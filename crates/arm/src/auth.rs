@@ -2,6 +2,7 @@
 //! (`{aad}/{tenant}/discovery/v2.0/keys`, fetched over HTTPS and cached; refetched when a token
 //! names an unknown `kid`, at most once per [`REFETCH_INTERVAL`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,6 +74,15 @@ impl JwksCache {
         Ok(verifier)
     }
 
+    /// Whether `verifier` is still the one AAD's current keys give (no refetch since).
+    pub async fn is_current(&self, verifier: &Arc<Verifier>) -> bool {
+        self.verifier
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, verifier))
+    }
+
     async fn fetch(&self) -> anyhow::Result<Jwks> {
         let response = self
             .http
@@ -96,10 +106,61 @@ pub fn audiences(public_url: &str) -> Vec<String> {
         .collect()
 }
 
+/// Bearer tokens already verified, so each token's RS256 signature is checked once, not on every
+/// request. An entry is used only while the token is unexpired and AAD's keys are the ones it was
+/// verified with (a JWKS refetch — key rollover — retires every entry); anything else goes through
+/// full verification, which words the error. Bounded: beyond [`TokenCache::CAPACITY`] it starts
+/// over. Keyed by the whole token, so no collision can confuse two tokens.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<HashMap<Arc<str>, Verified>>,
+}
+
+#[derive(Clone)]
+struct Verified {
+    caller: Caller,
+    exp: i64,
+    verifier: Arc<Verifier>,
+}
+
+impl TokenCache {
+    /// Most tokens kept.
+    pub const CAPACITY: usize = 4096;
+
+    fn get(&self, token: &str) -> Option<Verified> {
+        self.lock().get(token).cloned()
+    }
+
+    fn put(&self, token: &str, verified: Verified) {
+        let mut entries = self.lock();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(Arc::from(token), verified);
+    }
+
+    /// Forgets every token (snapshot restore, reset).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Verified>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Authenticates a request from its `Authorization` header value.
 pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Caller, ArmError> {
     let header = header.ok_or(ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_MISSING))?;
     let token = bearer_token(header)?;
+    if let Some(hit) = state.tokens.get(token) {
+        let current = state.keys.is_current(&hit.verifier).await;
+        if current && state.clock.now() < hit.exp {
+            return Ok(hit.caller);
+        }
+    }
     let unverified = peek_claims(token)?;
     let kid = Verifier::kid_of(token)
         .map_err(|_| ArmError::InvalidAuthenticationToken)?
@@ -114,12 +175,22 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Call
     let claims: AccessTokenClaims = verifier
         .verify(token, &expect, now)
         .map_err(|error| verify_error(error, &unverified, now))?;
-    Ok(Caller {
+    let exp = claims.exp;
+    let caller = Caller {
         oid: claims.oid.clone(),
         appid: claims.appid.clone(),
         tid: claims.tid.clone(),
         claims,
-    })
+    };
+    state.tokens.put(
+        token,
+        Verified {
+            caller: caller.clone(),
+            exp,
+            verifier,
+        },
+    );
+    Ok(caller)
 }
 
 /// The v1 issuer AAD puts in tokens of `tenant`.

@@ -92,6 +92,7 @@ pub async fn apply(state: &AppState) -> anyhow::Result<()> {
     for assignment in fixture.role_assignments {
         crate::role_assignments::store::insert(&state.db, &assignment_of(assignment, now)).await?;
     }
+    crate::rbac::index::changed();
     crate::virtual_machines::seed(state, &fixture.virtual_machines).await?;
     Ok(())
 }

@@ -21,9 +21,10 @@
 //! the VM notifications to the IMDS host, and the cleanup of what a deleted identity leaves behind.
 //!
 //! Entry points for the rest of the crate:
-//! - `crate::lifecycle::resource_exists(state, resource_id)` — whether a VM or user-assigned
-//!   identity exists; `crate::resources::find_canonical(state, &ResourceId)` gives its canonical
-//!   id (role assignments and definitions at resource scope use it);
+//! - `crate::lifecycle::canonical_id(state, resource_id)` — the canonical id of a VM or
+//!   user-assigned identity, if it exists (`crate::resources::find_canonical` and
+//!   `crate::scope::resource_exists` build on it for role assignments and definitions at resource
+//!   scope);
 //! - `crate::lifecycle::delete_group_contents(state, subscription_id, group)` — called by
 //!   resource-group DELETE before the group itself is deleted.
 
@@ -172,11 +173,6 @@ pub async fn delete_group_contents(
         crate::user_assigned_identities::writes::delete_identity(state, &key).await?;
     }
     Ok(())
-}
-
-/// Whether `resource_id` names an existing VM or user-assigned identity (any case).
-pub async fn resource_exists(state: &AppState, resource_id: &str) -> Result<bool, ArmError> {
-    Ok(canonical_id(state, resource_id).await?.is_some())
 }
 
 /// The canonical id of the VM or user-assigned identity `resource_id` names (any case), `None`

@@ -54,6 +54,8 @@ pub async fn restore(
         return Err(ArmError::NotFound(format!("/internal/snapshots/{name}")));
     }
     mimic_web::snapshot::restore(&state.db, &file).await?;
+    crate::rbac::index::changed();
+    state.tokens.clear();
     crate::lifecycle::reconcile::orphans(&state).await;
     crate::lifecycle::notify(&state, VmEvent::Resync).await;
     tracing::info!(snapshot = %name, "restored arm.db");

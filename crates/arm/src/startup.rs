@@ -30,6 +30,10 @@ pub struct AppState {
     pub write_locks: Arc<crate::locks::ResourceLocks>,
     /// The deny assignments the ARM fixture declares (read-only, as in Azure).
     pub deny_assignments: Arc<Vec<crate::deny_assignments::model::DenyAssignment>>,
+    /// Role assignments and custom roles in memory ([`crate::rbac::index`]).
+    pub rbac: Arc<crate::rbac::index::Index>,
+    /// Verified bearer tokens ([`crate::auth::TokenCache`]).
+    pub tokens: Arc<crate::auth::TokenCache>,
 }
 
 impl AppState {
@@ -61,6 +65,8 @@ impl AppState {
             keys,
             public_url,
             write_locks: Arc::default(),
+            rbac: Arc::default(),
+            tokens: Arc::default(),
         })
     }
 }

@@ -22,11 +22,11 @@
 //! gets 403 `AuthorizationFailed` whether or not the target exists, as ARM answers.
 
 pub mod condition;
+pub mod index;
 
 use crate::deny_assignments::model::DenyAssignment;
 use crate::extract::Caller;
 use crate::role_assignments::model::RoleAssignment;
-use crate::role_assignments::store;
 use crate::role_definitions::model::{action_matches, Plane};
 use crate::{AppState, ArmError};
 pub use condition::{Attributes, Outcome};
@@ -174,22 +174,14 @@ async fn is_granted(
     attributes: &Attributes,
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
-    let assignments = store::list_for_principal(&state.db, principal_id).await?;
-    for assignment in assignments.iter().filter(|a| a.applies_to(&scope_key)) {
-        let custom;
-        let role = match crate::role_definitions::model::find(&assignment.role_definition) {
-            Some(built_in) => built_in,
-            None => {
-                match crate::role_definitions::store::find(&state.db, &assignment.role_definition)
-                    .await?
-                {
-                    Some(found) => {
-                        custom = found;
-                        &custom
-                    }
-                    None => continue,
-                }
-            }
+    let assignments = state.rbac.assignments(&state.db, principal_id).await?;
+    for assignment in assignments.applying_to(&scope_key) {
+        let Some(role) = state
+            .rbac
+            .role(&state.db, &assignment.role_definition)
+            .await?
+        else {
+            continue;
         };
         let role_grants = role.permissions.iter().any(|block| {
             granted(
@@ -260,8 +252,8 @@ pub async fn has_any_assignment_around(
     scope: &str,
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
-    let assignments = store::list_for_principal(&state.db, principal_id).await?;
-    Ok(assignments.iter().any(|assignment| {
+    let assignments = state.rbac.assignments(&state.db, principal_id).await?;
+    Ok(assignments.all().iter().any(|assignment| {
         assignment.applies_to(&scope_key)
             || crate::role_assignments::model::encloses(&scope_key, &assignment.scope_key())
     }))

@@ -88,6 +88,7 @@ pub async fn create_or_update(db: &SqlitePool, wanted: &RoleAssignment) -> sqlx:
         },
     };
     tx.commit().await?;
+    crate::rbac::index::changed();
     Ok(written)
 }
 
@@ -109,7 +110,8 @@ async fn update(db: impl SqliteExecutor<'_>, assignment: &RoleAssignment) -> sql
     Ok(())
 }
 
-/// Stores a new assignment (its name must be unused).
+/// Stores a new assignment (its name must be unused). The caller calls
+/// [`crate::rbac::index::changed`] once it is committed.
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
     assignment: &RoleAssignment,
@@ -159,6 +161,7 @@ pub async fn delete(db: &SqlitePool, name: &str) -> sqlx::Result<bool> {
         .bind(name.to_lowercase())
         .execute(db)
         .await?;
+    crate::rbac::index::changed();
     Ok(result.rows_affected() > 0)
 }
 
@@ -193,6 +196,7 @@ pub async fn delete_within(db: &SqlitePool, scope: &str) -> sqlx::Result<u64> {
     .bind(key)
     .execute(db)
     .await?;
+    crate::rbac::index::changed();
     Ok(result.rows_affected())
 }
 
@@ -202,5 +206,6 @@ pub async fn delete_for_principal(db: &SqlitePool, principal_id: &str) -> sqlx::
         .bind(principal_id.to_lowercase())
         .execute(db)
         .await?;
+    crate::rbac::index::changed();
     Ok(result.rows_affected())
 }

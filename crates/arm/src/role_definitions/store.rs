@@ -128,6 +128,7 @@ pub async fn create_or_update(db: &SqlitePool, wanted: &RoleDefinition) -> anyho
         Err(error) => return Err(error.into()),
     }
     tx.commit().await?;
+    crate::rbac::index::changed();
     Ok(match existing {
         Some(_) => Written::Updated(stored),
         None => Written::Created(stored),
@@ -154,5 +155,6 @@ pub async fn delete(db: &SqlitePool, guid: &str) -> anyhow::Result<Deleted> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    crate::rbac::index::changed();
     Ok(Deleted::Deleted(Box::new(existing)))
 }

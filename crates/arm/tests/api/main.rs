@@ -5,6 +5,7 @@ mod authentication;
 mod compute_catalog;
 mod compute_helpers;
 mod custom_roles;
+mod decisions;
 mod defence;
 mod deny_assignments;
 mod host;

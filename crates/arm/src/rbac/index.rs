@@ -1,0 +1,214 @@
+//! The authorization index: each principal's role assignments by scope, and the custom role
+//! definitions, held in memory so a decision costs a few hash lookups whatever the number of
+//! assignments (issue #13: "ARM decides from memory").
+//!
+//! Validity is a generation counter: every committed change to role assignments or custom role
+//! definitions, and every snapshot restore, calls [`changed`] *after* its commit; a lookup reads
+//! the generation *before* it loads from SQLite and tags what it loaded with it. So an entry is
+//! never used after a change it may have missed: a write acknowledged to its client has already
+//! bumped the generation, and any later request reloads. The counter is process-wide (several ARM
+//! instances in one test process only cause extra reloads); the entries are per [`Index`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sqlx::SqlitePool;
+
+use crate::role_assignments::model::RoleAssignment;
+use crate::role_definitions::model::RoleDefinition;
+use crate::ArmError;
+
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Marks every cached entry stale: call after committing a change to role assignments or custom
+/// role definitions (and after replacing the database).
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+fn generation() -> u64 {
+    GENERATION.load(Ordering::SeqCst)
+}
+
+/// Most principals (or custom roles) kept; beyond it the map starts over (a bound, not an LRU:
+/// a reload is one indexed read).
+const CAPACITY: usize = 16_384;
+
+/// One principal's assignments, by lower-cased scope.
+#[derive(Debug, Default)]
+pub struct Assignments {
+    by_scope: HashMap<String, Vec<RoleAssignment>>,
+    all: Vec<RoleAssignment>,
+}
+
+impl Assignments {
+    fn new(all: Vec<RoleAssignment>) -> Self {
+        let mut by_scope: HashMap<String, Vec<RoleAssignment>> = HashMap::new();
+        for assignment in &all {
+            let key = assignment.scope_key().trim_end_matches('/').to_string();
+            by_scope.entry(key).or_default().push(assignment.clone());
+        }
+        Self { by_scope, all }
+    }
+
+    /// The assignments at `scope_key` or above it (tenant root → … → the scope itself): one hash
+    /// lookup per enclosing scope.
+    pub fn applying_to<'a>(
+        &'a self,
+        scope_key: &'a str,
+    ) -> impl Iterator<Item = &'a RoleAssignment> {
+        let scope_key = scope_key.trim_end_matches('/');
+        let prefixes = scope_key
+            .match_indices('/')
+            .map(|(at, _)| &scope_key[..at])
+            .chain(std::iter::once(scope_key));
+        prefixes
+            .filter_map(|prefix| self.by_scope.get(prefix))
+            .flatten()
+    }
+
+    /// Every assignment of the principal.
+    pub fn all(&self) -> &[RoleAssignment] {
+        &self.all
+    }
+}
+
+/// A role definition: built-in (embedded, `'static`) or custom (from SQLite).
+#[derive(Debug, Clone)]
+pub enum Role {
+    BuiltIn(&'static RoleDefinition),
+    Custom(Arc<RoleDefinition>),
+}
+
+impl std::ops::Deref for Role {
+    type Target = RoleDefinition;
+
+    fn deref(&self) -> &RoleDefinition {
+        match self {
+            Self::BuiltIn(role) => role,
+            Self::Custom(role) => role,
+        }
+    }
+}
+
+struct Tagged<T> {
+    generation: u64,
+    value: T,
+}
+
+/// The in-memory index of one ARM.
+#[derive(Default)]
+pub struct Index {
+    principals: Mutex<HashMap<String, Tagged<Arc<Assignments>>>>,
+    custom_roles: Mutex<HashMap<String, Tagged<Option<Arc<RoleDefinition>>>>>,
+}
+
+impl Index {
+    /// The role assignments of `principal_id`, current as of this call.
+    pub async fn assignments(
+        &self,
+        db: &SqlitePool,
+        principal_id: &str,
+    ) -> Result<Arc<Assignments>, ArmError> {
+        let key = principal_id.to_lowercase();
+        let now = generation();
+        if let Some(found) = lock(&self.principals).get(&key) {
+            if found.generation == now {
+                return Ok(found.value.clone());
+            }
+        }
+        let loaded = crate::role_assignments::store::list_for_principal(db, &key).await?;
+        let value = Arc::new(Assignments::new(loaded));
+        insert(&self.principals, key, now, value.clone());
+        Ok(value)
+    }
+
+    /// The role definition named `guid`: a built-in from the embedded catalogue, else a custom
+    /// role from SQLite (cached like the assignments).
+    pub async fn role(&self, db: &SqlitePool, guid: &str) -> Result<Option<Role>, ArmError> {
+        if let Some(built_in) = crate::role_definitions::model::find(guid) {
+            return Ok(Some(Role::BuiltIn(built_in)));
+        }
+        let key = guid.to_lowercase();
+        let now = generation();
+        if let Some(found) = lock(&self.custom_roles).get(&key) {
+            if found.generation == now {
+                return Ok(found.value.clone().map(Role::Custom));
+            }
+        }
+        let value = crate::role_definitions::store::find(db, &key)
+            .await?
+            .map(Arc::new);
+        insert(&self.custom_roles, key, now, value.clone());
+        Ok(value.map(Role::Custom))
+    }
+}
+
+fn lock<T>(map: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    map.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn insert<T>(map: &Mutex<HashMap<String, Tagged<T>>>, key: String, generation: u64, value: T) {
+    let mut map = lock(map);
+    if map.len() >= CAPACITY {
+        map.clear();
+    }
+    map.insert(key, Tagged { generation, value });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assignment(name: &str, scope: &str) -> RoleAssignment {
+        RoleAssignment {
+            name: name.into(),
+            scope: scope.into(),
+            role_definition: "r".into(),
+            principal_id: "p".into(),
+            principal_type: "User".into(),
+            description: None,
+            condition: None,
+            condition_version: None,
+            created_on: String::new(),
+            updated_on: String::new(),
+            created_by: None,
+            updated_by: None,
+        }
+    }
+
+    #[test]
+    fn applying_to_finds_the_scope_and_its_ancestors_only() {
+        let index = Assignments::new(vec![
+            assignment("root", "/"),
+            assignment("sub", "/subscriptions/S"),
+            assignment("group", "/subscriptions/s/resourceGroups/G"),
+            assignment("other", "/subscriptions/s/resourceGroups/G2"),
+            assignment(
+                "vm",
+                "/subscriptions/s/resourcegroups/g/providers/x/vms/VM1",
+            ),
+        ]);
+        let names = |scope: &str| -> Vec<String> {
+            let mut names: Vec<String> = index.applying_to(scope).map(|a| a.name.clone()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            names("/subscriptions/s/resourcegroups/g/providers/x/vms/vm1"),
+            ["group", "root", "sub", "vm"]
+        );
+        assert_eq!(
+            names("/subscriptions/s/resourcegroups/g"),
+            ["group", "root", "sub"]
+        );
+        assert_eq!(
+            names("/subscriptions/s/resourcegroups/g2/"),
+            ["other", "root", "sub"]
+        );
+        assert_eq!(names("/subscriptions/t"), ["root"]);
+        assert_eq!(names("/"), ["root"]);
+    }
+}
