@@ -146,8 +146,7 @@ async fn check_tenant(state: &AppState, path: &str, caller: &Caller) -> Result<(
         return Ok(());
     };
     let subscription_id = rest.split('/').next().unwrap_or_default();
-    let Some(subscription) = crate::subscriptions::store::find(&state.db, subscription_id).await?
-    else {
+    let Some(subscription) = state.rbac.subscription(&state.db, subscription_id).await? else {
         return Ok(());
     };
     if subscription.tenant_id.eq_ignore_ascii_case(&caller.tid) {
@@ -160,7 +159,7 @@ async fn check_tenant(state: &AppState, path: &str, caller: &Caller) -> Result<(
             state.settings.aad_url.trim_end_matches('/'),
             subscription.tenant_id
         ),
-        tenant: subscription.tenant_id,
+        tenant: subscription.tenant_id.clone(),
     })
 }
 

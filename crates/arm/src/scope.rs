@@ -13,8 +13,11 @@ pub async fn require_subscription(
     state: &AppState,
     subscription_id: &str,
 ) -> Result<Subscription, ArmError> {
-    crate::subscriptions::store::find(&state.db, subscription_id)
+    state
+        .rbac
+        .subscription(&state.db, subscription_id)
         .await?
+        .map(|subscription| Subscription::clone(&subscription))
         .ok_or_else(|| ArmError::SubscriptionNotFound(subscription_id.to_string()))
 }
 

@@ -2,8 +2,10 @@
 //! definitions, held in memory so a decision costs a few hash lookups whatever the number of
 //! assignments (issue #13: "ARM decides from memory").
 //!
-//! Validity is a generation counter: every committed change to role assignments or custom role
-//! definitions, and every snapshot restore, calls [`changed`] *after* its commit; a lookup reads
+//! The same structure answers the gate's tenant check (each subscription's tenant).
+//!
+//! Validity is a generation counter: every committed change to role assignments, custom role
+//! definitions or subscriptions, and every snapshot restore, calls [`changed`] *after* its commit; a lookup reads
 //! the generation *before* it loads from SQLite and tags what it loaded with it. So an entry is
 //! never used after a change it may have missed: a write acknowledged to its client has already
 //! bumped the generation, and any later request reloads. The counter is process-wide (several ARM
@@ -17,12 +19,13 @@ use sqlx::SqlitePool;
 
 use crate::role_assignments::model::RoleAssignment;
 use crate::role_definitions::model::RoleDefinition;
+use crate::subscriptions::model::Subscription;
 use crate::ArmError;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Marks every cached entry stale: call after committing a change to role assignments or custom
-/// role definitions (and after replacing the database).
+/// Marks every cached entry stale: call after committing a change to role assignments, custom
+/// role definitions or subscriptions (and after replacing the database).
 pub fn changed() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
 }
@@ -102,6 +105,7 @@ struct Tagged<T> {
 pub struct Index {
     principals: Mutex<HashMap<String, Tagged<Arc<Assignments>>>>,
     custom_roles: Mutex<HashMap<String, Tagged<Option<Arc<RoleDefinition>>>>>,
+    subscriptions: Mutex<HashMap<String, Tagged<Option<Arc<Subscription>>>>>,
 }
 
 impl Index {
@@ -142,6 +146,28 @@ impl Index {
             .map(Arc::new);
         insert(&self.custom_roles, key, now, value.clone());
         Ok(value.map(Role::Custom))
+    }
+}
+
+impl Index {
+    /// The subscription with this id (any case), if it exists.
+    pub async fn subscription(
+        &self,
+        db: &SqlitePool,
+        subscription_id: &str,
+    ) -> Result<Option<Arc<Subscription>>, ArmError> {
+        let key = subscription_id.to_lowercase();
+        let now = generation();
+        if let Some(found) = lock(&self.subscriptions).get(&key) {
+            if found.generation == now {
+                return Ok(found.value.clone());
+            }
+        }
+        let value = crate::subscriptions::store::find(db, &key)
+            .await?
+            .map(Arc::new);
+        insert(&self.subscriptions, key, now, value.clone());
+        Ok(value)
     }
 }
 

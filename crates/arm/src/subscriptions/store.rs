@@ -71,5 +71,6 @@ pub async fn upsert(db: &SqlitePool, subscription: &Subscription) -> sqlx::Resul
     .bind(tags)
     .execute(db)
     .await?;
+    crate::rbac::index::changed();
     Ok(())
 }
