@@ -6,7 +6,7 @@
 //! — and [`TABLES`] lists the folders. From that one declaration come:
 //!
 //! - the route ([`configure`]): every path is registered once with all its methods, in table order;
-//! - the checks *before* the handler ([`admit`], a middleware on each route): the api-version
+//! - the checks *before* the handler (a middleware on each route): the api-version
 //!   against the type's list (400 `InvalidApiVersionParameter` for ARM's own types, 400
 //!   `NoRegisteredProviderFound` for provider types, unless `--lenient-api-versions`), then the
 //!   RBAC action at the scope the path names — so a handler cannot forget to authorize;
@@ -211,7 +211,7 @@ pub fn all() -> impl Iterator<Item = &'static Operation> {
 }
 
 /// Registers every operation: one actix resource per path (all its methods, ARM's 405 for the
-/// others), each route behind [`admit`].
+/// others), each route behind the checks of `admit`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut paths: Vec<&'static str> = Vec::new();
     for operation in all() {
