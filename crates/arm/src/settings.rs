@@ -94,7 +94,8 @@ impl Settings {
     }
 }
 
-/// A change to the set of VMs, announced through [`VmHook`] after it is committed.
+/// A change to the set of VMs or to a VM's identities, announced through [`VmHook`] after it is
+/// committed and before the write answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VmEvent {
     /// A VM was created; its canonical ARM id.
@@ -104,6 +105,11 @@ pub enum VmEvent {
     /// The whole state was replaced (snapshot restore, reset): restart every listener to match
     /// ARM's VMs, keeping their ports and dropping every cached token.
     Resync,
+    /// The set of identities of an existing VM changed (a VM write enabled or disabled its
+    /// system-assigned identity or changed its user-assigned ones, or an attached user-assigned
+    /// identity was deleted); its canonical ARM id. The IMDS host re-reads the VM's identities
+    /// before it acknowledges, so a removed identity is no longer served once the write answers.
+    IdentitiesChanged(String),
 }
 
 /// The sending end of the VM notifications: ARM sends the event with a one-shot acknowledgement

@@ -2,9 +2,10 @@
 //!
 //! Each VM gets its own listener ([`Application`]). It serves managed-identity tokens
 //! (`/metadata/identity/oauth2/token`), instance metadata (`/metadata/instance…`), the version list
-//! and identity info. It keeps no state apart from a token cache: on every request it asks ARM's
-//! host API which identities the VM has *now*, and on a cache miss it asks AAD's v1 token endpoint
-//! for a token as that identity, authenticating with a certificate client assertion.
+//! and identity info. It keeps a token cache and, under [`host::ImdsHost`], the VM's identities in
+//! memory, kept current by ARM's notifications; a standalone listener asks ARM's host API which
+//! identities the VM has *now* on every token request (`identity::current`). On a cache miss it
+//! asks AAD's internal managed-identity token endpoint for a token as that identity.
 //! [`host::ImdsHost`] runs one listener per VM for `mimic up`.
 //!
 //! Reading order: [`settings`], [`startup`], `routes`, `limits` (the per-VM rate limits),

@@ -6,8 +6,9 @@ use mimic_web::InternalKey;
 /// The address tests and `mimic up` bind: loopback, any free port.
 pub const DEFAULT_BIND: &str = "127.0.0.1:0";
 
-/// Everything one VM's IMDS needs. IMDS is stateless: the VM's identities come from ARM's host
-/// API on every request, tokens from AAD.
+/// Everything one VM's IMDS needs. The VM's identities come from ARM's host API (on every token
+/// request for a standalone listener; pushed into memory under [`crate::host::ImdsHost`]), tokens
+/// from AAD.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Listener address, e.g. `127.0.0.1:0` (port 0 picks a free port).

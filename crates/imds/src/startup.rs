@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::aad::AadClient;
 use crate::host_api::HostApi;
+use crate::identity::current::{CurrentIdentities, VmMemory};
 use crate::identity::tokens::TokenService;
 use crate::limits::Throttle;
 use crate::{routes, Settings};
@@ -18,8 +19,10 @@ pub(crate) struct AppState {
     pub vm_id: String,
     /// The tenant `/metadata/identity/info` reports.
     pub tenant_id: String,
-    /// ARM's host API.
+    /// ARM's host API (instance metadata; identities when nothing is in memory).
     pub host: HostApi,
+    /// Where the token endpoints learn the VM's current identities.
+    pub identities: CurrentIdentities,
     /// Token acquisition and its caches.
     pub tokens: TokenService,
 }
@@ -33,25 +36,34 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind` and prepares the server. Nothing is fetched from ARM or AAD here.
     ///
-    /// The server has one worker thread (there is one listener per VM) and stops gracefully on
-    /// SIGINT/SIGTERM, as a standalone `mimic imds` (PID 1 in a container) must.
+    /// The server stops gracefully on SIGINT/SIGTERM, as a standalone `mimic imds` (PID 1 in a
+    /// container) must. With no IMDS host to push changes, it asks ARM's host API for the VM's
+    /// identities on every token request.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with_signals(settings, true)
+        Self::build_with(settings, CurrentIdentities::Ask, true)
     }
 
-    /// Like [`Application::build`], but deaf to OS signals: the listeners of
-    /// [`crate::host::ImdsHost`] stop when the host says so, not on their own at Ctrl-C.
-    pub(crate) async fn build_hosted(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with_signals(settings, false)
+    /// Like [`Application::build`], but deaf to OS signals (the listeners of
+    /// [`crate::host::ImdsHost`] stop when the host says so, not on their own at Ctrl-C), and
+    /// reading the VM's identities from `memory`, which the host keeps current.
+    pub(crate) async fn build_hosted(
+        settings: Settings,
+        memory: std::sync::Arc<VmMemory>,
+    ) -> anyhow::Result<Self> {
+        Self::build_with(settings, CurrentIdentities::Pushed(memory), false)
     }
 
-    fn build_with_signals(settings: Settings, signals: bool) -> anyhow::Result<Self> {
+    fn build_with(
+        settings: Settings,
+        identities: CurrentIdentities,
+        signals: bool,
+    ) -> anyhow::Result<Self> {
         let listener = mimic_web::bind(&settings.bind)?;
         let port = listener
             .local_addr()
             .context("reading the bound port")?
             .port();
-        let state = web::Data::new(state(&settings)?);
+        let state = web::Data::new(state(&settings, identities)?);
         // One throttle per listener, shared by its workers: the limits are per VM. Each route draws
         // on it through the `Budget` it is wrapped in (routes.rs).
         let throttle = web::Data::new(Throttle::new(settings.limits));
@@ -64,7 +76,7 @@ impl Application {
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .configure(routes::configure)
         })
-        .workers(1)
+        .workers(workers())
         .shutdown_timeout(1);
         if !signals {
             server = server.disable_signals();
@@ -89,7 +101,7 @@ impl Application {
     }
 }
 
-fn state(settings: &Settings) -> anyhow::Result<AppState> {
+fn state(settings: &Settings, identities: CurrentIdentities) -> anyhow::Result<AppState> {
     // One HTTP client per listener: its pooled connections live on this server's worker runtime,
     // which ends when the VM's listener stops.
     let client = mimic_web::https_client(&settings.ca_pem)?;
@@ -101,9 +113,18 @@ fn state(settings: &Settings) -> anyhow::Result<AppState> {
             &settings.arm_url,
             settings.internal_key.clone(),
         ),
+        identities,
         tokens: TokenService::new(
             AadClient::new(client, &settings.aad_url, settings.internal_key.clone()),
             settings.clock.clone(),
         ),
     })
+}
+
+/// Worker threads per listener: as many as there are cores, at most two. A cached token is a map
+/// lookup and a small JSON body, all CPU on the worker that took the connection, so one worker
+/// would leave the second core of our 2-core machines idle under a burst to one VM; more workers
+/// than cores only add hand-offs. Idle workers cost a parked thread each (one listener per VM).
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(2))
 }

@@ -350,6 +350,9 @@ async fn forward_vm_events(
             mimic_arm::VmEvent::Created(id) => mimic_imds::host::HostEvent::Created(id),
             mimic_arm::VmEvent::Deleted(id) => mimic_imds::host::HostEvent::Deleted(id),
             mimic_arm::VmEvent::Resync => mimic_imds::host::HostEvent::Resync,
+            mimic_arm::VmEvent::IdentitiesChanged(id) => {
+                mimic_imds::host::HostEvent::IdentitiesChanged(id)
+            }
         };
         if let Err(error) = imds.handle(event).await {
             tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");

@@ -6,14 +6,14 @@ use super::identity_resource_id;
 use crate::aad_client::IdentityKind;
 use crate::lifecycle::{
     check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
-    release_principal, MAX_ATTEMPTS,
+    notify, release_principal, MAX_ATTEMPTS,
 };
 use crate::user_assigned_identities::model::{
     self as identity_model, IdentityCreateRequest, IdentityUpdateRequest, UserAssignedIdentity,
 };
 use crate::user_assigned_identities::store::{self as identity_store, IdentityKey, IdentityRecord};
 use crate::virtual_machines::store::{self as vm_store, IdentityCredential, Saved};
-use crate::{AppState, ArmError};
+use crate::{AppState, ArmError, VmEvent};
 
 /// Creates or replaces a user-assigned identity; returns it and whether it is new.
 pub async fn write_identity(
@@ -147,16 +147,17 @@ pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool
     let Some(identity) = identity_store::get(&state.db, key).await? else {
         return Ok(false);
     };
-    let vms: Vec<i64> = vm_store::list_with_identity(&state.db, identity.key)
-        .await?
-        .iter()
-        .map(|vm| vm.key)
-        .collect();
+    let vms = vm_store::list_with_identity(&state.db, identity.key).await?;
+    let vm_keys: Vec<i64> = vms.iter().map(|vm| vm.key).collect();
     let mut tx = crate::db::begin_write(&state.db).await?;
-    vm_store::touch(&mut tx, &vms, state.clock.now()).await?;
+    vm_store::touch(&mut tx, &vm_keys, state.clock.now()).await?;
     let existed = identity_store::delete(&mut tx, identity.key).await?;
     vm_store::delete_credential(&mut tx, &identity.principal_id).await?;
     tx.commit().await?;
+    // Each VM it was attached to has lost it: IMDS stops serving it before this DELETE answers.
+    for vm in &vms {
+        notify(state, VmEvent::IdentitiesChanged(vm.id())).await;
+    }
     release_principal(state, &identity.principal_id).await;
     forget_assignments(state, &identity.principal_id).await?;
     forget_scope(state, &identity.id()).await?;

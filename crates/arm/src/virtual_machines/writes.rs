@@ -361,14 +361,27 @@ async fn attempt_write(
     let vm = vm_store::get(&state.db, target.key)
         .await?
         .context("the VM vanished right after it was written")?;
+    match &current {
+        None => notify(state, VmEvent::Created(vm.id())).await,
+        Some(before) if principals(before) != principals(&vm) => {
+            notify(state, VmEvent::IdentitiesChanged(vm.id())).await;
+        }
+        Some(_) => {}
+    }
     if let Some(removed) = &system.removed {
         release_principal(state, &removed.principal_id).await;
         forget_assignments(state, &removed.principal_id).await?;
     }
-    if current.is_none() {
-        notify(state, VmEvent::Created(vm.id())).await;
-    }
     Ok(Some((vm, current.is_none())))
+}
+
+/// The principals of a VM's identities, sorted: what IMDS selects from.
+fn principals(vm: &VirtualMachine) -> Vec<&str> {
+    let system = vm.system_identity.iter().map(|s| s.principal_id.as_str());
+    let users = vm.user_identities.iter().map(|u| u.principal_id.as_str());
+    let mut principals: Vec<&str> = system.chain(users).collect();
+    principals.sort_unstable();
+    principals
 }
 
 async fn commit_vm(

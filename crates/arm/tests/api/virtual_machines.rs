@@ -589,8 +589,66 @@ async fn create_and_delete_announce_the_vm_to_the_imds_host_before_answering() {
         seen_now(),
         vec![
             mimic_arm::VmEvent::Created(vm_id("hooked")),
+            mimic_arm::VmEvent::IdentitiesChanged(vm_id("hooked")),
             mimic_arm::VmEvent::Deleted(vm_id("hooked")),
         ]
+    );
+}
+
+#[tokio::test]
+async fn identity_changes_are_announced_to_the_imds_host_before_answering() {
+    let (app, mut events) = TestArm::spawn_with_vm_hook().await;
+    let token = app.operator_token().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorder = seen.clone();
+    tokio::spawn(async move {
+        while let Some((event, ack)) = events.recv().await {
+            recorder.lock().unwrap().push(event);
+            ack.send(()).unwrap();
+        }
+    });
+    let seen_now = || std::mem::take(&mut *seen.lock().unwrap());
+    let created = vm_status(&app, "PUT", &token, "hooked", Some(vm_body())).await;
+    let identity = app.create_identity(&token, "hooked-id").await;
+    let mut attached = serde_json::Map::new();
+    attached.insert(identity["id"].as_str().unwrap().to_string(), json!({}));
+    let changed = || vec![mimic_arm::VmEvent::IdentitiesChanged(vm_id("hooked"))];
+    assert_eq!(created, 201);
+    seen_now();
+
+    let tags = json!({"tags": {"env": "test"}});
+    assert_eq!(
+        vm_status(&app, "PATCH", &token, "hooked", Some(tags)).await,
+        200
+    );
+    assert_eq!(seen_now(), vec![], "a write that keeps the identities");
+    let attach = json!({"identity": {"type": "UserAssigned", "userAssignedIdentities": attached}});
+    assert_eq!(
+        vm_status(&app, "PATCH", &token, "hooked", Some(attach)).await,
+        200
+    );
+    assert_eq!(seen_now(), changed(), "attaching a user-assigned identity");
+    let enable = json!({"identity": {"type": "SystemAssigned, UserAssigned"}});
+    assert_eq!(
+        vm_status(&app, "PATCH", &token, "hooked", Some(enable)).await,
+        200
+    );
+    assert_eq!(
+        seen_now(),
+        changed(),
+        "enabling the system-assigned identity"
+    );
+    assert_eq!(app.delete_identity(&token, "hooked-id").await.status, 200);
+    assert_eq!(seen_now(), changed(), "deleting the attached identity");
+    let disable = json!({"identity": {"type": "None"}});
+    assert_eq!(
+        vm_status(&app, "PATCH", &token, "hooked", Some(disable)).await,
+        200
+    );
+    assert_eq!(
+        seen_now(),
+        changed(),
+        "disabling the system-assigned identity"
     );
 }
 

@@ -35,7 +35,7 @@ pub(crate) use error::{Envelope, Failure};
 use serde_json::{Map, Value};
 
 use crate::error::IdentityError;
-use crate::identity::select::{self, Selector};
+use crate::identity::select::Selector;
 use crate::identity::tokens::TokenRequest;
 use crate::limits::Budget;
 use crate::startup::AppState;
@@ -142,16 +142,7 @@ pub(crate) async fn issue(
         selector,
         bypass_cache: false,
     };
-    let vm = state
-        .host
-        .vm(&state.vm_id)
-        .await?
-        .ok_or(IdentityError::IdentityNotFound)?;
-    let identity = select::identity(&vm.identities, &request.selector)?;
-    let token = state
-        .tokens
-        .token_for(identity, vm.arm_id(&state.vm_id), &request)
-        .await?;
+    let token = crate::identity::issue(state, &request).await?;
     match serde_json::to_value(token) {
         Ok(Value::Object(body)) => Ok(body),
         _ => Err(IdentityError::Unknown(anyhow::anyhow!(

@@ -1,7 +1,9 @@
 //! [`ImdsHost`]: one IMDS listener per VM on 127.0.0.1 (or [`HostSettings::ip`]), for `mimic up`.
 //!
 //! The host lists VMs through ARM's host API ([`ImdsHost::reconcile`]) and follows ARM's VM
-//! notifications ([`ImdsHost::handle`], [`ImdsHost::run_hook`]). A VM keeps its port across
+//! notifications ([`ImdsHost::handle`], [`ImdsHost::run_hook`]). It also keeps each VM's
+//! identities in memory for its listener, refreshed when ARM announces a change
+//! ([`HostEvent::IdentitiesChanged`]), so a token request never waits on ARM. A VM keeps its port across
 //! restarts through `imds-ports.json` when the port is still free. Whoever needs the current set
 //! (the lead rewrites `endpoints.json`) reads [`ImdsHost::listeners`] or watches
 //! [`ImdsHost::subscribe`].
@@ -10,6 +12,7 @@ mod ports;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
 use anyhow::{bail, Context};
@@ -19,6 +22,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::host_api::HostApi;
+use crate::identity::current::VmMemory;
 use crate::settings::Limits;
 use crate::{Application, Settings};
 use ports::Ports;
@@ -62,10 +66,13 @@ pub enum HostEvent {
     Deleted(String),
     /// ARM's whole state was replaced: restart every listener (same ports, no cached token).
     Resync,
+    /// The identities of the VM with this ARM id changed: its listener's memory is refreshed from
+    /// ARM before the acknowledgement.
+    IdentitiesChanged(String),
 }
 
 /// The receiving end of VM notifications: each event comes with an acknowledgement to send once
-/// the listener has been started or stopped.
+/// the listener has been started, stopped or its identities refreshed.
 pub type HostEvents = mpsc::Receiver<(HostEvent, oneshot::Sender<()>)>;
 
 /// One running listener.
@@ -81,6 +88,8 @@ pub struct VmListener {
 
 struct Running {
     listener: VmListener,
+    /// The VM's identities, read by the listener and replaced by the host.
+    memory: Arc<VmMemory>,
     handle: ServerHandle,
     task: JoinHandle<()>,
 }
@@ -122,13 +131,11 @@ impl ImdsHost {
 
     /// Lists VMs through ARM's host API and starts or stops listeners to match. Call at startup.
     pub async fn reconcile(&self) -> anyhow::Result<()> {
-        let client = mimic_web::https_client(&self.settings.ca_pem)?;
-        let host = HostApi::new(
-            client,
-            &self.settings.arm_url,
-            self.settings.internal_key.clone(),
-        );
-        let vms = host.list_vms().await.context("listing the VMs")?;
+        let vms = self
+            .host_api()?
+            .list_vms()
+            .await
+            .context("listing the VMs")?;
         let wanted: BTreeMap<String, _> = vms
             .into_iter()
             .map(|vm| (vm.id.to_ascii_lowercase(), vm))
@@ -163,12 +170,14 @@ impl ImdsHost {
 
     /// Starts or stops one VM's listener. Returns once the listener is bound (or stopped).
     pub async fn handle(&self, event: HostEvent) -> anyhow::Result<()> {
-        if let HostEvent::Resync = event {
-            return self.resync().await;
+        match &event {
+            HostEvent::Resync => return self.resync().await,
+            HostEvent::IdentitiesChanged(vm_id) => return self.refresh(vm_id).await,
+            HostEvent::Created(_) | HostEvent::Deleted(_) => {}
         }
         let mut state = self.state.lock().await;
         match event {
-            HostEvent::Resync => {}
+            HostEvent::Resync | HostEvent::IdentitiesChanged(_) => {}
             HostEvent::Created(vm_id) => {
                 if !state.running.contains_key(&vm_id.to_ascii_lowercase()) {
                     self.start(&mut state, &vm_id, name_of(&vm_id)).await?;
@@ -236,16 +245,52 @@ impl ImdsHost {
         });
     }
 
+    /// Replaces the VM's identities in its listener's memory with what ARM says now. A VM
+    /// without a listener has nothing to refresh.
+    async fn refresh(&self, vm_id: &str) -> anyhow::Result<()> {
+        let memory = {
+            let state = self.state.lock().await;
+            let running = state.running.get(&vm_id.to_ascii_lowercase());
+            running.map(|running| running.memory.clone())
+        };
+        let Some(memory) = memory else {
+            return Ok(());
+        };
+        memory
+            .refresh(&self.host_api()?)
+            .await
+            .with_context(|| format!("refreshing the identities of {vm_id}"))
+    }
+
+    /// A client of ARM's host API on the host's runtime (the listeners have their own).
+    fn host_api(&self) -> anyhow::Result<HostApi> {
+        let client = mimic_web::https_client(&self.settings.ca_pem)?;
+        Ok(HostApi::new(
+            client,
+            &self.settings.arm_url,
+            self.settings.internal_key.clone(),
+        ))
+    }
+
     async fn start(&self, state: &mut State, vm_id: &str, name: &str) -> anyhow::Result<()> {
+        // Filled before the listener serves; if ARM cannot answer now, the first request asks.
+        let memory = Arc::new(VmMemory::new(vm_id));
+        if let Err(error) = memory.refresh(&self.host_api()?).await {
+            tracing::warn!(
+                vm = vm_id,
+                error = format!("{error:#}"),
+                "reading the VM's identities"
+            );
+        }
         let app = match self.settings.base_port {
             Some(base) => {
                 let port = fixed_port(&state.ports, vm_id, base)?;
                 let bind = std::net::SocketAddr::new(self.settings.ip, port).to_string();
-                Application::build_hosted(self.app_settings(vm_id, bind))
+                Application::build_hosted(self.app_settings(vm_id, bind), memory.clone())
                     .await
                     .with_context(|| format!("the fixed IMDS port {port} of {vm_id} is taken"))?
             }
-            None => self.build(vm_id, state.ports.get(vm_id)).await?,
+            None => self.build(vm_id, state.ports.get(vm_id), &memory).await?,
         };
         let port = app.port();
         let handle = app.handle();
@@ -266,6 +311,7 @@ impl ImdsHost {
         tracing::info!(vm = vm_id, url = %listener.url, "IMDS listener started");
         let running = Running {
             listener,
+            memory,
             handle,
             task,
         };
@@ -274,10 +320,15 @@ impl ImdsHost {
     }
 
     /// The VM's previous port if it is free, else any free port.
-    async fn build(&self, vm_id: &str, port: Option<u16>) -> anyhow::Result<Application> {
+    async fn build(
+        &self,
+        vm_id: &str,
+        port: Option<u16>,
+        memory: &Arc<VmMemory>,
+    ) -> anyhow::Result<Application> {
         if let Some(port) = port {
             let bind = std::net::SocketAddr::new(self.settings.ip, port).to_string();
-            match Application::build_hosted(self.app_settings(vm_id, bind)).await {
+            match Application::build_hosted(self.app_settings(vm_id, bind), memory.clone()).await {
                 Ok(app) => return Ok(app),
                 Err(error) => tracing::warn!(
                     vm = vm_id,
@@ -288,7 +339,7 @@ impl ImdsHost {
             }
         }
         let bind = std::net::SocketAddr::new(self.settings.ip, 0).to_string();
-        Application::build_hosted(self.app_settings(vm_id, bind)).await
+        Application::build_hosted(self.app_settings(vm_id, bind), memory.clone()).await
     }
 
     fn app_settings(&self, vm_id: &str, bind: String) -> Settings {

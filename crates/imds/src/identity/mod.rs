@@ -1,6 +1,7 @@
 //! The managed-identity endpoints: `GET /metadata/identity/oauth2/token` (Identity_GetToken)
 //! and `GET /metadata/identity/info` (Identity_GetInfo).
 
+pub(crate) mod current;
 pub(crate) mod select;
 pub(crate) mod tokens;
 
@@ -19,17 +20,31 @@ pub(crate) async fn get_token(
 ) -> Result<HttpResponse, IdentityError> {
     let query = ImdsQuery::check(&request)?;
     let token_request = TokenRequest::from_query(&query)?;
+    let token = issue(&state, &token_request).await?;
+    Ok(HttpResponse::Ok().json(token))
+}
+
+/// A token for the identity the request selects among the VM's current identities (in memory
+/// under the IMDS host, else from ARM's host API).
+pub(crate) async fn issue(
+    state: &AppState,
+    request: &TokenRequest,
+) -> Result<tokens::TokenResponse, IdentityError> {
     let vm = state
-        .host
-        .vm(&state.vm_id)
+        .identities
+        .get(&state.host, &state.vm_id)
         .await?
         .ok_or(IdentityError::IdentityNotFound)?;
-    let identity = select::identity(&vm.identities, &token_request.selector)?;
+    let identity = select::identity(&vm.identities, &request.selector)?;
     let token = state
         .tokens
-        .token_for(identity, vm.arm_id(&state.vm_id), &token_request)
+        .token_for(identity, vm.arm_id(&state.vm_id), request)
         .await?;
-    Ok(HttpResponse::Ok().json(token))
+    // The identity may have been removed while AAD was asked: never answer with its token then.
+    match state.identities.still_assigned(&identity.principal_id) {
+        true => Ok(token),
+        false => Err(IdentityError::IdentityNotFound),
+    }
 }
 
 /// imds.json `IdentityInfoResponse`.

@@ -2,7 +2,7 @@
 //! internal managed-identity token endpoint.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mimic_token::Clock;
 use serde::Serialize;
@@ -94,7 +94,9 @@ impl TokenResponse {
     }
 }
 
-/// (principal id lower-cased, resource verbatim).
+/// (principal id lower-cased, resource verbatim). The principal id, not the client id or the
+/// selector: a system-assigned identity that is disabled and enabled again has a new principal,
+/// so it never gets the old one's token.
 type TokenKey = (String, String);
 
 /// Tokens for one VM's identities.
@@ -102,6 +104,9 @@ pub(crate) struct TokenService {
     aad: AadClient,
     clock: Clock,
     tokens: Mutex<HashMap<TokenKey, IssuedToken>>,
+    /// Single flight: one lock per key being fetched. Concurrent misses for one key queue on it,
+    /// and all but the first find the token the first one stored, so they make one AAD call.
+    fetching: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl TokenService {
@@ -111,6 +116,7 @@ impl TokenService {
             aad,
             clock,
             tokens: Mutex::default(),
+            fetching: Mutex::default(),
         }
     }
 
@@ -127,20 +133,53 @@ impl TokenService {
             identity.principal_id.to_ascii_lowercase(),
             request.resource.clone(),
         );
-        let cached = match request.bypass_cache {
-            true => None,
-            false => self.cached(&key, now),
-        };
-        let token = match cached {
-            Some(token) => token,
-            None => {
+        let token = match request.bypass_cache {
+            true => {
                 let token = self.fetch(identity, vm_id, &request.resource, now).await?;
                 self.store(key, token.clone(), now);
                 token
             }
+            false => match self.cached(&key, now) {
+                Some(token) => token,
+                None => self.fetch_once(key, identity, vm_id, now).await?,
+            },
         };
         // `now` from the start of the request: a fresh token shows AAD's full lifetime.
         Ok(TokenResponse::new(&token, identity, &request.resource, now))
+    }
+
+    /// A cache miss: fetches the token unless a concurrent request for the same key already did.
+    async fn fetch_once(
+        &self,
+        key: TokenKey,
+        identity: &HostIdentity,
+        vm_id: &str,
+        now: i64,
+    ) -> Result<IssuedToken, IdentityError> {
+        let gate = {
+            let mut fetching = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
+            fetching.entry(key.clone()).or_default().clone()
+        };
+        let result = {
+            let _turn = gate.lock().await;
+            match self.cached(&key, now) {
+                Some(token) => Ok(token),
+                None => {
+                    let fetched = self.fetch(identity, vm_id, &key.1, now).await;
+                    if let Ok(token) = &fetched {
+                        self.store(key.clone(), token.clone(), now);
+                    }
+                    fetched
+                }
+            }
+        };
+        let mut fetching = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
+        // The map and this request hold the gate: nobody else waits on it, so drop it. (A
+        // request cancelled while waiting leaves the entry behind; the next miss drops it.)
+        if Arc::strong_count(&gate) == 2 {
+            fetching.remove(&key);
+        }
+        result
     }
 
     fn cached(&self, key: &TokenKey, now: i64) -> Option<IssuedToken> {

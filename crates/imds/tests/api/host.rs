@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use mimic_testkit::fixture::{vm_id, TENANT};
 use mimic_testkit::imds::{Identity, Imds, World};
 
-fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
+pub(crate) fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
     HostSettings {
         arm_url: world.arm.url.clone(),
         aad_url: world.aad.url.clone(),

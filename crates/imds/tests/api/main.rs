@@ -9,6 +9,7 @@
 mod errors;
 mod flavors;
 mod host;
+mod host_memory;
 mod instance;
 mod limits;
 mod token;

@@ -415,3 +415,31 @@ async fn get_token_with_a_trailing_slash_as_msal_node_sends_it_returns_a_token()
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json()["resource"], "https://management.azure.com");
 }
+
+#[tokio::test]
+async fn get_token_concurrent_misses_for_one_identity_and_resource_ask_aad_once() {
+    let world = World::new().await;
+    let vm = world.add_vm("vm1", &[Identity::system("vm1")]);
+    let imds = std::sync::Arc::new(world.imds_unlimited(&vm).await);
+    // AAD answers slowly, so the requests are all waiting on the same miss.
+    world
+        .aad
+        .answer_after(std::time::Duration::from_millis(300));
+
+    let requests: Vec<_> = (0..20)
+        .map(|_| {
+            let imds = imds.clone();
+            tokio::spawn(async move { imds.token("").await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for request in requests {
+        let reply = request.await.unwrap();
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        tokens.push(reply.json()["access_token"].clone());
+    }
+
+    assert_eq!(world.aad.received(), 1);
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1);
+}
