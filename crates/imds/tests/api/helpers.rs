@@ -190,7 +190,11 @@ impl Imds {
 
     /// A client for an IMDS already listening at `url`.
     pub fn at(url: String) -> Self {
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let client = mimic_web::client_builder(None)
+            .unwrap()
+            .no_proxy()
+            .build()
+            .unwrap();
         Self { url, client }
     }
 
