@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod internal;
+pub mod migrations;
 pub mod pki;
 pub mod server;
 pub mod snapshot;
