@@ -49,8 +49,7 @@ impl ArmHost {
     /// A client of the ARM at `url` (once known), trusting `ca_pem` (if any).
     pub fn new(url: ArmUrl, ca_pem: &str, key: InternalKey) -> anyhow::Result<Self> {
         let client = match ca_pem.trim().is_empty() {
-            true => reqwest::Client::builder()
-                .use_rustls_tls()
+            true => mimic_web::client_builder(None)?
                 .no_proxy()
                 .timeout(std::time::Duration::from_secs(30))
                 .build()

@@ -3,14 +3,15 @@
 
 use std::num::NonZeroU32;
 
+use aws_lc_rs::rand::SecureRandom;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use ring::rand::SecureRandom;
+use mimic_token::{Algorithm, RsaPublicKey};
 
 /// PBKDF2 rounds. Secrets here are machine-generated or throwaway; 10 000 rounds keep a token
 /// request at a few milliseconds while making an offline guess of a leaked `aad.db` costly.
 pub const PBKDF2_ITERATIONS: u32 = 10_000;
-const ALGORITHM: ring::pbkdf2::Algorithm = ring::pbkdf2::PBKDF2_HMAC_SHA256;
+const ALGORITHM: aws_lc_rs::pbkdf2::Algorithm = aws_lc_rs::pbkdf2::PBKDF2_HMAC_SHA256;
 
 /// A salted PBKDF2-HMAC-SHA256 hash of a client secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,12 +34,12 @@ impl PasswordHash {
     /// Hashes `secret` with a fresh random salt.
     pub fn new(secret: &str) -> anyhow::Result<Self> {
         let mut salt = vec![0u8; 16];
-        ring::rand::SystemRandom::new()
+        aws_lc_rs::rand::SystemRandom::new()
             .fill(&mut salt)
             .map_err(|_| anyhow::anyhow!("no randomness for a salt"))?;
         let iterations = NonZeroU32::new(PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN);
         let mut hash = vec![0u8; 32];
-        ring::pbkdf2::derive(ALGORITHM, iterations, &salt, secret.as_bytes(), &mut hash);
+        aws_lc_rs::pbkdf2::derive(ALGORITHM, iterations, &salt, secret.as_bytes(), &mut hash);
         Ok(Self {
             salt,
             iterations: iterations.get(),
@@ -51,7 +52,7 @@ impl PasswordHash {
         let Some(iterations) = NonZeroU32::new(self.iterations) else {
             return false;
         };
-        ring::pbkdf2::verify(
+        aws_lc_rs::pbkdf2::verify(
             ALGORITHM,
             iterations,
             &self.salt,
@@ -87,21 +88,21 @@ impl Certificate {
         rsa_components(&der)?;
         Ok(Self {
             pem: to_pem(&der),
-            x5t: URL_SAFE_NO_PAD.encode(ring::digest::digest(
-                &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            x5t: URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+                &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
                 &der,
             )),
-            x5t_s256: URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &der)),
+            x5t_s256: URL_SAFE_NO_PAD
+                .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der)),
         })
     }
 
-    /// The key that verifies this certificate's signatures.
-    pub fn decoding_key(&self) -> Result<jsonwebtoken::DecodingKey, String> {
+    /// The key that verifies this certificate's signatures made with `algorithm`.
+    pub fn public_key(&self, algorithm: Algorithm) -> Result<RsaPublicKey, String> {
         let der = pem_body(&self.pem).ok_or("the stored certificate PEM has no body")?;
         let (modulus, exponent) = rsa_components(&der)?;
-        Ok(jsonwebtoken::DecodingKey::from_rsa_raw_components(
-            &modulus, &exponent,
-        ))
+        RsaPublicKey::from_components(algorithm, &modulus, &exponent)
+            .ok_or_else(|| "the certificate's RSA key is not usable".to_string())
     }
 }
 
@@ -171,7 +172,8 @@ mod tests {
         let from_der = Certificate::parse(&key.certificate_base64()).unwrap();
         assert_eq!(from_pem, from_der);
         assert_eq!(from_pem.x5t, key.kid());
-        assert!(from_pem.decoding_key().is_ok());
+        assert!(from_pem.public_key(Algorithm::Rs256).is_ok());
+        assert!(from_pem.public_key(Algorithm::Ps256).is_ok());
         assert!(Certificate::parse("not a certificate").is_err());
     }
 

@@ -5,8 +5,22 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use mimic_web::migrations::Embedded;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+
+/// `crates/aad/migrations`, embedded. Append a line with each new migration file (a test checks this
+/// list against the directory).
+pub const MIGRATIONS: Embedded = Embedded(&[
+    (
+        "20261123000001_service_principals.sql",
+        include_str!("../migrations/20261123000001_service_principals.sql"),
+    ),
+    (
+        "20261123000002_users.sql",
+        include_str!("../migrations/20261123000002_users.sql"),
+    ),
+]);
 
 /// Opens (creating if missing) and migrates the database at `path`.
 pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
@@ -26,7 +40,9 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("opening {}", path.display()))?;
-    sqlx::migrate!("./migrations")
+    MIGRATIONS
+        .migrator()
+        .await?
         .run(&pool)
         .await
         .context("migrating aad.db")?;
@@ -40,4 +56,56 @@ pub async fn begin_write(
     pool: &SqlitePool,
 ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_list_is_every_migration_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(MIGRATIONS.file_names(), files);
+    }
+
+    #[tokio::test]
+    async fn migrating_records_what_sqlx_migrate_recorded_before() {
+        // `_sqlx_migrations` of a database `sqlx::migrate!` migrated (a data dir made before the
+        // migrations were embedded by hand): sqlx refuses to run when an applied migration's
+        // version or checksum differs, so these must stay equal.
+        let recorded = [
+            (20261123000001, "service principals", "DBFE108A36372055C9C3D29275C899AD9E92F0F3C8F0E243353423934954A3F81609CFF20C036CADDE3178CC32AAF54B"),
+            (20261123000002, "users", "E6A1B2A1FC8C599CE439BE296240AABBCECD230FFAF038007B58F7C292FEA9DB9CA6BEA286BC7939AE097B147D4B236A"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&dir.path().join("x.db")).await.unwrap();
+
+        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT version, description, checksum FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+
+        let rows: Vec<(i64, &str, String)> = rows
+            .iter()
+            .map(|(version, description, checksum)| {
+                let hex: String = checksum.iter().map(|byte| format!("{byte:02X}")).collect();
+                (*version, description.as_str(), hex)
+            })
+            .collect();
+        let recorded: Vec<(i64, &str, String)> = recorded
+            .iter()
+            .map(|(version, description, checksum)| (*version, *description, checksum.to_string()))
+            .collect();
+        assert_eq!(rows, recorded);
+        // A second open applies nothing and accepts what is recorded.
+        assert!(open(&dir.path().join("x.db")).await.is_ok());
+    }
 }

@@ -4,8 +4,30 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use mimic_web::migrations::Embedded;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+
+/// `migrations/` at the workspace root, embedded. Append a line with each new migration file (a test
+/// checks this list against the directory).
+pub const MIGRATIONS: Embedded = Embedded(&[
+    (
+        "0001_core.sql",
+        include_str!("../../../migrations/0001_core.sql"),
+    ),
+    (
+        "0002_compute_msi.sql",
+        include_str!("../../../migrations/0002_compute_msi.sql"),
+    ),
+    (
+        "0003_no_identity_keys.sql",
+        include_str!("../../../migrations/0003_no_identity_keys.sql"),
+    ),
+    (
+        "0004_custom_roles.sql",
+        include_str!("../../../migrations/0004_custom_roles.sql"),
+    ),
+]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
@@ -25,7 +47,9 @@ pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("opening {}", path.display()))?;
-    sqlx::migrate!("../../migrations")
+    MIGRATIONS
+        .migrator()
+        .await?
         .run(&pool)
         .await
         .context("migrating arm.db")?;
@@ -39,4 +63,58 @@ pub async fn begin_write(
     pool: &SqlitePool,
 ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_list_is_every_migration_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(MIGRATIONS.file_names(), files);
+    }
+
+    #[tokio::test]
+    async fn migrating_records_what_sqlx_migrate_recorded_before() {
+        // `_sqlx_migrations` of a database `sqlx::migrate!` migrated (a data dir made before the
+        // migrations were embedded by hand): sqlx refuses to run when an applied migration's
+        // version or checksum differs, so these must stay equal.
+        let recorded = [
+            (1, "core", "02192E84866A15CC77AED431F26164429E23F20AEF28B4CAC16BC98F71ABCB334618F966D8499E1F1EECDC7444B0C949"),
+            (2, "compute msi", "72E33954FA29E56A2CDF82EEC5463E0DE1E7392EAE9E699FCAE365591C31920E6D04AB0122EE70C5A91598470D369E69"),
+            (3, "no identity keys", "D523A40CFD62996302209C16B542619CB26A7A71E8D580F0491F3085A3321C71F63148D3B4E16F78D5AD3ABB7F04E2DC"),
+            (4, "custom roles", "BCA917A12010F09D1CC4CBF14BE4714C63C874E9BCA5580B78BB2B655168F1BD7959164CA5D95B00D8AEE3138C8AA5AE"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let db = connect(&dir.path().join("x.db")).await.unwrap();
+
+        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT version, description, checksum FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+
+        let rows: Vec<(i64, &str, String)> = rows
+            .iter()
+            .map(|(version, description, checksum)| {
+                let hex: String = checksum.iter().map(|byte| format!("{byte:02X}")).collect();
+                (*version, description.as_str(), hex)
+            })
+            .collect();
+        let recorded: Vec<(i64, &str, String)> = recorded
+            .iter()
+            .map(|(version, description, checksum)| (*version, *description, checksum.to_string()))
+            .collect();
+        assert_eq!(rows, recorded);
+        // A second open applies nothing and accepts what is recorded.
+        assert!(connect(&dir.path().join("x.db")).await.is_ok());
+    }
 }

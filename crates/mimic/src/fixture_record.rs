@@ -30,7 +30,7 @@ impl FixtureRecord {
     /// The record of a fixture loaded from `source` (None: the built-in default).
     pub fn of(fixture: &Fixture, source: Option<&Path>) -> anyhow::Result<Self> {
         let canonical = serde_json::to_string(&fixture.document)?;
-        let digest = ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes());
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
         Ok(Self {
             sha256: hex::encode(digest.as_ref()),
             source: match source {

@@ -26,7 +26,8 @@ impl Client {
 
     /// A client for `base` over plain HTTP (IMDS), without a proxy.
     pub fn plain(base: impl Into<String>) -> Self {
-        let http = reqwest::Client::builder()
+        let http = mimic_web::client_builder(None)
+            .expect("a client builder")
             .no_proxy()
             .build()
             .expect("an HTTP client");

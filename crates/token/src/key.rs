@@ -1,10 +1,11 @@
 //! RSA signing keys with a self-signed certificate, as AAD publishes its keys (`x5t` = `kid` =
 //! base64url SHA-1 of the certificate), and as managed-identity credentials are provisioned.
 
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::KeyPair as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
 use serde::Serialize;
 
 /// Errors from key handling and signing. Never a panic.
@@ -22,8 +23,8 @@ pub enum TokenError {
 
 /// An RSA key pair, parsed once, with the certificate that carries its public half.
 pub struct SigningKey {
-    pair: ring::signature::RsaKeyPair,
-    rng: ring::rand::SystemRandom,
+    pair: KeyPair,
+    rng: aws_lc_rs::rand::SystemRandom,
     pkcs8_pem: String,
     cert_pem: String,
     cert_der: Vec<u8>,
@@ -43,36 +44,33 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// Generates a 2048-bit RSA key and a self-signed certificate for `subject` (CN).
     pub fn generate(subject: &str) -> Result<Self, TokenError> {
-        let mut rng = rand::thread_rng();
-        let key = rsa::RsaPrivateKey::new(&mut rng, 2048)
-            .map_err(|e| TokenError::BadKey(e.to_string()))?;
-        let pem = key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| TokenError::BadKey(e.to_string()))?;
-        let cert_pem = self_signed_cert(pem.as_str(), subject)?;
-        Self::from_pem(pem.as_str(), &cert_pem)
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| TokenError::BadKey("RSA key generation failed".into()))?;
+        let der = pair
+            .as_der()
+            .map_err(|_| TokenError::BadKey("the key could not be encoded".into()))?;
+        let pem = to_pem("PRIVATE KEY", der.as_ref());
+        let cert_pem = self_signed_cert(&pem, subject)?;
+        Self::from_pem(&pem, &cert_pem)
     }
 
-    /// Loads a PKCS#8 PEM private key and its PEM certificate.
+    /// Loads a PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`) and its PEM certificate.
     pub fn from_pem(pkcs8_pem: &str, cert_pem: &str) -> Result<Self, TokenError> {
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(pkcs8_pem)
-            .map_err(|e| TokenError::BadKey(e.to_string()))?;
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|e| TokenError::BadKey(e.to_string()))?;
-        let pair = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes())
-            .map_err(|e| TokenError::BadKey(e.to_string()))?;
+        let der = pem_block(pkcs8_pem, "PRIVATE KEY")
+            .ok_or_else(|| TokenError::BadKey("not a PKCS#8 PEM private key".into()))?;
+        let pair = KeyPair::from_pkcs8(&der).map_err(|e| TokenError::BadKey(e.to_string()))?;
         let cert_der = pem_to_der(cert_pem)
             .ok_or_else(|| TokenError::BadCertificate("not a PEM certificate".into()))?;
+        let public = pair.public_key();
         Ok(Self {
+            n: public.modulus().big_endian_without_leading_zero().to_vec(),
+            e: public.exponent().big_endian_without_leading_zero().to_vec(),
             pair,
-            rng: ring::rand::SystemRandom::new(),
+            rng: aws_lc_rs::rand::SystemRandom::new(),
             pkcs8_pem: pkcs8_pem.to_string(),
             cert_pem: cert_pem.to_string(),
             kid: thumbprint(&cert_der),
             cert_der,
-            n: key.n().to_bytes_be(),
-            e: key.e().to_bytes_be(),
         })
     }
 
@@ -117,10 +115,10 @@ impl SigningKey {
         let mut message = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header)?);
         message.push('.');
         message.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?));
-        let mut signature = vec![0; self.pair.public().modulus_len()];
+        let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
             .sign(
-                &ring::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
                 &self.rng,
                 message.as_bytes(),
                 &mut signature,
@@ -134,8 +132,8 @@ impl SigningKey {
 
 /// base64url SHA-1 of a DER certificate (`x5t`).
 fn thumbprint(cert_der: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
         cert_der,
     ))
 }
@@ -154,6 +152,26 @@ pub(crate) fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
         .take_while(|line| !line.starts_with("-----END"))
         .collect();
     STANDARD.decode(body.trim()).ok()
+}
+
+/// The DER bytes of the first PEM block, if it is labelled `label`.
+fn pem_block(pem: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = pem.lines().find(|line| line.starts_with("-----BEGIN"))?;
+    (begin.trim_end() == format!("-----BEGIN {label}-----"))
+        .then(|| pem_to_der(pem))
+        .flatten()
+}
+
+/// `der` as PEM with `label`, 64 characters a line, LF endings.
+fn to_pem(label: &str, der: &[u8]) -> String {
+    let encoded = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in encoded.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
 }
 
 fn self_signed_cert(pkcs8_pem: &str, subject: &str) -> Result<String, TokenError> {
@@ -186,14 +204,54 @@ mod tests {
             x5t_of_cert_pem(key.certificate_pem())
         );
         let token = again.sign(&serde_json::json!({"a": 1})).unwrap();
-        let decoding =
-            jsonwebtoken::DecodingKey::from_rsa_raw_components(key.modulus(), key.exponent());
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        let data =
-            jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).unwrap();
-        assert_eq!(data.claims["a"], 1);
-        assert_eq!(data.header.kid.as_deref(), Some(key.kid()));
+
+        // Checked with raw aws-lc-rs, not with this crate's verifier.
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let public = aws_lc_rs::signature::RsaPublicKeyComponents {
+            n: key.modulus(),
+            e: key.exponent(),
+        };
+        public
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                signed.as_bytes(),
+                &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+            )
+            .unwrap();
+        let part = |index: usize| -> serde_json::Value {
+            let text = URL_SAFE_NO_PAD.decode(signed.split('.').nth(index).unwrap());
+            serde_json::from_slice(&text.unwrap()).unwrap()
+        };
+        assert_eq!(part(1)["a"], 1);
+        assert_eq!(part(0)["kid"], key.kid());
+        assert_eq!(part(0)["alg"], "RS256");
+    }
+
+    #[test]
+    fn a_key_written_before_aws_lc_rs_still_loads_and_signs() {
+        // An AAD signing key as the `rsa` crate wrote it (PKCS#8 PEM) in data dirs made before
+        // mimic moved to aws-lc-rs; existing data dirs must keep their key and kid.
+        let pem = include_str!("../tests/data/rsa-crate-key.pem");
+        let cert = include_str!("../tests/data/rsa-crate-cert.pem");
+        let key = SigningKey::from_pem(pem, cert).unwrap();
+        assert_eq!(key.private_key_pem(), pem);
+        assert_eq!(key.kid(), "iDiTV_60ua5S_tUQMnXp5Zh89G0");
+        assert_eq!(key.modulus().len(), 256);
+        assert_eq!(key.exponent(), [1, 0, 1]);
+        assert!(key.sign(&serde_json::json!({})).is_ok());
+    }
+
+    #[test]
+    fn from_pem_refuses_what_is_not_a_pkcs8_private_key() {
+        let key = SigningKey::generate("t").unwrap();
+        let pkcs1 = key
+            .private_key_pem()
+            .replace("BEGIN PRIVATE KEY", "BEGIN RSA PRIVATE KEY");
+        for pem in [pkcs1.as_str(), "", key.certificate_pem()] {
+            assert!(matches!(
+                SigningKey::from_pem(pem, key.certificate_pem()),
+                Err(TokenError::BadKey(_))
+            ));
+        }
     }
 }

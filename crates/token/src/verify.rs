@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 
+use crate::jwt::{Algorithm, Jws, RsaPublicKey};
 use crate::Jwks;
 
 /// Why a token was refused.
@@ -39,10 +39,10 @@ pub struct Expectations {
     pub leeway: i64,
 }
 
-/// Keys by kid, built from a JWKS document.
+/// RS256 keys by kid, built from a JWKS document and parsed once.
 #[derive(Clone, Default)]
 pub struct Verifier {
-    keys: HashMap<String, DecodingKey>,
+    keys: HashMap<String, RsaPublicKey>,
 }
 
 impl Verifier {
@@ -55,7 +55,7 @@ impl Verifier {
             .filter_map(|key| {
                 Some((
                     key.kid.clone(),
-                    DecodingKey::from_rsa_components(&key.n, &key.e).ok()?,
+                    RsaPublicKey::from_jwk(Algorithm::Rs256, &key.n, &key.e)?,
                 ))
             })
             .collect();
@@ -69,9 +69,7 @@ impl Verifier {
 
     /// The kid in a token's header, if it has one.
     pub fn kid_of(token: &str) -> Result<Option<String>, VerifyError> {
-        Ok(jsonwebtoken::decode_header(token)
-            .map_err(|_| VerifyError::Malformed)?
-            .kid)
+        Ok(Jws::parse(token)?.header().kid.clone())
     }
 
     /// Checks signature (RS256 only), then time, issuer and audience, in that order.
@@ -81,25 +79,16 @@ impl Verifier {
         expect: &Expectations,
         now: i64,
     ) -> Result<C, VerifyError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
-        if header.alg != Algorithm::RS256 {
-            return Err(VerifyError::Algorithm(format!("{:?}", header.alg)));
+        let jws = Jws::parse(token)?;
+        let header = jws.header();
+        if Algorithm::from_name(&header.alg) != Some(Algorithm::Rs256) {
+            return Err(VerifyError::Algorithm(header.alg.clone()));
         }
-        let kid = header.kid.unwrap_or_default();
+        let kid = header.kid.clone().unwrap_or_default();
         let key = self.keys.get(&kid).ok_or(VerifyError::UnknownKey(kid))?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        let data = jsonwebtoken::decode::<serde_json::Value>(token, key, &validation).map_err(
-            |e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => VerifyError::Signature,
-                _ => VerifyError::Malformed,
-            },
-        )?;
-        check_claims(&data.claims, expect, now)?;
-        serde_json::from_value(data.claims).map_err(|_| VerifyError::Malformed)
+        let claims = jws.verify(key)?;
+        check_claims(&claims, expect, now)?;
+        serde_json::from_value(claims).map_err(|_| VerifyError::Malformed)
     }
 }
 

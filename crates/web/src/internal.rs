@@ -26,9 +26,9 @@ impl InternalKey {
     }
     /// A fresh random key.
     pub fn generate() -> Self {
-        use rand::RngCore;
         let mut bytes = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut bytes);
+        // AWS-LC's RAND_bytes aborts the process rather than return failure.
+        aws_lc_rs::rand::fill(&mut bytes).expect("AWS-LC randomness");
         Self(hex::encode(bytes))
     }
     /// Reads the key file, creating it first if missing.

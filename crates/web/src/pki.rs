@@ -124,8 +124,7 @@ pub fn issue_server_certificate(
     extra_names: &[String],
 ) -> anyhow::Result<ServerCertificate> {
     let ca_key = rcgen::KeyPair::from_pem(ca_key_pem)?;
-    let ca_params = rcgen::CertificateParams::from_ca_cert_pem(ca_cert_pem)?;
-    let ca = ca_params.self_signed(&ca_key)?;
+    let ca = crate::x509::issuer_params(ca_cert_pem)?.self_signed(&ca_key)?;
     let key = rcgen::KeyPair::generate()?;
     let mut names = vec![
         "localhost".to_string(),
@@ -153,9 +152,7 @@ pub fn issue_server_certificate(
 
 /// The subject alternative names of a PEM certificate.
 fn names_of(cert_pem: &str) -> anyhow::Result<Vec<rcgen::SanType>> {
-    let params = rcgen::CertificateParams::from_ca_cert_pem(cert_pem)
-        .context("reading the server certificate's names")?;
-    Ok(params.subject_alt_names)
+    crate::x509::alt_names(cert_pem).context("reading the server certificate's names")
 }
 
 /// A name as the certificate holds it: an IP address or a DNS name.
@@ -193,6 +190,50 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A TLS 1.3 handshake in memory: a client trusting `ca_pem` only, a server serving `cert`.
+    fn handshake(ca_pem: &str, cert: &ServerCertificate) -> Result<(), rustls::Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in rustls_pemfile::certs(&mut ca_pem.as_bytes()) {
+            roots.add(ca.unwrap()).unwrap();
+        }
+        let client = rustls::ClientConfig::builder_with_provider(crate::crypto_provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let mut client = rustls::ClientConnection::new(std::sync::Arc::new(client), name).unwrap();
+        let server = crate::rustls_server_config(cert).unwrap();
+        let mut server = rustls::ServerConnection::new(std::sync::Arc::new(server)).unwrap();
+        while client.is_handshaking() || server.is_handshaking() {
+            let mut bytes = Vec::new();
+            client.write_tls(&mut bytes).unwrap();
+            server.read_tls(&mut bytes.as_slice()).unwrap();
+            server.process_new_packets()?;
+            bytes.clear();
+            server.write_tls(&mut bytes).unwrap();
+            client.read_tls(&mut bytes.as_slice()).unwrap();
+            client.process_new_packets()?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_ca_made_before_aws_lc_rs_still_issues_certificates_clients_accept() {
+        // `ca.pem`/`ca-key.pem` as rcgen over ring wrote them into data dirs (ECDSA P-256 PKCS#8).
+        let ca_cert = include_str!("../tests/data/ring-era-ca.pem");
+        let ca_key = include_str!("../tests/data/ring-era-ca-key.pem");
+
+        let server = issue_server_certificate(ca_cert, ca_key, &[]).unwrap();
+
+        assert!(handshake(ca_cert, &server).is_ok());
+        let (other_ca, _) = new_ca().unwrap();
+        assert!(
+            handshake(&other_ca, &server).is_err(),
+            "another CA does not vouch for it"
+        );
+    }
 
     #[test]
     fn a_missing_tls_name_reissues_the_server_certificate_from_the_same_ca() {

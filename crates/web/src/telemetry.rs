@@ -16,7 +16,10 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use anyhow::Context;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The filter when `RUST_LOG` is unset.
 pub const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
@@ -66,8 +69,11 @@ pub fn init() {
 /// Installs a subscriber as `options` say. Colours only when writing to a terminal and `NO_COLOR`
 /// is unset. Fails only when the log file cannot be opened; a second call changes nothing.
 pub fn init_with(options: &LogOptions) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_FILTER));
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| parse_filter(&directives))
+        .or_else(|| parse_filter(DEFAULT_FILTER))
+        .unwrap_or_default();
     let (writer, ansi) = match &options.file {
         Some(path) => (BoxMakeWriter::new(Mutex::new(open_log_file(path)?)), false),
         None => {
@@ -75,16 +81,23 @@ pub fn init_with(options: &LogOptions) -> anyhow::Result<()> {
             (BoxMakeWriter::new(std::io::stderr), colour)
         }
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
+    let subscriber = tracing_subscriber::registry().with(filter);
     // `try_init` fails only when a subscriber is already installed: the first one stays.
     let _ = match options.format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => subscriber.with(layer).try_init(),
+        LogFormat::Json => subscriber.with(layer.json().flatten_event(true)).try_init(),
     };
     Ok(())
+}
+
+/// `RUST_LOG` directives: a default level and `target=level` pairs, comma-separated
+/// (tracing-subscriber's `Targets` syntax; a target matches itself and the modules below it).
+/// `None` when they cannot be read, so the default applies.
+fn parse_filter(directives: &str) -> Option<Targets> {
+    directives.trim().parse().ok()
 }
 
 fn open_log_file(path: &Path) -> anyhow::Result<std::fs::File> {
@@ -163,5 +176,44 @@ fn log_request<B>(
     match path == "/healthz" {
         true => line!(tracing::Level::DEBUG),
         false => line!(tracing::Level::INFO),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn rust_log_directives_select_levels_by_target() {
+        let enabled = |directives: &str, target: &str, level: Level| {
+            parse_filter(directives)
+                .unwrap()
+                .would_enable(target, &level)
+        };
+        let default = DEFAULT_FILTER;
+        assert!(enabled(default, "mimic::request", Level::INFO));
+        assert!(!enabled(default, "sqlx::query", Level::INFO));
+        assert!(enabled(default, "sqlx::query", Level::WARN));
+        assert!(!enabled(default, "actix_server::worker", Level::INFO));
+        assert!(!enabled("warn", "mimic::request", Level::INFO));
+        assert!(!enabled(
+            "info,mimic::request=warn",
+            "mimic::request",
+            Level::INFO
+        ));
+        assert!(enabled(
+            "info,mimic::request=warn",
+            "mimic_arm",
+            Level::INFO
+        ));
+        assert!(enabled(
+            "info,mimic_arm=debug",
+            "mimic_arm::auth",
+            Level::DEBUG
+        ));
+        assert!(!enabled("info,mimic_arm=debug", "mimic_aad", Level::DEBUG));
+        assert!(enabled("debug", "mimic_aad", Level::DEBUG));
+        assert!(parse_filter("info,=x=").is_none());
     }
 }

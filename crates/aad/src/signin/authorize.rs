@@ -11,7 +11,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
 use serde::Deserialize;
 
 use super::tokens::{self, ResourceScope};
@@ -53,7 +52,8 @@ impl Codes {
     /// Stores `pending` under a fresh random code (dropping expired ones) and returns the code.
     pub fn issue(&self, pending: PendingCode, now: i64) -> String {
         let mut bytes = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut bytes);
+        // AWS-LC's RAND_bytes aborts the process rather than return failure.
+        aws_lc_rs::rand::fill(&mut bytes).expect("AWS-LC randomness");
         let code = format!("1.{}", URL_SAFE_NO_PAD.encode(bytes));
         let mut codes = self.0.lock().unwrap_or_else(|e| e.into_inner());
         codes.retain(|_, p| p.expires_on >= now);

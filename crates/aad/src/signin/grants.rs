@@ -102,8 +102,8 @@ fn authorization_code(
 
 /// The PKCE S256 challenge of a verifier (RFC 7636 §4.2).
 pub fn s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
         verifier.as_bytes(),
     ))
 }

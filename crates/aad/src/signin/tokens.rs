@@ -5,7 +5,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mimic_token::{AccessTokenClaims, Expectations, Jwk, Jwks, Verifier, VerifyError};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AadError;
@@ -248,8 +247,8 @@ pub fn pairwise_subject(oid: &str, client_id: &str) -> String {
         oid.to_ascii_lowercase(),
         client_id.to_ascii_lowercase()
     );
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
         input.as_bytes(),
     ))
 }
@@ -261,7 +260,8 @@ pub fn client_info(oid: &str, tid: &str) -> String {
 
 fn random_b64(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut buffer);
+    // AWS-LC's RAND_bytes aborts the process rather than return failure.
+    aws_lc_rs::rand::fill(&mut buffer).expect("AWS-LC randomness");
     URL_SAFE_NO_PAD.encode(buffer)
 }
 

@@ -3,7 +3,7 @@
 //! key credential its `x5t`/`x5t#S256` header names.
 //! See <https://learn.microsoft.com/entra/identity-platform/certificate-credentials>.
 
-use jsonwebtoken::{Algorithm, Validation};
+use mimic_token::{Algorithm, Jws, VerifyError};
 
 use super::request::ClientCredential;
 use crate::credentials::hex_thumbprint;
@@ -82,16 +82,16 @@ async fn check_assertion(
     principal: ServicePrincipal,
     jwt: &str,
 ) -> Result<Authenticated, AadError> {
-    let header = jsonwebtoken::decode_header(jwt)
+    let jws = Jws::parse(jwt)
         .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
-    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(AadError::InvalidJwtToken(
-            "Invalid JWT token. The token is not signed with RS256 or PS256.",
-        ));
-    }
+    let header = jws.header();
+    let algorithm = Algorithm::from_name(&header.alg).ok_or(AadError::InvalidJwtToken(
+        "Invalid JWT token. The token is not signed with RS256 or PS256.",
+    ))?;
     let thumbprint = header
         .x5t_s256
-        .or(header.x5t)
+        .as_ref()
+        .or(header.x5t.as_ref())
         .map(|t| t.trim_end_matches('=').to_string())
         .ok_or(AadError::InvalidJwtToken(
             "Invalid JWT token. No certificate thumbprint specified in token header.",
@@ -106,12 +106,15 @@ async fn check_assertion(
         .certificate(&principal.id, &thumbprint)
         .await?
         .ok_or_else(|| bad_signature("The key was not found."))?;
-    let key = certificate.decoding_key().map_err(anyhow::Error::msg)?;
-    let claims = decode(jwt, &key, header.alg).map_err(|kind| match kind {
-        Decoding::Signature => bad_signature(
-            "The provided signature value did not match the expected signature value.",
-        ),
-        Decoding::Malformed => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
+    let mismatch = "The provided signature value did not match the expected signature value.";
+    // A stored RSA key aws-lc-rs refuses cannot have made the signature either.
+    let key = certificate
+        .public_key(algorithm)
+        .map_err(|_| bad_signature(mismatch))?;
+    // The signature only; claims are checked by `check_claims` with AAD's codes.
+    let claims = jws.verify(&key).map_err(|error| match error {
+        VerifyError::Signature => bad_signature(mismatch),
+        _ => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
     })?;
     check_claims(&claims, &principal, &state.tenant, state.clock.now())?;
     Ok(Authenticated {
@@ -119,30 +122,6 @@ async fn check_assertion(
         principal,
         method: AuthMethod::Certificate,
     })
-}
-
-enum Decoding {
-    Signature,
-    Malformed,
-}
-
-/// Verifies the signature only; claims are checked by [`check_claims`] with AAD's codes.
-fn decode(
-    jwt: &str,
-    key: &jsonwebtoken::DecodingKey,
-    alg: Algorithm,
-) -> Result<serde_json::Value, Decoding> {
-    let mut validation = Validation::new(alg);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    jsonwebtoken::decode::<serde_json::Value>(jwt, key, &validation)
-        .map(|data| data.claims)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => Decoding::Signature,
-            _ => Decoding::Malformed,
-        })
 }
 
 /// `iss` = `sub` = client id, `aud` = a token endpoint of this tenant, `exp`/`nbf` around now.

@@ -4,7 +4,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mimic_token::AccessTokenClaims;
-use rand::RngCore;
 
 use super::client_auth::{AuthMethod, Authenticated};
 use crate::error::AadError;
@@ -95,6 +94,7 @@ pub fn claims(
 /// `bytes` random bytes, base64url: AAD's opaque `uti`, `aio` and `rh` look like this.
 fn random_b64(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut buffer);
+    // AWS-LC's RAND_bytes aborts the process rather than return failure.
+    aws_lc_rs::rand::fill(&mut buffer).expect("AWS-LC randomness");
     URL_SAFE_NO_PAD.encode(buffer)
 }

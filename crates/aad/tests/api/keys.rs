@@ -46,7 +46,7 @@ async fn keys_name_the_tenant_issuer_and_the_kid_tokens_carry() {
         jwks.keys[0].issuer.as_deref(),
         Some(format!("{}/{TENANT}/v2.0", app.aad.base).as_str())
     );
-    let header = jsonwebtoken::decode_header(token.token()).unwrap();
-    assert_eq!(header.kid.as_deref(), Some(jwks.keys[0].kid.as_str()));
-    assert_eq!(header.x5t.as_deref(), Some(jwks.keys[0].kid.as_str()));
+    let header = crate::helpers::jwt_part(token.token(), 0);
+    assert_eq!(header["kid"], jwks.keys[0].kid.as_str());
+    assert_eq!(header["x5t"], jwks.keys[0].kid.as_str());
 }

@@ -133,8 +133,8 @@ async fn ropc_lockout_of_one_user_leaves_another_signing_in() {
 /// POSTs the portal's login form with `password`; redirects are not followed.
 async fn authorize_sign_in(app: &TestAad, password: &str) -> reqwest::Response {
     let ca = std::fs::read_to_string(app.dir.path().join("ca.pem")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+    let client = mimic_web::client_builder(Some(&ca))
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

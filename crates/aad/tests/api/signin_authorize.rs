@@ -15,8 +15,8 @@ const SCOPE: &str = "https://management.azure.com/user_impersonation openid prof
 
 fn no_redirects(app: &TestAad) -> reqwest::Client {
     let ca = std::fs::read_to_string(app.dir.path().join("ca.pem")).unwrap();
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+    mimic_web::client_builder(Some(&ca))
+        .unwrap()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -229,7 +229,7 @@ async fn token_endpoint_answers_cors_preflight_and_posts_for_loopback_origins() 
 
 #[test]
 fn challenge_constant_is_the_s256_of_the_verifier() {
-    let digest = ring::digest::digest(&ring::digest::SHA256, VERIFIER.as_bytes());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, VERIFIER.as_bytes());
     assert_eq!(URL_SAFE_NO_PAD.encode(digest), CHALLENGE);
 }
 

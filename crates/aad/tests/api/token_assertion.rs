@@ -63,14 +63,12 @@ async fn token_v2_accepts_a_ps256_assertion_selected_by_x5t_s256_and_aimed_at_an
     let der = base64::engine::general_purpose::STANDARD
         .decode(key.certificate_base64())
         .unwrap();
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256);
-    header.x5t_s256 =
-        Some(URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &der)));
+    let x5t_s256 =
+        URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der));
+    let header = json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t_s256});
     let aud = format!("https://login.example.test/{DOMAIN}/oauth2/v2.0/token");
     let claims = assertion_claims(&app_id, &aud, app.clock.now(), Some(VM));
-    let encoding =
-        jsonwebtoken::EncodingKey::from_rsa_pem(key.private_key_pem().as_bytes()).unwrap();
-    let jwt = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+    let jwt = ps256(&key, &header, &claims);
 
     let reply = app
         .token_v2(&[
@@ -172,4 +170,31 @@ async fn token_rejects_an_expired_assertion_with_fractional_numeric_dates() {
     let reply = app.assertion_token(&app_id, &jwt, ARM).await;
 
     assert_eq!(reply.aadsts(), 700024, "{}", reply.body);
+}
+
+/// A PS256 JWT signed with raw aws-lc-rs (mimic-token signs RS256 only).
+fn ps256(key: &SigningKey, header: &serde_json::Value, claims: &impl serde::Serialize) -> String {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(
+            key.private_key_pem()
+                .lines()
+                .filter(|line| !line.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+    let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).unwrap();
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap()),
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap())
+    );
+    let mut signature = vec![0; pair.public_modulus_len()];
+    pair.sign(
+        &aws_lc_rs::signature::RSA_PSS_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
 }

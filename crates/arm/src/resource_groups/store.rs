@@ -13,7 +13,6 @@ pub enum Upserted {
     Updated(ResourceGroup),
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     subscription_id: String,
     name: String,
@@ -23,6 +22,15 @@ struct Row {
     created_time: i64,
     changed_time: i64,
 }
+mimic_web::sqlite_from_row!(Row {
+    subscription_id,
+    name,
+    location,
+    managed_by,
+    tags,
+    created_time,
+    changed_time
+});
 
 impl From<Row> for ResourceGroup {
     fn from(row: Row) -> Self {

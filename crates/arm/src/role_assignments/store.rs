@@ -28,7 +28,6 @@ pub enum Written {
     Duplicate,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     name: String,
     scope: String,
@@ -43,6 +42,20 @@ struct Row {
     created_by: Option<String>,
     updated_by: Option<String>,
 }
+mimic_web::sqlite_from_row!(Row {
+    name,
+    scope,
+    role_definition_key,
+    principal_id,
+    principal_type,
+    description,
+    condition,
+    condition_version,
+    created_on,
+    updated_on,
+    created_by,
+    updated_by
+});
 
 impl From<Row> for RoleAssignment {
     fn from(row: Row) -> Self {

@@ -30,7 +30,6 @@ pub enum Deleted {
 const COLUMNS: &str = "name, role_name, description, assignable_scopes, permissions, created_on, \
                        updated_on, created_by, updated_by";
 
-#[derive(sqlx::FromRow)]
 struct Row {
     name: String,
     role_name: String,
@@ -42,6 +41,17 @@ struct Row {
     created_by: Option<String>,
     updated_by: Option<String>,
 }
+mimic_web::sqlite_from_row!(Row {
+    name,
+    role_name,
+    description,
+    assignable_scopes,
+    permissions,
+    created_on,
+    updated_on,
+    created_by,
+    updated_by
+});
 
 impl TryFrom<Row> for RoleDefinition {
     type Error = anyhow::Error;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 /// How many of each thing ARM holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub subscriptions: i64,
@@ -15,6 +15,14 @@ pub struct Counts {
     pub system_assigned_identities: i64,
     pub role_assignments: i64,
 }
+mimic_web::sqlite_from_row!(Counts {
+    subscriptions,
+    resource_groups,
+    virtual_machines,
+    user_assigned_identities,
+    system_assigned_identities,
+    role_assignments
+});
 
 /// The counts, read in one statement (one consistent snapshot).
 pub async fn counts(db: &SqlitePool) -> sqlx::Result<Counts> {

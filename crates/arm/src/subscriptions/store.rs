@@ -4,7 +4,6 @@ use sqlx::SqlitePool;
 
 use super::model::Subscription;
 
-#[derive(sqlx::FromRow)]
 struct Row {
     subscription_id: String,
     display_name: String,
@@ -12,6 +11,13 @@ struct Row {
     state: String,
     tags: Option<String>,
 }
+mimic_web::sqlite_from_row!(Row {
+    subscription_id,
+    display_name,
+    tenant_id,
+    state,
+    tags
+});
 
 impl From<Row> for Subscription {
     fn from(row: Row) -> Self {

@@ -58,8 +58,7 @@ impl ArcKeys {
     /// Writes a fresh key file and returns its path (the challenge's realm).
     fn challenge(&self) -> anyhow::Result<PathBuf> {
         let mut bytes = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-            .map_err(|_| anyhow::anyhow!("no randomness"))?;
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow::anyhow!("no randomness"))?;
         let secret = hex::encode(bytes);
         let path = self
             .dir

@@ -67,9 +67,9 @@ pub fn msi_secret(key: &InternalKey, vm_id: &str) -> String {
 }
 
 fn derive(key: &InternalKey, purpose: &str, vm_id: &str) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.expose().as_bytes());
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key.expose().as_bytes());
     let message = format!("mimic/{purpose}/{}", vm_id.to_ascii_lowercase());
-    hex::encode(ring::hmac::sign(&key, message.as_bytes()).as_ref())
+    hex::encode(aws_lc_rs::hmac::sign(&key, message.as_bytes()).as_ref())
 }
 
 /// What the flavors need beyond [`AppState`]: their secrets and Arc's outstanding keys.

@@ -449,7 +449,11 @@ async fn vm_extension_get_returns_the_imds_body_and_imds_errors() {
 async fn arc_token_without_authorization_is_401_with_a_key_file_realm() {
     let (world, _vm, imds) = vm1().await;
     let path = format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}");
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = mimic_web::client_builder(None)
+        .unwrap()
+        .no_proxy()
+        .build()
+        .unwrap();
 
     let response = client
         .get(format!("{}{path}", imds.url()))
@@ -515,7 +519,11 @@ async fn arc_key_files_are_deleted_when_the_listener_stops() {
 /// The challenge, then the retry with the key file's contents, as clients do.
 async fn arc_token(imds: &Imds, query: &str) -> (String, Reply) {
     let path = format!("{ARC_PATH}?api-version=2020-06-01&{RESOURCE_QUERY}{query}");
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = mimic_web::client_builder(None)
+        .unwrap()
+        .no_proxy()
+        .build()
+        .unwrap();
     let challenge = client
         .get(format!("{}{path}", imds.url()))
         .header("Metadata", "true")
