@@ -12,7 +12,7 @@ Usage: scripts/test.sh [--quick | --clients | --portal] [--help]
   (no option)  everything: formatting, clippy, rustdoc, every Rust test (unit, API over real HTTP,
                end to end through the binary, the tutorials and the README walk), the real-client
                suite and the portal's browser test. About 15 minutes cold on 2 cores, 10 warm.
-  --quick      formatting, clippy and the Rust tests only (no root, no Node, no browser).
+  --quick      formatting, clippy, the Rust tests and benches only (no root, no Node, no browser).
   --clients    the real-client suite only (az, azure-identity, msal, SDKs, Node and Rust clients in
                a loopback-only network namespace; root, Python 3 with venv, Node >= 20).
   --portal     the portal's browser test only (headless Chromium in a loopback-only namespace; root,
@@ -95,6 +95,10 @@ if [ "$rust" -eq 1 ]; then
   cargo clippy --workspace --all-targets --locked -- -D warnings
   RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --locked --quiet
   cargo test --workspace --locked
+  # Every bench builds, so none rots; the load bench runs briefly (bounded: about 15 s of load on
+  # 127.0.0.1) against the release binary. Its figures go to the log, never into a pass/fail.
+  cargo bench --workspace --locked --no-run
+  MIMIC_BENCH_SECONDS=1 MIMIC_BENCH_MANY=200 cargo bench --locked -p mimic --bench load
 fi
 
 # Real clients (az, azure-identity, msal, management SDKs, Node, Rust) in a loopback-only namespace.
