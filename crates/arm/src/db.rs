@@ -95,23 +95,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();
 
-        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT version, description, checksum FROM _sqlx_migrations ORDER BY version",
-        )
-        .fetch_all(&db)
-        .await
-        .unwrap();
-
-        let rows: Vec<(i64, &str, String)> = rows
+        let rows = mimic_web::migrations::recorded(&db).await.unwrap();
+        let recorded: Vec<(i64, String, String)> = recorded
             .iter()
             .map(|(version, description, checksum)| {
-                let hex: String = checksum.iter().map(|byte| format!("{byte:02X}")).collect();
-                (*version, description.as_str(), hex)
+                (*version, description.to_string(), checksum.to_string())
             })
-            .collect();
-        let recorded: Vec<(i64, &str, String)> = recorded
-            .iter()
-            .map(|(version, description, checksum)| (*version, *description, checksum.to_string()))
             .collect();
         assert_eq!(rows, recorded);
         // A second open applies nothing and accepts what is recorded.

@@ -21,6 +21,18 @@ pub async fn require_subscription(
         .ok_or_else(|| ArmError::SubscriptionNotFound(subscription_id.to_string()))
 }
 
+/// The location a tracked-resource PUT names, normalised (`East US` → `eastus`): 400
+/// `LocationRequired` when it is absent or blank, `LocationNotAvailableForResourceType` when the
+/// subscription has no such location ([`require_location`]).
+pub fn requested_location(location: Option<&str>, resource_type: &str) -> Result<String, ArmError> {
+    let normalized = location
+        .map(mimic_azure::normalize_location)
+        .filter(|location| !location.is_empty())
+        .ok_or(ArmError::LocationRequired)?;
+    require_location(location.unwrap_or_default(), resource_type)?;
+    Ok(normalized)
+}
+
 /// The subscription's location a resource PUT names (its listed name, e.g. `eastus` for
 /// `East US`), or 400 `LocationNotAvailableForResourceType`. The message's wording is ARM's, as
 /// reported in Azure/azure-rest-api-specs#8347 and #8577 ("The provided location 'WUS' is not

@@ -106,11 +106,7 @@ async fn expect(request: reqwest::RequestBuilder, expected: u16) {
 
 /// A bare actix-web server on its own thread (one worker per core): every request gets `body`,
 /// after `work` (the baseline's unavoidable work). Returns its port.
-fn baseline_server(
-    tls: Option<rustls::ServerConfig>,
-    body: String,
-    work: fn() -> usize,
-) -> u16 {
+fn baseline_server(tls: Option<rustls::ServerConfig>, body: String, work: fn() -> usize) -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -182,7 +178,12 @@ fn start_mimic(dir: &std::path::Path) -> (Child, Value) {
         .args(["--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0"])
         .args(["--aad-userrealm-addr", ""])
         // The bench measures mimic's work, not IMDS's rate limits (which refuse load by design).
-        .args(["--imds-identity-rps", "0", "--imds-identity-concurrency", "0"])
+        .args([
+            "--imds-identity-rps",
+            "0",
+            "--imds-identity-concurrency",
+            "0",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -234,10 +235,15 @@ async fn principal(
 ) -> (String, String) {
     let secret = format!("secret-{}", uuid::Uuid::new_v4());
     let created: Value = http
-        .post(format!("{}/internal/servicePrincipals", text(endpoints, "/aad")))
+        .post(format!(
+            "{}/internal/servicePrincipals",
+            text(endpoints, "/aad")
+        ))
         .header("x-mimic-internal-key", internal_key)
-        .json(&json!({"displayName": name, "servicePrincipalType": "Application",
-            "passwordCredentials": [{"secretText": secret}]}))
+        .json(
+            &json!({"displayName": name, "servicePrincipalType": "Application",
+            "passwordCredentials": [{"secretText": secret}]}),
+        )
         .send()
         .await
         .unwrap()
@@ -272,7 +278,10 @@ async fn principal(
 
 /// Creates resource group `name`; returns its id.
 async fn create_group(http: &reqwest::Client, setup: &Setup, name: &str) -> String {
-    let id = format!("/subscriptions/{}/resourceGroups/{name}", setup.subscription_id);
+    let id = format!(
+        "/subscriptions/{}/resourceGroups/{name}",
+        setup.subscription_id
+    );
     let url = format!("{}{id}?api-version=2024-11-01", setup.arm);
     let request = http
         .put(url)
@@ -313,7 +322,12 @@ async fn grant_many(http: &reqwest::Client, setup: &Setup, principal: &str, coun
     grants.buffer_unordered(16).collect::<Vec<()>>().await;
 }
 
-async fn prepare(http: &reqwest::Client, endpoints: &Value, internal_key: &str, many: usize) -> Setup {
+async fn prepare(
+    http: &reqwest::Client,
+    endpoints: &Value,
+    internal_key: &str,
+    many: usize,
+) -> Setup {
     let token_url = format!(
         "{}/{}/oauth2/v2.0/token",
         text(endpoints, "/aad"),

@@ -45,6 +45,24 @@ impl Embedded {
     }
 }
 
+/// What a database records of its applied migrations — `(version, description, checksum as
+/// upper-case hex)` in version order — for tests that pin what `sqlx::migrate!` recorded before the
+/// migrations were embedded by hand (sqlx refuses to run when an applied migration differs).
+pub async fn recorded(pool: &sqlx::SqlitePool) -> sqlx::Result<Vec<(i64, String, String)>> {
+    let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT version, description, checksum FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, description, checksum)| {
+            let hex: String = checksum.iter().map(|byte| format!("{byte:02X}")).collect();
+            (version, description, hex)
+        })
+        .collect())
+}
+
 impl<'s> MigrationSource<'s> for Embedded {
     fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
         Box::pin(async move { self.migrations().map_err(BoxDynError::from) })

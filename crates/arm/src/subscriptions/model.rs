@@ -174,19 +174,14 @@ pub fn location_display_names() -> Vec<&'static str> {
 /// The listed location a client's spelling names, compared as ARM compares locations:
 /// case-insensitive and ignoring spaces, so `East US`, `eastus` and `EASTUS` are one location.
 pub fn find_location(location: &str) -> Option<&'static str> {
-    let wanted = squash(location);
+    let wanted = mimic_azure::normalize_location(location);
     LOCATIONS
         .iter()
-        .find(|&&(name, display_name, ..)| squash(name) == wanted || squash(display_name) == wanted)
+        .find(|&&(name, display_name, ..)| {
+            mimic_azure::normalize_location(name) == wanted
+                || mimic_azure::normalize_location(display_name) == wanted
+        })
         .map(|&(name, ..)| name)
-}
-
-fn squash(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]

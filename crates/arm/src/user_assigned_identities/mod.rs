@@ -189,16 +189,24 @@ pub async fn create_or_update(
     Ok(HttpResponse::build(status).json(IdentityResponse::from(&identity)))
 }
 
+/// The identity at `path`: 404 `ResourceGroupNotFound` / `ResourceNotFound` otherwise.
+async fn find(
+    state: &AppState,
+    path: &IdentityPath,
+) -> Result<model::UserAssignedIdentity, ArmError> {
+    scope::require_resource_group(state, &path.subscription_id, &path.resource_group).await?;
+    store::get(&state.db, &path.key())
+        .await?
+        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(&path.key())))
+}
+
 /// `UserAssignedIdentities_Get`.
 pub async fn get(
     state: web::Data<AppState>,
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
-    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
-    let identity = store::get(&state.db, &path.key())
-        .await?
-        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(&path.key())))?;
+    let identity = find(&state, &path).await?;
     Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
 }
 
@@ -300,10 +308,7 @@ pub async fn list_associated_resources(
     _version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
-    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
-    let identity = store::get(&state.db, &path.key())
-        .await?
-        .ok_or_else(|| ArmError::ResourceNotFound(identity_resource_id(&path.key())))?;
+    let identity = find(&state, &path).await?;
     let vms = crate::virtual_machines::store::list_with_identity(&state.db, identity.key).await?;
     let mut value = Vec::with_capacity(vms.len());
     for vm in vms {

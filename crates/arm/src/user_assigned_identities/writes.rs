@@ -1,7 +1,5 @@
 //! User-assigned identity writes: PUT, PATCH and DELETE, with the identity's principal.
 
-use mimic_azure::normalize_location;
-
 use super::identity_resource_id;
 use crate::aad_client::IdentityKind;
 use crate::lifecycle::{
@@ -24,16 +22,8 @@ pub async fn write_identity(
     if !identity_model::is_valid_name(&key.name) {
         return Err(ArmError::InvalidResourceName(key.name.clone()));
     }
-    let location = body
-        .location
-        .as_deref()
-        .map(normalize_location)
-        .filter(|location| !location.is_empty())
-        .ok_or(ArmError::LocationRequired)?;
-    crate::scope::require_location(
-        body.location.as_deref().unwrap_or_default(),
-        identity_model::RESOURCE_TYPE,
-    )?;
+    let location =
+        crate::scope::requested_location(body.location.as_deref(), identity_model::RESOURCE_TYPE)?;
     let isolation = isolation_scope(
         body.properties
             .as_ref()

@@ -3,8 +3,6 @@
 
 use anyhow::Context;
 
-use mimic_azure::normalize_location;
-
 use super::{vm_resource_id, VM_WRITE_ACTION};
 use crate::aad_client::IdentityKind;
 use crate::extract::Caller;
@@ -127,14 +125,10 @@ fn draft_vm(
             if current.is_none() {
                 vm_model::check_vm_name(&key.name).map_err(|p| invalid_name(p, &key.name))?;
             }
-            let location = body
-                .location
-                .as_deref()
-                .map(normalize_location)
-                .filter(|location| !location.is_empty())
-                .ok_or(ArmError::LocationRequired)?;
-            let requested_location = body.location.as_deref().unwrap_or_default();
-            crate::scope::require_location(requested_location, vm_model::RESOURCE_TYPE)?;
+            let location = crate::scope::requested_location(
+                body.location.as_deref(),
+                vm_model::RESOURCE_TYPE,
+            )?;
             if let Some(vm) = current {
                 check_same_location(&vm.name, &vm.resource_group, &vm.location, &location)?;
             }
