@@ -5,6 +5,7 @@ docs/imds.md describes each answer checked here.
 """
 
 import json
+import math
 import subprocess
 import threading
 import time
@@ -163,11 +164,14 @@ def test_imds_token_burst_is_throttled_with_429(mimic):
     assert curl(url, "-H", "Metadata: true")[0] == 200  # the token is cached from here on
     time.sleep(1.1)
 
+    started = time.monotonic()
     answers = _get_all(url, 30, {"Metadata": "true"})
+    elapsed = time.monotonic() - started
 
     statuses = sorted(status for status, _ in answers)
     assert 200 in statuses and 429 in statuses, statuses
-    assert statuses.count(200) <= 20, statuses
+    # A second's worth (20) up front, plus what the bucket refilled while the burst lasted.
+    assert statuses.count(200) <= 20 + math.ceil(elapsed * 20), (elapsed, statuses)
     throttled = next(body for status, body in answers if status == 429)
     assert throttled == {"error": "too_many_requests", "error_description": "Too many requests"}, throttled
     time.sleep(1.1)

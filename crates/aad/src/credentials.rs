@@ -63,6 +63,87 @@ impl PasswordHash {
     }
 }
 
+/// Client secrets already verified against a stored hash, so that a client presenting the same
+/// secret again costs one HMAC instead of PBKDF2's 10,000 rounds (issue #13: the slow KDF stays on
+/// disk, where it protects a leaked `aad.db`, and off the hot path).
+///
+/// An entry is keyed by the principal and the *stored hash* it matched and holds an HMAC-SHA256 of
+/// the secret under a key drawn at start and never stored: it is consulted only while that hash is
+/// still one of the principal's credentials (a removed or rotated secret has no stored hash to
+/// match), and it reveals nothing the process does not already hold. Memory only, bounded.
+pub struct VerifiedSecrets {
+    key: aws_lc_rs::hmac::Key,
+    entries: std::sync::Mutex<MacsByCredential>,
+}
+
+/// (principal id, stored hash) → HMAC of the secret that matched it.
+type MacsByCredential = std::collections::HashMap<(String, Vec<u8>), Vec<u8>>;
+
+impl std::fmt::Debug for VerifiedSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedSecrets").finish_non_exhaustive()
+    }
+}
+
+impl VerifiedSecrets {
+    /// Most entries kept; beyond it the map starts over.
+    pub const CAPACITY: usize = 4096;
+
+    /// An empty cache with a fresh random key.
+    pub fn new() -> anyhow::Result<Self> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let key = aws_lc_rs::hmac::Key::generate(aws_lc_rs::hmac::HMAC_SHA256, &rng)
+            .map_err(|_| anyhow::anyhow!("no randomness for the verified-secret key"))?;
+        Ok(Self {
+            key,
+            entries: std::sync::Mutex::default(),
+        })
+    }
+
+    fn mac(&self, principal_id: &str, secret: &str) -> Vec<u8> {
+        let mut context = aws_lc_rs::hmac::Context::with_key(&self.key);
+        context.update(principal_id.as_bytes());
+        context.update(&[0]);
+        context.update(secret.as_bytes());
+        context.sign().as_ref().to_vec()
+    }
+
+    /// Whether `secret` is known to match one of `hashes` (the principal's current credentials)
+    /// without running PBKDF2; `None` when no current credential has been verified yet.
+    pub fn check(&self, principal_id: &str, hashes: &[PasswordHash], secret: &str) -> Option<bool> {
+        let entries = self.lock();
+        let known: Vec<&Vec<u8>> = hashes
+            .iter()
+            .filter_map(|hash| entries.get(&(principal_id.to_string(), hash.hash.clone())))
+            .collect();
+        if known.is_empty() {
+            return None;
+        }
+        let mac = self.mac(principal_id, secret);
+        let matches = known.iter().any(|expected| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(expected, &mac).is_ok()
+        });
+        // A miss may be another of the principal's secrets not verified yet: let PBKDF2 decide.
+        matches.then_some(true)
+    }
+
+    /// Records that `secret` matched the stored `hash` of `principal_id`.
+    pub fn remember(&self, principal_id: &str, hash: &PasswordHash, secret: &str) {
+        let mac = self.mac(principal_id, secret);
+        let mut entries = self.lock();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert((principal_id.to_string(), hash.hash.clone()), mac);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MacsByCredential> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A key credential: an RSA certificate whose private key signs client assertions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -155,6 +236,28 @@ pub fn hex_thumbprint(x5t: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verified_secrets_answer_only_for_a_current_credential_and_its_secret() {
+        let cache = VerifiedSecrets::new().unwrap();
+        let first = PasswordHash::new("first").unwrap();
+        let second = PasswordHash::new("second").unwrap();
+        let both = [first.clone(), second.clone()];
+        assert_eq!(
+            cache.check("p", &both, "first"),
+            None,
+            "nothing verified yet"
+        );
+
+        cache.remember("p", &first, "first");
+        assert_eq!(cache.check("p", &both, "first"), Some(true));
+        // Another secret is not decided here: PBKDF2 decides it.
+        assert_eq!(cache.check("p", &both, "second"), None);
+        assert_eq!(cache.check("p", &both, "wrong"), None);
+        // Another principal with the same secret, or the credential gone: not known.
+        assert_eq!(cache.check("q", &both, "first"), None);
+        assert_eq!(cache.check("p", &[second], "first"), None);
+    }
 
     #[test]
     fn password_hash_verifies_only_its_secret() {

@@ -162,5 +162,6 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default(),
+        verified_secrets: Arc::new(crate::credentials::VerifiedSecrets::new()?),
     })
 }

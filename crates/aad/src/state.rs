@@ -66,4 +66,6 @@ pub struct AppState {
     pub arm: crate::arm_host::ArmHost,
     /// The data directory (where `aad.db` and `snapshots/` live).
     pub data_dir: std::path::PathBuf,
+    /// Client secrets verified once ([`crate::credentials::VerifiedSecrets`]).
+    pub verified_secrets: Arc<crate::credentials::VerifiedSecrets>,
 }

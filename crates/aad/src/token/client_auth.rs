@@ -60,11 +60,25 @@ async fn check_secret(
     secret: &str,
 ) -> Result<Authenticated, AadError> {
     let hashes = state.store.password_hashes(&principal.id).await?;
-    let secret = secret.to_string();
-    // PBKDF2 takes milliseconds: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || hashes.iter().any(|h| h.verify(&secret)))
-        .await
-        .map_err(|e| AadError::Internal(e.into()))?;
+    let matches = match state.verified_secrets.check(&principal.id, &hashes, secret) {
+        Some(known) => known,
+        None => {
+            let secret = secret.to_string();
+            // PBKDF2 takes milliseconds: keep it off the async workers.
+            let matched = tokio::task::spawn_blocking(move || {
+                hashes
+                    .into_iter()
+                    .find(|hash| hash.verify(&secret))
+                    .map(|hash| (hash, secret))
+            })
+            .await
+            .map_err(|e| AadError::Internal(e.into()))?;
+            if let Some((hash, secret)) = &matched {
+                state.verified_secrets.remember(&principal.id, hash, secret);
+            }
+            matched.is_some()
+        }
+    };
     if !matches {
         return Err(AadError::InvalidClientSecret {
             app_id: principal.app_id,

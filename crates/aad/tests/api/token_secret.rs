@@ -189,3 +189,26 @@ async fn token_v2_with_cp1_claims_and_az_cli_parameters_carries_xms_cc() {
     let claims = verify(reply.token(), &jwks, ARM_CORE).unwrap();
     assert_eq!(claims.xms_cc, Some(vec!["CP1".to_string()]));
 }
+
+#[tokio::test]
+async fn a_secret_verified_once_still_refuses_a_wrong_one() {
+    let app = TestAad::spawn().await;
+    let form = |secret: &'static str| {
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", OPERATOR_APP_ID),
+            ("client_secret", secret),
+            ("scope", "https://management.azure.com/.default"),
+        ]
+    };
+    // The first request runs PBKDF2 and remembers the match; the next ones take the fast path.
+    for _ in 0..3 {
+        let reply = app.token_v2(&form(OPERATOR_SECRET)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let wrong = app.token_v2(&form("not-the-operator-secret")).await;
+    assert_eq!(wrong.status, 401, "{}", wrong.text);
+    assert_eq!(wrong.code(), "invalid_client");
+    let again = app.token_v2(&form(OPERATOR_SECRET)).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+}

@@ -1,13 +1,11 @@
 //! Resource groups: the domain type, name rules, request bodies and the wire shape.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ArmError;
 
 /// Tags: string keys and values.
-pub type Tags = BTreeMap<String, String>;
+pub use mimic_azure::Tags;
 
 /// A resource group as stored.
 #[derive(Debug, Clone, PartialEq)]

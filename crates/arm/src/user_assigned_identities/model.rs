@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::virtual_machines::model::Tags;
+use mimic_azure::Tags;
 
 /// The ARM resource type.
 pub const RESOURCE_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";

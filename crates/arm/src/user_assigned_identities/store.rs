@@ -4,8 +4,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::model::UserAssignedIdentity;
-use crate::virtual_machines::model::Tags;
 use crate::virtual_machines::store::Saved;
+use mimic_azure::Tags;
 
 /// Where an identity lives and what it is called (names as the client spelled them).
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const RESOURCE_TYPE: &str = "Microsoft.Compute/virtualMachines";
 
 /// Tags as ARM carries them.
-pub type Tags = BTreeMap<String, String>;
+pub use mimic_azure::Tags;
 
 pub use super::profile::*;
 
