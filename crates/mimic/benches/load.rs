@@ -226,6 +226,39 @@ fn text(endpoints: &Value, pointer: &str) -> String {
         .to_string()
 }
 
+/// AAD's v2 token endpoint for the fixture tenant.
+fn token_url(endpoints: &Value) -> String {
+    format!(
+        "{}/{}/oauth2/v2.0/token",
+        text(endpoints, "/aad"),
+        text(endpoints, "/tenant_id")
+    )
+}
+
+/// The client-credentials form for an ARM token.
+fn token_form(client_id: String, secret: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("scope", "https://management.azure.com/.default".to_string()),
+    ]
+}
+
+/// An ARM token for these credentials.
+async fn arm_token(http: &reqwest::Client, url: &str, form: &[(&'static str, String)]) -> String {
+    let reply: Value = http
+        .post(url)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["access_token"].as_str().unwrap().to_string()
+}
+
 /// A service principal through AAD's internal API; its object id and an ARM token.
 async fn principal(
     http: &reqwest::Client,
@@ -250,29 +283,10 @@ async fn principal(
         .json()
         .await
         .unwrap();
-    let form = [
-        ("grant_type", "client_credentials".to_string()),
-        ("client_id", created["appId"].as_str().unwrap().to_string()),
-        ("client_secret", secret),
-        ("scope", "https://management.azure.com/.default".to_string()),
-    ];
-    let token_url = format!(
-        "{}/{}/oauth2/v2.0/token",
-        text(endpoints, "/aad"),
-        text(endpoints, "/tenant_id")
-    );
-    let reply: Value = http
-        .post(token_url)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = token_form(created["appId"].as_str().unwrap().to_string(), secret);
     (
         created["id"].as_str().unwrap().to_string(),
-        reply["access_token"].as_str().unwrap().to_string(),
+        arm_token(http, &token_url(endpoints), &form).await,
     )
 }
 
@@ -328,27 +342,12 @@ async fn prepare(
     internal_key: &str,
     many: usize,
 ) -> Setup {
-    let token_url = format!(
-        "{}/{}/oauth2/v2.0/token",
-        text(endpoints, "/aad"),
-        text(endpoints, "/tenant_id")
+    let token_url = token_url(endpoints);
+    let token_form = token_form(
+        text(endpoints, "/operator/client_id"),
+        text(endpoints, "/operator/client_secret"),
     );
-    let token_form = vec![
-        ("grant_type", "client_credentials".to_string()),
-        ("client_id", text(endpoints, "/operator/client_id")),
-        ("client_secret", text(endpoints, "/operator/client_secret")),
-        ("scope", "https://management.azure.com/.default".to_string()),
-    ];
-    let reply: Value = http
-        .post(&token_url)
-        .form(&token_form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let operator = reply["access_token"].as_str().unwrap().to_string();
+    let operator = arm_token(http, &token_url, &token_form).await;
     let subscription_id = text(endpoints, "/subscription_id");
     let group_id = format!(
         "/subscriptions/{subscription_id}/resourceGroups/{}",
