@@ -56,46 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Microsoft Graph, one version (`/v1.0` or `/beta`).
+/// Microsoft Graph, one version (`/v1.0` or `/beta`): the operation table's routes.
 fn graph_scope(cfg: &mut web::ServiceConfig, version: &str) {
     cfg.service(
         web::scope(version)
             .wrap(from_fn(graph::error::envelope))
-            .service(
-                graph_resource("/servicePrincipals")
-                    .route(web::get().to(graph::list_service_principals)),
-            )
-            .service(
-                graph_resource("/servicePrincipals(appId='{app_id}')")
-                    .route(web::get().to(graph::get_service_principal_by_app_id)),
-            )
-            .service(
-                graph_resource("/servicePrincipals/{id}")
-                    .route(web::get().to(graph::get_service_principal)),
-            )
-            .service(graph_resource("/users").route(web::get().to(graph::list_users)))
-            .service(graph_resource("/users/{id}").route(web::get().to(graph::get_user)))
-            .service(
-                graph_resource("/directoryObjects/getByIds")
-                    .route(web::post().to(graph::get_by_ids)),
-            )
-            .service(
-                graph_resource("/directoryObjects/{id}")
-                    .route(web::get().to(graph::get_directory_object)),
-            )
-            .service(graph_resource("/organization").route(web::get().to(graph::list_organization)))
-            .service(
-                graph_resource("/organization/{id}").route(web::get().to(graph::get_organization)),
-            )
-            .service(graph_resource("/me").route(web::get().to(graph::me)))
-            .service(graph_resource("/me/{rest:.*}").route(web::get().to(graph::me)))
+            .configure(graph::operations::configure)
             .default_service(web::to(graph::not_found)),
     );
-}
-
-/// A Graph resource; methods it does not route get Graph's 405.
-fn graph_resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(graph::method_not_allowed))
 }
 
 fn get(path: &str) -> actix_web::Resource {

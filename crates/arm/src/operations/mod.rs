@@ -36,42 +36,7 @@ use crate::extract::{ApiVersion, Caller};
 use crate::rbac::Attributes;
 use crate::{AppState, ArmError};
 
-/// The HTTP method of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Get,
-    Head,
-    Put,
-    Patch,
-    Post,
-    Delete,
-}
-
-impl Verb {
-    /// The method as actix names it.
-    pub fn method(self) -> Method {
-        match self {
-            Self::Get => Method::GET,
-            Self::Head => Method::HEAD,
-            Self::Put => Method::PUT,
-            Self::Patch => Method::PATCH,
-            Self::Post => Method::POST,
-            Self::Delete => Method::DELETE,
-        }
-    }
-
-    /// `GET`, `PUT`, …
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Head => "HEAD",
-            Self::Put => "PUT",
-            Self::Patch => "PATCH",
-            Self::Post => "POST",
-            Self::Delete => "DELETE",
-        }
-    }
-}
+pub use mimic_web::Verb;
 
 /// A resource type as a provider registers it with ARM.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,0 +1,201 @@
+//! The operation table of mimic's Microsoft Graph: every operation declared once.
+//!
+//! Each entity-set module declares `pub const OPERATIONS: &[Operation]` — Graph's name for the
+//! operation (as its reference documentation titles it), the method and path under the version,
+//! the permissions Graph requires, the handler and a one-line summary — and [`TABLES`] lists the
+//! modules. From that one declaration come:
+//!
+//! - the routes under `/v1.0` and `/beta` ([`configure`]): each path registered once with all its
+//!   methods, Graph's 405 for the others, in table order (literal paths before `{id}` captures);
+//! - a middleware on every route that names the operation for the request log (`operation`) and
+//!   its tracing span;
+//! - the entity sets Graph's "Resource not found for the segment" answer knows ([`entity_sets`]);
+//! - the operations table of `docs/graph.md` ([`markdown`], checked for drift by a test).
+
+use std::fmt::Write as _;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpMessage, Route};
+use tracing::Instrument;
+
+pub use mimic_web::Verb;
+
+/// What Graph requires of the caller for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A read of the directory: an app-only caller needs one of these application permissions
+    /// (least privileged first); a member user may read by Entra's default user permissions.
+    Read(&'static [&'static str]),
+    /// A write: an app-only caller needs one of these application permissions; a user needs one
+    /// of these directory roles (`roles`), unless Entra's default user permissions allow it to
+    /// every member (`members`).
+    Write {
+        application: &'static [&'static str],
+        roles: &'static [&'static str],
+        members: bool,
+    },
+    /// Only a signed-in user (delegated token); the text says what it returns.
+    Delegated(&'static str),
+}
+
+/// One Graph operation.
+#[derive(Debug)]
+pub struct Operation {
+    /// Graph's name for it, e.g. `List users`.
+    pub name: &'static str,
+    pub verb: Verb,
+    /// The path under `/v1.0` (and `/beta`), as actix matches it, e.g. `/users/{id}`.
+    pub path: &'static str,
+    pub access: Access,
+    /// Attaches the handler: `|route| route.to(handler)`.
+    pub handler: fn(Route) -> Route,
+    /// One line for `docs/graph.md`.
+    pub summary: &'static str,
+}
+
+/// Every entity set's operations, in registration order.
+pub const TABLES: &[&[Operation]] = &[
+    super::service_principals::OPERATIONS,
+    super::users::OPERATIONS,
+    super::directory_objects::OPERATIONS,
+    super::organization::OPERATIONS,
+];
+
+/// Every operation, in table order.
+pub fn all() -> impl Iterator<Item = &'static Operation> {
+    TABLES.iter().flat_map(|table| table.iter())
+}
+
+/// The entity sets (and singletons) of the table: the first segment of each path, without a key
+/// in parentheses (`servicePrincipals(appId='…')` → `servicePrincipals`).
+pub fn entity_sets() -> impl Iterator<Item = &'static str> {
+    all().map(|operation| {
+        let first = operation.path.trim_start_matches('/');
+        let first = first.split('/').next().unwrap_or_default();
+        first.split('(').next().unwrap_or_default()
+    })
+}
+
+/// Registers every operation under one version's scope: one actix resource per path (all its
+/// methods, Graph's 405 for the others), each route behind [`admit`].
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for operation in all() {
+        if !paths.contains(&operation.path) {
+            paths.push(operation.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(path).default_service(web::to(super::method_not_allowed));
+        for operation in all().filter(|operation| operation.path == path) {
+            resource = resource.route(route(operation));
+        }
+        cfg.service(resource);
+    }
+}
+
+fn route(operation: &'static Operation) -> Route {
+    (operation.handler)(web::method(operation.verb.method())).wrap(from_fn(
+        move |request: ServiceRequest, next: Next<BoxBody>| admit(operation, request, next),
+    ))
+}
+
+/// Names the operation for the request log and the tracing span, then runs the handler.
+async fn admit(
+    operation: &'static Operation,
+    request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    request
+        .extensions_mut()
+        .insert(mimic_web::telemetry::OperationId(operation.name));
+    let span = tracing::info_span!("operation", id = operation.name);
+    next.call(request).instrument(span).await
+}
+
+/// The operations table of `docs/graph.md`, generated from [`TABLES`].
+pub fn markdown() -> String {
+    let mut out = String::new();
+    out.push_str("| operation | method and path | what Graph requires |\n");
+    out.push_str("|---|---|---|\n");
+    for operation in all() {
+        let list = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let access = match operation.access {
+            Access::Read(application) => {
+                format!("application: {}; users: any member", list(application))
+            }
+            Access::Write {
+                application,
+                roles,
+                members,
+            } => {
+                let users = match (members, roles.is_empty()) {
+                    (true, _) => "any member".to_string(),
+                    (false, true) => "none".to_string(),
+                    (false, false) => format!("directory role {}", list(roles)),
+                };
+                format!("application: {}; users: {users}", list(application))
+            }
+            Access::Delegated(what) => format!("a signed-in user: {what}"),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | `{} {}` — {} | {} |",
+            operation.name,
+            operation.verb.as_str(),
+            operation.path.replace('|', "\\|"),
+            operation.summary,
+            access,
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_and_path_is_declared_once() {
+        let mut seen = std::collections::HashSet::new();
+        for operation in all() {
+            assert!(
+                seen.insert((operation.verb, operation.path)),
+                "{} {} is declared twice",
+                operation.verb.as_str(),
+                operation.path
+            );
+        }
+    }
+
+    #[test]
+    fn docs_graph_has_the_generated_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/graph.md");
+        let text = std::fs::read_to_string(path).expect("docs/graph.md");
+        let (before, rest) = text
+            .split_once(BEGIN)
+            .expect("docs/graph.md has the generated-table marker");
+        let (_, after) = rest.split_once(END).expect("and its end marker");
+        let expected = format!("{before}{BEGIN}\n{}{END}{after}", markdown());
+        if std::env::var_os("MIMIC_BLESS").is_some() {
+            std::fs::write(path, &expected).expect("write docs/graph.md");
+            return;
+        }
+        assert!(
+            text == expected,
+            "docs/graph.md's operations table is not what the operation table declares; \
+             regenerate it: MIMIC_BLESS=1 cargo test -p mimic-aad --lib docs_graph"
+        );
+    }
+
+    const BEGIN: &str = "<!-- BEGIN generated by `MIMIC_BLESS=1 cargo test -p mimic-aad --lib docs_graph` from the operation table; do not edit -->";
+    const END: &str = "<!-- END generated -->";
+}
