@@ -69,3 +69,22 @@ def test_custom_role_create_update_list_assign_delete(mimic, tmp_path):
     assert op(mimic, "role", "assignment", "delete", "--ids", assignment["id"]) is None
     assert op(mimic, "role", "definition", "delete", "--name", name) is None
     assert op(mimic, "role", "definition", "list", "--custom-role-only") == []
+
+
+@compat("az role assignment list/delete with the assignment of a deleted identity (orphaned, as Azure keeps it)")
+def test_role_assignment_of_a_deleted_identity_stays_listed_until_deleted(mimic):
+    name = unique("orphan")
+    identity = create_identity_rest(mimic, name)["properties"]
+    scope = mimic.group_id()
+    created = op(mimic, "role", "assignment", "create", "--assignee-object-id", identity["principalId"],
+                 "--assignee-principal-type", "ServicePrincipal", "--role", "Reader", "--scope", scope)
+    op(mimic, "identity", "delete", "-g", mimic.group, "-n", name)
+
+    listed = op(mimic, "role", "assignment", "list", "--scope", scope)
+    orphans = [a for a in listed if a["principalId"] == identity["principalId"]]
+    assert [(a["id"], a["roleDefinitionName"], a["principalName"]) for a in orphans] == [
+        (created["id"], "Reader", "")], listed
+
+    op(mimic, "role", "assignment", "delete", "--ids", created["id"])
+    listed = op(mimic, "role", "assignment", "list", "--scope", scope)
+    assert identity["principalId"] not in [a["principalId"] for a in listed], listed

@@ -36,6 +36,7 @@ let newPrincipalId;
 const LEARNER_OID = '1ea40000-0000-4000-8000-00000000b002';
 const VM2_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.Compute/virtualMachines/vm2`;
 const VM2_READER = crypto.randomUUID();
+const ORPHAN = crypto.randomUUID();
 const ADMIN = ['admin@mimic.onmicrosoft.com', 'Mimic-Admin-1!', 'Mimic Admin'];
 const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
 
@@ -257,6 +258,11 @@ const steps = [
     assert(found.length === 0, `ARM still has ${JSON.stringify(found)}`);
   }],
   ['Managed Identities: select it, Delete, Yes; ARM answers 404', async () => {
+    // A grant made before the delete stays behind, orphaned, as in Azure (next step).
+    await arm('PUT', `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments/${ORPHAN}?api-version=2022-04-01`, {
+      properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+        principalId: newPrincipalId, principalType: 'ServicePrincipal' },
+    });
     await page.goto(`${ARM}/portal/#/identities`);
     await page.getByRole('checkbox', { name: NEW_NAME }).check();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -264,6 +270,21 @@ const steps = [
     await page.getByRole('checkbox', { name: NEW_NAME }).waitFor({ state: 'detached' });
     const status = await armStatus('GET', `${NEW_ID}?api-version=2024-11-30`);
     assert(status === 404, `ARM answered ${status}`);
+  }],
+  ['Access control (IAM) on the group shows the deleted identity\'s assignment as "Identity not found"; Remove deletes it', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: GROUP, exact: true }).click();
+    await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
+    const box = page.getByRole('checkbox', { name: `Reader ${newPrincipalId}` });
+    const row = page.locator('tr').filter({ has: box });
+    await row.getByText('Identity not found', { exact: true }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'access-control-orphan.png') });
+    await box.check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove role assignments' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await box.waitFor({ state: 'detached' });
+    const found = (await groupAssignments()).filter((a) => a.properties.principalId === newPrincipalId);
+    assert(found.length === 0, `ARM still has ${JSON.stringify(found)}`);
   }],
   ['Access control (IAM) on the subscription lists the admin\'s Owner assignment', async () => {
     await page.goto(`${ARM}/portal/`);

@@ -54,6 +54,31 @@ async function directoryMembers() {
   ];
 }
 
+/**
+ * Display names of directory objects by id, from Graph's `getByIds` (users, groups, service
+ * principals): a `Map`, or `null` when Graph could not be asked (then rows show only ids).
+ * An id Graph does not return is a deleted principal: the portal shows "Identity not found".
+ */
+async function directoryNames(ids) {
+  const unique = [...new Set(ids.filter(Boolean))];
+  const names = new Map();
+  if (unique.length === 0) return names;
+  const config = await (await fetch('/portal/config.json')).json();
+  const token = await graphToken(config);
+  for (let start = 0; start < unique.length; start += 1000) {
+    const response = await fetch(`${config.aadUrl}/v1.0/directoryObjects/getByIds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: unique.slice(start, start + 1000) }),
+    });
+    if (!response.ok) return null;
+    for (const object of (await response.json()).value || []) {
+      names.set(object.id, object.displayName || object.userPrincipalName || object.appId || object.id);
+    }
+  }
+  return names;
+}
+
 /** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`. */
 export async function iamBlade(scope, title, kind) {
   const subscription = scope.split('/')[2];
@@ -61,7 +86,8 @@ export async function iamBlade(scope, title, kind) {
   const definitions = await list(`${scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=${AUTHORIZATION}`);
   // Names of managed identities, where the user may read them (principal ids otherwise).
   const known = await managedIdentities(subscription).catch(() => []);
-  const state = { scope, title, kind, subscription, assignments, definitions, known };
+  const names = await directoryNames(assignments.map((a) => (a.properties || {}).principalId)).catch(() => null);
+  const state = { scope, title, kind, subscription, assignments, definitions, known, names };
   render(state);
 }
 
@@ -88,8 +114,12 @@ function render(state) {
       if (box.checked) selected.add(assignment.id); else selected.delete(assignment.id);
       remove.disabled = selected.size === 0;
     });
+    // Managed identities by their ARM name; other principals by their directory name; a principal
+    // the directory no longer has (its assignments stay, as in Azure) as "Identity not found".
+    const directoryName = state.names && state.names.get(properties.principalId);
+    const name = who ? who.name : directoryName || (state.names ? 'Identity not found' : null);
     return el('tr', {}, el('td', {}, box), el('td', {}, role),
-      el('td', {}, who ? [el('span', {}, who.name), el('div', { class: 'muted' }, properties.principalId)] : properties.principalId),
+      el('td', {}, name ? [el('span', {}, name), el('div', { class: 'muted' }, properties.principalId)] : properties.principalId),
       el('td', {}, properties.principalType || ''),
       el('td', {}, here ? 'This resource' : `Inherited (${properties.scope})`));
   });

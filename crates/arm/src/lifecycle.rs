@@ -93,15 +93,6 @@ pub(crate) async fn forget_principal(state: &AppState, created: Option<&Identity
     }
 }
 
-/// Drops what AAD and RBAC still hold for a deleted principal: role assignments naming it.
-pub(crate) async fn forget_assignments(
-    state: &AppState,
-    principal_id: &str,
-) -> Result<(), ArmError> {
-    crate::role_assignments::store::delete_for_principal(&state.db, principal_id).await?;
-    Ok(())
-}
-
 /// Removes the role assignments at (or under) a deleted resource.
 pub(crate) async fn forget_scope(state: &AppState, resource_id: &str) -> Result<(), ArmError> {
     crate::role_assignments::store::delete_within(&state.db, resource_id).await?;

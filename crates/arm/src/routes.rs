@@ -67,9 +67,8 @@
 //!   used for role assignments and role definitions at resource scope
 //!   ([`crate::scope::resolve`]).
 //!
-//! When a principal (system- or user-assigned identity) is deleted, call
-//! `crate::role_assignments::store::delete_for_principal(&state.db, principal_id)` as Azure
-//! leaves no usable assignment behind.
+//! When a principal (system- or user-assigned identity) is deleted, its role assignments stay, as
+//! Azure leaves them: orphaned, listed, granting nothing (no token carries the deleted object id).
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};

@@ -16,7 +16,8 @@ fn is_token_path(path: &str) -> bool {
     path.ends_with("/oauth2/v2.0/token")
 }
 
-/// Graph's v1.0 paths: the portal only reads them (GET, with a bearer token).
+/// Graph's v1.0 paths: the portal reads them (GET, and `POST directoryObjects/getByIds`, with a
+/// bearer token; POST is a CORS-safelisted method, so the preflight need not name it).
 fn is_graph_path(path: &str) -> bool {
     path.starts_with("/v1.0/")
 }

@@ -212,13 +212,3 @@ pub async fn delete_within(db: &SqlitePool, scope: &str) -> sqlx::Result<u64> {
     crate::rbac::index::changed();
     Ok(result.rows_affected())
 }
-
-/// Deletes every assignment of one principal (used when its identity is deleted); how many.
-pub async fn delete_for_principal(db: &SqlitePool, principal_id: &str) -> sqlx::Result<u64> {
-    let result = sqlx::query("DELETE FROM role_assignments WHERE principal_id = ?")
-        .bind(principal_id.to_lowercase())
-        .execute(db)
-        .await?;
-    crate::rbac::index::changed();
-    Ok(result.rows_affected())
-}

@@ -3,8 +3,8 @@
 use super::identity_resource_id;
 use crate::aad_client::IdentityKind;
 use crate::lifecycle::{
-    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
-    notify, release_principal, MAX_ATTEMPTS,
+    check_same_location, create_principal, forget_principal, forget_scope, notify,
+    release_principal, MAX_ATTEMPTS,
 };
 use crate::user_assigned_identities::model::{
     self as identity_model, IdentityCreateRequest, IdentityUpdateRequest, UserAssignedIdentity,
@@ -149,7 +149,6 @@ pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool
         notify(state, VmEvent::IdentitiesChanged(vm.id())).await;
     }
     release_principal(state, &identity.principal_id).await;
-    forget_assignments(state, &identity.principal_id).await?;
     forget_scope(state, &identity.id()).await?;
     Ok(existed)
 }

@@ -7,8 +7,8 @@ use super::{vm_resource_id, VM_WRITE_ACTION};
 use crate::aad_client::IdentityKind;
 use crate::extract::Caller;
 use crate::lifecycle::{
-    check_same_location, create_principal, forget_assignments, forget_principal, forget_scope,
-    notify, release_principal, MAX_ATTEMPTS,
+    check_same_location, create_principal, forget_principal, forget_scope, notify,
+    release_principal, MAX_ATTEMPTS,
 };
 use crate::user_assigned_identities::model::UserAssignedIdentity;
 use crate::user_assigned_identities::store as identity_store;
@@ -364,7 +364,6 @@ async fn attempt_write(
     }
     if let Some(removed) = &system.removed {
         release_principal(state, &removed.principal_id).await;
-        forget_assignments(state, &removed.principal_id).await?;
     }
     Ok(Some((vm, current.is_none())))
 }
@@ -419,7 +418,6 @@ pub async fn delete_vm(state: &AppState, key: &VmKey) -> Result<Option<String>, 
         tx.commit().await?;
         if let Some(system) = &vm.system_identity {
             release_principal(state, &system.principal_id).await;
-            forget_assignments(state, &system.principal_id).await?;
         }
         forget_scope(state, &vm.id()).await?;
         notify(state, VmEvent::Deleted(vm.id())).await;

@@ -626,3 +626,75 @@ async fn fifty_identical_concurrent_creates_answer_one_201_and_200s_and_store_on
     assert_eq!(list.status, 200, "{}", list.text);
     assert_eq!(names(&list).len(), 1, "{}", list.text);
 }
+
+/// Azure keeps the role assignments of a deleted principal: listed (the portal and az show
+/// "Identity not found"), granting nothing, deletable. A new identity of the same name is a new
+/// principal and inherits none of them.
+#[tokio::test]
+async fn deleting_a_principal_leaves_its_assignments_orphaned() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let scope = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}");
+    let listed_for = |principal: &str| {
+        assignments(
+            &scope,
+            &format!("&$filter=principalId%20eq%20'{principal}'"),
+        )
+    };
+
+    // A user-assigned identity, deleted.
+    let identity = app.create_identity(&token, "short-lived").await;
+    let principal = identity["properties"]["principalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let name = uuid::Uuid::new_v4().to_string();
+    let granted = app
+        .put_assignment(&token, &scope, &name, READER, &principal)
+        .await;
+    assert_eq!(granted.status, 201, "{}", granted.text);
+    assert_eq!(app.delete_identity(&token, "short-lived").await.status, 200);
+    assert!(!app.aad_has_principal(&principal).await);
+    let listed = app.arm.get(&listed_for(&principal), Some(&token)).await;
+    assert_eq!(names(&listed), [name.clone()], "{}", listed.text);
+    let kept = app.arm.get(&assignment(&scope, &name), Some(&token)).await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    assert_eq!(kept.body["properties"]["principalId"], principal.as_str());
+
+    let again = app.create_identity(&token, "short-lived").await;
+    let new_principal = again["properties"]["principalId"].as_str().unwrap();
+    assert_ne!(new_principal, principal);
+    let inherited = app.arm.get(&listed_for(new_principal), Some(&token)).await;
+    assert_eq!(
+        names(&inherited),
+        Vec::<String>::new(),
+        "{}",
+        inherited.text
+    );
+
+    // A system-assigned identity, disabled.
+    let vm = app
+        .patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
+        .await;
+    let system = vm["identity"]["principalId"].as_str().unwrap().to_string();
+    let system_grant = uuid::Uuid::new_v4().to_string();
+    let granted = app
+        .put_assignment(&token, &scope, &system_grant, CONTRIBUTOR, &system)
+        .await;
+    assert_eq!(granted.status, 201, "{}", granted.text);
+    app.patch_identity(&token, "vm1", json!({"type": "None"}))
+        .await;
+    let listed = app.arm.get(&listed_for(&system), Some(&token)).await;
+    assert_eq!(names(&listed), [system_grant.clone()], "{}", listed.text);
+
+    // Orphans are deleted like any assignment.
+    for orphan in [&name, &system_grant] {
+        let deleted = app
+            .arm
+            .request("DELETE", &assignment(&scope, orphan), Some(&token), None)
+            .await;
+        assert_eq!(deleted.status, 200, "{}", deleted.text);
+    }
+    let listed = app.arm.get(&listed_for(&principal), Some(&token)).await;
+    assert_eq!(names(&listed), Vec::<String>::new());
+}
