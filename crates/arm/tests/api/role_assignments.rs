@@ -656,7 +656,12 @@ async fn deleting_a_principal_leaves_its_assignments_orphaned() {
     assert_eq!(app.delete_identity(&token, "short-lived").await.status, 200);
     assert!(!app.aad_has_principal(&principal).await);
     let listed = app.arm.get(&listed_for(&principal), Some(&token)).await;
-    assert_eq!(names(&listed), [name.clone()], "{}", listed.text);
+    assert_eq!(
+        names(&listed),
+        std::slice::from_ref(&name),
+        "{}",
+        listed.text
+    );
     let kept = app.arm.get(&assignment(&scope, &name), Some(&token)).await;
     assert_eq!(kept.status, 200, "{}", kept.text);
     assert_eq!(kept.body["properties"]["principalId"], principal.as_str());
@@ -685,7 +690,12 @@ async fn deleting_a_principal_leaves_its_assignments_orphaned() {
     app.patch_identity(&token, "vm1", json!({"type": "None"}))
         .await;
     let listed = app.arm.get(&listed_for(&system), Some(&token)).await;
-    assert_eq!(names(&listed), [system_grant.clone()], "{}", listed.text);
+    assert_eq!(
+        names(&listed),
+        std::slice::from_ref(&system_grant),
+        "{}",
+        listed.text
+    );
 
     // Orphans are deleted like any assignment.
     for orphan in [&name, &system_grant] {
