@@ -44,6 +44,10 @@ pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // sqlx pings a pooled connection before handing it out (a round trip to the connection's
+        // worker thread, as long as the query itself). A SQLite file connection cannot go stale
+        // the way a network connection can, so the ping only doubled the cost of each read.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .with_context(|| format!("opening {}", path.display()))?;

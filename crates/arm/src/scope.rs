@@ -73,8 +73,12 @@ pub async fn require_resource_group(
     resource_group: &str,
 ) -> Result<ResourceGroup, ArmError> {
     let subscription = require_subscription(state, subscription_id).await?;
-    crate::resource_groups::store::find(&state.db, &subscription.subscription_id, resource_group)
-        .await?
+    let group = state
+        .rbac
+        .resource_group(&state.db, &subscription.subscription_id, resource_group)
+        .await?;
+    group
+        .map(|group| group.as_ref().clone())
         .ok_or_else(|| ArmError::ResourceGroupNotFound(resource_group.to_string()))
 }
 

@@ -2,10 +2,11 @@
 //! definitions, held in memory so a decision costs a few hash lookups whatever the number of
 //! assignments (issue #13: "ARM decides from memory").
 //!
-//! The same structure answers the gate's tenant check (each subscription's tenant).
+//! The same structure answers the gate's tenant check (each subscription's tenant) and the
+//! existence of resource groups (every scope below a group, and the group GET itself).
 //!
 //! Validity is a generation counter: every committed change to role assignments, custom role
-//! definitions or subscriptions, and every snapshot restore, calls [`changed`] *after* its commit; a lookup reads
+//! definitions, subscriptions or resource groups, and every snapshot restore, calls [`changed`] *after* its commit; a lookup reads
 //! the generation *before* it loads from SQLite and tags what it loaded with it. So an entry is
 //! never used after a change it may have missed: a write acknowledged to its client has already
 //! bumped the generation, and any later request reloads. The counter is process-wide (several ARM
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use sqlx::SqlitePool;
 
+use crate::resource_groups::model::ResourceGroup;
 use crate::role_assignments::model::RoleAssignment;
 use crate::role_definitions::model::RoleDefinition;
 use crate::subscriptions::model::Subscription;
@@ -25,7 +27,7 @@ use crate::ArmError;
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Marks every cached entry stale: call after committing a change to role assignments, custom
-/// role definitions or subscriptions (and after replacing the database).
+/// role definitions, subscriptions or resource groups (and after replacing the database).
 pub fn changed() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
 }
@@ -106,6 +108,7 @@ pub struct Index {
     principals: Mutex<HashMap<String, Tagged<Arc<Assignments>>>>,
     custom_roles: Mutex<HashMap<String, Tagged<Option<Arc<RoleDefinition>>>>>,
     subscriptions: Mutex<HashMap<String, Tagged<Option<Arc<Subscription>>>>>,
+    groups: Mutex<HashMap<String, Tagged<Option<Arc<ResourceGroup>>>>>,
 }
 
 impl Index {
@@ -167,6 +170,29 @@ impl Index {
             .await?
             .map(Arc::new);
         insert(&self.subscriptions, key, now, value.clone());
+        Ok(value)
+    }
+}
+
+impl Index {
+    /// The resource group `name` of the subscription `subscription_id` (any case), if it exists.
+    pub async fn resource_group(
+        &self,
+        db: &SqlitePool,
+        subscription_id: &str,
+        name: &str,
+    ) -> Result<Option<Arc<ResourceGroup>>, ArmError> {
+        let key = format!("{}/{}", subscription_id, name).to_lowercase();
+        let now = generation();
+        if let Some(found) = lock(&self.groups).get(&key) {
+            if found.generation == now {
+                return Ok(found.value.clone());
+            }
+        }
+        let value = crate::resource_groups::store::find(db, subscription_id, name)
+            .await?
+            .map(Arc::new);
+        insert(&self.groups, key, now, value.clone());
         Ok(value)
     }
 }

@@ -112,6 +112,7 @@ pub async fn upsert(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<Upse
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    crate::rbac::index::changed();
     let stored = find(db, &group.subscription_id, &group.name)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -134,6 +135,7 @@ pub async fn update(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<()> 
     .bind(group.name.to_lowercase())
     .execute(db)
     .await?;
+    crate::rbac::index::changed();
     Ok(())
 }
 
@@ -145,5 +147,6 @@ pub async fn delete(db: &SqlitePool, subscription_id: &str, name: &str) -> sqlx:
             .bind(name.to_lowercase())
             .execute(db)
             .await?;
+    crate::rbac::index::changed();
     Ok(result.rows_affected() > 0)
 }

@@ -355,3 +355,33 @@ async fn get_a_missing_group_without_access_returns_403_not_404() {
     assert_eq!(reply.status, 403);
     assert_eq!(reply.code(), "AuthorizationFailed");
 }
+
+/// ARM answers group reads from memory (the authorization index): every write is seen by the
+/// next read, including a create after a 404 and a delete after a 200.
+#[tokio::test]
+async fn reads_follow_every_write_of_a_group() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let path = format!("{}?{V}", app.group("comes-and-goes"));
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
+    let created = app
+        .put_group(&token, "comes-and-goes", json!({"location": "eastus"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 200);
+    let tagged = app
+        .put_group(
+            &token,
+            "comes-and-goes",
+            json!({"location": "eastus", "tags": {"round": "2"}}),
+        )
+        .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert_eq!(
+        app.arm.get(&path, Some(&token)).await.body["tags"],
+        json!({"round": "2"})
+    );
+    let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
+}
