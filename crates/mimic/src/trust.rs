@@ -23,7 +23,8 @@ pub fn system_roots() -> Option<PathBuf> {
     SYSTEM_BUNDLES
         .iter()
         .map(PathBuf::from)
-        .chain(openssl_dir().map(|dir| dir.join("cert.pem")))
+        // Asked only when no known bundle exists: it starts a process.
+        .chain(std::iter::once_with(|| openssl_dir().map(|dir| dir.join("cert.pem"))).flatten())
         .find(|path| path.is_file())
 }
 

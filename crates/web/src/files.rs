@@ -92,8 +92,19 @@ fn options_with_mode(mode: u32) -> std::fs::OpenOptions {
 
 /// Makes an existing data dir owner-only: the directory and its subdirectories `0700`, every file
 /// in them without group or other bits. Returns how many entries it changed (0 for a dir mimic made).
+///
+/// A root that is already `0700` is left as it is: nobody else can reach anything below it, and
+/// mimic itself keeps public material (certificates, the CA bundle, port maps) `0644` in there.
 #[cfg(unix)]
 pub fn tighten_dir(root: &Path) -> anyhow::Result<usize> {
+    use std::os::unix::fs::PermissionsExt;
+    let root_mode = std::fs::metadata(root)
+        .with_context(|| format!("reading {}", root.display()))?
+        .permissions()
+        .mode();
+    if root_mode & 0o077 == 0 {
+        return Ok(0);
+    }
     let mut changed = 0;
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -181,6 +192,16 @@ mod tests {
         assert_eq!(tighten_dir(&root).unwrap(), 0);
         assert_eq!(mode(&root), 0o700);
         assert_eq!(mode(&root.join("sub").join("f")), 0o600);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn tighten_dir_leaves_public_files_under_an_owner_only_root() {
+        let root = std::env::temp_dir().join(format!("mimic-files-{}", uuid::Uuid::new_v4()));
+        create_private_dir(&root).unwrap();
+        write_public(&root.join("ca-bundle.pem"), "public").unwrap();
+        assert_eq!(tighten_dir(&root).unwrap(), 0);
+        assert_eq!(mode(&root.join("ca-bundle.pem")), 0o644);
         std::fs::remove_dir_all(root).unwrap();
     }
 }
