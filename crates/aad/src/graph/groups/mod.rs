@@ -189,8 +189,8 @@ pub async fn list_groups(
 
 /// `GET /v1.0/groups/$count` (`ConsistencyLevel: eventual`).
 pub async fn count_groups(
-    query: ODataQuery,
     _: GraphCaller,
+    query: ODataQuery,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GraphError> {
     check_filter(&query)?;

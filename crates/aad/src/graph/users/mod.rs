@@ -154,8 +154,8 @@ pub async fn list_users(
 
 /// `GET /v1.0/users/$count` (`ConsistencyLevel: eventual`).
 pub async fn count_users(
-    query: ODataQuery,
     _: GraphCaller,
+    query: ODataQuery,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GraphError> {
     check_filter(&query)?;
