@@ -144,6 +144,16 @@ pub enum AadError {
     /// Internal API: no user with this object id (Graph's wording).
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     UserNotFound(String),
+    /// Internal API: no user, service principal or group with this object id (Graph's wording).
+    #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
+    ObjectNotFound(String),
+    /// AADSTS50057: the user's `accountEnabled` is false.
+    #[error("The user account is disabled.")]
+    UserDisabled,
+    /// AADSTS50055: the user must change its password (`forceChangePasswordNextSignIn`), which
+    /// a non-interactive sign-in cannot do.
+    #[error("The password is expired.")]
+    PasswordExpired,
     /// AADSTS50034: no user with this user name (AAD hides the name it was given).
     #[error("The user account {{EUII Hidden}} does not exist in the {directory} directory. To sign into this application, the account must be added to the directory.")]
     UserAccountNotFound { directory: String },
@@ -204,6 +214,8 @@ impl AadError {
             | ManagedIdentityNotAssigned
             | InvalidUser(_)
             | UserAccountNotFound { .. }
+            | UserDisabled
+            | PasswordExpired
             | InvalidUserNameOrPassword
             | IdsLocked
             | InvalidGrant
@@ -221,9 +233,11 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. }
             | InternalKeyInvalid => StatusCode::UNAUTHORIZED,
-            RouteNotFound | ServicePrincipalNotFound(_) | UserNotFound(_) | SnapshotNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            RouteNotFound
+            | ServicePrincipalNotFound(_)
+            | UserNotFound(_)
+            | ObjectNotFound(_)
+            | SnapshotNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ServicePrincipalConflict { .. } | UserConflict { .. } => StatusCode::CONFLICT,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -250,6 +264,8 @@ impl AadError {
             | ManagedIdentityNotAssigned
             | RedirectUriMismatch { .. } => "invalid_request",
             UserAccountNotFound { .. }
+            | UserDisabled
+            | PasswordExpired
             | InvalidUserNameOrPassword
             | IdsLocked
             | InvalidGrant
@@ -268,9 +284,10 @@ impl AadError {
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. } => "invalid_client",
             InternalKeyInvalid => "Authorization_RequestDenied",
-            ServicePrincipalNotFound(_) | UserNotFound(_) | SnapshotNotFound(_) => {
-                "Request_ResourceNotFound"
-            }
+            ServicePrincipalNotFound(_)
+            | UserNotFound(_)
+            | ObjectNotFound(_)
+            | SnapshotNotFound(_) => "Request_ResourceNotFound",
             ServicePrincipalConflict { .. } | UserConflict { .. } => {
                 "Request_MultipleObjectsWithSameKeyValue"
             }
@@ -307,6 +324,8 @@ impl AadError {
             ClientAssertionAudienceMismatch => Some(700023),
             ClientAssertionNotInTimeRange { .. } => Some(700024),
             UserAccountNotFound { .. } => Some(50034),
+            UserDisabled => Some(50057),
+            PasswordExpired => Some(50055),
             InvalidUserNameOrPassword => Some(50126),
             IdsLocked => Some(50053),
             InvalidGrant => Some(70000),
@@ -324,8 +343,17 @@ impl AadError {
             | SnapshotNotFound(_)
             | InvalidUser(_)
             | UserNotFound(_)
+            | ObjectNotFound(_)
             | UserConflict { .. } => None,
             Internal(_) => Some(50000),
+        }
+    }
+
+    /// The `suberror` MSAL reads to tell the user what to do, where AAD sends one.
+    pub fn suberror(&self) -> Option<&'static str> {
+        match self {
+            Self::PasswordExpired => Some("user_password_expired"),
+            _ => None,
         }
     }
 
@@ -350,6 +378,7 @@ impl AadError {
                 .code()
                 .zip(context.base_url.as_deref())
                 .map(|(code, base)| format!("{base}/error?code={code}")),
+            suberror: self.suberror(),
         }
     }
 
@@ -397,6 +426,8 @@ pub struct ErrorBody {
     pub correlation_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suberror: Option<&'static str>,
 }
 
 /// What an error body says about the request it answers.

@@ -48,7 +48,7 @@ impl AadFixture {
                 created += 1;
             }
         }
-        if users.count().await.map_err(to_anyhow)? == 0 {
+        if users.total().await.map_err(to_anyhow)? == 0 {
             for user in &self.users {
                 let draft = user
                     .clone()

@@ -23,6 +23,7 @@ pub mod discovery;
 pub mod error;
 pub mod fixture;
 pub mod graph;
+pub mod groups;
 pub mod principals;
 pub mod routes;
 pub mod settings;

@@ -34,6 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/internal/status").route(web::get().to(principals::status)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
+        .service(
+            get("/internal/principals/{id}/groups")
+                .route(web::get().to(crate::groups::principal_groups)),
+        )
         .service(post("/{tenant}/oauth2/token").route(web::post().to(token::token_v1)))
         .service(
             resource("/internal/servicePrincipals", "GET, POST")

@@ -1,8 +1,8 @@
 //! `POST /internal/snapshots/{name}` and `POST /internal/snapshots/{name}/restore` (internal key):
 //! AAD's half of `mimic snapshot save|restore` and `mimic reset` while mimic runs. A restore
-//! replaces every table of `aad.db` atomically and drops what AAD holds in memory (pending
-//! authorization codes, Smart Lockout counts); the signing key is not part of a snapshot, so tokens
-//! issued before still verify. docs/internal-apis.md, "Snapshots".
+//! replaces every table of `aad.db` atomically, drops what AAD holds in memory (pending
+//! authorization codes, Smart Lockout counts) and moves the membership generation forward; the
+//! signing key is not part of a snapshot, so tokens issued before still verify. docs/internal-apis.md, "Snapshots".
 
 use actix_web::{web, HttpResponse};
 
@@ -38,7 +38,11 @@ pub async fn restore(
     if !file.is_file() {
         return Err(AadError::SnapshotNotFound(name.into_inner()));
     }
+    let generation = state.groups.generation().await?;
     mimic_web::snapshot::restore(state.store.pool(), &file).await?;
+    // The restored table may hold a membership generation ARM already cached other answers
+    // under: move past every number handed out before the restore.
+    state.groups.advance_generation_past(generation).await?;
     state.codes.clear();
     state.lockout.clear();
     tracing::info!(snapshot = %name, "restored aad.db");

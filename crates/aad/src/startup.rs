@@ -9,6 +9,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::fixture::AadFixture;
+use crate::groups::store::GroupStore;
 use crate::principals::store::Store;
 use crate::settings::Settings;
 use crate::signin::authorize::Codes;
@@ -122,7 +123,8 @@ impl Application {
 async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState> {
     let pool = db::open(&settings.db_path).await?;
     let store = Store::new(pool.clone());
-    let users = UserStore::new(pool);
+    let users = UserStore::new(pool.clone());
+    let groups = GroupStore::new(pool);
     let key = signing::load_or_create(&settings.keys_dir).await?;
     if let Some(section) = &settings.fixture {
         let created = AadFixture::from_value(section)?
@@ -140,6 +142,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         key: Arc::new(key),
         store,
         users,
+        groups,
         lockout: Lockout::new(LockoutPolicy {
             threshold: settings.lockout_threshold,
             seconds: settings.lockout_seconds,

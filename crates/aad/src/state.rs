@@ -5,6 +5,7 @@ use std::sync::Arc;
 use mimic_token::{Clock, SigningKey};
 use mimic_web::InternalKey;
 
+use crate::groups::store::GroupStore;
 use crate::principals::store::Store;
 use crate::signin::authorize::Codes;
 use crate::users::lockout::Lockout;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub store: Store,
     /// The tenant's users.
     pub users: UserStore,
+    /// The tenant's groups, their members and owners.
+    pub groups: GroupStore,
     /// Smart Lockout's failure counts (in memory).
     pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.

@@ -1,13 +1,16 @@
-//! The directory as Graph reads it: service principals with their credentials' metadata, and
-//! the tenant's users. Every lookup by type goes through here.
+//! The directory as Graph reads it: service principals with their credentials' metadata, the
+//! tenant's users and groups. Every lookup by type goes through here.
 
 use std::collections::HashMap;
 
 use super::error::{GraphError, RequestBadRequest};
+use super::groups::model::GroupResource;
 use super::model::{
     DirectoryObject, KeyCredential, PasswordCredential, ServicePrincipalResource, User,
 };
-use super::query::Clause;
+use super::query::Filter;
+use super::users::model::UserResource;
+use crate::groups::model::{ObjectKind, Reference};
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::PrincipalFilter;
 use crate::state::AppState;
@@ -44,6 +47,8 @@ pub struct Kinds {
     pub service_principals: bool,
     /// `user`.
     pub users: bool,
+    /// `group`.
+    pub groups: bool,
 }
 
 impl Kinds {
@@ -64,8 +69,16 @@ impl Kinds {
         Ok(Self {
             service_principals: wants("servicePrincipal"),
             users: wants("user"),
+            groups: wants("group"),
         })
     }
+
+    /// Every kind mimic has.
+    pub const ALL: Self = Self {
+        service_principals: true,
+        users: true,
+        groups: true,
+    };
 }
 
 /// Graph's read view of AAD's store.
@@ -116,35 +129,82 @@ impl<'a> Directory<'a> {
         Ok(self.resources(principal.into_iter().collect()).await?.pop())
     }
 
-    /// The users `filter` selects (a tenant has a handful: filtered in memory).
-    pub async fn users(&self, filter: Option<&Clause>) -> Result<Vec<User>, GraphError> {
+    /// The live users `filter` selects, ordered by id (a tenant has hundreds at most: filtered
+    /// in memory).
+    pub async fn users(&self, filter: Option<&Filter>) -> Result<Vec<UserResource>, GraphError> {
         let users = self.state.users.all().await?;
         Ok(users
             .into_iter()
-            .map(User::from)
-            .filter(|user| filter.is_none_or(|clause| user.matches(clause)))
+            .map(|user| UserResource::new(user, &self.state.tenant))
+            .filter(|user| filter.is_none_or(|f| f.clauses.iter().all(|c| user.matches(c))))
             .collect())
     }
 
-    /// The user with this id or user principal name.
-    pub async fn user(&self, id_or_upn: &str) -> Result<Option<User>, GraphError> {
+    /// The live user with this id or user principal name.
+    pub async fn user(&self, id_or_upn: &str) -> Result<Option<UserResource>, GraphError> {
         let store = &self.state.users;
         let user = match store.get(id_or_upn).await? {
             Some(user) => Some(user),
             None => store.by_upn(id_or_upn).await?,
         };
-        Ok(user.map(User::from))
+        Ok(user.map(|user| UserResource::new(user, &self.state.tenant)))
     }
 
-    /// The users with these ids.
+    /// The live users with these ids.
     pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, GraphError> {
         let mut users = Vec::new();
         for id in ids {
             if let Some(user) = self.state.users.get(id).await? {
-                users.push(User::from(user));
+                users.push(User::from(&UserResource::new(user, &self.state.tenant)));
             }
         }
         Ok(users)
+    }
+
+    /// The groups `filter` selects, ordered by id.
+    pub async fn groups(&self, filter: Option<&Filter>) -> Result<Vec<GroupResource>, GraphError> {
+        let groups = self.state.groups.all().await?;
+        Ok(groups
+            .into_iter()
+            .map(GroupResource::from)
+            .filter(|group| filter.is_none_or(|f| f.clauses.iter().all(|c| group.matches(c))))
+            .collect())
+    }
+
+    /// The group with this id.
+    pub async fn group(&self, id: &str) -> Result<Option<GroupResource>, GraphError> {
+        Ok(self.state.groups.get(id).await?.map(GroupResource::from))
+    }
+
+    /// The live object with this id, of any kind.
+    pub async fn object(&self, id: &str) -> Result<Option<DirectoryObject>, GraphError> {
+        let mut found = self.by_ids(&[id.to_string()], Kinds::ALL).await?;
+        Ok(found.pop())
+    }
+
+    /// What kind of live object `id` is.
+    pub async fn reference(&self, id: &str) -> Result<Option<Reference>, GraphError> {
+        let kind = crate::groups::kind_of(self.state, id).await?;
+        Ok(kind.map(|kind| Reference {
+            id: id.to_ascii_lowercase(),
+            kind,
+        }))
+    }
+
+    /// The objects these references name, in the same order (vanished ones left out).
+    pub async fn objects(
+        &self,
+        references: &[Reference],
+    ) -> Result<Vec<DirectoryObject>, GraphError> {
+        let ids: Vec<String> = references.iter().map(|r| r.id.clone()).collect();
+        let kinds = Kinds {
+            service_principals: references
+                .iter()
+                .any(|r| r.kind == ObjectKind::ServicePrincipal),
+            users: references.iter().any(|r| r.kind == ObjectKind::User),
+            groups: references.iter().any(|r| r.kind == ObjectKind::Group),
+        };
+        self.by_ids(&ids, kinds).await
     }
 
     /// The objects of `kinds` with these ids, in the order asked; unknown ids are left out.
@@ -166,6 +226,13 @@ impl<'a> Directory<'a> {
         if kinds.users {
             for user in self.users_by_ids(ids).await? {
                 found.insert(user.id.clone(), DirectoryObject::User(Box::new(user)));
+            }
+        }
+        if kinds.groups {
+            for id in ids {
+                if let Some(group) = self.group(id).await? {
+                    found.insert(group.id.clone(), DirectoryObject::Group(Box::new(group)));
+                }
             }
         }
         Ok(ids
@@ -218,16 +285,11 @@ mod tests {
             kinds,
             Kinds {
                 service_principals: true,
-                users: false
+                users: false,
+                groups: true,
             }
         );
-        assert_eq!(
-            Kinds::parse(&[]).unwrap(),
-            Kinds {
-                service_principals: true,
-                users: true
-            }
-        );
+        assert_eq!(Kinds::parse(&[]).unwrap(), Kinds::ALL);
         assert_eq!(
             Kinds::parse(&["robot".into()]).unwrap_err().code(),
             "Request_BadRequest"

@@ -62,7 +62,7 @@ pub async fn get_by_ids(
         "directoryObjects",
         &query,
         objects,
-        None,
+        super::Extent::default(),
         DIRECTORY_OBJECT,
     )
 }
@@ -75,12 +75,8 @@ pub async fn get_directory_object(
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = object_id(&key)?;
-    let kinds = Kinds {
-        service_principals: true,
-        users: true,
-    };
     let mut found = Directory::new(&state)
-        .by_ids(std::slice::from_ref(&id), kinds)
+        .by_ids(std::slice::from_ref(&id), Kinds::ALL)
         .await?;
     let object = found.pop().ok_or_else(|| not_found_error(&key))?;
     entity(

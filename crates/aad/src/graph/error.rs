@@ -65,6 +65,11 @@ pub enum BadRequest {
     /// `$top` is not an integer.
     #[error("Invalid value '{0}' for $top query option found. The $top query option requires a non-negative integer value.")]
     InvalidTop(String),
+    /// `$count` other than `true` or `false`.
+    #[error(
+        "Invalid value '{0}' for $count query option found. Valid values are 'true' and 'false'."
+    )]
+    InvalidCount(String),
     /// A system query option given twice.
     #[error(
         "Query option '{0}' was specified more than once, but it must be specified at most once."
@@ -76,6 +81,21 @@ pub enum BadRequest {
         property: String,
         type_name: &'static str,
     },
+    /// A request body names a property the type does not have (or mimic does not model).
+    #[error("The property '{property}' does not exist on type '{type_name}'. Make sure to only use property names that are defined by the type or mark the type as open type.")]
+    UnknownBodyProperty {
+        property: String,
+        type_name: &'static str,
+    },
+    /// A body value of the wrong JSON type.
+    #[error("Cannot convert the literal '{literal}' to the expected type '{expected}'.")]
+    InvalidLiteral {
+        literal: String,
+        expected: &'static str,
+    },
+    /// An `@odata.id` reference that does not end in a directory object's id.
+    #[error("Invalid URL format specified in @odata.id.")]
+    InvalidReference,
 }
 
 /// The request is invalid for the directory (`Request_BadRequest`).
@@ -98,6 +118,76 @@ pub enum RequestBadRequest {
     /// `getByIds` with a type name Graph does not know.
     #[error("Invalid value specified for property 'types' of resource 'DirectoryObject': '{0}'.")]
     InvalidType(String),
+    /// A required property is missing from a create body.
+    #[error("A value is required for property '{property}' of resource '{resource}'.")]
+    RequiredProperty {
+        property: &'static str,
+        resource: &'static str,
+    },
+    /// A property's value is not one Graph accepts (empty, wrong characters, wrong type).
+    #[error("Invalid value specified for property '{property}' of resource '{resource}'.")]
+    InvalidValue {
+        property: &'static str,
+        resource: &'static str,
+    },
+    /// A user principal name that is not `name@domain`.
+    #[error("Property userPrincipalName is invalid.")]
+    InvalidUserPrincipalName,
+    /// A user principal name whose domain is not one of the tenant's verified domains.
+    #[error("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.")]
+    UnverifiedDomain,
+    /// A password that fails Entra's complexity rules.
+    #[error("The specified password does not comply with password complexity requirements. Please provide a different password.")]
+    PasswordComplexity,
+    /// A unique property (`userPrincipalName`) another object already has.
+    #[error("Another object with the same value for property {0} already exists.")]
+    ObjectConflict(&'static str),
+    /// Adding a member or owner that is already there.
+    #[error("One or more added object references already exist for the following modified properties: '{0}'.")]
+    ReferencesExist(&'static str),
+    /// `mailEnabled: true` or `securityEnabled: false` on a group mimic would have to create as
+    /// a Microsoft 365 group or distribution list.
+    #[error("The service does not currently support writes of mail-enabled groups. Please ensure that the mail-enablement property is unset and the security-enablement property is set.")]
+    MailEnabledGroup,
+    /// `/$count` without `ConsistencyLevel: eventual`.
+    #[error("$count is not currently supported.")]
+    CountNotSupported,
+}
+
+impl RequestBadRequest {
+    /// Graph's `error.details` for this error: `[{"code", "target"}]` where Graph sends them.
+    pub fn details(&self) -> Vec<ErrorDetailItem> {
+        let item = |code, target: &str| {
+            vec![ErrorDetailItem {
+                code,
+                target: target.to_string(),
+            }]
+        };
+        match self {
+            Self::InvalidValue { property, .. } => item("InvalidValue", property),
+            Self::InvalidUserPrincipalName | Self::UnverifiedDomain => {
+                item("InvalidValue", "userPrincipalName")
+            }
+            Self::ObjectConflict(property) => item("ObjectConflict", property),
+            Self::InvalidObjectIdentifier(_)
+            | Self::MethodNotAllowed
+            | Self::InvalidPageToken
+            | Self::InvalidIds(_)
+            | Self::InvalidType(_)
+            | Self::RequiredProperty { .. }
+            | Self::PasswordComplexity
+            | Self::ReferencesExist(_)
+            | Self::MailEnabledGroup
+            | Self::CountNotSupported => Vec::new(),
+        }
+    }
+}
+
+/// `error.details[]`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorDetailItem {
+    pub code: &'static str,
+    pub target: String,
 }
 
 /// Every error mimic's Graph returns. One variant per Graph error code.
@@ -170,6 +260,10 @@ impl GraphError {
                     request_id: context.request_id.clone(),
                     client_request_id: context.client_request_id.clone(),
                 },
+                details: match self {
+                    Self::RequestBadRequest(error) => error.details(),
+                    _ => Vec::new(),
+                },
             },
         }
     }
@@ -218,6 +312,8 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(rename = "innerError")]
     pub inner_error: InnerError,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetailItem>,
 }
 
 /// `error.innerError`.

@@ -8,9 +8,12 @@
 //! every operation (docs/graph.md says so).
 
 pub mod auth;
+pub mod deleted_items;
 pub mod directory;
 pub mod directory_objects;
 pub mod error;
+pub mod groups;
+pub mod membership;
 pub mod model;
 pub mod operations;
 pub mod organization;
@@ -30,6 +33,7 @@ use query::ODataQuery;
 const SERVICE_PRINCIPAL: &str = "microsoft.graph.servicePrincipal";
 const DIRECTORY_OBJECT: &str = "microsoft.graph.directoryObject";
 const USER: &str = "microsoft.graph.user";
+const GROUP: &str = "microsoft.graph.group";
 
 /// Any other URL under a Graph version: the first segment mimic's Graph does not know.
 pub async fn not_found(_: GraphCaller, request: HttpRequest) -> Result<HttpResponse, GraphError> {
@@ -86,18 +90,29 @@ fn context(caller: &GraphCaller, set: &str, query: &ODataQuery) -> String {
     format!("{}/$metadata#{set}{selected}", caller.service_root)
 }
 
+/// What a collection carries besides its items.
+#[derive(Debug, Clone, Default)]
+struct Extent {
+    /// `@odata.nextLink`.
+    next_link: Option<String>,
+    /// `@odata.count` (advanced queries with `$count=true`).
+    count: Option<usize>,
+}
+
 fn collection<T: Serialize>(
     caller: &GraphCaller,
     set: &str,
     query: &ODataQuery,
     items: Vec<T>,
-    next_link: Option<String>,
+    extent: Extent,
     type_name: &'static str,
 ) -> Result<HttpResponse, GraphError> {
     let context = context(caller, set, query);
+    let Extent { next_link, count } = extent;
     match &query.select {
         None => ok(&Collection {
             context,
+            count,
             next_link,
             value: items,
         }),
@@ -108,11 +123,102 @@ fn collection<T: Serialize>(
                 .collect::<Result<Vec<_>, _>>()?;
             ok(&Collection {
                 context,
+                count,
                 next_link,
                 value,
             })
         }
     }
+}
+
+/// Something with an object id, so a collection of it can be paged by id.
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for model::DirectoryObject {
+    fn key(&self) -> &str {
+        self.id()
+    }
+}
+
+/// One page of `items` (ordered by id) under `path` (the URL after the version): the items after
+/// `$skiptoken`, at most `$top` of them, a next link when more follow, and `@odata.count` of all
+/// of them when the query asks for it. `shape` turns a page's items into what is sent.
+fn page<T: Keyed, U: Serialize>(
+    caller: &GraphCaller,
+    (set, path): (&str, &str),
+    query: &ODataQuery,
+    items: Vec<T>,
+    shape: impl Fn(T) -> Result<U, GraphError>,
+    type_name: &'static str,
+) -> Result<HttpResponse, GraphError> {
+    let count = query.wants_count().then_some(items.len());
+    let top = query.page_size() as usize;
+    let mut rest: Vec<T> = match query.after.as_deref() {
+        Some(after) => items
+            .into_iter()
+            .filter(|item| item.key() > after)
+            .collect(),
+        None => items,
+    };
+    let more = rest.len() > top;
+    rest.truncate(top);
+    let next_link = more
+        .then(|| rest.last().map(|last| last.key().to_string()))
+        .flatten()
+        .map(|last| format!("{}/{path}?{}", caller.service_root, query.next_page(&last)));
+    let items = rest.into_iter().map(shape).collect::<Result<Vec<_>, _>>()?;
+    collection(
+        caller,
+        set,
+        query,
+        items,
+        Extent { next_link, count },
+        type_name,
+    )
+}
+
+/// `GET …/$count`: the number as text, in an advanced query only (`ConsistencyLevel: eventual`),
+/// else Graph's `$count is not currently supported.`
+fn count_only(query: &ODataQuery, count: usize) -> Result<HttpResponse, GraphError> {
+    if !query.eventual {
+        return Err(GraphError::RequestBadRequest(
+            RequestBadRequest::CountNotSupported,
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain;charset=utf-8")
+        .body(count.to_string()))
+}
+
+/// 201 with the new entity and its `@odata.context`.
+fn created<T: Serialize>(
+    caller: &GraphCaller,
+    set: &str,
+    item: &T,
+) -> Result<HttpResponse, GraphError> {
+    let body = Entity {
+        context: format!("{}/$metadata#{set}/$entity", caller.service_root),
+        inner: item,
+    };
+    let json = serde_json::to_string(&body).map_err(anyhow::Error::from)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CONTENT_TYPE, ODATA_JSON))
+        .body(json))
+}
+
+/// 204, Graph's answer to an update, a delete and a reference write.
+fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// An action's answer: `{"@odata.context":"{root}/$metadata#Collection(Edm.String)","value":[…]}`.
+fn strings(caller: &GraphCaller, value: Vec<String>) -> Result<HttpResponse, GraphError> {
+    ok(&serde_json::json!({
+        "@odata.context": format!("{}/$metadata#Collection(Edm.String)", caller.service_root),
+        "value": value,
+    }))
 }
 
 fn entity<T: Serialize>(
@@ -136,13 +242,19 @@ fn entity<T: Serialize>(
     }
 }
 
+const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
 /// 200 with Graph's OData content type.
 fn ok<T: Serialize>(body: &T) -> Result<HttpResponse, GraphError> {
     let json = serde_json::to_string(body).map_err(anyhow::Error::from)?;
-    let content_type = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CONTENT_TYPE, ODATA_JSON))
         .body(json))
+}
+
+/// The body of an action or a write: JSON of type `T`, else Graph's `BadRequest`.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
+    serde_json::from_slice(body).map_err(|_| GraphError::BadRequest(BadRequest::UnreadablePayload))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Graph's wire types: the `servicePrincipal`, `user` and `organization` resources, collections,
+//! Graph's wire types: the `servicePrincipal` and `organization` resources, collections,
 //! single entities with their `@odata.context`, directory objects with their `@odata.type`, the
 //! `getByIds` body, and `$select` projections.
 //! See <https://learn.microsoft.com/graph/api/resources/serviceprincipal>.
@@ -12,6 +12,9 @@ use crate::principals::iso_timestamp;
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::{KeyCredentialRecord, PasswordCredentialRecord};
 use crate::state::Tenant;
+
+pub use super::groups::model::GroupResource;
+pub use super::users::model::User;
 
 /// `appOwnerOrganizationId` of managed identities: the Microsoft Services tenant, which owns the
 /// first-party application behind every managed identity.
@@ -223,79 +226,6 @@ impl PasswordCredential {
     }
 }
 
-/// `microsoft.graph.user`, with the properties Graph returns by default.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    pub business_phones: Vec<String>,
-    pub display_name: String,
-    pub given_name: Option<String>,
-    pub job_title: Option<String>,
-    pub mail: Option<String>,
-    pub mobile_phone: Option<String>,
-    pub office_location: Option<String>,
-    pub preferred_language: Option<String>,
-    pub surname: Option<String>,
-    pub user_principal_name: String,
-    pub id: String,
-}
-
-impl From<crate::users::model::User> for User {
-    fn from(user: crate::users::model::User) -> Self {
-        Self {
-            business_phones: Vec::new(),
-            display_name: user.display_name,
-            given_name: None,
-            job_title: None,
-            mail: None,
-            mobile_phone: None,
-            office_location: None,
-            preferred_language: None,
-            surname: None,
-            user_principal_name: user.user_principal_name,
-            id: user.id,
-        }
-    }
-}
-
-impl User {
-    /// Whether this user satisfies a `$filter` clause (already checked against the user type).
-    /// Strings compare ignoring ASCII case, as Graph does; every user is an enabled `Member`.
-    pub fn matches(&self, clause: &super::query::Clause) -> bool {
-        use super::query::{Clause, Literal};
-        let text = |property: &str| -> Option<String> {
-            let p = property.to_ascii_lowercase();
-            match p.as_str() {
-                "id" => Some(self.id.clone()),
-                "userprincipalname" => Some(self.user_principal_name.clone()),
-                "displayname" => Some(self.display_name.clone()),
-                "mailnickname" => self
-                    .user_principal_name
-                    .split('@')
-                    .next()
-                    .map(str::to_string),
-                "usertype" => Some("Member".into()),
-                _ => None,
-            }
-        };
-        match clause {
-            Clause::Eq {
-                property,
-                value: Literal::Text(value),
-            } => text(property).is_some_and(|v| v.eq_ignore_ascii_case(value)),
-            Clause::Eq {
-                property,
-                value: Literal::Bare(value),
-            } => property.eq_ignore_ascii_case("accountEnabled") && value == "true",
-            Clause::StartsWith { property, prefix } => text(property).is_some_and(|v| {
-                v.to_ascii_lowercase()
-                    .starts_with(&prefix.to_ascii_lowercase())
-            }),
-            Clause::AnyEq { .. } => false,
-        }
-    }
-}
-
 /// `microsoft.graph.organization`: the tenant.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -357,13 +287,15 @@ impl From<&Tenant> for Organization {
     }
 }
 
-/// A directory object in a polymorphic answer (`getByIds`, `directoryObjects/{id}`).
+/// A directory object in a polymorphic answer (`getByIds`, `directoryObjects/{id}`, members).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DirectoryObject {
     /// `#microsoft.graph.servicePrincipal`.
     ServicePrincipal(Box<ServicePrincipalResource>),
     /// `#microsoft.graph.user`.
     User(Box<User>),
+    /// `#microsoft.graph.group`.
+    Group(Box<GroupResource>),
 }
 
 impl DirectoryObject {
@@ -372,6 +304,16 @@ impl DirectoryObject {
         match self {
             Self::ServicePrincipal(_) => "#microsoft.graph.servicePrincipal",
             Self::User(_) => "#microsoft.graph.user",
+            Self::Group(_) => "#microsoft.graph.group",
+        }
+    }
+
+    /// The object id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::ServicePrincipal(inner) => &inner.id,
+            Self::User(inner) => &inner.id,
+            Self::Group(inner) => &inner.id,
         }
     }
 }
@@ -397,6 +339,11 @@ impl Serialize for DirectoryObject {
                 inner: inner.as_ref(),
             }
             .serialize(serializer),
+            Self::Group(inner) => Typed {
+                odata_type,
+                inner: inner.as_ref(),
+            }
+            .serialize(serializer),
         }
     }
 }
@@ -417,6 +364,8 @@ pub struct GetByIdsRequest {
 pub struct Collection<T> {
     #[serde(rename = "@odata.context")]
     pub context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
     #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
     pub value: Vec<T>,
@@ -471,6 +420,25 @@ impl Projection {
             }
         }
         Ok(Self(fields))
+    }
+}
+
+impl Projection {
+    /// `entity` reduced to exactly `names`, in that order (a type's default properties).
+    pub fn in_order<T: Serialize>(entity: &T, names: &[&str]) -> Result<Self, GraphError> {
+        let serde_json::Value::Object(mut map) =
+            serde_json::to_value(entity).map_err(anyhow::Error::from)?
+        else {
+            return Err(GraphError::Internal(anyhow::anyhow!(
+                "an entity is not an object"
+            )));
+        };
+        Ok(Self(
+            names
+                .iter()
+                .filter_map(|name| map.remove(*name).map(|value| (name.to_string(), value)))
+                .collect(),
+        ))
     }
 }
 

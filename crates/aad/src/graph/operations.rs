@@ -59,7 +59,10 @@ pub struct Operation {
 pub const TABLES: &[&[Operation]] = &[
     super::service_principals::OPERATIONS,
     super::users::OPERATIONS,
+    super::groups::OPERATIONS,
+    super::membership::OPERATIONS,
     super::directory_objects::OPERATIONS,
+    super::deleted_items::OPERATIONS,
     super::organization::OPERATIONS,
 ];
 

@@ -50,7 +50,7 @@ pub async fn list_organization(
         "organization",
         &query,
         vec![organization],
-        None,
+        super::Extent::default(),
         "microsoft.graph.organization",
     )
 }

@@ -1,5 +1,6 @@
-//! The OData query options mimic's Graph understands — `$filter` (one clause), `$top`,
-//! `$skiptoken`, `$select` — and the translation of a filter clause into a directory query for
+//! The OData query options mimic's Graph understands — `$filter` (clauses joined by `and`),
+//! `$top`, `$skiptoken`, `$select`, `$count` — with the `ConsistencyLevel: eventual` header of
+//! Graph's advanced queries, and the translation of a filter clause into a directory query for
 //! each entity type. Any other `$` option is refused with `Request_UnsupportedQuery`, so nothing
 //! is silently ignored.
 
@@ -22,7 +23,7 @@ pub const MAX_TOP: u32 = 999;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ODataQuery {
     /// `$filter`, parsed.
-    pub filter: Option<Clause>,
+    pub filter: Option<Filter>,
     /// `$filter` as sent, for next links.
     pub filter_text: Option<String>,
     /// `$top`.
@@ -31,9 +32,13 @@ pub struct ODataQuery {
     pub after: Option<String>,
     /// `$select`, as sent (names are checked against the entity type later).
     pub select: Option<Vec<String>>,
+    /// `$count=true`.
+    pub count: bool,
+    /// The request's `ConsistencyLevel: eventual` header (Graph's advanced queries).
+    pub eventual: bool,
 }
 
-const SUPPORTED: [&str; 4] = ["$filter", "$top", "$skiptoken", "$select"];
+const SUPPORTED: [&str; 5] = ["$filter", "$top", "$skiptoken", "$select", "$count"];
 
 impl ODataQuery {
     /// Parses a query string; options are matched case-insensitively, as Graph does.
@@ -64,8 +69,19 @@ impl ODataQuery {
     fn set(&mut self, name: &str, value: String) -> Result<(), GraphError> {
         match name {
             "$filter" => {
-                self.filter = Some(Clause::parse(&value)?);
+                self.filter = Some(Filter::parse(&value)?);
                 self.filter_text = Some(value);
+            }
+            "$count" => {
+                self.count = match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(GraphError::BadRequest(BadRequest::InvalidCount(
+                            value.clone(),
+                        )))
+                    }
+                }
             }
             "$top" => self.top = Some(parse_top(&value)?),
             "$skiptoken" => self.after = Some(decode_skip_token(&value)?),
@@ -83,6 +99,7 @@ impl ODataQuery {
             ("$filter", self.filter.is_some()),
             ("$top", self.top.is_some()),
             ("$skiptoken", self.after.is_some()),
+            ("$count", self.count),
         ];
         match given.into_iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(GraphError::RequestUnsupportedQuery(format!(
@@ -90,6 +107,12 @@ impl ODataQuery {
             ))),
             None => Ok(()),
         }
+    }
+
+    /// Whether the collection carries `@odata.count`: `$count=true` counts only in an advanced
+    /// query (`ConsistencyLevel: eventual`); without the header Graph ignores it.
+    pub fn wants_count(&self) -> bool {
+        self.count && self.eventual
     }
 
     /// The page size: `$top`, or the default.
@@ -108,6 +131,9 @@ impl ODataQuery {
         if let Some(select) = &self.select {
             parts.push(format!("$select={}", encode(&select.join(","))));
         }
+        if self.count {
+            parts.push("$count=true".into());
+        }
         parts.push(format!("$top={}", self.page_size()));
         parts.push(format!("$skiptoken={}", skip_token(last_id)));
         parts.join("&")
@@ -119,7 +145,12 @@ impl FromRequest for ODataQuery {
     type Future = Ready<Result<Self, GraphError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::parse(request.query_string()))
+        let eventual = request
+            .headers()
+            .get("ConsistencyLevel")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("eventual"));
+        ready(Self::parse(request.query_string()).map(|query| Self { eventual, ..query }))
     }
 }
 
@@ -161,6 +192,56 @@ pub enum Literal {
     Bare(String),
 }
 
+/// A `$filter`: one clause, or several joined by `and` (az joins its filters so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    /// Every clause must hold.
+    pub clauses: Vec<Clause>,
+}
+
+impl Filter {
+    /// Parses `clause [and clause]…`; `or`, `not` and parentheses around clauses are
+    /// `Request_UnsupportedQuery`, anything that does not parse `Invalid filter clause`.
+    pub fn parse(text: &str) -> Result<Self, GraphError> {
+        let invalid = || GraphError::BadRequest(BadRequest::InvalidFilterClause);
+        let tokens = tokenize(text).ok_or_else(invalid)?;
+        let mut clauses = Vec::new();
+        for part in split_and(&tokens) {
+            clauses.push(Clause::from_token_list(part)?);
+        }
+        Ok(Self { clauses })
+    }
+
+    /// The one clause, for entity sets that take no `and` (service principals).
+    pub fn single(&self) -> Result<&Clause, GraphError> {
+        match self.clauses.as_slice() {
+            [clause] => Ok(clause),
+            _ => Err(GraphError::RequestUnsupportedQuery(
+                "Unsupported query.".into(),
+            )),
+        }
+    }
+}
+
+/// The token runs between top-level `and`s.
+fn split_and(tokens: &[Token]) -> Vec<&[Token]> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (index, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Open => depth += 1,
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::Word(word) if depth == 0 && word.eq_ignore_ascii_case("and") => {
+                parts.push(&tokens[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tokens[start..]);
+    parts
+}
+
 /// One `$filter` clause, the forms az and common tools send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Clause {
@@ -188,7 +269,12 @@ impl Clause {
     pub fn parse(text: &str) -> Result<Self, GraphError> {
         let invalid = || GraphError::BadRequest(BadRequest::InvalidFilterClause);
         let tokens = tokenize(text).ok_or_else(invalid)?;
-        if let Some(clause) = Self::from_tokens(&tokens) {
+        Self::from_token_list(&tokens)
+    }
+
+    fn from_token_list(tokens: &[Token]) -> Result<Self, GraphError> {
+        let invalid = || GraphError::BadRequest(BadRequest::InvalidFilterClause);
+        if let Some(clause) = Self::from_tokens(tokens) {
             return Ok(clause);
         }
         let unsupported_word = |t: &Token| {
@@ -443,6 +529,33 @@ mod tests {
             error.to_string(),
             "Unsupported or invalid query filter clause specified for property 'homepage' of resource 'ServicePrincipal'."
         );
+    }
+
+    #[test]
+    fn filter_joins_clauses_with_and_only() {
+        let filter = Filter::parse("displayName eq 'a and b' AND mailNickname eq 'x'").unwrap();
+        assert_eq!(filter.clauses.len(), 2);
+        assert_eq!(code(filter.single()), "Request_UnsupportedQuery");
+        let cases = [
+            ("a eq 'x' or b eq 'y'", "Request_UnsupportedQuery"),
+            ("a eq 'x' and", "BadRequest"),
+            ("and", "BadRequest"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(code(Filter::parse(text)), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn count_is_true_or_false_and_counts_only_with_eventual_consistency() {
+        let query = ODataQuery::parse("$count=TRUE").unwrap();
+        assert!(query.count && !query.wants_count());
+        assert!(ODataQuery {
+            eventual: true,
+            ..query
+        }
+        .wants_count());
+        assert_eq!(code(ODataQuery::parse("$count=yes")), "BadRequest");
     }
 
     #[test]

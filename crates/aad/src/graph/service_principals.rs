@@ -53,8 +53,12 @@ pub async fn list_service_principals(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, GraphError> {
     let filter = match &query.filter {
-        Some(clause) => clause.service_principal_filter()?,
+        Some(filter) => filter.single()?.service_principal_filter()?,
         None => PrincipalFilter::All,
+    };
+    let count = match query.wants_count() {
+        true => Some(state.store.search(&filter, None, u32::MAX).await?.len()),
+        false => None,
     };
     let page = Directory::new(&state)
         .service_principals(&filter, query.after.as_deref(), query.page_size())
@@ -71,7 +75,7 @@ pub async fn list_service_principals(
         "servicePrincipals",
         &query,
         page.items,
-        next_link,
+        super::Extent { next_link, count },
         SERVICE_PRINCIPAL,
     )
 }

@@ -223,14 +223,25 @@ impl Store {
         query.fetch_all(&self.pool).await
     }
 
-    /// Deletes a principal and, by cascade, its credentials. `None` if it did not exist.
+    /// Deletes a principal and, by cascade, its credentials; it leaves every group it was a
+    /// member or owner of, as in Entra. `None` if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
         let done = sqlx::query("DELETE FROM service_principals WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .context("deleting a service principal")?;
-        Ok((done.rows_affected() > 0).then_some(()))
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        crate::groups::store::forget_principal(&mut tx, id).await?;
+        tx.commit()
+            .await
+            .context("committing a service principal deletion")?;
+        Ok(Some(()))
     }
 
     /// `(object id, display name)` of every managed-identity principal (ARM's start-up

@@ -15,11 +15,13 @@ use serde::Deserialize;
 
 use super::tokens::{self, ResourceScope};
 use super::{is_allowed_redirect_uri, MIMIC_PORTAL};
+use crate::credentials::PasswordHash;
 use crate::error::AadError;
 use crate::graph::resource_id;
 use crate::state::AppState;
 use crate::tenant::MetadataTenant;
-use crate::users::sign_in;
+use crate::users::model::{meets_complexity, User};
+use crate::users::{sign_in, SignInFailure};
 
 /// How long an authorization code may wait to be redeemed, in seconds.
 pub const CODE_LIFETIME: i64 = 600;
@@ -98,6 +100,12 @@ pub struct AuthorizeParams {
     /// Set when the user pressed "Cancel".
     #[serde(default)]
     pub cancel: Option<String>,
+    /// The "Update your password" form's new password (AAD's field name).
+    #[serde(default)]
+    pub newpasswd: Option<String>,
+    /// The same form's confirmation (AAD's field name).
+    #[serde(default)]
+    pub confirmnewpasswd: Option<String>,
 }
 
 /// `GET /{tenant}/oauth2/v2.0/authorize`: the login page, or an error page or redirect.
@@ -142,6 +150,12 @@ pub async fn submit(
     let password = params.passwd.clone().unwrap_or_default();
     let user = match sign_in(&state, &username, &password).await? {
         Ok(user) => user,
+        Err(SignInFailure::MustChangePassword(user)) => {
+            match change_password(&state, &params, &user, &password).await? {
+                Ok(()) => *user,
+                Err(problem) => return Ok(update_password_page(&params, problem)),
+            }
+        }
         Err(failure) => return Ok(login_page(&params, Some(&failure.error(&state)))),
     };
     let scope = match tokens::resource_scope(&params.scope, &resource_id(&state.base_url)) {
@@ -164,6 +178,40 @@ pub async fn submit(
     tracing::info!(upn = %user.user_principal_name, "authorization code issued");
     Ok(redirect(&params, &[("code", &code)]))
 }
+
+/// Entra's "Update your password" step, for a user whose `forceChangePasswordNextSignIn` is set:
+/// the page asks for the current password again and a new one (twice); a new password that
+/// passes Entra's complexity rules and differs from the current one replaces it, clears the flag,
+/// and the sign-in goes on. `Err` carries what the page says instead.
+async fn change_password(
+    state: &AppState,
+    params: &AuthorizeParams,
+    user: &User,
+    current: &str,
+) -> Result<Result<(), Option<&'static str>>, AadError> {
+    let Some(new) = params.newpasswd.as_deref() else {
+        return Ok(Err(None));
+    };
+    if Some(new) != params.confirmnewpasswd.as_deref() {
+        return Ok(Err(Some("The passwords don't match.")));
+    }
+    if new == current {
+        return Ok(Err(Some("You can't reuse your current password.")));
+    }
+    if !meets_complexity(new) {
+        return Ok(Err(Some(PASSWORD_RULES)));
+    }
+    let new = new.to_string();
+    // PBKDF2 takes milliseconds: keep it off the async workers.
+    let hash = tokio::task::spawn_blocking(move || PasswordHash::new(&new))
+        .await
+        .map_err(|e| AadError::Internal(e.into()))??;
+    state.users.change_password(&user.id, &hash).await?;
+    tracing::info!(upn = %user.user_principal_name, "password changed at sign-in");
+    Ok(Ok(()))
+}
+
+const PASSWORD_RULES: &str = "Passwords must have at least 8 characters and contain at least three of the following: uppercase letters, lowercase letters, numbers, and symbols.";
 
 enum Refusal {
     /// The client or redirect URI cannot be trusted: AAD shows an error page.
@@ -254,29 +302,7 @@ button.primary{background:#0067b8;color:#fff}button.secondary{background:#ccc}\
 .error{color:#e81123;margin:8px 0}.brand{font-weight:600;color:#737373}";
 
 fn login_page(params: &AuthorizeParams, error: Option<&AadError>) -> HttpResponse {
-    let hidden: String = [
-        ("client_id", Some(params.client_id.as_str())),
-        ("response_type", Some(params.response_type.as_str())),
-        ("redirect_uri", Some(params.redirect_uri.as_str())),
-        ("scope", Some(params.scope.as_str())),
-        ("state", params.state.as_deref()),
-        ("nonce", params.nonce.as_deref()),
-        ("code_challenge", Some(params.code_challenge.as_str())),
-        (
-            "code_challenge_method",
-            Some(params.code_challenge_method.as_str()),
-        ),
-    ]
-    .iter()
-    .filter_map(|(name, value)| {
-        value.map(|v| {
-            format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                escape(v)
-            )
-        })
-    })
-    .collect();
+    let hidden = hidden_fields(params);
     let login = params
         .login
         .as_deref()
@@ -301,6 +327,68 @@ fn login_page(params: &AuthorizeParams, error: Option<&AadError>) -> HttpRespons
 <div class=\"buttons\"><button type=\"submit\" name=\"cancel\" value=\"1\" class=\"secondary\" formnovalidate>Cancel</button>\
 <button type=\"submit\" class=\"primary\" id=\"idSIButton9\">Sign in</button></div></form></main></body></html>",
         escape(login)
+    );
+    html(actix_web::http::StatusCode::OK, body)
+}
+
+/// The authorization request, carried through the sign-in forms as hidden fields.
+fn hidden_fields(params: &AuthorizeParams) -> String {
+    [
+        ("client_id", Some(params.client_id.as_str())),
+        ("response_type", Some(params.response_type.as_str())),
+        ("redirect_uri", Some(params.redirect_uri.as_str())),
+        ("scope", Some(params.scope.as_str())),
+        ("state", params.state.as_deref()),
+        ("nonce", params.nonce.as_deref()),
+        ("code_challenge", Some(params.code_challenge.as_str())),
+        (
+            "code_challenge_method",
+            Some(params.code_challenge_method.as_str()),
+        ),
+    ]
+    .iter()
+    .filter_map(|(name, value)| {
+        value.map(|v| {
+            format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                escape(v)
+            )
+        })
+    })
+    .collect()
+}
+
+fn update_password_page(params: &AuthorizeParams, problem: Option<&str>) -> HttpResponse {
+    let mut hidden = hidden_fields(params);
+    hidden.push_str(&format!(
+        "<input type=\"hidden\" name=\"login\" value=\"{}\">",
+        escape(params.login.as_deref().unwrap_or_default())
+    ));
+    let problem = problem
+        .map(|p| {
+            format!(
+                "<div class=\"error\" id=\"passwordError\" role=\"alert\">{}</div>",
+                escape(p)
+            )
+        })
+        .unwrap_or_default();
+    let field = |id: &str, label: &str, autocomplete: &str| {
+        format!(
+            "<label for=\"{id}\">{label}</label><input type=\"password\" id=\"{id}\" name=\"{id}\" \
+placeholder=\"{label}\" aria-label=\"{label}\" autocomplete=\"{autocomplete}\" required>"
+        )
+    };
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Update your password</title>\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style></head><body><main>\
+<div class=\"brand\">mimic</div><div>{}</div><h1>Update your password</h1>\
+<p>You need to update your password because this is the first time you are signing in, or because your password has expired.</p>\
+<form method=\"post\">{hidden}{problem}{}{}{}\
+<div class=\"buttons\"><button type=\"submit\" class=\"primary\" id=\"idSIButton9\">Sign in</button></div></form></main></body></html>",
+        escape(params.login.as_deref().unwrap_or_default()),
+        field("passwd", "Current password", "current-password"),
+        field("newpasswd", "New password", "new-password"),
+        field("confirmnewpasswd", "Confirm password", "new-password"),
     );
     html(actix_web::http::StatusCode::OK, body)
 }

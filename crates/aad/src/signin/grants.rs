@@ -109,8 +109,12 @@ pub fn s256(verifier: &str) -> String {
 }
 
 async fn user_by_id(state: &AppState, id: &str) -> Result<User, AadError> {
-    // A user deleted since the code or refresh token was issued can no longer sign in.
-    state.users.get(id).await?.ok_or(AadError::InvalidGrant)
+    // A user deleted (or disabled) since the code or refresh token was issued can no longer sign in.
+    let user = state.users.get(id).await?.ok_or(AadError::InvalidGrant)?;
+    if !user.account_enabled {
+        return Err(AadError::UserDisabled);
+    }
+    Ok(user)
 }
 
 #[cfg(test)]

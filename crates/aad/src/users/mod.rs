@@ -48,6 +48,11 @@ pub enum SignInFailure {
     WrongPassword,
     /// Smart Lockout: too many wrong passwords in a row (AADSTS50053).
     Locked,
+    /// The right password, but `accountEnabled` is false (AADSTS50057).
+    Disabled,
+    /// The right password, but it must be changed first (`forceChangePasswordNextSignIn`):
+    /// AADSTS50055 where the flow cannot ask for a new one (ROPC); the login page asks.
+    MustChangePassword(Box<User>),
 }
 
 impl SignInFailure {
@@ -59,12 +64,17 @@ impl SignInFailure {
             },
             Self::WrongPassword => AadError::InvalidUserNameOrPassword,
             Self::Locked => AadError::IdsLocked,
+            Self::Disabled => AadError::UserDisabled,
+            Self::MustChangePassword(_) => AadError::PasswordExpired,
         }
     }
 }
 
 /// Checks a user name and password; the user on success. A locked account is refused before its
 /// password is checked; wrong passwords count towards [`lockout`], a success resets the count.
+/// With the right password, a disabled account is refused (AADSTS50057), and an account that must
+/// change its password is handed back for the caller to decide (see [`SignInFailure`]). Deleted
+/// users are not found: their user principal name was changed when they were deleted.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
@@ -86,7 +96,13 @@ pub async fn sign_in(
         .map_err(|e| AadError::Internal(e.into()))?;
     Ok(if matches {
         state.lockout.record_success(&user.id);
-        Ok(user)
+        if !user.account_enabled {
+            Err(SignInFailure::Disabled)
+        } else if user.force_change_password {
+            Err(SignInFailure::MustChangePassword(Box::new(user)))
+        } else {
+            Ok(user)
+        }
     } else {
         state.lockout.record_failure(&user.id, state.clock.now());
         Err(SignInFailure::WrongPassword)

@@ -10,12 +10,78 @@ use crate::error::AadError;
 pub struct User {
     /// Object id (`oid` in tokens).
     pub id: String,
-    /// `admin@mimic.onmicrosoft.com` (`upn`, `unique_name`, `preferred_username`).
+    /// `admin@mimic.onmicrosoft.com` (`upn`, `unique_name`, `preferred_username`). A deleted
+    /// user's is prefixed with its object id (no dashes), as Entra renames it.
     pub user_principal_name: String,
     /// `name` in tokens.
     pub display_name: String,
     /// ISO 8601 UTC.
     pub created_date_time: String,
+    /// Whether the user may sign in (`accountEnabled`).
+    pub account_enabled: bool,
+    /// `mailNickname`; the UPN's local part when never set (users made before Graph wrote them).
+    pub mail_nickname: String,
+    /// `givenName`.
+    pub given_name: Option<String>,
+    /// `surname`.
+    pub surname: Option<String>,
+    /// `jobTitle`.
+    pub job_title: Option<String>,
+    /// `passwordProfile.forceChangePasswordNextSignIn`: the next sign-in must set a new password.
+    pub force_change_password: bool,
+    /// When the user was deleted (it is then in `directory/deletedItems`).
+    pub deleted_date_time: Option<String>,
+}
+
+impl User {
+    /// A new, enabled user whose mail nickname is its UPN's local part.
+    pub fn new(
+        id: String,
+        user_principal_name: String,
+        display_name: String,
+        created_date_time: String,
+    ) -> Self {
+        Self {
+            mail_nickname: local_part(&user_principal_name).to_string(),
+            id,
+            user_principal_name,
+            display_name,
+            created_date_time,
+            account_enabled: true,
+            given_name: None,
+            surname: None,
+            job_title: None,
+            force_change_password: false,
+            deleted_date_time: None,
+        }
+    }
+
+    /// Whether the user is in `directory/deletedItems`.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_date_time.is_some()
+    }
+}
+
+/// Whether a password meets Entra's complexity rules for cloud users: 8 to 256 characters, and
+/// characters of at least three of lower case, upper case, digits and symbols
+/// (<https://learn.microsoft.com/entra/identity/authentication/concept-password-ban-bad-combined-policy>).
+/// Entra also bans common passwords; mimic does not.
+pub fn meets_complexity(password: &str) -> bool {
+    let length = password.chars().count();
+    let classes = [
+        password.chars().any(|c| c.is_lowercase()),
+        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ];
+    (8..=256).contains(&length) && classes.iter().filter(|present| **present).count() >= 3
+}
+
+/// `alice` of `alice@contoso.com`.
+pub fn local_part(user_principal_name: &str) -> &str {
+    user_principal_name
+        .split_once('@')
+        .map_or(user_principal_name, |(local, _)| local)
 }
 
 /// A user ready to store, with the hashed password.
@@ -69,12 +135,12 @@ impl NewUser {
         }
         Ok(UserDraft {
             password: PasswordHash::new(&self.password_profile.password)?,
-            user: User {
+            user: User::new(
                 id,
-                user_principal_name: upn.to_string(),
-                display_name: self.display_name.trim().to_string(),
+                upn.to_string(),
+                self.display_name.trim().to_string(),
                 created_date_time,
-            },
+            ),
         })
     }
 }
@@ -112,6 +178,23 @@ mod tests {
             password_profile: PasswordProfile {
                 password: password.into(),
             },
+        }
+    }
+
+    #[test]
+    fn complexity_needs_eight_characters_of_three_kinds() {
+        let cases = [
+            ("Mimic-Admin-1!", true),
+            ("abcdEFG1", true),
+            ("abcdefg1!", true),
+            ("ABCDEFG1!", true),
+            ("abcdefgh", false),
+            ("abcdEFGH", false),
+            ("aB1!", false),
+            ("abcdefg12", false),
+        ];
+        for (password, want) in cases {
+            assert_eq!(meets_complexity(password), want, "{password}");
         }
     }
 

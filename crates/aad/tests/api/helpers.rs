@@ -83,3 +83,136 @@ pub fn assertion_claims(
         xms_az_rid: xms_az_rid.map(str::to_string),
     }
 }
+
+/// An AAD and a Graph token for the operator (what `mimic az` uses), with one method per verb
+/// under `/v1.0`.
+pub struct Graph {
+    pub app: mimic_testkit::TestAad,
+    pub token: String,
+}
+
+impl Graph {
+    /// A fresh AAD with the fixture directory.
+    pub async fn spawn() -> Self {
+        let app = mimic_testkit::TestAad::spawn().await;
+        let reply = app
+            .operator_token(&format!("{}//.default", app.aad.base))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let token = reply.token().to_string();
+        Self { app, token }
+    }
+
+    pub async fn get(&self, path: &str) -> mimic_testkit::Reply {
+        self.app
+            .aad
+            .get(&format!("/v1.0{path}"), Some(&self.token))
+            .await
+    }
+
+    /// `GET` with `ConsistencyLevel: eventual` (Graph's advanced queries).
+    pub async fn get_eventual(&self, path: &str) -> mimic_testkit::Reply {
+        let request = self
+            .app
+            .aad
+            .http
+            .get(self.app.aad.url(&format!("/v1.0{path}")))
+            .bearer_auth(&self.token)
+            .header("ConsistencyLevel", "eventual");
+        self.app.aad.send(request).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> mimic_testkit::Reply {
+        let path = format!("/v1.0{path}");
+        self.app
+            .aad
+            .post(&path, Some(&self.token), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> mimic_testkit::Reply {
+        let path = format!("/v1.0{path}");
+        self.app.aad.patch(&path, Some(&self.token), body).await
+    }
+
+    pub async fn delete(&self, path: &str) -> mimic_testkit::Reply {
+        let path = format!("/v1.0{path}");
+        self.app.aad.delete(&path, Some(&self.token)).await
+    }
+
+    /// Creates a user through Graph (asserting 201); returns its body.
+    pub async fn create_user(&self, name: &str, password: &str, force_change: bool) -> Value {
+        let reply = self
+            .post(
+                "/users",
+                json!({"accountEnabled": true, "displayName": name, "mailNickname": name,
+                "userPrincipalName": format!("{name}@{}", mimic_testkit::fixture::DOMAIN),
+                "passwordProfile": {"password": password, "forceChangePasswordNextSignIn": force_change}}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+
+    /// Creates a security group through Graph (asserting 201); returns its id.
+    pub async fn create_group(&self, name: &str) -> String {
+        let reply = self
+            .post(
+                "/groups",
+                json!({"displayName": name, "mailNickname": name, "mailEnabled": false, "securityEnabled": true}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Adds `member` to `group` (asserting 204).
+    pub async fn add_member(&self, group: &str, member: &str) {
+        let reply = self
+            .post(
+                &format!("/groups/{group}/members/$ref"),
+                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{member}")}),
+            )
+            .await;
+        assert_eq!(reply.status, 204, "{}", reply.text);
+    }
+
+    /// Every item of a collection, following `@odata.nextLink`; and how many pages it took.
+    pub async fn all_pages(&self, path: &str) -> (Vec<Value>, usize) {
+        let mut items = Vec::new();
+        let mut next = Some(format!("{}/v1.0{path}", self.app.aad.base));
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let reply = self
+                .app
+                .aad
+                .get(
+                    url.strip_prefix(&self.app.aad.base).unwrap(),
+                    Some(&self.token),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{url}: {}", reply.body);
+            items.extend(reply.body["value"].as_array().unwrap().iter().cloned());
+            next = reply.body["@odata.nextLink"].as_str().map(str::to_string);
+            pages += 1;
+            assert!(pages < 50, "too many pages");
+        }
+        (items, pages)
+    }
+}
+
+/// The ids of a collection's items.
+pub fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Asserts the reply is Graph's error envelope with this status, code and message.
+pub fn assert_graph_error(reply: &mimic_testkit::Reply, status: u16, code: &str, message: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.body["error"]["code"], code, "{}", reply.text);
+    assert_eq!(reply.body["error"]["message"], message, "{}", reply.text);
+    assert!(reply.body["error"]["innerError"]["request-id"].is_string());
+}

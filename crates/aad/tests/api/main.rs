@@ -6,6 +6,8 @@ mod helpers;
 mod discovery;
 mod fixture;
 mod graph;
+mod graph_groups;
+mod graph_users;
 mod internal;
 mod keys;
 mod lockout;

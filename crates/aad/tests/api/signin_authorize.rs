@@ -308,3 +308,115 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         .get("access-control-allow-origin")
         .is_none());
 }
+
+/// Posts the sign-in form for `login` with these extra fields.
+async fn submit(app: &TestAad, login: &str, fields: &[(&'static str, &str)]) -> reqwest::Response {
+    let url = format!("{}/organizations/oauth2/v2.0/authorize", app.aad.base);
+    let mut form: Vec<(&str, &str)> = authorize_params();
+    form.push(("login", login));
+    form.extend_from_slice(fields);
+    no_redirects(app)
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_user_who_must_change_the_password_updates_it_on_the_page_then_signs_in() {
+    let graph = crate::helpers::Graph::spawn().await;
+    let app = &graph.app;
+    let login = format!("pat@{DOMAIN}");
+    graph.create_user("pat", "First-Pass-1!", true).await;
+
+    let asked = submit(app, &login, &[("passwd", "First-Pass-1!")]).await;
+
+    assert_eq!(asked.status(), 200);
+    let page = asked.text().await.unwrap();
+    assert!(page.contains("<h1>Update your password</h1>"), "{page}");
+    for field in [
+        "name=\"passwd\"",
+        "name=\"newpasswd\"",
+        "name=\"confirmnewpasswd\"",
+    ] {
+        assert!(page.contains(field), "{field}");
+    }
+    let cases = [
+        (
+            "New-Pass-2!",
+            "Other-Pass-2!",
+            "The passwords don&#39;t match.",
+        ),
+        (
+            "First-Pass-1!",
+            "First-Pass-1!",
+            "You can&#39;t reuse your current password.",
+        ),
+        (
+            "weakweak",
+            "weakweak",
+            "Passwords must have at least 8 characters",
+        ),
+    ];
+    for (new, confirm, problem) in cases {
+        let fields = [
+            ("passwd", "First-Pass-1!"),
+            ("newpasswd", new),
+            ("confirmnewpasswd", confirm),
+        ];
+        let response = submit(app, &login, &fields).await;
+        assert_eq!(response.status(), 200, "{new}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(problem), "{new}: {page}");
+    }
+    assert_eq!(
+        app.ropc(TENANT, &login, "First-Pass-1!").await.aadsts(),
+        50055,
+        "unchanged"
+    );
+
+    let fields = [
+        ("passwd", "First-Pass-1!"),
+        ("newpasswd", "New-Pass-2!"),
+        ("confirmnewpasswd", "New-Pass-2!"),
+    ];
+    let changed = submit(app, &login, &fields).await;
+
+    assert_eq!(changed.status(), 302);
+    let token = redeem(app, &code_of(&changed), VERIFIER).await;
+    assert_eq!(token.status, 200, "{}", token.body);
+    assert_eq!(app.ropc(TENANT, &login, "New-Pass-2!").await.status, 200);
+    assert_eq!(
+        app.ropc(TENANT, &login, "First-Pass-1!").await.aadsts(),
+        50126
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_refused_on_the_page_with_aadsts50057() {
+    let graph = crate::helpers::Graph::spawn().await;
+    let user = graph.create_user("quin", "Quin-Pass-1!", false).await;
+    let path = format!("/users/{}", user["id"].as_str().unwrap());
+    assert_eq!(
+        graph
+            .patch(&path, serde_json::json!({"accountEnabled": false}))
+            .await
+            .status,
+        204
+    );
+
+    let response = submit(
+        &graph.app,
+        &format!("quin@{DOMAIN}"),
+        &[("passwd", "Quin-Pass-1!")],
+    )
+    .await;
+
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("AADSTS50057: The user account is disabled."),
+        "{page}"
+    );
+}

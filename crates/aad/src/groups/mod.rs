@@ -1,0 +1,84 @@
+//! Security groups: their store (members, owners, nested groups, the membership generation) and
+//! the internal API ARM reads a principal's groups with, `GET /internal/principals/{id}/groups`
+//! (internal key; docs/internal-apis.md). Graph's view of groups is in `graph::groups`.
+
+pub mod model;
+pub mod store;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::AadError;
+use crate::principals::InternalCaller;
+use crate::state::AppState;
+use model::ObjectKind;
+
+/// What kind of object `id` is: a live user, a service principal or a group.
+pub async fn kind_of(state: &AppState, id: &str) -> Result<Option<ObjectKind>, AadError> {
+    if state.users.get(id).await?.is_some() {
+        return Ok(Some(ObjectKind::User));
+    }
+    if state.store.get(id).await?.is_some() {
+        return Ok(Some(ObjectKind::ServicePrincipal));
+    }
+    Ok(state.groups.get(id).await?.map(|_| ObjectKind::Group))
+}
+
+/// `GET /internal/principals/{id}/groups`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalGroups {
+    /// The principal.
+    pub principal_id: String,
+    /// `User`, `ServicePrincipal` or `Group` (ARM's `principalType` values).
+    pub principal_type: &'static str,
+    /// Every group the principal is in, directly or through nested groups (ordered by id).
+    pub groups: Vec<String>,
+    /// The membership generation these groups were read at: any membership change anywhere
+    /// makes it grow, so an answer cached under it stays right while it is current.
+    pub generation: i64,
+}
+
+/// `GET /internal/principals/{id}/groups` → 200 [`PrincipalGroups`] with `ETag: "{generation}"`;
+/// 304 when `If-None-Match` names the current generation; 404 for an unknown (or deleted)
+/// principal.
+pub async fn principal_groups(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AadError> {
+    let id = id.into_inner().to_ascii_lowercase();
+    // The generation first: a change between the two reads leaves the answer tagged older than
+    // it is, so ARM asks again, never the other way round.
+    let generation = state.groups.generation().await?;
+    let etag = format!("\"{generation}\"");
+    let Some(kind) = kind_of(&state, &id).await? else {
+        return Err(AadError::ObjectNotFound(id));
+    };
+    let unchanged = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag));
+    if unchanged {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let groups = state.groups.transitive_groups(&id).await?;
+    let principal_type = match kind {
+        ObjectKind::User => "User",
+        ObjectKind::ServicePrincipal => "ServicePrincipal",
+        ObjectKind::Group => "Group",
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .json(PrincipalGroups {
+            principal_id: id,
+            principal_type,
+            groups,
+            generation,
+        }))
+}
