@@ -48,6 +48,8 @@ pub struct AppState {
     pub key: Arc<SigningKey>,
     /// Service principals and their credentials.
     pub store: Store,
+    /// App registrations and their credentials.
+    pub applications: crate::applications::store::ApplicationStore,
     /// The tenant's users.
     pub users: UserStore,
     /// Smart Lockout's failure counts (in memory).

@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
+use super::application_resource::ApplicationResource;
 use super::error::{GraphError, RequestBadRequest};
 use super::model::{
     DirectoryObject, KeyCredential, PasswordCredential, ServicePrincipalResource, User,
 };
 use super::query::Clause;
+use crate::applications::model::Application;
+use crate::applications::store::ApplicationFilter;
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::PrincipalFilter;
 use crate::state::AppState;
@@ -44,6 +47,8 @@ pub struct Kinds {
     pub service_principals: bool,
     /// `user`.
     pub users: bool,
+    /// `application`.
+    pub applications: bool,
 }
 
 impl Kinds {
@@ -64,6 +69,7 @@ impl Kinds {
         Ok(Self {
             service_principals: wants("servicePrincipal"),
             users: wants("user"),
+            applications: wants("application"),
         })
     }
 }
@@ -168,6 +174,16 @@ impl<'a> Directory<'a> {
                 found.insert(user.id.clone(), DirectoryObject::User(Box::new(user)));
             }
         }
+        if kinds.applications {
+            for id in ids {
+                if let Some(application) = self.application(id).await? {
+                    found.insert(
+                        application.id.to_ascii_lowercase(),
+                        DirectoryObject::Application(Box::new(application)),
+                    );
+                }
+            }
+        }
         Ok(ids
             .iter()
             .filter_map(|id| found.remove(&id.to_ascii_lowercase()))
@@ -190,6 +206,12 @@ impl<'a> Directory<'a> {
             }
         }
         let passwords = store.password_credentials_of(&ids).await?;
+        let mut applications: HashMap<String, Application> = HashMap::new();
+        for principal in &principals {
+            if let Some(application) = self.state.applications.by_app_id(&principal.app_id).await? {
+                applications.insert(principal.app_id.to_ascii_lowercase(), application);
+            }
+        }
         Ok(principals
             .into_iter()
             .map(|principal| {
@@ -201,9 +223,85 @@ impl<'a> Directory<'a> {
                     })
                     .collect();
                 let certificates = keys.remove(&principal.id).unwrap_or_default();
-                ServicePrincipalResource::new(principal, &self.state.tenant, certificates, secrets)
+                let application = applications.get(&principal.app_id.to_ascii_lowercase());
+                ServicePrincipalResource::new(
+                    principal,
+                    &self.state.tenant,
+                    application,
+                    certificates,
+                    secrets,
+                )
             })
             .collect())
+    }
+
+    /// One page of the applications `filter` selects, after `after`.
+    pub async fn applications(
+        &self,
+        filter: &ApplicationFilter,
+        after: Option<&str>,
+        top: u32,
+    ) -> Result<Page<ApplicationResource>, GraphError> {
+        let mut applications = self
+            .state
+            .applications
+            .search(filter, after, top + 1)
+            .await?;
+        let more = applications.len() > top as usize;
+        applications.truncate(top as usize);
+        let last_id = more
+            .then(|| applications.last().map(|a| a.id.clone()))
+            .flatten();
+        let mut items = Vec::with_capacity(applications.len());
+        for application in applications {
+            items.push(self.application_resource(application).await?);
+        }
+        Ok(Page { items, last_id })
+    }
+
+    /// The application with this object id, as Graph shows it.
+    pub async fn application(&self, id: &str) -> Result<Option<ApplicationResource>, GraphError> {
+        match self.state.applications.get(id).await? {
+            Some(application) => Ok(Some(self.application_resource(application).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// An application with its credentials' metadata.
+    pub async fn application_resource(
+        &self,
+        application: Application,
+    ) -> Result<ApplicationResource, GraphError> {
+        let store = &self.state.applications;
+        let keys = store
+            .keys(&application.id)
+            .await?
+            .iter()
+            .filter_map(KeyCredential::from_metadata)
+            .collect();
+        let passwords = store
+            .passwords(&application.id)
+            .await?
+            .iter()
+            .map(PasswordCredential::from_metadata)
+            .collect();
+        Ok(ApplicationResource::new(
+            application,
+            &self.state.tenant.domain,
+            keys,
+            passwords,
+        ))
+    }
+
+    /// The directory object (service principal, user or application) with this id.
+    pub async fn object(&self, id: &str) -> Result<Option<DirectoryObject>, GraphError> {
+        let ids = [id.to_string()];
+        let kinds = Kinds {
+            service_principals: true,
+            users: true,
+            applications: true,
+        };
+        Ok(self.by_ids(&ids, kinds).await?.pop())
     }
 }
 
@@ -218,14 +316,16 @@ mod tests {
             kinds,
             Kinds {
                 service_principals: true,
-                users: false
+                users: false,
+                applications: false,
             }
         );
         assert_eq!(
             Kinds::parse(&[]).unwrap(),
             Kinds {
                 service_principals: true,
-                users: true
+                users: true,
+                applications: true,
             }
         );
         assert_eq!(

@@ -78,6 +78,7 @@ pub async fn get_directory_object(
     let kinds = Kinds {
         service_principals: true,
         users: true,
+        applications: true,
     };
     let mut found = Directory::new(&state)
         .by_ids(std::slice::from_ref(&id), kinds)

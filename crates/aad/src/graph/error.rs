@@ -76,6 +76,12 @@ pub enum BadRequest {
         property: String,
         type_name: &'static str,
     },
+    /// A request body names a property the type does not have (OData's wording).
+    #[error("The property '{property}' does not exist on type '{type_name}'. Make sure to only use property names that are defined by the type or mark the type as open type.")]
+    UnknownBodyProperty {
+        property: String,
+        type_name: &'static str,
+    },
 }
 
 /// The request is invalid for the directory (`Request_BadRequest`).
@@ -98,6 +104,38 @@ pub enum RequestBadRequest {
     /// `getByIds` with a type name Graph does not know.
     #[error("Invalid value specified for property 'types' of resource 'DirectoryObject': '{0}'.")]
     InvalidType(String),
+    /// A unique property (`identifierUris`, a credential's `keyId`) already taken.
+    #[error("Another object with the same value for property {0} already exists.")]
+    ObjectConflict(&'static str),
+    /// A property value the resource does not accept (missing, malformed, inconsistent).
+    #[error("Invalid value specified for property '{property}' of resource '{resource}'.")]
+    InvalidPropertyValue {
+        property: String,
+        resource: &'static str,
+    },
+    /// `POST /servicePrincipals` for an app id no application of the tenant has.
+    #[error(
+        "The appId '{0}' of the service principal does not reference a valid application object."
+    )]
+    NoBackingApplication(String),
+    /// A `keyCredentials[].key` that is not an RSA X.509 certificate.
+    #[error("Invalid certificate: Key value is invalid certificate")]
+    InvalidCertificate,
+    /// `removePassword` (or a `keyCredentials` write) with a key id the object does not have.
+    #[error("No credential with keyId '{0}' was found on the object.")]
+    CredentialNotFound(String),
+    /// `POST …/owners/$ref` for an object that already is an owner.
+    #[error("One or more added object references already exist for the following modified properties: '{0}'.")]
+    ReferenceExists(&'static str),
+    /// The principal already holds this app role of this resource.
+    #[error("Permission being assigned already exists on the object.")]
+    AppRoleAssignmentExists,
+    /// `appRoleId` is not an enabled app role (for applications) of the resource.
+    #[error("Permission being assigned was not found on application '{0}'.")]
+    AppRoleNotFound(String),
+    /// A write to a managed identity's service principal, which ARM owns.
+    #[error("The service principal of a managed identity cannot be changed through Microsoft Graph; change the identity in Azure Resource Manager.")]
+    ManagedIdentityReadOnly,
 }
 
 /// Every error mimic's Graph returns. One variant per Graph error code.
@@ -115,6 +153,9 @@ pub enum GraphError {
     /// `Request_ResourceNotFound` (404): no directory object with this key.
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     RequestResourceNotFound(String),
+    /// `Request_MultipleObjectsWithSameKeyValue` (409): the app already has a service principal.
+    #[error("The service principal cannot be created, updated, or restored because the service principal name {0} is already in use.")]
+    RequestMultipleObjectsWithSameKeyValue(String),
     /// `Request_UnsupportedQuery` (400): a query Graph supports but mimic (or Graph) does not.
     #[error("{0}")]
     RequestUnsupportedQuery(String),
@@ -127,6 +168,10 @@ impl From<AadError> for GraphError {
     fn from(error: AadError) -> Self {
         match error {
             AadError::Internal(error) => Self::Internal(error),
+            // The stores report unique violations with Graph's property name.
+            AadError::ServicePrincipalConflict { property, .. } => {
+                Self::RequestBadRequest(RequestBadRequest::ObjectConflict(property))
+            }
             other => Self::Internal(anyhow::anyhow!("{other}")),
         }
     }
@@ -143,6 +188,7 @@ impl GraphError {
             }
             Self::RequestBadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RequestResourceNotFound(_) => StatusCode::NOT_FOUND,
+            Self::RequestMultipleObjectsWithSameKeyValue(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -154,6 +200,9 @@ impl GraphError {
             Self::BadRequest(_) => "BadRequest",
             Self::RequestBadRequest(_) => "Request_BadRequest",
             Self::RequestResourceNotFound(_) => "Request_ResourceNotFound",
+            Self::RequestMultipleObjectsWithSameKeyValue(_) => {
+                "Request_MultipleObjectsWithSameKeyValue"
+            }
             Self::RequestUnsupportedQuery(_) => "Request_UnsupportedQuery",
             Self::Internal(_) => "InternalServerError",
         }

@@ -57,6 +57,7 @@ pub struct Operation {
 
 /// Every entity set's operations, in registration order.
 pub const TABLES: &[&[Operation]] = &[
+    super::applications::OPERATIONS,
     super::service_principals::OPERATIONS,
     super::users::OPERATIONS,
     super::directory_objects::OPERATIONS,

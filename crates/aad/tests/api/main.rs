@@ -6,6 +6,8 @@ mod helpers;
 mod discovery;
 mod fixture;
 mod graph;
+mod graph_applications;
+mod graph_service_principals;
 mod internal;
 mod keys;
 mod lockout;
