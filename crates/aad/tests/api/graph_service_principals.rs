@@ -381,3 +381,78 @@ async fn delete_service_principal_leaves_the_application_without_a_principal() {
         .await;
     assert_eq!(token.status, 200, "{}", token.body);
 }
+
+#[tokio::test]
+async fn concurrent_creates_answer_one_success_and_graphs_conflicts_never_500() {
+    let graph = Graph::spawn().await;
+    let app = graph
+        .create_application(json!({"displayName": "race"}))
+        .await;
+    let app_id = text(&app, "appId");
+
+    let principals = futures_join(
+        (0..8).map(|_| graph.post("/v1.0/servicePrincipals", json!({"appId": app_id}))),
+    )
+    .await;
+    let applications = futures_join((0..8).map(|i| {
+        graph.post(
+            "/v1.0/applications",
+            json!({"displayName": format!("race-{i}"), "identifierUris": ["api://race"]}),
+        )
+    }))
+    .await;
+
+    let statuses = |replies: &[mimic_testkit::Reply]| {
+        let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        statuses.sort();
+        statuses
+    };
+    assert_eq!(
+        statuses(&principals),
+        [201, 409, 409, 409, 409, 409, 409, 409]
+    );
+    assert_eq!(
+        statuses(&applications),
+        [201, 400, 400, 400, 400, 400, 400, 400]
+    );
+    assert_eq!(
+        graph
+            .ids(&filter(
+                "applications",
+                "identifierUris/any(x:x eq 'api://race')"
+            ))
+            .await
+            .len(),
+        1
+    );
+}
+
+/// Runs the requests concurrently on this task and collects their replies in order.
+async fn futures_join<F: std::future::Future<Output = mimic_testkit::Reply>>(
+    requests: impl Iterator<Item = F>,
+) -> Vec<mimic_testkit::Reply> {
+    let pending: Vec<std::pin::Pin<Box<F>>> = requests.map(Box::pin).collect();
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> = pending.into_iter().map(Some).collect();
+    let mut replies: Vec<Option<mimic_testkit::Reply>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, reply) in pending.iter_mut().zip(replies.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => {
+                        *reply = Some(value);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    replies.into_iter().map(Option::unwrap).collect()
+}
