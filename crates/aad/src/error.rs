@@ -77,6 +77,15 @@ pub enum AadError {
     /// AADSTS700016: no principal with this client id.
     #[error("Application with identifier '{app_id}' was not found in the directory '{directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")]
     UnauthorizedClient { app_id: String, directory: String },
+    /// AADSTS7000229: an application of the tenant that has no service principal to sign in as.
+    #[error("The client application {app_id} is missing service principal in the tenant {tenant_id}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119")]
+    MissingServicePrincipal { app_id: String, tenant_id: String },
+    /// AADSTS7000112: the service principal is disabled (`accountEnabled` false).
+    #[error("Application '{app_id}'({display_name}) is disabled.")]
+    ApplicationDisabled {
+        app_id: String,
+        display_name: String,
+    },
     /// AADSTS7000218: neither a secret nor an assertion.
     #[error("The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")]
     MissingClientCredentials,
@@ -209,6 +218,7 @@ impl AadError {
             | ScopeWithoutDefaultSuffix(_)
             | InvalidScope(_)
             | UnauthorizedClient { .. }
+            | ApplicationDisabled { .. }
             | InvalidServicePrincipal(_)
             | InvalidInternalRequest(_)
             | ManagedIdentityNotAssigned
@@ -225,6 +235,7 @@ impl AadError {
             | RedirectUriMismatch { .. }
             | UnsupportedResponseType(_) => StatusCode::BAD_REQUEST,
             MissingClientCredentials
+            | MissingServicePrincipal { .. }
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
@@ -274,8 +285,9 @@ impl AadError {
             UnsupportedGrantType(_) => "unsupported_grant_type",
             UnsupportedResponseType(_) => "unsupported_response_type",
             ScopeWithoutDefaultSuffix(_) | InvalidScope(_) => "invalid_scope",
-            UnauthorizedClient { .. } => "unauthorized_client",
+            UnauthorizedClient { .. } | ApplicationDisabled { .. } => "unauthorized_client",
             MissingClientCredentials
+            | MissingServicePrincipal { .. }
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
@@ -316,6 +328,8 @@ impl AadError {
             InvalidScope(_) => Some(70011),
             UnauthorizedClient { .. } => Some(700016),
             MissingClientCredentials => Some(7000218),
+            MissingServicePrincipal { .. } => Some(7000229),
+            ApplicationDisabled { .. } => Some(7000112),
             InvalidClientSecret { .. } => Some(7000215),
             InvalidJwtToken(_) => Some(50027),
             InvalidClientAssertionSignature { .. } => Some(700027),

@@ -10,12 +10,14 @@
 //! that the identity is on the VM asking. Errors use AAD's OAuth2 envelope with `AADSTS` codes.
 //! Users of the tenant sign in with a password ([`signin`]: ROPC for az, authorization code +
 //! PKCE behind a login page for the portal); they live in the same database ([`users`]).
-//! The same listener serves the subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
+//! App registrations ([`applications`]) hold their own credentials. The same listener serves the
+//! subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
 //!
 //! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
-//! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`credentials`] →
+//! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`applications`] → [`credentials`] →
 //! [`users`] → [`signin`] → [`fixture`] → [`db`] → [`signing`] → [`graph`].
 
+pub mod applications;
 pub mod arm_host;
 pub mod credentials;
 pub mod db;

@@ -123,6 +123,7 @@ impl Application {
 async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState> {
     let pool = db::open(&settings.db_path).await?;
     let store = Store::new(pool.clone());
+    let applications = crate::applications::store::ApplicationStore::new(pool.clone());
     let users = UserStore::new(pool.clone());
     let groups = GroupStore::new(pool);
     let key = signing::load_or_create(&settings.keys_dir).await?;
@@ -141,6 +142,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         base_url,
         key: Arc::new(key),
         store,
+        applications,
         users,
         groups,
         lockout: Lockout::new(LockoutPolicy {

@@ -49,6 +49,8 @@ pub struct AppState {
     pub key: Arc<SigningKey>,
     /// Service principals and their credentials.
     pub store: Store,
+    /// App registrations and their credentials.
+    pub applications: crate::applications::store::ApplicationStore,
     /// The tenant's users.
     pub users: UserStore,
     /// The tenant's groups, their members and owners.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::application_resource::ApplicationResource;
 use super::error::{GraphError, RequestBadRequest};
 use super::groups::model::GroupResource;
 use super::model::{
@@ -10,6 +11,8 @@ use super::model::{
 };
 use super::query::Filter;
 use super::users::model::UserResource;
+use crate::applications::model::Application;
+use crate::applications::store::ApplicationFilter;
 use crate::groups::model::{ObjectKind, Reference};
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::PrincipalFilter;
@@ -49,6 +52,8 @@ pub struct Kinds {
     pub users: bool,
     /// `group`.
     pub groups: bool,
+    /// `application`.
+    pub applications: bool,
 }
 
 impl Kinds {
@@ -70,6 +75,7 @@ impl Kinds {
             service_principals: wants("servicePrincipal"),
             users: wants("user"),
             groups: wants("group"),
+            applications: wants("application"),
         })
     }
 
@@ -78,6 +84,7 @@ impl Kinds {
         service_principals: true,
         users: true,
         groups: true,
+        applications: true,
     };
 }
 
@@ -203,6 +210,7 @@ impl<'a> Directory<'a> {
                 .any(|r| r.kind == ObjectKind::ServicePrincipal),
             users: references.iter().any(|r| r.kind == ObjectKind::User),
             groups: references.iter().any(|r| r.kind == ObjectKind::Group),
+            applications: false,
         };
         self.by_ids(&ids, kinds).await
     }
@@ -235,6 +243,16 @@ impl<'a> Directory<'a> {
                 }
             }
         }
+        if kinds.applications {
+            for id in ids {
+                if let Some(application) = self.application(id).await? {
+                    found.insert(
+                        application.id.to_ascii_lowercase(),
+                        DirectoryObject::Application(Box::new(application)),
+                    );
+                }
+            }
+        }
         Ok(ids
             .iter()
             .filter_map(|id| found.remove(&id.to_ascii_lowercase()))
@@ -257,6 +275,12 @@ impl<'a> Directory<'a> {
             }
         }
         let passwords = store.password_credentials_of(&ids).await?;
+        let mut applications: HashMap<String, Application> = HashMap::new();
+        for principal in &principals {
+            if let Some(application) = self.state.applications.by_app_id(&principal.app_id).await? {
+                applications.insert(principal.app_id.to_ascii_lowercase(), application);
+            }
+        }
         Ok(principals
             .into_iter()
             .map(|principal| {
@@ -268,9 +292,74 @@ impl<'a> Directory<'a> {
                     })
                     .collect();
                 let certificates = keys.remove(&principal.id).unwrap_or_default();
-                ServicePrincipalResource::new(principal, &self.state.tenant, certificates, secrets)
+                let application = applications.get(&principal.app_id.to_ascii_lowercase());
+                ServicePrincipalResource::new(
+                    principal,
+                    &self.state.tenant,
+                    application,
+                    certificates,
+                    secrets,
+                )
             })
             .collect())
+    }
+
+    /// One page of the applications `filter` selects, after `after`.
+    pub async fn applications(
+        &self,
+        filter: &ApplicationFilter,
+        after: Option<&str>,
+        top: u32,
+    ) -> Result<Page<ApplicationResource>, GraphError> {
+        let mut applications = self
+            .state
+            .applications
+            .search(filter, after, top + 1)
+            .await?;
+        let more = applications.len() > top as usize;
+        applications.truncate(top as usize);
+        let last_id = more
+            .then(|| applications.last().map(|a| a.id.clone()))
+            .flatten();
+        let mut items = Vec::with_capacity(applications.len());
+        for application in applications {
+            items.push(self.application_resource(application).await?);
+        }
+        Ok(Page { items, last_id })
+    }
+
+    /// The application with this object id, as Graph shows it.
+    pub async fn application(&self, id: &str) -> Result<Option<ApplicationResource>, GraphError> {
+        match self.state.applications.get(id).await? {
+            Some(application) => Ok(Some(self.application_resource(application).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// An application with its credentials' metadata.
+    pub async fn application_resource(
+        &self,
+        application: Application,
+    ) -> Result<ApplicationResource, GraphError> {
+        let store = &self.state.applications;
+        let keys = store
+            .keys(&application.id)
+            .await?
+            .iter()
+            .filter_map(KeyCredential::from_metadata)
+            .collect();
+        let passwords = store
+            .passwords(&application.id)
+            .await?
+            .iter()
+            .map(PasswordCredential::from_metadata)
+            .collect();
+        Ok(ApplicationResource::new(
+            application,
+            &self.state.tenant.domain,
+            keys,
+            passwords,
+        ))
     }
 }
 
@@ -287,6 +376,7 @@ mod tests {
                 service_principals: true,
                 users: false,
                 groups: true,
+                applications: false,
             }
         );
         assert_eq!(Kinds::parse(&[]).unwrap(), Kinds::ALL);

@@ -152,6 +152,32 @@ pub enum RequestBadRequest {
     /// `/$count` without `ConsistencyLevel: eventual`.
     #[error("$count is not currently supported.")]
     CountNotSupported,
+    /// A property value the resource does not accept (missing, malformed, inconsistent).
+    #[error("Invalid value specified for property '{property}' of resource '{resource}'.")]
+    InvalidPropertyValue {
+        property: String,
+        resource: &'static str,
+    },
+    /// `POST /servicePrincipals` for an app id no application of the tenant has.
+    #[error(
+        "The appId '{0}' of the service principal does not reference a valid application object."
+    )]
+    NoBackingApplication(String),
+    /// A `keyCredentials[].key` that is not an RSA X.509 certificate.
+    #[error("Invalid certificate: Key value is invalid certificate")]
+    InvalidCertificate,
+    /// `removePassword` (or a `keyCredentials` write) with a key id the object does not have.
+    #[error("No credential with keyId '{0}' was found on the object.")]
+    CredentialNotFound(String),
+    /// The principal already holds this app role of this resource.
+    #[error("Permission being assigned already exists on the object.")]
+    AppRoleAssignmentExists,
+    /// `appRoleId` is not an enabled app role (for applications) of the resource.
+    #[error("Permission being assigned was not found on application '{0}'.")]
+    AppRoleNotFound(String),
+    /// A write to a managed identity's service principal, which ARM owns.
+    #[error("The service principal of a managed identity cannot be changed through Microsoft Graph; change the identity in Azure Resource Manager.")]
+    ManagedIdentityReadOnly,
 }
 
 impl RequestBadRequest {
@@ -165,6 +191,7 @@ impl RequestBadRequest {
         };
         match self {
             Self::InvalidValue { property, .. } => item("InvalidValue", property),
+            Self::InvalidPropertyValue { property, .. } => item("InvalidValue", property),
             Self::InvalidUserPrincipalName | Self::UnverifiedDomain => {
                 item("InvalidValue", "userPrincipalName")
             }
@@ -178,7 +205,13 @@ impl RequestBadRequest {
             | Self::PasswordComplexity
             | Self::ReferencesExist(_)
             | Self::MailEnabledGroup
-            | Self::CountNotSupported => Vec::new(),
+            | Self::CountNotSupported
+            | Self::NoBackingApplication(_)
+            | Self::InvalidCertificate
+            | Self::CredentialNotFound(_)
+            | Self::AppRoleAssignmentExists
+            | Self::AppRoleNotFound(_)
+            | Self::ManagedIdentityReadOnly => Vec::new(),
         }
     }
 }
@@ -205,6 +238,9 @@ pub enum GraphError {
     /// `Request_ResourceNotFound` (404): no directory object with this key.
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     RequestResourceNotFound(String),
+    /// `Request_MultipleObjectsWithSameKeyValue` (409): the app already has a service principal.
+    #[error("The service principal cannot be created, updated, or restored because the service principal name {0} is already in use.")]
+    RequestMultipleObjectsWithSameKeyValue(String),
     /// `Request_UnsupportedQuery` (400): a query Graph supports but mimic (or Graph) does not.
     #[error("{0}")]
     RequestUnsupportedQuery(String),
@@ -217,6 +253,10 @@ impl From<AadError> for GraphError {
     fn from(error: AadError) -> Self {
         match error {
             AadError::Internal(error) => Self::Internal(error),
+            // The stores report unique violations with Graph's property name.
+            AadError::ServicePrincipalConflict { property, .. } => {
+                Self::RequestBadRequest(RequestBadRequest::ObjectConflict(property))
+            }
             other => Self::Internal(anyhow::anyhow!("{other}")),
         }
     }
@@ -233,6 +273,7 @@ impl GraphError {
             }
             Self::RequestBadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RequestResourceNotFound(_) => StatusCode::NOT_FOUND,
+            Self::RequestMultipleObjectsWithSameKeyValue(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -244,6 +285,9 @@ impl GraphError {
             Self::BadRequest(_) => "BadRequest",
             Self::RequestBadRequest(_) => "Request_BadRequest",
             Self::RequestResourceNotFound(_) => "Request_ResourceNotFound",
+            Self::RequestMultipleObjectsWithSameKeyValue(_) => {
+                "Request_MultipleObjectsWithSameKeyValue"
+            }
             Self::RequestUnsupportedQuery(_) => "Request_UnsupportedQuery",
             Self::Internal(_) => "InternalServerError",
         }

@@ -7,7 +7,11 @@
 //! Enforcement is not built yet: every principal of the tenant with a valid Graph token may call
 //! every operation (docs/graph.md says so).
 
+pub mod app_role_assignments;
+pub mod application_resource;
+pub mod applications;
 pub mod auth;
+pub mod credential_writes;
 pub mod deleted_items;
 pub mod directory;
 pub mod directory_objects;
@@ -18,6 +22,7 @@ pub mod model;
 pub mod operations;
 pub mod organization;
 pub mod query;
+pub mod service_principal_writes;
 pub mod service_principals;
 pub mod users;
 
@@ -264,8 +269,12 @@ mod tests {
     #[test]
     fn unknown_segment_names_the_first_segment_mimic_does_not_serve() {
         let cases = [
-            ("/v1.0/applications", "applications"),
-            ("/v1.0/applications/x/owners", "applications"),
+            ("/v1.0/devices", "devices"),
+            ("/v1.0/devices/x/owners", "devices"),
+            (
+                "/v1.0/applications/x/extensionProperties",
+                "extensionProperties",
+            ),
             ("/beta/servicePrincipals/x/owners", "owners"),
             ("/v1.0/servicePrincipals/x/owners/y", "owners"),
             ("/v1.0/", ""),

@@ -7,6 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{BadRequest, GraphError};
+use crate::applications::model::{Application, KeyMetadata, PasswordMetadata};
 use crate::credentials::{hex_thumbprint, Certificate};
 use crate::principals::iso_timestamp;
 use crate::principals::model::ServicePrincipal;
@@ -122,24 +123,51 @@ pub struct PasswordCredential {
 }
 
 impl ServicePrincipalResource {
-    /// The resource for `principal` of `tenant`, with its credentials' metadata.
+    /// The resource for `principal` of `tenant`, with its credentials' metadata. A principal
+    /// created from an application of the tenant shows that application's identifier URIs (in
+    /// `servicePrincipalNames`), app roles, permission scopes and audience, as Entra copies them.
     pub fn new(
         principal: ServicePrincipal,
         tenant: &Tenant,
+        application: Option<&Application>,
         keys: Vec<KeyCredential>,
         passwords: Vec<PasswordCredential>,
     ) -> Self {
         let managed = principal.is_managed_identity();
         let names = std::iter::once(principal.app_id.clone())
             .chain(principal.managed_identity_resource_id.clone())
+            .chain(application.iter().flat_map(|a| a.identifier_uris.clone()))
             .collect();
+        let to_values = |value: serde_json::Value| match value {
+            serde_json::Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        let app_roles = application
+            .map(|a| to_values(serde_json::to_value(&a.properties.app_roles).unwrap_or_default()))
+            .unwrap_or_default();
+        let scopes = application
+            .map(|a| {
+                to_values(
+                    serde_json::to_value(&a.properties.api.oauth2_permission_scopes)
+                        .unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default();
+        let sign_in_audience = match application {
+            Some(application) => Some(application.properties.sign_in_audience.clone()),
+            None => (!managed).then(|| "AzureADMyOrg".to_string()),
+        };
+        let properties = principal.properties;
         Self {
             id: principal.id,
             deleted_date_time: None,
-            account_enabled: true,
+            account_enabled: properties.account_enabled,
             alternative_names: principal.alternative_names,
             // Managed identities have no application of their own to name.
-            app_display_name: (!managed).then(|| principal.display_name.clone()),
+            app_display_name: match application {
+                Some(application) => Some(application.display_name.clone()),
+                None => (!managed).then(|| principal.display_name.clone()),
+            },
             app_description: None,
             app_id: principal.app_id,
             application_template_id: None,
@@ -148,30 +176,30 @@ impl ServicePrincipalResource {
             } else {
                 tenant.id.clone()
             },
-            app_role_assignment_required: false,
+            app_role_assignment_required: properties.app_role_assignment_required,
             created_date_time: principal.created_date_time,
-            description: None,
+            description: properties.description,
             disabled_by_microsoft_status: None,
             display_name: principal.display_name,
-            homepage: None,
-            login_url: None,
-            logout_url: None,
-            notes: None,
-            notification_email_addresses: Vec::new(),
-            preferred_single_sign_on_mode: None,
+            homepage: properties.homepage,
+            login_url: properties.login_url,
+            logout_url: properties.logout_url,
+            notes: properties.notes,
+            notification_email_addresses: properties.notification_email_addresses,
+            preferred_single_sign_on_mode: properties.preferred_single_sign_on_mode,
             preferred_token_signing_key_thumbprint: None,
-            reply_urls: Vec::new(),
+            reply_urls: properties.reply_urls,
             service_principal_names: names,
             service_principal_type: principal.principal_type.as_str().into(),
-            sign_in_audience: (!managed).then(|| "AzureADMyOrg".to_string()),
-            tags: Vec::new(),
+            sign_in_audience,
+            tags: properties.tags,
             token_encryption_key_id: None,
             saml_single_sign_on_settings: None,
             add_ins: Vec::new(),
-            app_roles: Vec::new(),
+            app_roles,
             info: InformationalUrl::default(),
             key_credentials: keys,
-            oauth2_permission_scopes: Vec::new(),
+            oauth2_permission_scopes: scopes,
             password_credentials: passwords,
             resource_specific_application_permissions: Vec::new(),
             verified_publisher: VerifiedPublisher::default(),
@@ -199,6 +227,36 @@ impl KeyCredential {
     }
 }
 
+impl KeyCredential {
+    /// The metadata of an application's certificate: Graph's `displayName` and dates as written,
+    /// the thumbprint from the certificate. `None` if it no longer parses.
+    pub fn from_metadata(metadata: &KeyMetadata) -> Option<Self> {
+        let certificate = Certificate::parse(&metadata.certificate_pem).ok()?;
+        Some(Self {
+            custom_key_identifier: hex_thumbprint(&certificate.x5t),
+            display_name: metadata.display_name.clone(),
+            end_date_time: metadata.end_date_time.clone(),
+            key: None,
+            key_id: metadata.key_id.clone(),
+            start_date_time: metadata.start_date_time.clone(),
+            kind: "AsymmetricX509Cert",
+            usage: "Verify",
+        })
+    }
+}
+
+/// A certificate's subject and validity (ISO 8601 UTC), for credentials written without them.
+pub fn certificate_facts(pem: &str) -> Option<(String, String, String)> {
+    let der = pem_der(pem)?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&der).ok()?;
+    let validity = parsed.validity();
+    Some((
+        parsed.subject().to_string(),
+        iso_timestamp(validity.not_before.timestamp()),
+        iso_timestamp(validity.not_after.timestamp()),
+    ))
+}
+
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let body: String = pem
@@ -211,17 +269,36 @@ fn pem_der(pem: &str) -> Option<Vec<u8>> {
 }
 
 impl PasswordCredential {
-    /// The metadata of a stored secret. Secrets are only added when their principal is created,
-    /// so the principal's creation time is the secret's start.
+    /// The metadata of a stored secret. A secret the fixture or the internal API added with its
+    /// principal has no dates: the principal's creation is its start, and it never expires.
     pub fn from_record(record: &PasswordCredentialRecord, created_date_time: &str) -> Self {
         Self {
             custom_key_identifier: None,
-            display_name: None,
-            end_date_time: NO_EXPIRY.into(),
-            hint: None,
+            display_name: record.display_name.clone(),
+            end_date_time: record
+                .end_date_time
+                .clone()
+                .unwrap_or_else(|| NO_EXPIRY.into()),
+            hint: record.hint.clone(),
             key_id: record.key_id.clone(),
             secret_text: None,
-            start_date_time: created_date_time.into(),
+            start_date_time: record
+                .start_date_time
+                .clone()
+                .unwrap_or_else(|| created_date_time.into()),
+        }
+    }
+
+    /// The metadata of an application's secret (`secretText` only in `addPassword`'s answer).
+    pub fn from_metadata(metadata: &PasswordMetadata) -> Self {
+        Self {
+            custom_key_identifier: None,
+            display_name: metadata.display_name.clone(),
+            end_date_time: metadata.end_date_time.clone(),
+            hint: metadata.hint.clone(),
+            key_id: metadata.key_id.clone(),
+            secret_text: None,
+            start_date_time: metadata.start_date_time.clone(),
         }
     }
 }
@@ -296,6 +373,8 @@ pub enum DirectoryObject {
     User(Box<User>),
     /// `#microsoft.graph.group`.
     Group(Box<GroupResource>),
+    /// `#microsoft.graph.application`.
+    Application(Box<super::application_resource::ApplicationResource>),
 }
 
 impl DirectoryObject {
@@ -305,6 +384,7 @@ impl DirectoryObject {
             Self::ServicePrincipal(_) => "#microsoft.graph.servicePrincipal",
             Self::User(_) => "#microsoft.graph.user",
             Self::Group(_) => "#microsoft.graph.group",
+            Self::Application(_) => "#microsoft.graph.application",
         }
     }
 
@@ -314,6 +394,7 @@ impl DirectoryObject {
             Self::ServicePrincipal(inner) => &inner.id,
             Self::User(inner) => &inner.id,
             Self::Group(inner) => &inner.id,
+            Self::Application(inner) => &inner.id,
         }
     }
 }
@@ -340,6 +421,11 @@ impl Serialize for DirectoryObject {
             }
             .serialize(serializer),
             Self::Group(inner) => Typed {
+                odata_type,
+                inner: inner.as_ref(),
+            }
+            .serialize(serializer),
+            Self::Application(inner) => Typed {
                 odata_type,
                 inner: inner.as_ref(),
             }
@@ -475,6 +561,7 @@ mod tests {
                 .then(|| "/subscriptions/s/vm1".to_string()),
             alternative_names: vec![],
             created_date_time: "2026-11-23T13:00:00Z".into(),
+            properties: Default::default(),
         }
     }
 
@@ -483,12 +570,14 @@ mod tests {
         let managed = ServicePrincipalResource::new(
             principal(PrincipalType::ManagedIdentity),
             &tenant(),
+            None,
             vec![],
             vec![],
         );
         let app = ServicePrincipalResource::new(
             principal(PrincipalType::Application),
             &tenant(),
+            None,
             vec![],
             vec![],
         );
@@ -523,6 +612,7 @@ mod tests {
         let object = DirectoryObject::ServicePrincipal(Box::new(ServicePrincipalResource::new(
             principal(PrincipalType::Application),
             &tenant(),
+            None,
             vec![],
             vec![],
         )));

@@ -57,6 +57,7 @@ pub struct Operation {
 
 /// Every entity set's operations, in registration order.
 pub const TABLES: &[&[Operation]] = &[
+    super::applications::OPERATIONS,
     super::service_principals::OPERATIONS,
     super::users::OPERATIONS,
     super::groups::OPERATIONS,
@@ -82,7 +83,7 @@ pub fn entity_sets() -> impl Iterator<Item = &'static str> {
 }
 
 /// Registers every operation under one version's scope: one actix resource per path (all its
-/// methods, Graph's 405 for the others), each route behind [`admit`].
+/// methods, Graph's 405 for the others), each route behind `admit`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut paths: Vec<&'static str> = Vec::new();
     for operation in all() {

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::error::{BadRequest, GraphError, RequestBadRequest};
+use crate::applications::store::ApplicationFilter;
 use crate::principals::model::PrincipalType;
 use crate::principals::store::PrincipalFilter;
 
@@ -352,8 +353,8 @@ impl Clause {
                 value: Literal::Bare(value),
                 ..
             } if name("accountEnabled") => match value.to_ascii_lowercase().as_str() {
-                "true" => Some(PrincipalFilter::All),
-                "false" => Some(PrincipalFilter::Nothing),
+                "true" => Some(PrincipalFilter::AccountEnabled(true)),
+                "false" => Some(PrincipalFilter::AccountEnabled(false)),
                 _ => return Err(GraphError::BadRequest(BadRequest::InvalidFilterClause)),
             },
             Self::StartsWith { prefix, .. } if name("displayName") => {
@@ -366,13 +367,37 @@ impl Clause {
                 _ if name("alternativeNames") => {
                     Some(PrincipalFilter::AlternativeName(value.clone()))
                 }
-                // Every principal's tags are empty.
-                _ if name("tags") => Some(PrincipalFilter::Nothing),
+                _ if name("tags") => Some(PrincipalFilter::Tag(value.clone())),
                 _ => None,
             },
             _ => None,
         };
         filter.ok_or_else(|| unsupported_property(self.property(), "ServicePrincipal"))
+    }
+
+    /// The directory query for `applications`, or `Request_UnsupportedQuery` for a property
+    /// mimic cannot filter on.
+    pub fn application_filter(&self) -> Result<ApplicationFilter, GraphError> {
+        let name = |expected: &str| self.property().eq_ignore_ascii_case(expected);
+        let filter = match self {
+            Self::Eq {
+                value: Literal::Text(value),
+                ..
+            } => match () {
+                _ if name("id") => Some(ApplicationFilter::Id(value.clone())),
+                _ if name("appId") => Some(ApplicationFilter::AppId(value.clone())),
+                _ if name("displayName") => Some(ApplicationFilter::DisplayName(value.clone())),
+                _ => None,
+            },
+            Self::StartsWith { prefix, .. } if name("displayName") => {
+                Some(ApplicationFilter::DisplayNameStartsWith(prefix.clone()))
+            }
+            Self::AnyEq { value, .. } if name("identifierUris") => {
+                Some(ApplicationFilter::IdentifierUri(value.clone()))
+            }
+            _ => None,
+        };
+        filter.ok_or_else(|| unsupported_property(self.property(), "Application"))
     }
 
     /// Checks the clause against the `user` type; `model::User::matches` then evaluates it.
@@ -494,7 +519,10 @@ mod tests {
                 "servicePrincipalType eq 'ManagedIdentity'",
                 PrincipalFilter::Type(PrincipalType::ManagedIdentity),
             ),
-            ("accountEnabled eq false", PrincipalFilter::Nothing),
+            (
+                "accountEnabled eq false",
+                PrincipalFilter::AccountEnabled(false),
+            ),
             (
                 "alternativeNames/any(n:n eq 'isExplicit=True')",
                 PrincipalFilter::AlternativeName("isExplicit=True".into()),

@@ -1,4 +1,7 @@
-//! `servicePrincipals`: the tenant's service principals (applications and managed identities).
+//! `servicePrincipals`: the tenant's service principals (applications and managed identities):
+//! reads; create from an application's `appId`, update, delete (hard), secrets; app-role
+//! assignments (`appRoleAssignments` held, `appRoleAssignedTo` granted). Managed identities' service
+//! principals belong to ARM and refuse writes.
 
 use actix_web::{web, HttpResponse};
 
@@ -19,7 +22,40 @@ const READ: Access = Access::Read(&[
     "Directory.ReadWrite.All",
 ]);
 
+/// Changing a service principal (its owners may too).
+const WRITE: Access = Access::Write {
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    roles: &[
+        "Application Administrator",
+        "Cloud Application Administrator",
+    ],
+    members: false,
+};
+
+/// Granting or revoking app roles (Graph also requires `Application.Read.All` of an app caller).
+const ASSIGN: Access = Access::Write {
+    application: &["AppRoleAssignment.ReadWrite.All"],
+    roles: &[
+        "Privileged Role Administrator",
+        "Cloud Application Administrator",
+        "Application Administrator",
+    ],
+    members: false,
+};
+
 pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        name: "Create servicePrincipal",
+        verb: Verb::Post,
+        path: "/servicePrincipals",
+        access: WRITE,
+        handler: |route| route.to(super::service_principal_writes::create_service_principal),
+        summary: "`{\"appId\":…}` of an application of the tenant; 201; 409 if it has one",
+    },
     Operation {
         name: "List servicePrincipals",
         verb: Verb::Get,
@@ -43,6 +79,86 @@ pub const OPERATIONS: &[Operation] = &[
         access: READ,
         handler: |route| route.to(get_service_principal),
         summary: "`$select`",
+    },
+    Operation {
+        name: "Update servicePrincipal",
+        verb: Verb::Patch,
+        path: "/servicePrincipals/{id}",
+        access: WRITE,
+        handler: |route| route.to(super::service_principal_writes::update_service_principal),
+        summary: "204; `accountEnabled`, `tags`, `notes`, `description`, … (not managed identities)",
+    },
+    Operation {
+        name: "Delete servicePrincipal",
+        verb: Verb::Delete,
+        path: "/servicePrincipals/{id}",
+        access: WRITE,
+        handler: |route| route.to(super::service_principal_writes::delete_service_principal),
+        summary: "204; a hard delete with its credentials and app-role assignments (not managed identities)",
+    },
+    Operation {
+        name: "servicePrincipal: addPassword",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/addPassword",
+        access: WRITE,
+        handler: |route| route.to(super::service_principal_writes::add_password),
+        summary: "the generated `secretText` once; stored hashed",
+    },
+    Operation {
+        name: "servicePrincipal: removePassword",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/removePassword",
+        access: WRITE,
+        handler: |route| route.to(super::service_principal_writes::remove_password),
+        summary: "`{\"keyId\":…}`; 204",
+    },
+    Operation {
+        name: "List appRoleAssignments granted to a service principal",
+        verb: Verb::Get,
+        path: "/servicePrincipals/{id}/appRoleAssignments",
+        access: READ,
+        handler: |route| route.to(super::app_role_assignments::list_assignments),
+        summary: "the app roles `{id}` holds",
+    },
+    Operation {
+        name: "Grant an appRoleAssignment to a service principal",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/appRoleAssignments",
+        access: ASSIGN,
+        handler: |route| route.to(super::app_role_assignments::grant_assignment),
+        summary: "`{principalId: {id}, resourceId, appRoleId}`; 201",
+    },
+    Operation {
+        name: "Delete an appRoleAssignment granted to a service principal",
+        verb: Verb::Delete,
+        path: "/servicePrincipals/{id}/appRoleAssignments/{assignment_id}",
+        access: ASSIGN,
+        handler: |route| route.to(super::app_role_assignments::delete_assignment),
+        summary: "204",
+    },
+    Operation {
+        name: "List appRoleAssignments granted for a service principal",
+        verb: Verb::Get,
+        path: "/servicePrincipals/{id}/appRoleAssignedTo",
+        access: READ,
+        handler: |route| route.to(super::app_role_assignments::list_assigned_to),
+        summary: "the app roles of `{id}` granted to principals",
+    },
+    Operation {
+        name: "Grant an appRoleAssignment for a service principal",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/appRoleAssignedTo",
+        access: ASSIGN,
+        handler: |route| route.to(super::app_role_assignments::grant_assigned_to),
+        summary: "`{principalId, resourceId: {id}, appRoleId}`; 201",
+    },
+    Operation {
+        name: "Delete an appRoleAssignment granted for a service principal",
+        verb: Verb::Delete,
+        path: "/servicePrincipals/{id}/appRoleAssignedTo/{assignment_id}",
+        access: ASSIGN,
+        handler: |route| route.to(super::app_role_assignments::delete_assigned_to),
+        summary: "204",
     },
 ];
 

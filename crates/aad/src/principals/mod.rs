@@ -3,6 +3,7 @@
 //! Deleting a principal deletes its credentials; tokens already issued stay valid until they
 //! expire, as in Azure, but no new ones are issued.
 
+pub mod assignments;
 pub mod model;
 pub mod store;
 

@@ -45,6 +45,45 @@ pub struct ServicePrincipal {
     pub alternative_names: Vec<String>,
     /// ISO 8601 UTC.
     pub created_date_time: String,
+    /// What Graph lets a client write.
+    pub properties: ServicePrincipalProperties,
+}
+
+/// The properties of `microsoft.graph.servicePrincipal` a client may write (`PATCH`), with
+/// Graph's defaults. Unknown names are refused, as Graph refuses them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServicePrincipalProperties {
+    /// A disabled principal gets no tokens (AADSTS7000112).
+    pub account_enabled: bool,
+    pub app_role_assignment_required: bool,
+    pub description: Option<String>,
+    pub homepage: Option<String>,
+    pub login_url: Option<String>,
+    pub logout_url: Option<String>,
+    pub notes: Option<String>,
+    pub notification_email_addresses: Vec<String>,
+    pub preferred_single_sign_on_mode: Option<String>,
+    pub reply_urls: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl Default for ServicePrincipalProperties {
+    fn default() -> Self {
+        Self {
+            account_enabled: true,
+            app_role_assignment_required: false,
+            description: None,
+            homepage: None,
+            login_url: None,
+            logout_url: None,
+            notes: None,
+            notification_email_addresses: Vec::new(),
+            preferred_single_sign_on_mode: None,
+            reply_urls: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
 }
 
 impl ServicePrincipal {
@@ -138,6 +177,7 @@ impl NewServicePrincipal {
             managed_identity_resource_id: self.managed_identity_resource_id,
             alternative_names: self.alternative_names,
             created_date_time,
+            properties: ServicePrincipalProperties::default(),
         };
         Ok(PrincipalDraft {
             principal,
@@ -239,6 +279,7 @@ mod tests {
             managed_identity_resource_id: Some("/subscriptions/s/vm1".into()),
             alternative_names: vec![],
             created_date_time: String::new(),
+            properties: ServicePrincipalProperties::default(),
         };
         let view = ServicePrincipalView::from(principal);
         assert_eq!(

@@ -21,10 +21,11 @@ type PrincipalRow = (
     Option<String>,
     String,
     String,
+    String,
 );
 
 const PRINCIPAL_COLUMNS: &str = "id, app_id, display_name, service_principal_type, \
-     managed_identity_resource_id, alternative_names, created_date_time";
+     managed_identity_resource_id, alternative_names, created_date_time, properties";
 
 impl Store {
     /// A store over `pool` (migrations already applied).
@@ -190,18 +191,25 @@ impl Store {
         &self,
         principal_ids: &[String],
     ) -> Result<Vec<PasswordCredentialRecord>, AadError> {
-        let rows: Vec<(String, String)> = self
+        let rows: Vec<PasswordRow> = self
             .fetch_where_in(
-                "SELECT principal_id, key_id FROM password_credentials WHERE principal_id IN",
+                "SELECT principal_id, key_id, display_name, hint, start_date_time, end_date_time \
+                 FROM password_credentials WHERE principal_id IN",
                 principal_ids,
             )
             .await
             .context("reading password credentials")?;
         Ok(rows
             .into_iter()
-            .map(|(principal_id, key_id)| PasswordCredentialRecord {
-                principal_id,
-                key_id,
+            .map(|(principal_id, key_id, display_name, hint, start, end)| {
+                PasswordCredentialRecord {
+                    principal_id,
+                    key_id,
+                    display_name,
+                    hint,
+                    start_date_time: start,
+                    end_date_time: end,
+                }
             })
             .collect())
     }
@@ -223,12 +231,18 @@ impl Store {
         query.fetch_all(&self.pool).await
     }
 
-    /// Deletes a principal and, by cascade, its credentials; it leaves every group it was a
-    /// member or owner of, as in Entra. `None` if it did not exist.
+    /// Deletes a principal, the app-role assignments it holds and, by cascade, its credentials
+    /// and the assignments of its app roles; it leaves every group it was a member or owner of,
+    /// as in Entra. `None` if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
         let mut tx = crate::db::begin_write(&self.pool)
             .await
             .context("starting a transaction")?;
+        sqlx::query("DELETE FROM app_role_assignments WHERE principal_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting a principal's app-role assignments")?;
         let done = sqlx::query("DELETE FROM service_principals WHERE id = ?")
             .bind(id)
             .execute(&mut *tx)
@@ -244,6 +258,64 @@ impl Store {
         Ok(Some(()))
     }
 
+    /// Writes a principal's display name and properties; `None` if it does not exist.
+    pub async fn update(&self, principal: &ServicePrincipal) -> Result<Option<()>, AadError> {
+        let done = sqlx::query(
+            "UPDATE service_principals SET display_name = ?, properties = ? WHERE id = ?",
+        )
+        .bind(&principal.display_name)
+        .bind(properties_json(&principal.properties)?)
+        .bind(&principal.id)
+        .execute(&self.pool)
+        .await
+        .context("updating a service principal")?;
+        Ok((done.rows_affected() > 0).then_some(()))
+    }
+
+    /// Adds a client secret with Graph's metadata; `None` if the principal does not exist.
+    pub async fn add_password(
+        &self,
+        principal_id: &str,
+        new: &crate::applications::store::NewPassword,
+    ) -> Result<Option<()>, AadError> {
+        let metadata = &new.metadata;
+        let done = sqlx::query(
+            "INSERT INTO password_credentials (key_id, principal_id, salt, iterations, hash, \
+             display_name, hint, start_date_time, end_date_time) \
+             SELECT ?, id, ?, ?, ?, ?, ?, ?, ? FROM service_principals WHERE id = ?",
+        )
+        .bind(&metadata.key_id)
+        .bind(&new.hash.salt)
+        .bind(new.hash.iterations)
+        .bind(&new.hash.hash)
+        .bind(&metadata.display_name)
+        .bind(&metadata.hint)
+        .bind(&metadata.start_date_time)
+        .bind(&metadata.end_date_time)
+        .bind(principal_id)
+        .execute(&self.pool)
+        .await
+        .context("storing a password credential")?;
+        Ok((done.rows_affected() > 0).then_some(()))
+    }
+
+    /// Removes a client secret; `false` if the principal has none with this key id.
+    pub async fn remove_password(
+        &self,
+        principal_id: &str,
+        key_id: &str,
+    ) -> Result<bool, AadError> {
+        let done = sqlx::query(
+            "DELETE FROM password_credentials WHERE principal_id = ? AND key_id = ? COLLATE NOCASE",
+        )
+        .bind(principal_id)
+        .bind(key_id)
+        .execute(&self.pool)
+        .await
+        .context("removing a password credential")?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// `(object id, display name)` of every managed-identity principal (ARM's start-up
     /// reconciliation).
     pub async fn managed_identities(&self) -> Result<Vec<(String, String)>, AadError> {
@@ -257,12 +329,21 @@ impl Store {
         Ok(rows)
     }
 
-    /// The hashes of a principal's client secrets.
-    pub async fn password_hashes(&self, principal_id: &str) -> Result<Vec<PasswordHash>, AadError> {
+    /// The hashes of a principal's client secrets that are valid at `now` (ISO 8601 UTC; secrets
+    /// without dates, the fixture's, never expire).
+    pub async fn password_hashes(
+        &self,
+        principal_id: &str,
+        now: &str,
+    ) -> Result<Vec<PasswordHash>, AadError> {
         let rows: Vec<(Vec<u8>, u32, Vec<u8>)> = sqlx::query_as(
-            "SELECT salt, iterations, hash FROM password_credentials WHERE principal_id = ?",
+            "SELECT salt, iterations, hash FROM password_credentials WHERE principal_id = ? \
+             AND (start_date_time IS NULL OR start_date_time <= ?) \
+             AND (end_date_time IS NULL OR end_date_time > ?)",
         )
         .bind(principal_id)
+        .bind(now)
+        .bind(now)
         .fetch_all(&self.pool)
         .await
         .context("reading password credentials")?;
@@ -317,6 +398,10 @@ pub enum PrincipalFilter {
     ServicePrincipalName(String),
     /// `alternativeNames/any(c:c eq '…')`.
     AlternativeName(String),
+    /// `accountEnabled eq true|false`.
+    AccountEnabled(bool),
+    /// `tags/any(c:c eq '…')`.
+    Tag(String),
 }
 
 impl PrincipalFilter {
@@ -334,19 +419,31 @@ impl PrincipalFilter {
                 vec![format!("{}%", escape_like(prefix))],
             ),
             Self::Type(kind) => ("service_principal_type = ?", vec![kind.as_str().into()]),
+            // An application's service principal is also named by its identifier URIs.
             Self::ServicePrincipalName(name) => (
-                "app_id = ? COLLATE NOCASE OR managed_identity_resource_id = ? COLLATE NOCASE",
-                vec![name.clone(), name.clone()],
+                "app_id = ? COLLATE NOCASE OR managed_identity_resource_id = ? COLLATE NOCASE \
+                 OR app_id IN (SELECT a.app_id FROM applications a \
+                 JOIN application_identifier_uris u ON u.application_id = a.id WHERE u.uri = ?)",
+                vec![name.clone(), name.clone(), name.clone()],
             ),
             Self::AlternativeName(name) => (
                 "EXISTS (SELECT 1 FROM json_each(alternative_names) WHERE value = ? COLLATE NOCASE)",
                 vec![name.clone()],
             ),
+            Self::AccountEnabled(enabled) => (
+                "COALESCE(json_extract(properties, '$.accountEnabled'), 1) = CAST(? AS INTEGER)",
+                vec![if *enabled { "1" } else { "0" }.into()],
+            ),
+            Self::Tag(tag) => (
+                "EXISTS (SELECT 1 FROM json_each(properties, '$.tags') WHERE value = ? COLLATE NOCASE)",
+                vec![tag.clone()],
+            ),
         }
     }
 }
 
-fn escape_like(value: &str) -> String {
+/// `value` with LIKE's wildcards and escape character escaped (`ESCAPE '\\'`).
+pub fn escape_like(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -364,13 +461,33 @@ pub struct KeyCredentialRecord {
     pub certificate_pem: String,
 }
 
-/// A password credential's identity (its hash never leaves the store this way).
+/// A password credential's metadata (its hash never leaves the store this way). Secrets the
+/// fixture or the internal API added have no dates, display name or hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordCredentialRecord {
     /// The owning principal's object id.
     pub principal_id: String,
     /// Graph's `keyId`.
     pub key_id: String,
+    pub display_name: Option<String>,
+    pub hint: Option<String>,
+    pub start_date_time: Option<String>,
+    pub end_date_time: Option<String>,
+}
+
+type PasswordRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn properties_json(
+    properties: &super::model::ServicePrincipalProperties,
+) -> Result<String, AadError> {
+    Ok(serde_json::to_string(properties).context("serialising service principal properties")?)
 }
 
 async fn insert_principal(
@@ -380,7 +497,7 @@ async fn insert_principal(
     let alternative_names = serde_json::to_string(&principal.alternative_names)
         .context("serialising alternative names")?;
     sqlx::query(&format!(
-        "INSERT INTO service_principals ({PRINCIPAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO service_principals ({PRINCIPAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&principal.id)
     .bind(&principal.app_id)
@@ -389,6 +506,7 @@ async fn insert_principal(
     .bind(&principal.managed_identity_resource_id)
     .bind(alternative_names)
     .bind(&principal.created_date_time)
+    .bind(properties_json(&principal.properties)?)
     .execute(&mut **tx)
     .await
     .map_err(|error| match &error {
@@ -404,8 +522,10 @@ async fn insert_principal(
 }
 
 fn principal_from_row(row: PrincipalRow) -> Result<ServicePrincipal, AadError> {
-    let (id, app_id, display_name, kind, resource_id, alternative_names, created) = row;
+    let (id, app_id, display_name, kind, resource_id, alternative_names, created, properties) = row;
     Ok(ServicePrincipal {
+        properties: serde_json::from_str(&properties)
+            .context("reading service principal properties")?,
         principal_type: PrincipalType::parse(&kind)
             .with_context(|| format!("unknown servicePrincipalType '{kind}' in aad.db"))?,
         alternative_names: serde_json::from_str(&alternative_names)

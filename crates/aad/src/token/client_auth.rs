@@ -39,15 +39,25 @@ pub async fn authenticate(
     client_id: &str,
     credential: Option<&ClientCredential>,
 ) -> Result<Authenticated, AadError> {
-    let principal =
-        state
-            .store
-            .by_app_id(client_id)
-            .await?
-            .ok_or_else(|| AadError::UnauthorizedClient {
+    let Some(principal) = state.store.by_app_id(client_id).await? else {
+        // An application without a service principal cannot sign in (Entra: AADSTS7000229).
+        return Err(match state.applications.by_app_id(client_id).await? {
+            Some(_) => AadError::MissingServicePrincipal {
+                app_id: client_id.to_string(),
+                tenant_id: state.tenant.id.clone(),
+            },
+            None => AadError::UnauthorizedClient {
                 app_id: client_id.to_string(),
                 directory: state.tenant.display_name.clone(),
-            })?;
+            },
+        });
+    };
+    if !principal.properties.account_enabled {
+        return Err(AadError::ApplicationDisabled {
+            app_id: principal.app_id,
+            display_name: principal.display_name,
+        });
+    }
     match credential.ok_or(AadError::MissingClientCredentials)? {
         ClientCredential::Secret(secret) => check_secret(state, principal, secret).await,
         ClientCredential::Assertion(jwt) => check_assertion(state, principal, jwt).await,
@@ -59,7 +69,15 @@ async fn check_secret(
     principal: ServicePrincipal,
     secret: &str,
 ) -> Result<Authenticated, AadError> {
-    let hashes = state.store.password_hashes(&principal.id).await?;
+    // The principal's own secrets and its application's (Entra keeps them on the application).
+    let now = crate::principals::iso_timestamp(state.clock.now());
+    let mut hashes = state.store.password_hashes(&principal.id, &now).await?;
+    hashes.extend(
+        state
+            .applications
+            .password_hashes(&principal.app_id, &now)
+            .await?,
+    );
     let matches = match state.verified_secrets.check(&principal.id, &hashes, secret) {
         Some(known) => known,
         None => {
@@ -115,11 +133,16 @@ async fn check_assertion(
         thumbprint: hex_thumbprint(&thumbprint),
         app_id: principal.app_id.clone(),
     };
-    let certificate = state
-        .store
-        .certificate(&principal.id, &thumbprint)
-        .await?
-        .ok_or_else(|| bad_signature("The key was not found."))?;
+    let certificate = match state.store.certificate(&principal.id, &thumbprint).await? {
+        Some(certificate) => Some(certificate),
+        None => {
+            state
+                .applications
+                .certificate(&principal.app_id, &thumbprint)
+                .await?
+        }
+    };
+    let certificate = certificate.ok_or_else(|| bad_signature("The key was not found."))?;
     let mismatch = "The provided signature value did not match the expected signature value.";
     // A stored RSA key aws-lc-rs refuses cannot have made the signature either.
     let key = certificate

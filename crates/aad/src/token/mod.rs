@@ -54,15 +54,25 @@ pub async fn token_v1(
 async fn issue(state: &AppState, request: &TokenRequest) -> Result<Issued, AadError> {
     let client =
         client_auth::authenticate(state, &request.client_id, request.credential.as_ref()).await?;
-    let issued = mint::mint(
-        state,
-        &client,
-        &request.resource,
-        request.cp1,
-        state.clock.now(),
-    )?;
+    let audience = audience(state, &request.resource).await?;
+    let mut issued = mint::mint(state, &client, &audience, request.cp1, state.clock.now())?;
+    // The v1 response echoes the resource as requested, whatever the token's `aud`.
+    issued.resource = request.resource.clone();
     tracing::info!(app_id = %client.principal.app_id, resource = %request.resource, "token issued");
     Ok(issued)
+}
+
+/// The `aud` of a token for `resource`. An app registration named by its app id or one of its
+/// identifier URIs gets Entra's answer: an API that accepts v2 tokens
+/// (`api.requestedAccessTokenVersion` 2, Graph's default for new applications) is always
+/// addressed by its app id; one that accepts v1 tokens by the resource as requested. Any other
+/// resource (ARM, Graph, Key Vault, …) is the audience verbatim, as before.
+/// See <https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference>.
+pub async fn audience(state: &AppState, resource: &str) -> Result<String, AadError> {
+    Ok(match state.applications.by_resource(resource).await? {
+        Some(application) if application.accepts_v2_tokens() => application.app_id,
+        _ => resource.to_string(),
+    })
 }
 
 fn no_store() -> HttpResponseBuilder {

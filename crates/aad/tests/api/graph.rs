@@ -583,7 +583,7 @@ async fn a_managed_identity_token_for_graph_may_read_the_directory() {
 async fn unknown_segments_and_unsupported_queries_get_400_in_graphs_envelope() {
     let graph = Graph::spawn().await;
     let cases = [
-        ("/v1.0/applications", "BadRequest", "Resource not found for the segment 'applications'."),
+        ("/v1.0/devices", "BadRequest", "Resource not found for the segment 'devices'."),
         ("/v1.0/discovery/keys", "BadRequest", "Resource not found for the segment 'discovery'."),
         (&*format!("/v1.0/servicePrincipals/{OPERATOR_OBJECT_ID}/owners"), "BadRequest", "Resource not found for the segment 'owners'."),
         ("/v1.0/servicePrincipals/not-a-guid", "Request_BadRequest", "Invalid object identifier 'not-a-guid'."),
@@ -607,9 +607,10 @@ async fn unknown_segments_and_unsupported_queries_get_400_in_graphs_envelope() {
 async fn wrong_methods_get_405_in_graphs_envelope() {
     let graph = Graph::spawn().await;
     let cases = [
-        (reqwest::Method::POST, "/v1.0/servicePrincipals"),
+        (reqwest::Method::PUT, "/v1.0/servicePrincipals"),
+        (reqwest::Method::DELETE, "/v1.0/applications"),
         (
-            reqwest::Method::DELETE,
+            reqwest::Method::PUT,
             &*format!("/v1.0/servicePrincipals/{OPERATOR_OBJECT_ID}"),
         ),
         (reqwest::Method::GET, "/v1.0/directoryObjects/getByIds"),
