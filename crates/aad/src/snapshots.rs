@@ -43,6 +43,7 @@ pub async fn restore(
     // The restored table may hold a membership generation ARM already cached other answers
     // under: move past every number handed out before the restore.
     state.groups.advance_generation_past(generation).await?;
+    crate::groups::membership_changed();
     state.codes.clear();
     state.lockout.clear();
     tracing::info!(snapshot = %name, "restored aad.db");

@@ -156,38 +156,40 @@ impl<'a> AadClient<'a> {
         }
     }
 
-    /// Whether AAD knows a user with this object id.
-    pub async fn user_exists(&self, id: &str) -> anyhow::Result<bool> {
+    /// A principal's kind and transitive groups (`GET /internal/principals/{id}/groups`); `None`
+    /// when the directory has no user, service principal or group with this id.
+    pub async fn principal_groups(&self, id: &str) -> anyhow::Result<Option<PrincipalGroups>> {
         let base = self.state.settings.aad_url.trim_end_matches('/');
         let response = self
             .state
             .http
-            .get(format!("{base}/internal/users/{id}"))
+            .get(format!("{base}/internal/principals/{id}/groups"))
             .header(
                 mimic_web::INTERNAL_KEY_HEADER,
                 self.state.settings.internal_key.expose(),
             )
             .send()
             .await
-            .context("calling AAD to look up a user")?;
+            .context("calling AAD to look up a principal's groups")?;
         match response.status() {
-            status if status.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            status => anyhow::bail!("AAD failed to look up user {id}: {status}"),
+            status if status.is_success() => Ok(Some(
+                response
+                    .json()
+                    .await
+                    .context("reading AAD's answer on a principal's groups")?,
+            )),
+            StatusCode::NOT_FOUND => Ok(None),
+            status => anyhow::bail!("AAD failed to look up principal {id}: {status}"),
         }
     }
+}
 
-    /// Whether AAD knows a service principal with this object id.
-    pub async fn service_principal_exists(&self, id: &str) -> anyhow::Result<bool> {
-        let response = self
-            .request(reqwest::Method::GET, &format!("/{id}"))
-            .send()
-            .await
-            .context("calling AAD to look up a service principal")?;
-        match response.status() {
-            status if status.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            status => anyhow::bail!("AAD failed to look up service principal {id}: {status}"),
-        }
-    }
+/// A directory object's kind and the groups it is in, directly or through nested groups.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalGroups {
+    /// `User`, `ServicePrincipal` or `Group`.
+    pub principal_type: String,
+    /// Object ids of every group, lower-case.
+    pub groups: Vec<String>,
 }

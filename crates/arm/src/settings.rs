@@ -36,7 +36,14 @@ pub struct Settings {
     /// Accept any syntactically valid api-version on every operation (`--lenient-api-versions`),
     /// instead of the versions Azure publishes for the type.
     pub lenient_api_versions: bool,
+    /// A counter that grows after every committed group-membership change in the directory, when
+    /// AAD runs in this process (`mimic up`): ARM then keeps each principal's groups while it is
+    /// unchanged. `None` (standalone `mimic arm`): ARM revalidates with AAD on every decision.
+    pub membership_changes: Option<MembershipChanges>,
 }
+
+/// Reads the directory's in-process membership counter (see [`Settings::membership_changes`]).
+pub type MembershipChanges = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// A VM's ARM id (any case) → the base URL of its IMDS (`http://127.0.0.1:PORT`), if it has one.
 pub type ImdsDirectory = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -59,6 +66,10 @@ impl std::fmt::Debug for Settings {
             .field(
                 "imds_directory",
                 &self.imds_directory.as_ref().map(|_| "Fn"),
+            )
+            .field(
+                "membership_changes",
+                &self.membership_changes.as_ref().map(|_| "Fn"),
             )
             .finish()
     }
@@ -90,6 +101,7 @@ impl Settings {
             clock: mimic_token::Clock::system(),
             imds_directory: None,
             lenient_api_versions: false,
+            membership_changes: None,
         }
     }
 }

@@ -205,6 +205,8 @@ pub fn arm_settings(
         vm_hook: None,
         imds_directory: None,
         lenient_api_versions: false,
+        // Standalone `mimic arm` (docker-compose): AAD is another process; `mimic up` sets it.
+        membership_changes: None,
         clock,
     }
 }

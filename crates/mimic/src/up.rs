@@ -231,6 +231,9 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     arm_settings.lenient_api_versions = args.lenient_api_versions;
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
+    // AAD runs in this process: ARM keeps principals' groups until a membership changes.
+    arm_settings.membership_changes =
+        Some(std::sync::Arc::new(mimic_aad::groups::membership_changes));
     let arm = mimic_arm::Application::build(arm_settings)
         .await
         .map_err(|error| listen_error(error, "ARM", "--arm-addr", &arm_addr))?;

@@ -84,6 +84,9 @@ impl TestArm {
         arm.bind = "127.0.0.1:0".to_string();
         arm.fixture = Some(fixture["arm"].clone());
         arm.clock = clock.clone();
+        // AAD runs in this process, as under `mimic up` (the counter is process-wide: other tests'
+        // AADs only cause extra lookups).
+        arm.membership_changes = Some(std::sync::Arc::new(mimic_aad::groups::membership_changes));
         configure(&mut arm);
         let arm = mimic_arm::Application::build(arm)
             .await

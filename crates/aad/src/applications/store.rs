@@ -206,6 +206,7 @@ impl ApplicationStore {
             .await
             .context("deleting an application")?;
         tx.commit().await.context("committing a deletion")?;
+        crate::groups::membership_changed();
         Ok(Some(()))
     }
 

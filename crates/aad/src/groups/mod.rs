@@ -5,6 +5,8 @@
 pub mod model;
 pub mod store;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -13,6 +15,22 @@ use crate::error::AadError;
 use crate::principals::InternalCaller;
 use crate::state::AppState;
 use model::ObjectKind;
+
+/// Counts committed membership changes in this process (every AAD of the process: a bound, not a
+/// key), for an ARM in the same process (`mimic up`) to keep principals' groups while it is
+/// unchanged. Bumped *after* each commit that can change a membership, and after a snapshot
+/// restore: a reader that saw the old value may have read the old state, and will read again.
+static MEMBERSHIP_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// The in-process membership counter (see [`MEMBERSHIP_CHANGES`]).
+pub fn membership_changes() -> u64 {
+    MEMBERSHIP_CHANGES.load(Ordering::SeqCst)
+}
+
+/// Call after committing a change that can change any principal's groups.
+pub(crate) fn membership_changed() {
+    MEMBERSHIP_CHANGES.fetch_add(1, Ordering::SeqCst);
+}
 
 /// What kind of object `id` is: a live user, a service principal or a group.
 pub async fn kind_of(state: &AppState, id: &str) -> Result<Option<ObjectKind>, AadError> {

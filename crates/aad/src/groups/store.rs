@@ -124,6 +124,7 @@ impl GroupStore {
         }
         forget_principal(&mut tx, id).await?;
         tx.commit().await.context("committing a group deletion")?;
+        crate::groups::membership_changed();
         Ok(Some(()))
     }
 
@@ -162,6 +163,7 @@ impl GroupStore {
             bump_generation(&mut tx).await?;
         }
         tx.commit().await.context("committing a group reference")?;
+        crate::groups::membership_changed();
         Ok(Added::Added)
     }
 
@@ -195,6 +197,7 @@ impl GroupStore {
         tx.commit()
             .await
             .context("committing a group reference removal")?;
+        crate::groups::membership_changed();
         Ok(Some(()))
     }
 

@@ -255,6 +255,7 @@ impl Store {
         tx.commit()
             .await
             .context("committing a service principal deletion")?;
+        crate::groups::membership_changed();
         Ok(Some(()))
     }
 

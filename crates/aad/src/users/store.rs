@@ -267,6 +267,7 @@ impl UserStore {
         }
         bump_generation(&mut tx).await?;
         tx.commit().await.context("committing a user deletion")?;
+        crate::groups::membership_changed();
         self.deleted(id).await
     }
 
@@ -311,6 +312,7 @@ impl UserStore {
         .map_err(|error| conflict_or(error, "userPrincipalName", "restoring a user"))?;
         bump_generation(&mut tx).await?;
         tx.commit().await.context("committing a user restore")?;
+        crate::groups::membership_changed();
         self.get(id).await
     }
 
@@ -330,6 +332,7 @@ impl UserStore {
         }
         forget_principal(&mut tx, id).await?;
         tx.commit().await.context("committing a user purge")?;
+        crate::groups::membership_changed();
         Ok(Some(()))
     }
 }

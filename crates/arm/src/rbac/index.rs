@@ -109,6 +109,7 @@ pub struct Index {
     custom_roles: Mutex<HashMap<String, Tagged<Option<Arc<RoleDefinition>>>>>,
     subscriptions: Mutex<HashMap<String, Tagged<Option<Arc<Subscription>>>>>,
     groups: Mutex<HashMap<String, Tagged<Option<Arc<ResourceGroup>>>>>,
+    memberships: Mutex<HashMap<String, Tagged<Arc<[String]>>>>,
 }
 
 impl Index {
@@ -194,6 +195,26 @@ impl Index {
             .map(Arc::new);
         insert(&self.groups, key, now, value.clone());
         Ok(value)
+    }
+}
+
+impl Index {
+    /// A principal's transitive groups as cached under the directory's membership counter
+    /// `changes` (see `Settings::membership_changes`), if they were read at that count.
+    pub fn memberships(&self, principal_id: &str, changes: u64) -> Option<Arc<[String]>> {
+        let map = lock(&self.memberships);
+        let found = map.get(&principal_id.to_lowercase())?;
+        (found.generation == changes).then(|| found.value.clone())
+    }
+
+    /// Keeps a principal's groups, read after the counter showed `changes`.
+    pub fn keep_memberships(&self, principal_id: &str, changes: u64, groups: Arc<[String]>) {
+        insert(
+            &self.memberships,
+            principal_id.to_lowercase(),
+            changes,
+            groups,
+        );
     }
 }
 

@@ -14,9 +14,13 @@
 //! restricts only data actions and role-assignment writes/deletes (as in Azure; other
 //! control-plane actions ignore it).
 //!
+//! A principal holds its own role assignments and those of every group it is in, directly or
+//! through nested groups ([`principal_and_groups`]: AAD's internal API, kept in memory while the
+//! directory's membership counter is unchanged).
+//!
 //! A granted action is still refused when a deny assignment from the fixture covers it, names
-//! the principal (or Everyone) without excluding it, and applies at the scope: 403
-//! `DenyAssignmentAuthorizationFailed`. Deny wins over any grant.
+//! the principal, one of its groups (or Everyone) without excluding it, and applies at the scope:
+//! 403 `DenyAssignmentAuthorizationFailed`. Deny wins over any grant.
 //!
 //! Handlers call [`authorize`] first, and only then look the target up, so a caller without access
 //! gets 403 `AuthorizationFailed` whether or not the target exists, as ARM answers.
@@ -140,15 +144,60 @@ pub async fn decide(
     scope: &str,
     attributes: &Attributes,
 ) -> Result<Decision, ArmError> {
-    if !is_granted(state, principal_id, plane, action, scope, attributes).await? {
+    let principals = principal_and_groups(state, principal_id).await;
+    if !is_granted(state, &principals, plane, action, scope, attributes).await? {
         return Ok(Decision::NotGranted);
     }
-    Ok(
-        match deny_for(&state.deny_assignments, principal_id, plane, action, scope) {
-            Some(deny) => Decision::Denied(deny.clone()),
-            None => Decision::Allowed,
-        },
-    )
+    let deny = principals
+        .iter()
+        .find_map(|id| deny_for(&state.deny_assignments, id, plane, action, scope));
+    Ok(match deny {
+        Some(deny) => Decision::Denied(deny.clone()),
+        None => Decision::Allowed,
+    })
+}
+
+/// The principal's object id followed by the ids of every group it is in (transitively), from
+/// AAD's internal API. Kept in memory while the directory's in-process membership counter is
+/// unchanged (`mimic up`); asked for every decision when ARM runs alone. If AAD cannot answer, the
+/// decision is made on the principal's own assignments (logged): a group's grant is then missing,
+/// never an extra one.
+pub async fn principal_and_groups(state: &AppState, principal_id: &str) -> Vec<String> {
+    let mut ids = vec![principal_id.to_lowercase()];
+    let changes = state
+        .settings
+        .membership_changes
+        .as_ref()
+        .map(|counter| counter());
+    if let Some(groups) = changes.and_then(|changes| state.rbac.memberships(principal_id, changes))
+    {
+        ids.extend(groups.iter().cloned());
+        return ids;
+    }
+    match crate::aad_client::AadClient::new(state)
+        .principal_groups(principal_id)
+        .await
+    {
+        Ok(found) => {
+            let groups: std::sync::Arc<[String]> = found
+                .map(|found| found.groups)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|id| id.to_lowercase())
+                .collect();
+            if let Some(changes) = changes {
+                state
+                    .rbac
+                    .keep_memberships(principal_id, changes, groups.clone());
+            }
+            ids.extend(groups.iter().cloned());
+        }
+        Err(error) => {
+            tracing::warn!(%principal_id, error = %error,
+                "could not read the principal's groups from AAD; deciding on its own assignments");
+        }
+    }
+    ids
 }
 
 /// The first deny assignment that refuses `action` to `principal_id` at `scope`.
@@ -167,15 +216,32 @@ pub fn deny_for<'a>(
 
 async fn is_granted(
     state: &AppState,
-    principal_id: &str,
+    principals: &[String],
     plane: Plane,
     action: &str,
     scope: &str,
     attributes: &Attributes,
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
+    for principal_id in principals {
+        if is_granted_to(state, principal_id, plane, action, &scope_key, attributes).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether one principal's own assignments grant the action.
+async fn is_granted_to(
+    state: &AppState,
+    principal_id: &str,
+    plane: Plane,
+    action: &str,
+    scope_key: &str,
+    attributes: &Attributes,
+) -> Result<bool, ArmError> {
     let assignments = state.rbac.assignments(&state.db, principal_id).await?;
-    for assignment in assignments.applying_to(&scope_key) {
+    for assignment in assignments.applying_to(scope_key) {
         let Some(role) = state
             .rbac
             .role(&state.db, &assignment.role_definition)
@@ -252,9 +318,15 @@ pub async fn has_any_assignment_around(
     scope: &str,
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
-    let assignments = state.rbac.assignments(&state.db, principal_id).await?;
-    Ok(assignments.all().iter().any(|assignment| {
-        assignment.applies_to(&scope_key)
-            || crate::role_assignments::model::encloses(&scope_key, &assignment.scope_key())
-    }))
+    for principal_id in principal_and_groups(state, principal_id).await {
+        let assignments = state.rbac.assignments(&state.db, &principal_id).await?;
+        let around = assignments.all().iter().any(|assignment| {
+            assignment.applies_to(&scope_key)
+                || crate::role_assignments::model::encloses(&scope_key, &assignment.scope_key())
+        });
+        if around {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -212,13 +212,14 @@ async fn new_assignment(
     })
 }
 
-/// Whether AAD knows the principal: a service principal (managed identities included) or a user.
+/// Whether AAD knows the principal: a service principal (managed identities included), a user or
+/// a group.
 async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, ArmError> {
     if uuid::Uuid::parse_str(principal_id).is_err() {
         return Ok(false);
     }
     let aad = crate::aad_client::AadClient::new(state);
-    Ok(aad.service_principal_exists(principal_id).await? || aad.user_exists(principal_id).await?)
+    Ok(aad.principal_groups(principal_id).await?.is_some())
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
@@ -255,8 +256,9 @@ pub async fn delete(
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments[?$filter=…]`: no filter →
-/// at, above and below the scope; `atScope()` → at and above; `principalId eq '…'` /
-/// `assignedTo('…')` → that principal's, at, above and below.
+/// at, above and below the scope; `atScope()` → at and above; `principalId eq '…'` → that
+/// principal's, at, above and below; `assignedTo('…')` → the same for the principal and every
+/// group it is in.
 pub async fn list_for_scope(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -266,10 +268,15 @@ pub async fn list_for_scope(
     let filter = Filter::parse(query.filter.as_deref())?;
     let scope = crate::scope::resolve(&state, &scope).await?;
     let scope_key = scope.key();
+    // `assignedTo` lists the principal's assignments and its groups', as ARM does.
+    let principals = match &filter {
+        Filter::AssignedTo(id) => crate::rbac::principal_and_groups(&state, id).await,
+        _ => Vec::new(),
+    };
     let value: Vec<RoleAssignmentBody> = store::list(&state.db)
         .await?
         .into_iter()
-        .filter(|assignment| filter.keeps(assignment, &scope_key))
+        .filter(|assignment| filter.keeps_for(assignment, &scope_key, &principals))
         .map(RoleAssignmentBody::from)
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))

@@ -209,7 +209,8 @@ pub enum Filter {
     AtScope,
     /// `principalId eq '{id}'`: that principal's assignments at, above and below the scope.
     PrincipalId(String),
-    /// `assignedTo('{id}')`: like `principalId` (mimic has no groups).
+    /// `assignedTo('{id}')`: that principal's and its groups' (the caller passes the group ids to
+    /// [`Filter::keeps_for`]), at, above and below the scope.
     AssignedTo(String),
     /// `atScope() and principalId eq '{id}'` (or `assignedTo`), as az sends with `--assignee --scope`.
     AtScopeFor(String),
@@ -245,6 +246,27 @@ impl Filter {
             (false, Some(id)) => Self::PrincipalId(id),
             (false, None) => return Err(unsupported()),
         })
+    }
+
+    /// Like [`Filter::keeps`], with `principals` — for `assignedTo`, the principal and its groups —
+    /// standing for the one principal the filter names.
+    pub fn keeps_for(
+        &self,
+        assignment: &RoleAssignment,
+        scope_key: &str,
+        principals: &[String],
+    ) -> bool {
+        match self {
+            Self::AssignedTo(_) => {
+                let around = assignment.applies_to(scope_key)
+                    || encloses(scope_key, &assignment.scope_key());
+                around
+                    && principals
+                        .iter()
+                        .any(|id| assignment.principal_id.eq_ignore_ascii_case(id))
+            }
+            _ => self.keeps(assignment, scope_key),
+        }
     }
 
     /// Whether an assignment belongs in a list at `scope_key` with this filter.
