@@ -98,7 +98,7 @@ if [ "$rust" -eq 1 ]; then
   # Every bench builds, so none rots; the load bench runs briefly (bounded: about 15 s of load on
   # 127.0.0.1) against the release binary. Its figures go to the log, never into a pass/fail.
   cargo bench --workspace --locked --no-run
-  MIMIC_BENCH_SECONDS=1 MIMIC_BENCH_MANY=200 cargo bench --locked -p mimic --bench load
+  MIMIC_BENCH_SECONDS=1 MIMIC_BENCH_MANY=200 MIMIC_BENCH_SUBSCRIPTION=1000 cargo bench --locked -p mimic --bench load
 fi
 
 # Real clients (az, azure-identity, msal, management SDKs, Node, Rust) in a loopback-only namespace.

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/internal/status").route(web::get().to(principals::status)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
+        .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))
         .service(
             get("/internal/principals/{id}/groups")
                 .route(web::get().to(crate::groups::principal_groups)),

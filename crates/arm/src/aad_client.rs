@@ -156,6 +156,28 @@ impl<'a> AadClient<'a> {
         }
     }
 
+    /// Whether the directory has a user, service principal or group with this id
+    /// (`GET /internal/principals/{id}`).
+    pub async fn principal_exists(&self, id: &str) -> anyhow::Result<bool> {
+        let base = self.state.settings.aad_url.trim_end_matches('/');
+        let response = self
+            .state
+            .http
+            .get(format!("{base}/internal/principals/{id}"))
+            .header(
+                mimic_web::INTERNAL_KEY_HEADER,
+                self.state.settings.internal_key.expose(),
+            )
+            .send()
+            .await
+            .context("calling AAD to look up a principal")?;
+        match response.status() {
+            status if status.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => anyhow::bail!("AAD failed to look up principal {id}: {status}"),
+        }
+    }
+
     /// A principal's kind and transitive groups (`GET /internal/principals/{id}/groups`); `None`
     /// when the directory has no user, service principal or group with this id.
     pub async fn principal_groups(&self, id: &str) -> anyhow::Result<Option<PrincipalGroups>> {

@@ -13,9 +13,16 @@
 //!
 //! IMDS's per-VM rate limits are turned off for the run (they would refuse the load by design).
 //!
+//! It also reports `mimic up`'s time to ready (spawn → `endpoints.json`), its resident memory when
+//! idle after start and after every target has run, and the ARM GET of a caller with 10
+//! assignments again once the subscription holds `MIMIC_BENCH_SUBSCRIPTION` more assignments (of
+//! another principal), so the decision's cost can be compared for a small and a large subscription.
+//!
 //! Run: `cargo bench -p mimic --bench load`. `MIMIC_BENCH_SECONDS` (window per target, default 5),
 //! `MIMIC_BENCH_CONCURRENCY` (default 16), `MIMIC_BENCH_MANY` (assignments of the "many" caller,
-//! default 4000). CI runs it short: `MIMIC_BENCH_SECONDS=1 MIMIC_BENCH_MANY=200`.
+//! default 4000), `MIMIC_BENCH_SUBSCRIPTION` (assignments added to the subscription, default
+//! 100000). CI runs it short: `MIMIC_BENCH_SECONDS=1 MIMIC_BENCH_MANY=200
+//! MIMIC_BENCH_SUBSCRIPTION=1000`.
 #![allow(clippy::unwrap_used)]
 
 use std::future::Future;
@@ -172,7 +179,22 @@ impl Drop for Child {
     }
 }
 
-fn start_mimic(dir: &std::path::Path) -> (Child, Value) {
+/// The resident set of a process, in MiB (Linux `/proc`).
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// Starts `mimic up`; returns it, its endpoints and how long it took to be ready (the time until
+/// `endpoints.json` exists, which it writes once every listener is bound and serving).
+fn start_mimic(dir: &std::path::Path) -> (Child, Value, Duration) {
+    let started = Instant::now();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_mimic"))
         .args(["--data-dir", dir.to_str().unwrap(), "up"])
         .args(["--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0"])
@@ -190,11 +212,13 @@ fn start_mimic(dir: &std::path::Path) -> (Child, Value) {
         .unwrap();
     let child = Child(child);
     let path = dir.join("endpoints.json");
-    for _ in 0..600 {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return (child, serde_json::from_str(&text).unwrap());
+    while started.elapsed() < Duration::from_secs(60) {
+        if path.exists() {
+            let ready = started.elapsed();
+            let text = std::fs::read_to_string(&path).unwrap();
+            return (child, serde_json::from_str(&text).unwrap(), ready);
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(1));
     }
     panic!("mimic did not write endpoints.json within 60 s");
 }
@@ -465,8 +489,12 @@ fn main() {
         ..window
     };
     let many = env_number("MIMIC_BENCH_MANY", 4000) as usize;
+    let bulk = env_number("MIMIC_BENCH_SUBSCRIPTION", 100_000) as usize;
     let dir = tempfile::tempdir().unwrap();
-    let (_child, endpoints) = start_mimic(dir.path());
+    let (child, endpoints, ready) = start_mimic(dir.path());
+    let pid = child.0.id();
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_rss = rss_mib(pid);
     let ca = std::fs::read_to_string(dir.path().join("ca.pem")).unwrap();
     let internal_key = std::fs::read_to_string(dir.path().join("internal.key"))
         .unwrap()
@@ -511,6 +539,11 @@ fn main() {
         let bare_https = run(window, get(format!("https://127.0.0.1:{tls_plain}/"), None, None)).await;
         let arm_few = run(window, get(group_url.clone(), Some(setup.few_token.clone()), None)).await;
         let arm_many = run(window, get(group_url.clone(), Some(setup.many_token.clone()), None)).await;
+        // The subscription grows by `bulk` assignments of another principal: the few caller's
+        // decision should not notice.
+        let (bulk_id, _) = principal(&http, &endpoints, &internal_key, "bench-bulk").await;
+        grant_many(&http, &setup, &bulk_id, bulk).await;
+        let arm_few_big = run(window, get(group_url.clone(), Some(setup.few_token.clone()), None)).await;
         let bare_sign = run(window, get(format!("https://127.0.0.1:{tls_sign}/"), None, None)).await;
         let mint = {
             let (http, setup) = (http.clone(), setup.clone());
@@ -591,13 +624,28 @@ fn main() {
         println!("{}", row("baseline: bare actix-web, same body size as ARM, HTTPS", &bare_https, &bare_https));
         println!("{}", row("ARM GET resource group, caller with 10 assignments", &arm_few, &bare_https));
         println!("{}", row(&format!("ARM GET resource group, caller with {many} assignments"), &arm_many, &bare_https));
+        println!("{}", row(&format!("ARM GET resource group, caller with 10, subscription +{bulk} assignments"), &arm_few_big, &bare_https));
         println!("{}", row("baseline: raw sqlx, 2 durable commits per operation", &two_commits, &two_commits));
         println!("{}", row("ARM PUT user-assigned identity (new)", &put_identity, &two_commits));
         println!("{}", row("baseline: raw sqlx, 1 durable commit per operation", &one_commit, &one_commit));
         println!("{}", row("ARM PUT role assignment (new)", &put_assignment, &one_commit));
         println!(
-            "\nmany/few ARM GET p50: {:.2}×",
-            arm_many.p50.as_secs_f64() / arm_few.p50.as_secs_f64()
+            "\nmany/few ARM GET p50: {:.2}×; large/small subscription ARM GET p50: {:.2}×",
+            arm_many.p50.as_secs_f64() / arm_few.p50.as_secs_f64(),
+            arm_few_big.p50.as_secs_f64() / arm_few.p50.as_secs_f64()
+        );
+        let served: usize = [&imds, &arm_few, &arm_many, &arm_few_big, &mint, &put_identity, &put_assignment]
+            .iter()
+            .map(|stats| stats.requests)
+            .sum::<usize>()
+            + many
+            + bulk;
+        println!(
+            "mimic up: ready in {:.1} ms; resident memory {:.1} MiB idle after start, {:.1} MiB after \
+             serving {served} requests (measured windows, warm-ups not counted, plus the setup's grants)",
+            ready.as_secs_f64() * 1e3,
+            idle_rss,
+            rss_mib(pid)
         );
     });
 }

@@ -32,15 +32,51 @@ pub(crate) fn membership_changed() {
     MEMBERSHIP_CHANGES.fetch_add(1, Ordering::SeqCst);
 }
 
-/// What kind of object `id` is: a live user, a service principal or a group.
+/// What kind of object `id` is: a service principal, a live user or a group (asked in that
+/// order: most role assignments name service principals).
 pub async fn kind_of(state: &AppState, id: &str) -> Result<Option<ObjectKind>, AadError> {
-    if state.users.get(id).await?.is_some() {
-        return Ok(Some(ObjectKind::User));
-    }
     if state.store.get(id).await?.is_some() {
         return Ok(Some(ObjectKind::ServicePrincipal));
     }
+    if state.users.get(id).await?.is_some() {
+        return Ok(Some(ObjectKind::User));
+    }
     Ok(state.groups.get(id).await?.map(|_| ObjectKind::Group))
+}
+
+/// ARM's word for a kind.
+fn principal_type(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::User => "User",
+        ObjectKind::ServicePrincipal => "ServicePrincipal",
+        ObjectKind::Group => "Group",
+    }
+}
+
+/// `GET /internal/principals/{id}`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Principal {
+    pub principal_id: String,
+    /// `User`, `ServicePrincipal` or `Group`.
+    pub principal_type: &'static str,
+}
+
+/// `GET /internal/principals/{id}` → 200 [`Principal`], or 404 for an id that is no live user,
+/// service principal or group: what ARM checks a role assignment's principal with.
+pub async fn principal(
+    _: InternalCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AadError> {
+    let id = id.into_inner().to_ascii_lowercase();
+    let kind = kind_of(&state, &id)
+        .await?
+        .ok_or_else(|| AadError::ObjectNotFound(id.clone()))?;
+    Ok(HttpResponse::Ok().json(Principal {
+        principal_id: id,
+        principal_type: principal_type(kind),
+    }))
 }
 
 /// `GET /internal/principals/{id}/groups`'s answer.
@@ -86,11 +122,7 @@ pub async fn principal_groups(
             .finish());
     }
     let groups = state.groups.transitive_groups(&id).await?;
-    let principal_type = match kind {
-        ObjectKind::User => "User",
-        ObjectKind::ServicePrincipal => "ServicePrincipal",
-        ObjectKind::Group => "Group",
-    };
+    let principal_type = principal_type(kind);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .json(PrincipalGroups {

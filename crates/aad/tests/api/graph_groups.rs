@@ -596,3 +596,45 @@ async fn internal_principal_groups_are_transitive_with_a_generation_to_cache_und
         (404, Some("Request_ResourceNotFound"))
     );
 }
+
+#[tokio::test]
+async fn internal_principal_names_the_kind_of_any_directory_object() {
+    let graph = Graph::spawn().await;
+    let group = graph
+        .post(
+            "/groups",
+            json!({"displayName": "kinds", "mailNickname": "kinds", "mailEnabled": false,
+                "securityEnabled": true}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let group_id = group.body["id"].as_str().unwrap().to_string();
+    for (id, kind) in [
+        (OPERATOR_OBJECT_ID, "ServicePrincipal"),
+        (ADMIN_ID, "User"),
+        (group_id.as_str(), "Group"),
+    ] {
+        let found = graph
+            .app
+            .aad
+            .internal("GET", &format!("/internal/principals/{id}"), None)
+            .await;
+        assert_eq!(found.status, 200, "{}", found.text);
+        assert_eq!(
+            (
+                found.body["principalId"].as_str(),
+                found.body["principalType"].as_str()
+            ),
+            (Some(id), Some(kind))
+        );
+    }
+    let unknown = graph
+        .app
+        .aad
+        .internal("GET", &format!("/internal/principals/{UNKNOWN}"), None)
+        .await;
+    assert_eq!(unknown.status, 404);
+    let path = format!("/internal/principals/{ADMIN_ID}");
+    let without_key = graph.app.aad.raw("GET", &path, &[], "").await;
+    assert_eq!(without_key.status, 401);
+}

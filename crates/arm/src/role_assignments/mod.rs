@@ -219,7 +219,7 @@ async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, 
         return Ok(false);
     }
     let aad = crate::aad_client::AadClient::new(state);
-    Ok(aad.principal_groups(principal_id).await?.is_some())
+    Ok(aad.principal_exists(principal_id).await?)
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
