@@ -86,6 +86,11 @@ impl TestArm {
 
     /// The AAD signing key (to mint tokens with chosen claims).
     pub fn signing_key(&self) -> SigningKey {
+        Self::harness_signing_key()
+    }
+
+    /// The signing key every harness AAD uses, before any harness exists.
+    pub fn harness_signing_key() -> SigningKey {
         let (key_pem, cert_pem) = crate::arm::signing_key_pems();
         SigningKey::from_pem(key_pem, cert_pem).expect("the harness's signing key")
     }
