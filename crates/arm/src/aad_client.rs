@@ -156,38 +156,26 @@ impl<'a> AadClient<'a> {
         }
     }
 
-    /// Whether AAD knows a user with this object id.
-    pub async fn user_exists(&self, id: &str) -> anyhow::Result<bool> {
+    /// Whether AAD knows a live principal with this object id: a user, a service principal
+    /// (managed identities included) or a group. One call to `GET /internal/principals/{id}/groups`,
+    /// which answers 404 for anything else (docs/internal-apis.md).
+    pub async fn principal_exists(&self, id: &str) -> anyhow::Result<bool> {
         let base = self.state.settings.aad_url.trim_end_matches('/');
         let response = self
             .state
             .http
-            .get(format!("{base}/internal/users/{id}"))
+            .get(format!("{base}/internal/principals/{id}/groups"))
             .header(
                 mimic_web::INTERNAL_KEY_HEADER,
                 self.state.settings.internal_key.expose(),
             )
             .send()
             .await
-            .context("calling AAD to look up a user")?;
+            .context("calling AAD to look up a principal")?;
         match response.status() {
             status if status.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
-            status => anyhow::bail!("AAD failed to look up user {id}: {status}"),
-        }
-    }
-
-    /// Whether AAD knows a service principal with this object id.
-    pub async fn service_principal_exists(&self, id: &str) -> anyhow::Result<bool> {
-        let response = self
-            .request(reqwest::Method::GET, &format!("/{id}"))
-            .send()
-            .await
-            .context("calling AAD to look up a service principal")?;
-        match response.status() {
-            status if status.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            status => anyhow::bail!("AAD failed to look up service principal {id}: {status}"),
+            status => anyhow::bail!("AAD failed to look up principal {id}: {status}"),
         }
     }
 }

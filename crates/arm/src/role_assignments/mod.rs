@@ -212,13 +212,14 @@ async fn new_assignment(
     })
 }
 
-/// Whether AAD knows the principal: a service principal (managed identities included) or a user.
+/// Whether AAD knows the principal: a user, a service principal (managed identities included) or a
+/// group.
 async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, ArmError> {
     if uuid::Uuid::parse_str(principal_id).is_err() {
         return Ok(false);
     }
     let aad = crate::aad_client::AadClient::new(state);
-    Ok(aad.service_principal_exists(principal_id).await? || aad.user_exists(principal_id).await?)
+    Ok(aad.principal_exists(principal_id).await?)
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.
