@@ -515,6 +515,22 @@ const steps = [
     const members = (await graphOk('GET', `/groups/${entra.groupId}/members`)).value;
     assert(members.length === 0, `Graph has ${JSON.stringify(members)}`);
   }],
+  ['Group Owners: + Add owners, the learner, Select; Graph lists the owner; Remove, Yes; Graph lists none', async () => {
+    await page.getByRole('link', { name: 'Owners', exact: true }).click();
+    await page.getByText('No owners found.').waitFor();
+    await page.getByRole('button', { name: '+ Add owners', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add owners' });
+    await pane.getByRole('checkbox', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
+    await pane.getByRole('button', { name: 'Select', exact: true }).click();
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).waitFor();
+    const owners = (await graphOk('GET', `/groups/${entra.groupId}/owners`)).value;
+    assert(owners.length === 1 && owners[0].id === LEARNER_OID, `Graph has ${JSON.stringify(owners)}`);
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove owner' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByText('No owners found.').waitFor();
+    assert((await graphOk('GET', `/groups/${entra.groupId}/owners`)).value.length === 0, 'Graph still lists an owner');
+  }],
   ['App registrations: + New registration, Register; Overview shows Graph\'s ids; the service principal exists', async () => {
     await page.getByRole('link', { name: 'Groups', exact: true }).click();
     await page.getByRole('link', { name: 'App registrations', exact: true }).click();
