@@ -88,3 +88,21 @@ def test_role_assignment_of_a_deleted_identity_stays_listed_until_deleted(mimic)
     op(mimic, "role", "assignment", "delete", "--ids", created["id"])
     listed = op(mimic, "role", "assignment", "list", "--scope", scope)
     assert identity["principalId"] not in [a["principalId"] for a in listed], listed
+
+
+@compat("az role assignment create/list/delete --assignee <group> (a group from az ad group create; principalType Group)")
+def test_role_assignment_for_a_group(mimic):
+    name = unique("readers")
+    group = op(mimic, "ad", "group", "create", "--display-name", name, "--mail-nickname", name)
+    scope = mimic.group_id()
+
+    created = op(mimic, "role", "assignment", "create", "--assignee", group["id"], "--role", "Reader",
+                 "--scope", scope)
+
+    assert (created["principalId"], created["principalType"]) == (group["id"], "Group"), created
+    listed = op(mimic, "role", "assignment", "list", "--assignee", group["id"], "--scope", scope)
+    assert [(a["id"], a["principalName"], a["roleDefinitionName"]) for a in listed] == [
+        (created["id"], name, "Reader")], listed
+    assert op(mimic, "role", "assignment", "delete", "--ids", created["id"]) is None
+    assert op(mimic, "role", "assignment", "list", "--assignee", group["id"], "--scope", scope) == []
+    assert op(mimic, "ad", "group", "delete", "--group", group["id"]) is None

@@ -38,6 +38,14 @@ const VM2_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsof
 const VM2_READER = crypto.randomUUID();
 const ORPHAN = crypto.randomUUID();
 const ADMIN = ['admin@mimic.onmicrosoft.com', 'Mimic-Admin-1!', 'Mimic Admin'];
+const PORTAL_CLIENT = '6d696d69-6370-4f72-8c74-616c00000001';
+const SUFFIX = Date.now().toString(36);
+const ENTRA_USER = `portal-user-${SUFFIX}`;
+const ENTRA_UPN = `${ENTRA_USER}@mimic.onmicrosoft.com`;
+const ENTRA_GROUP = `portal-group-${SUFFIX}`;
+const ENTRA_APP = `portal-app-${SUFFIX}`;
+const ENTRA_API = `portal-api-${SUFFIX}`;
+const entra = {};
 const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
 
 // ---- the ARM API, as the fixture operator (client credentials from endpoints.json) ----------------
@@ -75,6 +83,50 @@ async function armStatus(method, path) {
   const response = await fetch(`${ARM}${path}`, { method, headers: { authorization: `Bearer ${await operator()}` } });
   return response.status;
 }
+
+// ---- Microsoft Graph and the token endpoint, as the fixture operator and as plain clients -------
+
+let graphToken;
+async function graphApi(method, path, body) {
+  if (!graphToken) {
+    const response = await fetch(`${endpoints.aad}/${endpoints.tenant_id}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: endpoints.operator.client_id,
+        client_secret: endpoints.operator.client_secret,
+        scope: `${endpoints.aad}//.default`,
+      }),
+    });
+    const token = await response.json();
+    if (!response.ok) throw new Error(`operator Graph token: ${JSON.stringify(token)}`);
+    graphToken = token.access_token;
+  }
+  const response = await fetch(`${endpoints.aad}/v1.0${path}`, {
+    method,
+    headers: { authorization: `Bearer ${graphToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function graphOk(method, path, body) {
+  const answer = await graphApi(method, path, body);
+  if (answer.status >= 300) throw new Error(`Graph ${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** The token endpoint's answer to a form (v2), status and JSON. */
+async function tokenRequest(form) {
+  const response = await fetch(`${endpoints.aad}/${endpoints.tenant_id}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A password sign-in (ROPC, the portal's public client): the token endpoint's answer. */
+const passwordSignIn = (username, password) => tokenRequest({
+  grant_type: 'password', client_id: PORTAL_CLIENT, username, password, scope: 'https://management.azure.com/.default',
+});
 
 const groupAssignments = async () => (await arm('GET',
   `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`)).value;
@@ -347,6 +399,253 @@ const steps = [
     await page.locator('pre').filter({ hasText: `"name": "${GROUP}"` }).waitFor();
     await page.screenshot({ path: join(artifacts, 'token-inspector-200.png') });
   }],
+  ['Microsoft Entra ID: Users, + New user (auto-generated password), Review + create, Create; Graph has the user, AAD its password', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: 'Microsoft Entra ID', exact: true }).click();
+    await page.getByRole('heading', { name: 'Microsoft Entra ID' }).waitFor();
+    await page.getByText(endpoints.tenant_id, { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByRole('link', { name: LEARNER[2], exact: true }).waitFor();
+    await page.getByRole('button', { name: '+ New user', exact: true }).click();
+    await page.getByLabel('User principal name', { exact: true }).fill(ENTRA_USER);
+    await page.getByLabel('Display name', { exact: true }).fill('Portal User');
+    entra.firstPassword = await page.getByLabel('Password', { exact: true }).inputValue();
+    assert(entra.firstPassword.length >= 8, `generated password ${entra.firstPassword}`);
+    await page.screenshot({ path: join(artifacts, 'entra-new-user.png') });
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'Portal User' }).waitFor();
+    const user = await graphOk('GET', `/users/${ENTRA_UPN}?$select=id,displayName,accountEnabled`);
+    assert(user.displayName === 'Portal User' && user.accountEnabled === true, `Graph has ${JSON.stringify(user)}`);
+    entra.userId = user.id;
+    await page.locator('dd code').getByText(user.id, { exact: true }).waitFor();
+    const answer = await passwordSignIn(ENTRA_UPN, entra.firstPassword);
+    assert(answer.status === 400 && answer.body.error_description.startsWith('AADSTS50055'), `sign-in: ${JSON.stringify(answer.body)}`);
+  }],
+  ['Users: Reset password shows a temporary password once; AAD takes it (to be changed) instead of the old one', async () => {
+    await page.getByRole('button', { name: 'Reset password', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Reset password' });
+    await pane.getByRole('button', { name: 'Reset password', exact: true }).click();
+    const temporary = await pane.getByLabel('Temporary password').inputValue();
+    assert(temporary && temporary !== entra.firstPassword, `temporary password ${temporary}`);
+    entra.temporary = temporary;
+    await page.screenshot({ path: join(artifacts, 'entra-reset-password.png') });
+    const withNew = await passwordSignIn(ENTRA_UPN, temporary);
+    assert(withNew.status === 400 && withNew.body.error_description.startsWith('AADSTS50055'), `new password: ${JSON.stringify(withNew.body)}`);
+    const withOld = await passwordSignIn(ENTRA_UPN, entra.firstPassword);
+    assert(withOld.status === 400 && withOld.body.error_description.startsWith('AADSTS50126'), `old password: ${JSON.stringify(withOld.body)}`);
+    await pane.getByRole('button', { name: 'Close', exact: true }).click();
+  }],
+  ['the new user signs in to the portal with the temporary password, updates it (Update your password), and is signed in', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email, phone, or Skype').fill(ENTRA_UPN);
+    await page.getByLabel('Password').fill(entra.temporary);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Update your password' }).waitFor();
+    const chosen = `Portal-${SUFFIX}-Pass1!`;
+    await page.getByLabel('Current password').fill(entra.temporary);
+    await page.getByLabel('New password').fill(chosen);
+    await page.getByLabel('Confirm password').fill(chosen);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#user').filter({ hasText: 'Portal User' }).waitFor();
+    await page.getByRole('heading', { name: 'Resource groups' }).waitFor();
+    const answer = await passwordSignIn(ENTRA_UPN, chosen);
+    assert(answer.status === 200, `sign-in with the new password: ${JSON.stringify(answer.body)}`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(ADMIN);
+  }],
+  ['Users: a user principal name outside the verified domains shows Graph\'s error in the red banner', async () => {
+    await page.goto(`${ARM}/portal/#/entra/users/new`);
+    await page.getByLabel('User principal name', { exact: true }).fill('bad name');
+    await page.getByLabel('Display name', { exact: true }).fill('Bad Name');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'Request_BadRequest' }).textContent();
+    assert(text.startsWith('Request_BadRequest: '), `banner: ${text}`);
+    const found = await graphOk('GET', `/users?$filter=displayName eq 'Bad Name'`);
+    assert(found.value.length === 0, `Graph has ${JSON.stringify(found.value)}`);
+  }],
+  ['Users: Delete, Yes; Graph answers 404 and keeps the user in deleted items', async () => {
+    await page.goto(`${ARM}/portal/#/entra/users/${entra.userId}`);
+    await page.getByRole('heading', { name: 'Portal User' }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete user' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted user '${ENTRA_UPN}'.` }).waitFor();
+    await page.getByRole('link', { name: LEARNER[2], exact: true }).waitFor();
+    assert(await page.getByText(ENTRA_UPN, { exact: true }).count() === 0, 'the list still shows the user');
+    assert((await graphApi('GET', `/users/${entra.userId}`)).status === 404, 'Graph still has the user');
+    assert((await graphApi('GET', `/directory/deletedItems/${entra.userId}`)).status === 200, 'not in deleted items');
+  }],
+  ['Groups: + New group (Security), Create; Graph has the security group', async () => {
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('heading', { name: 'Groups' }).waitFor();
+    await page.getByRole('button', { name: '+ New group', exact: true }).click();
+    await page.getByLabel('Group type').selectOption({ label: 'Security' });
+    await page.getByLabel('Group name').fill(ENTRA_GROUP);
+    await page.getByLabel('Group description').fill('Readers of mimic-rg');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: ENTRA_GROUP }).waitFor();
+    const found = (await graphOk('GET', `/groups?$filter=displayName eq '${ENTRA_GROUP}'`)).value;
+    assert(found.length === 1 && found[0].securityEnabled === true && found[0].mailEnabled === false
+      && found[0].description === 'Readers of mimic-rg', `Graph has ${JSON.stringify(found)}`);
+    entra.groupId = found[0].id;
+    await page.locator('dd code').getByText(entra.groupId, { exact: true }).waitFor();
+  }],
+  ['Group Members: + Add members, the learner, Select; Graph lists the learner as a member', async () => {
+    await page.getByRole('link', { name: 'Members', exact: true }).click();
+    await page.getByText('No members found.').waitFor();
+    await page.getByRole('button', { name: '+ Add members', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add members' });
+    await pane.getByLabel('Search').fill('learner');
+    await pane.getByRole('checkbox', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
+    await pane.getByRole('button', { name: 'Select', exact: true }).click();
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).waitFor();
+    const members = (await graphOk('GET', `/groups/${entra.groupId}/members`)).value;
+    assert(members.length === 1 && members[0].id === LEARNER_OID, `Graph has ${JSON.stringify(members)}`);
+    await page.screenshot({ path: join(artifacts, 'entra-group-members.png') });
+  }],
+  ['Group Members: select the learner, Remove, Yes; Graph lists no member', async () => {
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove member' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByText('No members found.').waitFor();
+    const members = (await graphOk('GET', `/groups/${entra.groupId}/members`)).value;
+    assert(members.length === 0, `Graph has ${JSON.stringify(members)}`);
+  }],
+  ['Group Owners: + Add owners, the learner, Select; Graph lists the owner; Remove, Yes; Graph lists none', async () => {
+    await page.getByRole('link', { name: 'Owners', exact: true }).click();
+    await page.getByText('No owners found.').waitFor();
+    await page.getByRole('button', { name: '+ Add owners', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add owners' });
+    await pane.getByRole('checkbox', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
+    await pane.getByRole('button', { name: 'Select', exact: true }).click();
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).waitFor();
+    const owners = (await graphOk('GET', `/groups/${entra.groupId}/owners`)).value;
+    assert(owners.length === 1 && owners[0].id === LEARNER_OID, `Graph has ${JSON.stringify(owners)}`);
+    await page.getByRole('checkbox', { name: LEARNER[2], exact: true }).check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove owner' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByText('No owners found.').waitFor();
+    assert((await graphOk('GET', `/groups/${entra.groupId}/owners`)).value.length === 0, 'Graph still lists an owner');
+  }],
+  ['App registrations: + New registration, Register; Overview shows Graph\'s ids; the service principal exists', async () => {
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('link', { name: 'App registrations', exact: true }).click();
+    await page.getByRole('heading', { name: 'App registrations' }).waitFor();
+    await page.getByRole('button', { name: '+ New registration', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill(ENTRA_APP);
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('heading', { name: ENTRA_APP }).waitFor();
+    const found = (await graphOk('GET', `/applications?$filter=displayName eq '${ENTRA_APP}'`)).value;
+    assert(found.length === 1 && found[0].signInAudience === 'AzureADMyOrg', `Graph has ${JSON.stringify(found)}`);
+    entra.app = found[0];
+    assert((await page.getByTestId('client-id').textContent()) === entra.app.appId, 'Application (client) ID');
+    assert((await page.getByTestId('object-id').textContent()) === entra.app.id, 'Object ID');
+    assert((await page.getByTestId('tenant-id').textContent()) === endpoints.tenant_id, 'Directory (tenant) ID');
+    const principals = (await graphOk('GET', `/servicePrincipals?$filter=appId eq '${entra.app.appId}'`)).value;
+    assert(principals.length === 1, `service principals ${JSON.stringify(principals)}`);
+    await page.screenshot({ path: join(artifacts, 'entra-app-overview.png') });
+  }],
+  ['Certificates & secrets: + New client secret shows its value once; a client-credentials token with it works', async () => {
+    await page.getByRole('link', { name: 'Certificates & secrets', exact: true }).click();
+    await page.getByRole('tab', { name: 'Client secrets (0)' }).waitFor();
+    await page.getByRole('button', { name: '+ New client secret', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add a client secret' });
+    await pane.getByLabel('Description').fill('portal test');
+    await pane.getByLabel('Expires').selectOption({ label: '90 days (3 months)' });
+    await pane.getByRole('button', { name: 'Add', exact: true }).click();
+    const value = (await page.getByTestId('secret-value').textContent()).trim();
+    await page.screenshot({ path: join(artifacts, 'entra-client-secret.png') });
+    const secrets = (await graphOk('GET', `/applications/${entra.app.id}`)).passwordCredentials;
+    assert(secrets.length === 1 && secrets[0].displayName === 'portal test' && secrets[0].secretText === null, `Graph has ${JSON.stringify(secrets)}`);
+    const days = (Date.parse(secrets[0].endDateTime) - Date.now()) / 86400000;
+    assert(days > 88 && days < 91, `expires in ${days} days`);
+    const token = await tokenRequest({ grant_type: 'client_credentials', client_id: entra.app.appId, client_secret: value, scope: 'https://management.azure.com/.default' });
+    assert(token.status === 200 && token.body.access_token, `token: ${JSON.stringify(token.body)}`);
+    entra.secret = value;
+    await page.getByRole('link', { name: 'Certificates & secrets', exact: true }).click();
+    await page.getByRole('tab', { name: 'Client secrets (1)' }).waitFor();
+    await page.locator('tbody tr').filter({ hasText: 'portal test' }).waitFor();
+    assert(await page.getByTestId('secret-value').count() === 0, 'the value is still shown after a reload');
+  }],
+  ['Certificates & secrets: Delete the secret, Yes; Graph has none and the token endpoint refuses it', async () => {
+    await page.getByRole('button', { name: 'Delete portal test', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete client secret' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('tab', { name: 'Client secrets (0)' }).waitFor();
+    const secrets = (await graphOk('GET', `/applications/${entra.app.id}`)).passwordCredentials;
+    assert(secrets.length === 0, `Graph has ${JSON.stringify(secrets)}`);
+    const token = await tokenRequest({ grant_type: 'client_credentials', client_id: entra.app.appId, client_secret: entra.secret, scope: 'https://management.azure.com/.default' });
+    assert(token.status === 401 && token.body.error === 'invalid_client', `token: ${token.status} ${JSON.stringify(token.body)}`);
+  }],
+  ['App registrations: Delete, Yes; Graph answers 404 for the application and has no service principal for it', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete app registration' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted application '${ENTRA_APP}'.` }).waitFor();
+    assert((await graphApi('GET', `/applications/${entra.app.id}`)).status === 404, 'Graph still has the application');
+    const principals = (await graphOk('GET', `/servicePrincipals?$filter=appId eq '${entra.app.appId}'`)).value;
+    assert(principals.length === 0, `service principals ${JSON.stringify(principals)}`);
+  }],
+  ['Enterprise applications: Managed Identities lists vm2\'s identity; its Permissions show an app role granted through Graph', async () => {
+    const vm = await arm('GET', `${VM2_ID}?api-version=2024-11-01`);
+    const roleId = crypto.randomUUID();
+    const api = await graphOk('POST', '/applications', { displayName: ENTRA_API,
+      appRoles: [{ id: roleId, allowedMemberTypes: ['Application'], displayName: 'Read all portal data', description: 'Read', value: 'Portal.Read.All', isEnabled: true }] });
+    entra.apiAppId = api.id;
+    const resource = await graphOk('POST', '/servicePrincipals', { appId: api.appId });
+    await graphOk('POST', `/servicePrincipals/${vm.identity.principalId}/appRoleAssignments`,
+      { principalId: vm.identity.principalId, resourceId: resource.id, appRoleId: roleId });
+    await page.getByRole('link', { name: 'Enterprise applications', exact: true }).click();
+    await page.getByRole('heading', { name: 'Enterprise applications' }).waitFor();
+    await page.getByRole('link', { name: ENTRA_API, exact: true }).waitFor();
+    assert(await page.getByRole('link', { name: 'vm2', exact: true }).count() === 0, 'Enterprise Applications lists a managed identity');
+    await page.getByLabel('Application type').selectOption({ label: 'Managed Identities' });
+    const row = page.locator('tr').filter({ has: page.getByRole('link', { name: 'vm2', exact: true }) });
+    await row.getByText(vm.identity.principalId, { exact: true }).waitFor();
+    await row.getByText('Managed Identity', { exact: true }).waitFor();
+    assert(await page.getByRole('link', { name: ENTRA_API, exact: true }).count() === 0, 'Managed Identities lists an application');
+    await page.screenshot({ path: join(artifacts, 'entra-enterprise-applications.png') });
+    await row.getByRole('link', { name: 'vm2', exact: true }).click();
+    await page.getByRole('link', { name: 'Permissions', exact: true }).click();
+    const granted = page.locator('tbody tr').filter({ hasText: ENTRA_API });
+    await granted.getByText('Portal.Read.All', { exact: true }).waitFor();
+    await granted.getByText('Read all portal data', { exact: true }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'entra-permissions.png') });
+  }],
+  ['Access control (IAM) on the group: + Add Reader for the Entra group chosen in Select members; ARM has principalType Group; Remove', async () => {
+    await page.goto(`${ARM}/portal/#/rg/${SUB}/${GROUP}/iam`);
+    await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
+    await page.getByRole('button', { name: '+ Add', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add role assignment' });
+    await pane.getByLabel('Role').selectOption({ label: 'Reader' });
+    await pane.getByRole('radio', { name: 'User, group, or service principal' }).check();
+    await pane.getByRole('group', { name: 'Select members' }).getByRole('radio', { name: `${ENTRA_GROUP} Readers of mimic-rg (Group)` }).check();
+    await pane.getByRole('button', { name: 'Review + assign', exact: true }).click();
+    const box = page.getByRole('checkbox', { name: `Reader ${entra.groupId}` });
+    const row = page.locator('tr').filter({ has: box });
+    await row.getByText(ENTRA_GROUP, { exact: true }).waitFor();
+    await row.getByText('Group', { exact: true }).waitFor();
+    const found = (await groupAssignments()).filter((a) => a.properties.principalId === entra.groupId);
+    assert(found.length === 1 && found[0].properties.principalType === 'Group'
+      && found[0].properties.roleDefinitionId.toLowerCase().endsWith(READER), `ARM has ${JSON.stringify(found)}`);
+    await page.screenshot({ path: join(artifacts, 'access-control-iam-group.png') });
+    await box.check();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove role assignments' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await box.waitFor({ state: 'detached' });
+    assert((await groupAssignments()).every((a) => a.properties.principalId !== entra.groupId), 'ARM still has the group\'s assignment');
+  }],
+  ['Groups: Delete, Yes; Graph answers 404', async () => {
+    await page.goto(`${ARM}/portal/#/entra/groups/${entra.groupId}`);
+    await page.getByRole('heading', { name: ENTRA_GROUP }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete group' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted group '${ENTRA_GROUP}'.` }).waitFor();
+    assert((await graphApi('GET', `/groups/${entra.groupId}`)).status === 404, 'Graph still has the group');
+  }],
   ['learner without a role sees ARM\'s AuthorizationFailed in the red banner', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -405,6 +704,11 @@ await fetch(`${ARM}${VM2_ID}?api-version=2024-11-01`, {
   method: 'PATCH', headers: { authorization: `Bearer ${await operator()}`, 'content-type': 'application/json' },
   body: JSON.stringify({ identity: { type: 'None' } }),
 }).catch(() => {});
+for (const path of [entra.groupId && `/groups/${entra.groupId}`, entra.app && `/applications/${entra.app.id}`,
+  entra.apiAppId && `/applications/${entra.apiAppId}`, entra.userId && `/users/${entra.userId}`,
+  entra.userId && `/directory/deletedItems/${entra.userId}`]) {
+  if (path) await graphApi('DELETE', path).catch(() => {});
+}
 console.log(`screenshots in ${artifacts}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

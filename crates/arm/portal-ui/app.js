@@ -1,15 +1,16 @@
 // mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity,
-// Access control (IAM), Token inspector); Managed Identities; Access control (IAM) of a subscription.
-// Routes live in the URL fragment: #/, #/identities, #/sub/{sub}/iam, #/rg/{sub}/{group}[/iam],
-// #/vm/{sub}/{group}/{name}/{blade}.
+// Access control (IAM), Token inspector); Managed Identities; Access control (IAM) of a subscription;
+// Microsoft Entra ID (entra.js). Routes live in the URL fragment: #/, #/identities, #/sub/{sub}/iam,
+// #/rg/{sub}/{group}[/iam], #/vm/{sub}/{group}/{name}/{blade}, #/entra/….
 
 import { completeSignIn, session, signIn, signOut } from './auth.js';
 import { list, arm, vmPath, COMPUTE, RESOURCES } from './arm.js';
-import { el, show, banner, showError } from './dom.js';
+import { el, show, banner, showError, takeNotice } from './dom.js';
 import { identityBlade } from './identity.js';
 import { identitiesBlade } from './identities.js';
 import { iamBlade } from './iam.js';
 import { tokenBlade } from './tokens.js';
+import { entraRoute } from './entra.js';
 
 function link(href, text, current) {
   // A click on the page already shown reloads it (no hashchange event then).
@@ -19,9 +20,10 @@ function link(href, text, current) {
 
 let subscriptionsSeen = [];
 
-/** The top-level menu: Resource groups, Managed Identities, and each subscription's IAM. */
+/** The top-level menu: Resource groups, Managed Identities, Microsoft Entra ID, and each subscription's IAM. */
 function homeMenu(current) {
   show('menu', link('#/', 'Resource groups', current === 'groups'), link('#/identities', 'Managed Identities', current === 'identities'),
+    link('#/entra', 'Microsoft Entra ID'),
     subscriptionsSeen.flatMap((subscription) => [el('div', { class: 'heading' }, subscription.displayName),
       link(`#/sub/${subscription.subscriptionId}/iam`, 'Access control (IAM)', current === subscription.subscriptionId)]));
 }
@@ -120,8 +122,12 @@ async function route() {
     else if (parts[0] === 'identities') await identities();
     else if (parts[0] === 'sub' && parts.length >= 3) await subscriptionIam(parts[1]);
     else if (parts[0] === 'vm' && parts.length >= 4) await vm(parts[1], parts[2], parts[3], parts[4] || 'overview');
+    else if (parts[0] === 'entra') await entraRoute(parts.slice(1));
     else await resourceGroups();
+    const notice = takeNotice();
+    if (notice) banner(notice.message, notice.kind);
   } catch (error) {
+    takeNotice();
     show('content');
     showError(error);
   }

@@ -47,3 +47,51 @@ export function confirmPane(title, text) {
     backdrop.hidden = false;
   });
 }
+
+let fieldCount = 0;
+
+/** A labelled control: the label names the control by `for` (not by wrapping it, so a select's
+ * options never become part of the label). */
+export function field(label, control, ...after) {
+  fieldCount += 1;
+  control.id = control.id || `field-${fieldCount}`;
+  return el('div', { class: 'field' }, el('label', { for: control.id }, label), ' ', control, ...after);
+}
+
+/** A side pane (dialog) titled `title`; returns the function that closes it. */
+export function openPane(title, ...children) {
+  const backdrop = document.getElementById('dialog');
+  const close = () => { backdrop.hidden = true; backdrop.replaceChildren(); };
+  backdrop.replaceChildren(el('div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
+    el('h2', {}, title), ...children));
+  backdrop.hidden = false;
+  return close;
+}
+
+/** A table with these column headings, or the `empty` text when there are no rows. */
+export function dataTable(headings, rows, empty) {
+  if (rows.length === 0) return el('p', { class: 'muted' }, empty);
+  return el('table', {}, el('thead', {}, el('tr', {}, headings.map((heading) => el('th', {}, heading)))), el('tbody', {}, rows));
+}
+
+/** A definition list of [term, value] pairs (empty values as an em dash). */
+export function details(pairs) {
+  return el('dl', {}, pairs.flatMap(([term, value]) => [el('dt', {}, term),
+    el('dd', {}, value === undefined || value === null || value === '' ? '—' : value)]));
+}
+
+let notice = null;
+
+/** Goes to `hash` and shows `message` in the banner (green, or red for kind 'error') once that page is rendered. */
+export function navigate(hash, message, kind = 'info') {
+  notice = message ? { message, kind } : null;
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
+}
+
+/** The `{ message, kind }` `navigate` left for the page being rendered (then forgotten), or null. */
+export function takeNotice() {
+  const message = notice;
+  notice = null;
+  return message;
+}

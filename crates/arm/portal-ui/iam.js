@@ -1,10 +1,10 @@
 // The Access control (IAM) blade of a scope (subscription, resource group or VM): "Role
 // assignments" at the scope and inherited from above (`$filter=atScope()`), + Add (Add role
-// assignment) and Remove with a Yes/No confirmation, as in the Azure portal. Users and service
-// principals to assign come from Microsoft Graph (mimic's AAD), with a Graph token for the user.
+// assignment) and Remove with a Yes/No confirmation, as in the Azure portal. Users, groups and
+// service principals to assign come from Microsoft Graph (mimic's AAD), with a Graph token for the user.
 
 import { arm, list, COMPUTE, IDENTITY } from './arm.js';
-import { graphToken } from './auth.js';
+import { graph, graphList } from './graph.js';
 import { el, show, banner, showError, confirmPane } from './dom.js';
 
 const AUTHORIZATION = '2022-04-01';
@@ -20,39 +20,24 @@ async function managedIdentities(subscription) {
   ].filter((identity) => identity.principalId);
 }
 
-/** GET of every page of a Graph list (`value` + `@odata.nextLink`, at most 20 pages). */
-async function graphList(url, token) {
-  const items = [];
-  let next = url;
-  for (let page = 0; next && page < 20; page += 1) {
-    const response = await fetch(next, { headers: { authorization: `Bearer ${token}` } });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = body.error || {};
-      throw new Error(`Microsoft Graph: ${error.code || `HTTP ${response.status}`}: ${error.message || ''}`);
-    }
-    items.push(...(body.value || []));
-    next = body['@odata.nextLink'];
-  }
-  return items;
-}
-
 /**
- * The directory's users and service principals (managed identities left out: they have their
- * own picker), from Graph: `[{ id, name, detail, principalType }]`, users first.
+ * The directory's users, groups and service principals (managed identities left out: they have
+ * their own picker), from Graph: `[{ id, name, detail, principalType }]`, users first.
  */
 async function directoryMembers() {
-  const config = await (await fetch('/portal/config.json')).json();
-  const token = await graphToken(config);
-  const users = await graphList(`${config.aadUrl}/v1.0/users?$top=100`, token);
-  const principals = await graphList(`${config.aadUrl}/v1.0/servicePrincipals?$top=100`, token);
+  const users = await graphList('/users?$select=id,displayName,userPrincipalName&$top=100');
+  const groups = await graphList('/groups?$select=id,displayName,description&$top=100');
+  const principals = await graphList('/servicePrincipals?$top=100');
   const byName = (a, b) => a.name.localeCompare(b.name);
   return [
     ...users.map((user) => ({ id: user.id, name: user.displayName || user.userPrincipalName, detail: user.userPrincipalName, principalType: 'User' })).sort(byName),
+    ...groups.map((group) => ({ id: group.id, name: group.displayName, detail: group.description || 'Security group', principalType: 'Group' })).sort(byName),
     ...principals.filter((principal) => principal.servicePrincipalType !== 'ManagedIdentity')
       .map((principal) => ({ id: principal.id, name: principal.displayName || principal.appId, detail: `App ${principal.appId}`, principalType: 'ServicePrincipal' })).sort(byName),
   ];
 }
+
+const MEMBER_KINDS = { User: 'User', Group: 'Group', ServicePrincipal: 'Service principal' };
 
 /**
  * Display names of directory objects by id, from Graph's `getByIds` (users, groups, service
@@ -63,16 +48,9 @@ async function directoryNames(ids) {
   const unique = [...new Set(ids.filter(Boolean))];
   const names = new Map();
   if (unique.length === 0) return names;
-  const config = await (await fetch('/portal/config.json')).json();
-  const token = await graphToken(config);
   for (let start = 0; start < unique.length; start += 1000) {
-    const response = await fetch(`${config.aadUrl}/v1.0/directoryObjects/getByIds`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ids: unique.slice(start, start + 1000) }),
-    });
-    if (!response.ok) return null;
-    for (const object of (await response.json()).value || []) {
+    const found = await graph('POST', '/directoryObjects/getByIds', { ids: unique.slice(start, start + 1000) });
+    for (const object of found.value || []) {
       names.set(object.id, object.displayName || object.userPrincipalName || object.appId || object.id);
     }
   }
@@ -169,7 +147,7 @@ async function addPane(state) {
   const identityFields = el('div', {}, identities.length === 0
     ? el('p', { class: 'muted' }, 'No managed identities in this subscription.')
     : field('Member', identitySelect));
-  // "Select members": users and service principals from Graph; the object id only if Graph fails.
+  // "Select members": users, groups and service principals from Graph; the object id only if Graph fails.
   const members = { loaded: null, list: [], fallback: false };
   const memberList = el('fieldset', { class: 'field members' }, el('legend', {}, 'Select members'), el('p', { class: 'muted' }, 'Loading the directory…'));
   const fallbackFields = el('div', { hidden: true }, field('Object ID', objectId), field('Principal type', objectType));
@@ -178,15 +156,15 @@ async function addPane(state) {
     members.loaded = members.loaded || directoryMembers().then((found) => {
       members.list = found;
       memberList.replaceChildren(el('legend', {}, 'Select members'), ...(found.length === 0
-        ? [el('p', { class: 'muted' }, 'No users or service principals in the directory.')]
+        ? [el('p', { class: 'muted' }, 'No users, groups or service principals in the directory.')]
         : found.map((member, index) => el('label', { class: 'member' },
           el('input', { type: 'radio', name: 'member', value: String(index) }), ` ${member.name} `,
-          el('span', { class: 'muted' }, `${member.detail} (${member.principalType === 'User' ? 'User' : 'Service principal'})`)))));
+          el('span', { class: 'muted' }, `${member.detail} (${MEMBER_KINDS[member.principalType]})`)))));
     }).catch((error) => {
       members.fallback = true;
       memberList.hidden = true;
       fallbackFields.hidden = false;
-      banner(`Could not list the directory's users and service principals; enter an object id instead. ${error.message}`);
+      banner(`Could not list the directory's users, groups and service principals; enter an object id instead. ${error.code ? `${error.code}: ` : ''}${error.message}`);
     });
   };
   const sync = () => {

@@ -1,6 +1,6 @@
-//! CORS for the token endpoint and Graph's reads: the portal (a single-page app on a loopback
-//! `https` origin) redeems its code and lists the directory's users and service principals from
-//! the browser. Preflights are answered here; every response to an allowed origin carries
+//! CORS for the token endpoint and Graph: the portal (a single-page app on a loopback `https`
+//! origin) redeems its code and reads and writes the directory (its Microsoft Entra ID blades and
+//! IAM's member picker) from the browser. Preflights are answered here; every response to an allowed origin carries
 //! `Access-Control-Allow-Origin`, errors included, as AAD and Graph do for SPA clients.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -16,8 +16,8 @@ fn is_token_path(path: &str) -> bool {
     path.ends_with("/oauth2/v2.0/token")
 }
 
-/// Graph's v1.0 paths: the portal reads them (GET, and `POST directoryObjects/getByIds`, with a
-/// bearer token; POST is a CORS-safelisted method, so the preflight need not name it).
+/// Graph's v1.0 paths: the portal reads and writes them with a bearer token (GET, POST, PATCH,
+/// DELETE; a JSON POST is preflighted too, because of its `Content-Type`).
 fn is_graph_path(path: &str) -> bool {
     path.starts_with("/v1.0/")
 }
@@ -26,7 +26,7 @@ fn is_graph_path(path: &str) -> bool {
 fn preflight_allows(path: &str) -> (&'static str, &'static str) {
     if is_graph_path(path) {
         (
-            "GET, OPTIONS",
+            "GET, POST, PATCH, DELETE, OPTIONS",
             "authorization, content-type, client-request-id, consistencylevel",
         )
     } else {

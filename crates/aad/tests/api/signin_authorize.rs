@@ -233,10 +233,9 @@ fn challenge_constant_is_the_s256_of_the_verifier() {
     assert_eq!(URL_SAFE_NO_PAD.encode(digest), CHALLENGE);
 }
 
-#[tokio::test]
-async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
-    let app = TestAad::spawn().await;
-    let origin = "https://127.0.0.1:8443";
+/// A Graph token for the admin through the portal client (password, then the refresh-token grant
+/// for Graph, as the portal asks for it).
+async fn portal_graph_token(app: &TestAad) -> String {
     let signed_in = app
         .token_v2(&[
             ("client_id", PORTAL),
@@ -257,6 +256,66 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         ])
         .await;
     assert_eq!(graph.status, 200, "{}", graph.body);
+    graph.token().to_string()
+}
+
+#[tokio::test]
+async fn graph_answers_cors_preflight_for_patch_and_delete_and_its_errors_carry_the_origin() {
+    let app = TestAad::spawn().await;
+    let origin = "https://127.0.0.1:8443";
+    let token = portal_graph_token(&app).await;
+    let ghost = format!("{}/v1.0/users/{}", app.aad.base, uuid::Uuid::new_v4());
+
+    let mut preflights = Vec::new();
+    for method in ["PATCH", "DELETE", "POST"] {
+        let preflight = app
+            .aad
+            .http
+            .request(reqwest::Method::OPTIONS, &ghost)
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        preflights.push((method, preflight));
+    }
+    let delete = app
+        .aad
+        .http
+        .delete(&ghost)
+        .header("Origin", origin)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+
+    for (method, preflight) in preflights {
+        assert_eq!(preflight.status(), 204, "{method}");
+        assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+        let methods = preflight.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            methods.split(", ").any(|allowed| allowed == method),
+            "{method} not in {methods}"
+        );
+    }
+    assert_eq!(delete.status(), 404);
+    assert_eq!(delete.headers()["access-control-allow-origin"], origin);
+    let body: Value = delete.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Request_ResourceNotFound");
+}
+
+#[tokio::test]
+async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
+    let app = TestAad::spawn().await;
+    let origin = "https://127.0.0.1:8443";
+    let token = portal_graph_token(&app).await;
     let users_url = format!("{}/v1.0/users?$top=100", app.aad.base);
 
     let preflight = app
@@ -274,7 +333,7 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         .http
         .get(&users_url)
         .header("Origin", origin)
-        .bearer_auth(graph.token())
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -283,7 +342,7 @@ async fn graph_answers_cors_preflight_and_gets_for_loopback_origins() {
         .http
         .get(&users_url)
         .header("Origin", "https://evil.example")
-        .bearer_auth(graph.token())
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();

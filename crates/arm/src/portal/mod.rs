@@ -53,6 +53,16 @@ const ASSETS: &[Asset] = &[
     ),
     asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
     asset("tokens.js", JS, include_str!("../../portal-ui/tokens.js")),
+    asset("graph.js", JS, include_str!("../../portal-ui/graph.js")),
+    asset("entra.js", JS, include_str!("../../portal-ui/entra.js")),
+    asset("users.js", JS, include_str!("../../portal-ui/users.js")),
+    asset("groups.js", JS, include_str!("../../portal-ui/groups.js")),
+    asset("apps.js", JS, include_str!("../../portal-ui/apps.js")),
+    asset(
+        "enterprise.js",
+        JS,
+        include_str!("../../portal-ui/enterprise.js"),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

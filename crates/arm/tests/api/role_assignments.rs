@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use mimic_testkit::fixture::{
-    CONTRIBUTOR, GROUP, OPERATOR_OBJECT_ID, RA_VERSION, READER, SUBSCRIPTION, TENANT,
+    CONTRIBUTOR, GROUP, OPERATOR_APP_ID, OPERATOR_OBJECT_ID, OPERATOR_SECRET, RA_VERSION, READER,
+    SUBSCRIPTION, TENANT,
 };
 use mimic_testkit::TestArm;
 
@@ -149,6 +150,50 @@ async fn create_for_a_directory_user_returns_201() {
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.body["properties"]["principalId"], learner);
+}
+
+#[tokio::test]
+async fn create_for_a_directory_group_returns_201_with_principal_type_group() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let graph_scope = format!("{}//.default", app.aad.base);
+    let graph = app
+        .aad
+        .form(
+            &format!("/{TENANT}/oauth2/v2.0/token"),
+            &[
+                ("client_id", OPERATOR_APP_ID),
+                ("grant_type", "client_credentials"),
+                ("client_secret", OPERATOR_SECRET),
+                ("scope", &graph_scope),
+            ],
+        )
+        .await;
+    let group = app
+        .aad
+        .post(
+            "/v1.0/groups",
+            Some(graph.token()),
+            Some(json!({"displayName": "readers", "mailNickname": "readers",
+                "mailEnabled": false, "securityEnabled": true})),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.text);
+    let group_id = group.body["id"].as_str().unwrap();
+    let name = uuid::Uuid::new_v4().to_string();
+
+    let reply = app
+        .arm
+        .put(
+            &assignment(&app.group(GROUP), &name),
+            Some(&token),
+            body(READER, group_id, json!({"principalType": "Group"})),
+        )
+        .await;
+
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body["properties"]["principalId"], group_id);
+    assert_eq!(reply.body["properties"]["principalType"], "Group");
 }
 
 #[tokio::test]
