@@ -42,6 +42,9 @@ pub struct PendingCode {
 #[derive(Debug, Clone, Default)]
 pub struct Codes(Arc<Mutex<HashMap<String, PendingCode>>>);
 
+/// Most authorization codes waiting to be redeemed (memory stays bounded).
+pub const MAX_PENDING_CODES: usize = 10_000;
+
 impl Codes {
     /// Forgets every pending code (a snapshot restore or a reset replaced the directory).
     pub fn clear(&self) {
@@ -59,6 +62,18 @@ impl Codes {
         let code = format!("1.{}", URL_SAFE_NO_PAD.encode(bytes));
         let mut codes = self.0.lock().unwrap_or_else(|e| e.into_inner());
         codes.retain(|_, p| p.expires_on >= now);
+        // A bound, not a policy: that many unredeemed codes within their lifetime means a client
+        // is looping; the oldest go first.
+        if codes.len() >= MAX_PENDING_CODES {
+            let mut oldest: Vec<(String, i64)> = codes
+                .iter()
+                .map(|(c, p)| (c.clone(), p.expires_on))
+                .collect();
+            oldest.sort_by_key(|(_, expires_on)| *expires_on);
+            for (stale, _) in oldest.into_iter().take(MAX_PENDING_CODES / 4) {
+                codes.remove(&stale);
+            }
+        }
         codes.insert(code.clone(), pending);
         code
     }

@@ -15,6 +15,8 @@ use crate::host_api::HostIdentity;
 
 /// A cached token is reused until this many seconds before it expires.
 const REFRESH_MARGIN: i64 = 300;
+/// Most tokens one VM's listener keeps (identities × resources).
+pub const MAX_CACHED_TOKENS: usize = 4096;
 
 /// A parsed token request.
 #[derive(Debug, Clone)]
@@ -192,8 +194,12 @@ impl TokenService {
 
     fn store(&self, key: TokenKey, token: IssuedToken, now: i64) {
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        // Resources are caller-chosen strings: drop expired entries so the map stays small.
+        // Resources are caller-chosen strings: drop expired entries so the map stays small, and
+        // start over past a bound (a refetch is one AAD call; memory stays bounded).
         tokens.retain(|_, cached| cached.expires_on > now);
+        if tokens.len() >= MAX_CACHED_TOKENS {
+            tokens.clear();
+        }
         tokens.insert(key, token);
     }
 
