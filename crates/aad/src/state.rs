@@ -55,6 +55,8 @@ pub struct AppState {
     pub users: UserStore,
     /// The tenant's groups, their members and owners.
     pub groups: GroupStore,
+    /// Directory roles: who holds which, and the default user permissions.
+    pub roles: crate::directory_roles::store::DirectoryRoleStore,
     /// Smart Lockout's failure counts (in memory).
     pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.

@@ -98,6 +98,31 @@ impl Store {
         Ok(principal.clone())
     }
 
+    /// Stores a first-party principal (no credentials) unless one with its app id exists;
+    /// `true` if it was added.
+    pub async fn seed_first_party(
+        &self,
+        id: &str,
+        app_id: &str,
+        display_name: &str,
+        created_date_time: &str,
+    ) -> Result<bool, AadError> {
+        let done = sqlx::query(
+            "INSERT INTO service_principals (id, app_id, display_name, service_principal_type, created_date_time) \
+             SELECT ?, ?, ?, 'Application', ? \
+             WHERE NOT EXISTS (SELECT 1 FROM service_principals WHERE app_id = ?)",
+        )
+        .bind(id)
+        .bind(app_id)
+        .bind(display_name)
+        .bind(created_date_time)
+        .bind(app_id)
+        .execute(&self.pool)
+        .await
+        .context("seeding a first-party service principal")?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The principal with this object id.
     pub async fn get(&self, id: &str) -> Result<Option<ServicePrincipal>, AadError> {
         self.principal_where("id", id).await
