@@ -47,6 +47,26 @@ impl Store {
         Ok(count)
     }
 
+    /// How many service principals the tenant made (Microsoft's first-party ones left out).
+    pub async fn count_own(&self) -> Result<i64, AadError> {
+        let first_party: Vec<String> = crate::first_party::CATALOG
+            .iter()
+            .map(|entry| entry.app_id.to_string())
+            .collect();
+        let placeholders = vec!["?"; first_party.len()].join(", ");
+        let sql =
+            format!("SELECT COUNT(*) FROM service_principals WHERE app_id NOT IN ({placeholders})");
+        let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+        for app_id in &first_party {
+            query = query.bind(app_id);
+        }
+        let (count,) = query
+            .fetch_one(&self.pool)
+            .await
+            .context("counting service principals")?;
+        Ok(count)
+    }
+
     /// Stores a principal with its credentials; `ServicePrincipalConflict` if `id` or `appId` is taken.
     pub async fn create(&self, draft: &PrincipalDraft) -> Result<ServicePrincipal, AadError> {
         let principal = &draft.principal;
