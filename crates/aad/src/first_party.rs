@@ -15,7 +15,6 @@
 use anyhow::Context;
 
 use crate::applications::model::{AppRole, PermissionScope};
-use crate::error::AadError;
 use crate::principals::iso_timestamp;
 use crate::principals::store::Store;
 use crate::state::AppState;
@@ -339,8 +338,8 @@ pub const CATALOG: &[FirstParty] = &[
 pub struct MimicUrls {
     /// AAD's public URL (Graph's base URL), without a trailing slash.
     pub graph: String,
-    /// ARM's URL, once known.
-    pub resource_manager: Option<String>,
+    /// ARM's URLs: the host API's, once known, and the public one when it differs.
+    pub resource_manager: Vec<String>,
 }
 
 impl MimicUrls {
@@ -351,7 +350,10 @@ impl MimicUrls {
             resource_manager: state
                 .arm
                 .url()
-                .map(|url| url.trim_end_matches('/').to_string()),
+                .into_iter()
+                .chain(state.arm_public_url.as_deref())
+                .map(|url| url.trim_end_matches('/').to_string())
+                .collect(),
         }
     }
 }
@@ -380,9 +382,9 @@ impl FirstParty {
     /// trailing slash.
     pub fn names(&self, urls: &MimicUrls) -> Vec<String> {
         let mimic = match self.mimic_url {
-            MimicUrl::Graph => Some(urls.graph.clone()),
+            MimicUrl::Graph => vec![urls.graph.clone()],
             MimicUrl::ResourceManager => urls.resource_manager.clone(),
-            MimicUrl::None => None,
+            MimicUrl::None => Vec::new(),
         };
         std::iter::once(self.app_id.to_string())
             .chain(self.azure_names.iter().map(|name| name.to_string()))
@@ -470,14 +472,6 @@ pub async fn seed(store: &Store, now: i64) -> anyhow::Result<usize> {
     Ok(created)
 }
 
-/// The principal of a first-party entry, if the directory has it.
-pub async fn principal_of(
-    store: &Store,
-    entry: &FirstParty,
-) -> Result<Option<crate::principals::model::ServicePrincipal>, AadError> {
-    store.by_app_id(entry.app_id).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,7 +479,7 @@ mod tests {
     fn urls() -> MimicUrls {
         MimicUrls {
             graph: "https://127.0.0.1:8444".into(),
-            resource_manager: Some("https://127.0.0.1:8443".into()),
+            resource_manager: vec!["https://127.0.0.1:8443".into()],
         }
     }
 

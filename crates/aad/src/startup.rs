@@ -176,6 +176,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             managed_identity: settings.managed_identity_token_lifetime,
             other: settings.token_lifetime,
         },
+        arm_public_url: settings.arm_public_url.clone(),
         arm: crate::arm_host::ArmHost::new(
             settings.arm_url.clone(),
             &settings.ca_pem,
