@@ -30,6 +30,7 @@ fn claims() -> AccessTokenClaims {
         ),
         xms_az_rid: None,
         xms_cc: None,
+        roles: Vec::new(),
     }
 }
 

@@ -59,6 +59,11 @@ impl ArmHost {
         Ok(Self { url, client, key })
     }
 
+    /// ARM's URL, once known.
+    pub fn url(&self) -> Option<&str> {
+        self.url.get().map(String::as_str)
+    }
+
     /// The VM's identities; `None` when ARM says the VM does not exist.
     pub async fn vm(&self, vm_id: &str) -> anyhow::Result<Option<VmIdentities>> {
         let Some(base) = self.url.get() else {

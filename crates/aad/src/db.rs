@@ -28,6 +28,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "20261206000002_applications.sql",
         include_str!("../migrations/20261206000002_applications.sql"),
     ),
+    (
+        "20261206000003_directory_roles.sql",
+        include_str!("../migrations/20261206000003_directory_roles.sql"),
+    ),
 ]);
 
 /// Opens (creating if missing) and migrates the database at `path`.
@@ -96,6 +100,7 @@ mod tests {
             (20261123000002, "users", "E6A1B2A1FC8C599CE439BE296240AABBCECD230FFAF038007B58F7C292FEA9DB9CA6BEA286BC7939AE097B147D4B236A"),
             (20261206000001, "users and groups", "D9AA7B092E5C8F4ABB9954D97D36D6015E162C982FDFA6CAC058C2FA7B7A81E4C6B687043B41F99862BEAD989A9FA894"),
             (20261206000002, "applications", "0392C03D528BAA1FCD25D819F0A2F7E51CA4625F0AB2492D25052F5D574D6EDC83D9B0415E1FA31CD88FBE3CA7865348"),
+            (20261206000003, "directory roles", "FD54EF806BBD8F4AB54F5AD06D2DF13D5083008E57E980EC13769881E6905086AF5D819E15E74BC10449D6BD7FFD7861"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = open(&dir.path().join("x.db")).await.unwrap();

@@ -74,6 +74,10 @@ pub enum AadError {
     /// AADSTS70011: a scope list AAD cannot grant (several resources, or empty).
     #[error("The provided value for the input parameter 'scope' is not valid. The scope {0} is not valid. static scope limit exceeded.")]
     InvalidScope(String),
+    /// AADSTS500011: the resource is neither a first-party resource nor an application (or
+    /// service principal) of the tenant.
+    #[error("The resource principal named {resource} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")]
+    InvalidResource { resource: String, tenant: String },
     /// AADSTS700016: no principal with this client id.
     #[error("Application with identifier '{app_id}' was not found in the directory '{directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")]
     UnauthorizedClient { app_id: String, directory: String },
@@ -217,6 +221,7 @@ impl AadError {
             | UnsupportedGrantType(_)
             | ScopeWithoutDefaultSuffix(_)
             | InvalidScope(_)
+            | InvalidResource { .. }
             | UnauthorizedClient { .. }
             | ApplicationDisabled { .. }
             | InvalidServicePrincipal(_)
@@ -285,6 +290,7 @@ impl AadError {
             UnsupportedGrantType(_) => "unsupported_grant_type",
             UnsupportedResponseType(_) => "unsupported_response_type",
             ScopeWithoutDefaultSuffix(_) | InvalidScope(_) => "invalid_scope",
+            InvalidResource { .. } => "invalid_resource",
             UnauthorizedClient { .. } | ApplicationDisabled { .. } => "unauthorized_client",
             MissingClientCredentials
             | MissingServicePrincipal { .. }
@@ -326,6 +332,7 @@ impl AadError {
             UnsupportedGrantType(_) => Some(70003),
             ScopeWithoutDefaultSuffix(_) => Some(1002012),
             InvalidScope(_) => Some(70011),
+            InvalidResource { .. } => Some(500011),
             UnauthorizedClient { .. } => Some(700016),
             MissingClientCredentials => Some(7000218),
             MissingServicePrincipal { .. } => Some(7000229),

@@ -11,18 +11,23 @@
 //! Users of the tenant sign in with a password ([`signin`]: ROPC for az, authorization code +
 //! PKCE behind a login page for the portal); they live in the same database ([`users`]).
 //! App registrations ([`applications`]) hold their own credentials. The same listener serves the
-//! subset of Microsoft Graph az needs ([`graph`], under `/v1.0`).
+//! subset of Microsoft Graph az needs ([`graph`], under `/v1.0`), with Graph's permission model:
+//! app roles granted on Microsoft's first-party principals ([`first_party`]) reach tokens as
+//! `roles`, users hold directory roles ([`directory_roles`]).
 //!
 //! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
 //! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`applications`] → [`credentials`] →
-//! [`users`] → [`signin`] → [`fixture`] → [`db`] → [`signing`] → [`graph`].
+//! [`users`] → [`signin`] → [`fixture`] → [`first_party`] → [`directory_roles`] → [`db`] → [`signing`] →
+//! [`graph`].
 
 pub mod applications;
 pub mod arm_host;
 pub mod credentials;
 pub mod db;
+pub mod directory_roles;
 pub mod discovery;
 pub mod error;
+pub mod first_party;
 pub mod fixture;
 pub mod graph;
 pub mod groups;

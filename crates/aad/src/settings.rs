@@ -57,6 +57,9 @@ pub struct Settings {
     /// before it issues a managed-identity token. A cell, because `mimic up` starts AAD before ARM
     /// and fills it once ARM is bound; `mimic aad --arm-url` fills it at once.
     pub arm_url: ArmUrl,
+    /// ARM's URL as clients reach it, when it is not `arm_url` (containers): a name of the ARM
+    /// resource in token requests, as the cloud's `resourceManager`.
+    pub arm_public_url: Option<String>,
     /// The local CA (PEM) that ARM's certificate chains to; empty trusts the system roots only.
     pub ca_pem: String,
 }
@@ -91,6 +94,7 @@ impl Default for Settings {
             workers: 2,
             extra_binds: Vec::new(),
             arm_url: ArmUrl::default(),
+            arm_public_url: None,
             ca_pem: String::new(),
         }
     }

@@ -125,13 +125,31 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
     let store = Store::new(pool.clone());
     let applications = crate::applications::store::ApplicationStore::new(pool.clone());
     let users = UserStore::new(pool.clone());
-    let groups = GroupStore::new(pool);
+    let groups = GroupStore::new(pool.clone());
+    let roles = crate::directory_roles::store::DirectoryRoleStore::new(pool);
     let key = signing::load_or_create(&settings.keys_dir).await?;
-    if let Some(section) = &settings.fixture {
-        let created = AadFixture::from_value(section)?
-            .apply(&store, &users, settings.clock.now())
-            .await?;
+    let now = settings.clock.now();
+    let fixture = settings
+        .fixture
+        .as_ref()
+        .map(AadFixture::from_value)
+        .transpose()?;
+    if let Some(fixture) = &fixture {
+        let created = fixture.apply(&store, &users, now).await?;
         tracing::info!(created, "applied the aad fixture");
+    }
+    let seeded = crate::first_party::seed(&store, now).await?;
+    tracing::debug!(seeded, "first-party service principals");
+    if let Some(fixture) = &fixture {
+        let directory = crate::fixture::Directory {
+            principals: &store,
+            users: &users,
+            applications: &applications,
+            roles: &roles,
+        };
+        if fixture.grant(directory, now).await? {
+            tracing::info!("applied the aad fixture's grants");
+        }
     }
     Ok(AppState {
         tenant: Tenant {
@@ -145,6 +163,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         applications,
         users,
         groups,
+        roles,
         lockout: Lockout::new(LockoutPolicy {
             threshold: settings.lockout_threshold,
             seconds: settings.lockout_seconds,
@@ -157,6 +176,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             managed_identity: settings.managed_identity_token_lifetime,
             other: settings.token_lifetime,
         },
+        arm_public_url: settings.arm_public_url.clone(),
         arm: crate::arm_host::ArmHost::new(
             settings.arm_url.clone(),
             &settings.ca_pem,

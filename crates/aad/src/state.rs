@@ -55,6 +55,8 @@ pub struct AppState {
     pub users: UserStore,
     /// The tenant's groups, their members and owners.
     pub groups: GroupStore,
+    /// Directory roles: who holds which, and the default user permissions.
+    pub roles: crate::directory_roles::store::DirectoryRoleStore,
     /// Smart Lockout's failure counts (in memory).
     pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.
@@ -67,6 +69,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
+    /// ARM's URL as clients reach it, when it differs from the host API's.
+    pub arm_public_url: Option<String>,
     /// ARM's host API: which managed identities a VM has.
     pub arm: crate::arm_host::ArmHost,
     /// The data directory (where `aad.db` and `snapshots/` live).

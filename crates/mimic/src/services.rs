@@ -101,6 +101,10 @@ pub struct AadArgs {
     /// managed-identity token.
     #[arg(long, env = "MIMIC_ARM_URL", default_value = "https://127.0.0.1:8443")]
     pub arm_url: String,
+    /// The URL clients reach ARM at, if not --arm-url (ARM's --public-url): tokens may name it as
+    /// the ARM resource.
+    #[arg(long)]
+    pub arm_public_url: Option<String>,
     #[command(flatten)]
     pub aad_lockout: AadLockoutArgs,
     /// Answer `/internal/*` from any peer, not only loopback (services in separate containers,
@@ -243,6 +247,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     let _ = settings.arm_url.set(args.arm_url);
+    settings.arm_public_url = args.arm_public_url;
     args.aad_lockout.apply(&mut settings);
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());

@@ -118,6 +118,7 @@ impl TestArm {
             xms_mirid: None,
             xms_az_rid: None,
             xms_cc: None,
+            roles: Vec::new(),
         }
     }
 

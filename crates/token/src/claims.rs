@@ -38,6 +38,10 @@ pub struct AccessTokenClaims {
     /// `["CP1"]` when the client declared the CAE capability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xms_cc: Option<Vec<String>>,
+    /// The values of the resource's app roles granted to the caller (app-role assignments);
+    /// absent when none are, as Entra leaves it out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 /// A private_key_jwt client assertion (RFC 7523), as MSAL and IMDS send it.

@@ -225,6 +225,14 @@ async fn check_role(
     if app_role_id == DEFAULT_ACCESS {
         return Ok(());
     }
+    if let Some(entry) = crate::first_party::FirstParty::by_app_id(&resource.app_id) {
+        return match entry.app_role(app_role_id) {
+            Some(_) => Ok(()),
+            None => Err(GraphError::RequestBadRequest(
+                RequestBadRequest::AppRoleNotFound(resource.app_id.clone()),
+            )),
+        };
+    }
     let application = state.applications.by_app_id(&resource.app_id).await?;
     let granted = application
         .iter()
@@ -273,7 +281,7 @@ fn navigation(side: AssignmentSide) -> &'static str {
 
 /// Graph's assignment ids: 32 bytes, base64url — the principal's object id (GUID bytes, little
 /// endian) and 16 random bytes.
-fn assignment_id(principal_id: &str) -> Result<String, GraphError> {
+pub fn assignment_id(principal_id: &str) -> Result<String, GraphError> {
     let guid = uuid::Uuid::parse_str(principal_id).map_err(anyhow::Error::from)?;
     let mut bytes = guid.to_bytes_le().to_vec();
     let mut random = [0u8; 16];

@@ -15,7 +15,7 @@ use super::credential_writes::{
 };
 use super::directory::Directory;
 use super::error::{BadRequest, GraphError, RequestBadRequest};
-use super::operations::{Access, Operation, Verb};
+use super::operations::{Access, Members, Operation, Owned, Verb};
 use super::query::ODataQuery;
 use super::{collection, entity, not_found_error, object_id, DIRECTORY_OBJECT};
 use crate::applications::model::{Application, ApplicationProperties};
@@ -41,7 +41,8 @@ const WRITE: Access = Access::Write {
         "Application Administrator",
         "Cloud Application Administrator",
     ],
-    members: false,
+    members: Members::Denied,
+    owners: Some(Owned::Application),
 };
 
 pub const OPERATIONS: &[Operation] = &[
@@ -56,7 +57,8 @@ pub const OPERATIONS: &[Operation] = &[
                 "Application Administrator",
                 "Cloud Application Administrator",
             ],
-            members: true,
+            members: Members::CreateApps,
+            owners: None,
         },
         handler: |route| route.to(create_application),
         summary: "201; `identifierUris` unique in the tenant; `keyCredentials` (certificates); a user caller becomes an owner",
@@ -178,8 +180,18 @@ pub async fn create_application(
     if application.display_name.trim().is_empty() {
         return Err(invalid("displayName"));
     }
-    // A user who registers an application owns it (Entra's default for delegated callers).
-    let owners: Vec<String> = (caller.claims.idtyp.as_deref() == Some("user"))
+    // A user who registers an application owns it (Entra's default for delegated callers), and
+    // so does an app that may only manage what it owns (`Application.ReadWrite.OwnedBy`).
+    let owned_by_only = !caller.claims.roles.iter().any(|role| {
+        role.eq_ignore_ascii_case("Application.ReadWrite.All")
+            || role.eq_ignore_ascii_case("Directory.ReadWrite.All")
+    }) && caller
+        .claims
+        .roles
+        .iter()
+        .any(|role| role == super::permissions::OWNED_BY);
+    let owns = caller.claims.idtyp.as_deref() == Some("user") || owned_by_only;
+    let owners: Vec<String> = owns
         .then(|| caller.claims.oid.clone())
         .into_iter()
         .collect();

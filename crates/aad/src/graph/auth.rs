@@ -55,7 +55,7 @@ impl FromRequest for GraphCaller {
     }
 }
 
-fn authenticate(request: &HttpRequest) -> Result<GraphCaller, GraphError> {
+pub(crate) fn authenticate(request: &HttpRequest) -> Result<GraphCaller, GraphError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("application state is missing"))?;

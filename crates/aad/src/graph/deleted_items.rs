@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::auth::GraphCaller;
 use super::error::GraphError;
 use super::model::{Entity, Projection};
-use super::operations::{Access, Operation, Verb};
+use super::operations::{Access, Members, Operation, Verb};
 use super::query::ODataQuery;
 use super::users::model::{UserResource, DEFAULT_PROPERTIES};
 use super::{no_content, not_found_error, object_id, ok, page, Keyed, USER};
@@ -39,7 +39,8 @@ const WRITE: Access = Access::Write {
         "Directory.ReadWrite.All",
     ],
     roles: &["User Administrator", "Global Administrator"],
-    members: false,
+    members: Members::Denied,
+    owners: None,
 };
 
 pub const OPERATIONS: &[Operation] = &[

@@ -281,9 +281,11 @@ impl<'a> Directory<'a> {
                 applications.insert(principal.app_id.to_ascii_lowercase(), application);
             }
         }
+        let urls = crate::first_party::MimicUrls::of(self.state);
         Ok(principals
             .into_iter()
             .map(|principal| {
+                let first_party = crate::first_party::FirstParty::by_app_id(&principal.app_id);
                 let secrets = passwords
                     .iter()
                     .filter(|record| record.principal_id == principal.id)
@@ -293,13 +295,17 @@ impl<'a> Directory<'a> {
                     .collect();
                 let certificates = keys.remove(&principal.id).unwrap_or_default();
                 let application = applications.get(&principal.app_id.to_ascii_lowercase());
-                ServicePrincipalResource::new(
+                let resource = ServicePrincipalResource::new(
                     principal,
                     &self.state.tenant,
                     application,
                     certificates,
                     secrets,
-                )
+                );
+                match first_party {
+                    Some(entry) => resource.first_party(entry, &urls),
+                    None => resource,
+                }
             })
             .collect())
     }

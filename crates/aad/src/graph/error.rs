@@ -169,6 +169,9 @@ pub enum RequestBadRequest {
     /// `removePassword` (or a `keyCredentials` write) with a key id the object does not have.
     #[error("No credential with keyId '{0}' was found on the object.")]
     CredentialNotFound(String),
+    /// A role assignment the principal already has.
+    #[error("A conflicting object with one or more of the specified property values is present in the directory.")]
+    ConflictingObject,
     /// The principal already holds this app role of this resource.
     #[error("Permission being assigned already exists on the object.")]
     AppRoleAssignmentExists,
@@ -210,6 +213,7 @@ impl RequestBadRequest {
             | Self::InvalidCertificate
             | Self::CredentialNotFound(_)
             | Self::AppRoleAssignmentExists
+            | Self::ConflictingObject
             | Self::AppRoleNotFound(_)
             | Self::ManagedIdentityReadOnly => Vec::new(),
         }
@@ -235,6 +239,10 @@ pub enum GraphError {
     /// `Request_BadRequest` (400, or 405 for a wrong method).
     #[error("{0}")]
     RequestBadRequest(RequestBadRequest),
+    /// `Authorization_RequestDenied` (403): the caller lacks the permission the operation needs;
+    /// nothing changed.
+    #[error("Insufficient privileges to complete the operation.")]
+    AuthorizationRequestDenied,
     /// `Request_ResourceNotFound` (404): no directory object with this key.
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     RequestResourceNotFound(String),
@@ -272,6 +280,7 @@ impl GraphError {
                 StatusCode::METHOD_NOT_ALLOWED
             }
             Self::RequestBadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::AuthorizationRequestDenied => StatusCode::FORBIDDEN,
             Self::RequestResourceNotFound(_) => StatusCode::NOT_FOUND,
             Self::RequestMultipleObjectsWithSameKeyValue(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -284,6 +293,7 @@ impl GraphError {
             Self::InvalidAuthenticationToken(_) => "InvalidAuthenticationToken",
             Self::BadRequest(_) => "BadRequest",
             Self::RequestBadRequest(_) => "Request_BadRequest",
+            Self::AuthorizationRequestDenied => "Authorization_RequestDenied",
             Self::RequestResourceNotFound(_) => "Request_ResourceNotFound",
             Self::RequestMultipleObjectsWithSameKeyValue(_) => {
                 "Request_MultipleObjectsWithSameKeyValue"

@@ -3,9 +3,9 @@
 //! it is both Graph's base URL and its token audience. Every operation is declared once, in its
 //! entity set's module ([`operations`]). See `docs/graph.md`.
 //!
-//! Authorization: each operation declares what real Graph requires ([`operations::Access`]).
-//! Enforcement is not built yet: every principal of the tenant with a valid Graph token may call
-//! every operation (docs/graph.md says so).
+//! Authorization: each operation declares what real Graph requires ([`operations::Access`]) and
+//! the operation table's middleware enforces it ([`permissions`]): 403
+//! `Authorization_RequestDenied` for a caller without the permission.
 
 pub mod app_role_assignments;
 pub mod application_resource;
@@ -15,12 +15,14 @@ pub mod credential_writes;
 pub mod deleted_items;
 pub mod directory;
 pub mod directory_objects;
+pub mod directory_roles;
 pub mod error;
 pub mod groups;
 pub mod membership;
 pub mod model;
 pub mod operations;
 pub mod organization;
+pub mod permissions;
 pub mod query;
 pub mod service_principal_writes;
 pub mod service_principals;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::error::{BadRequest, GraphError};
 use crate::applications::model::{Application, KeyMetadata, PasswordMetadata};
 use crate::credentials::{hex_thumbprint, Certificate};
+use crate::first_party::{FirstParty, MimicUrls};
 use crate::principals::iso_timestamp;
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::{KeyCredentialRecord, PasswordCredentialRecord};
@@ -204,6 +205,25 @@ impl ServicePrincipalResource {
             resource_specific_application_permissions: Vec::new(),
             verified_publisher: VerifiedPublisher::default(),
         }
+    }
+}
+
+impl ServicePrincipalResource {
+    /// A first-party principal as Graph shows it: Microsoft's application (owned by the Microsoft
+    /// Services tenant), its names (Azure's and mimic's URLs), app roles and scopes.
+    pub fn first_party(mut self, entry: &FirstParty, urls: &MimicUrls) -> Self {
+        let values = |value: serde_json::Value| match value {
+            serde_json::Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        self.app_display_name = Some(entry.display_name.to_string());
+        self.app_owner_organization_id = MICROSOFT_SERVICES_TENANT.into();
+        self.service_principal_names = entry.names(urls);
+        self.sign_in_audience = Some("AzureADMultipleOrgs".into());
+        self.app_roles = values(serde_json::to_value(entry.graph_app_roles()).unwrap_or_default());
+        self.oauth2_permission_scopes =
+            values(serde_json::to_value(entry.graph_scopes()).unwrap_or_default());
+        self
     }
 }
 

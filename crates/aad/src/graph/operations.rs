@@ -8,7 +8,8 @@
 //! - the routes under `/v1.0` and `/beta` ([`configure`]): each path registered once with all its
 //!   methods, Graph's 405 for the others, in table order (literal paths before `{id}` captures);
 //! - a middleware on every route that names the operation for the request log (`operation`) and
-//!   its tracing span;
+//!   its tracing span, and enforces its [`Access`] ([`super::permissions`]): a caller without the
+//!   permission gets 403 `Authorization_RequestDenied` before the handler runs;
 //! - the entity sets Graph's "Resource not found for the segment" answer knows ([`entity_sets`]);
 //! - the operations table of `docs/graph.md` ([`markdown`], checked for drift by a test).
 
@@ -30,14 +31,38 @@ pub enum Access {
     Read(&'static [&'static str]),
     /// A write: an app-only caller needs one of these application permissions; a user needs one
     /// of these directory roles (`roles`), unless Entra's default user permissions allow it to
-    /// every member (`members`).
+    /// every member (`members`) or the caller owns the object the URL names (`owners`).
     Write {
         application: &'static [&'static str],
         roles: &'static [&'static str],
-        members: bool,
+        members: Members,
+        owners: Option<Owned>,
     },
     /// Only a signed-in user (delegated token); the text says what it returns.
     Delegated(&'static str),
+}
+
+/// What Entra's default user permissions let every member user do, without a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// Nothing (beyond reading).
+    Denied,
+    /// Register applications, unless the tenant turned it off (`allowedToCreateApps`).
+    CreateApps,
+    /// Create security groups, unless the tenant turned it off (`allowedToCreateSecurityGroups`).
+    CreateSecurityGroups,
+}
+
+/// Which object's owners may call an operation on it (the URL's `{id}` or `{app_id}`). An app
+/// holding only `Application.ReadWrite.OwnedBy` must own it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    /// The application (its `owners`).
+    Application,
+    /// The service principal (the owners of its application).
+    ServicePrincipal,
+    /// The group (its `owners`).
+    Group,
 }
 
 /// One Graph operation.
@@ -65,6 +90,7 @@ pub const TABLES: &[&[Operation]] = &[
     super::directory_objects::OPERATIONS,
     super::deleted_items::OPERATIONS,
     super::organization::OPERATIONS,
+    super::directory_roles::OPERATIONS,
 ];
 
 /// Every operation, in table order.
@@ -106,7 +132,9 @@ fn route(operation: &'static Operation) -> Route {
     ))
 }
 
-/// Names the operation for the request log and the tracing span, then runs the handler.
+/// Names the operation for the request log and the tracing span, checks the caller's permission
+/// (403 `Authorization_RequestDenied` without it; a request without a valid token goes on to the
+/// handler, whose extractor answers 401), then runs the handler.
 async fn admit(
     operation: &'static Operation,
     request: ServiceRequest,
@@ -116,7 +144,13 @@ async fn admit(
         .extensions_mut()
         .insert(mimic_web::telemetry::OperationId(operation.name));
     let span = tracing::info_span!("operation", id = operation.name);
-    next.call(request).instrument(span).await
+    let verdict = super::permissions::admit(operation, &request)
+        .instrument(span.clone())
+        .await;
+    match verdict {
+        Ok(()) => next.call(request).instrument(span).await,
+        Err(error) => Ok(request.error_response(error)),
+    }
 }
 
 /// The operations table of `docs/graph.md`, generated from [`TABLES`].
@@ -140,12 +174,23 @@ pub fn markdown() -> String {
                 application,
                 roles,
                 members,
+                owners,
             } => {
-                let users = match (members, roles.is_empty()) {
-                    (true, _) => "any member".to_string(),
-                    (false, true) => "none".to_string(),
-                    (false, false) => format!("directory role {}", list(roles)),
+                let mut users = match roles.is_empty() {
+                    true => "Global Administrator".to_string(),
+                    false => format!("directory role {}", list(roles)),
                 };
+                match members {
+                    Members::Denied => {}
+                    Members::CreateApps => {
+                        users.push_str(", any member (unless `allowedToCreateApps` is off)")
+                    }
+                    Members::CreateSecurityGroups => users
+                        .push_str(", any member (unless `allowedToCreateSecurityGroups` is off)"),
+                }
+                if owners.is_some() {
+                    users.push_str(", its owners");
+                }
                 format!("application: {}; users: {users}", list(application))
             }
             Access::Delegated(what) => format!("a signed-in user: {what}"),

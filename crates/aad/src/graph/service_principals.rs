@@ -8,9 +8,10 @@ use actix_web::{web, HttpResponse};
 use super::auth::GraphCaller;
 use super::directory::Directory;
 use super::error::GraphError;
-use super::operations::{Access, Operation, Verb};
+use super::operations::{Access, Members, Operation, Owned, Verb};
 use super::query::ODataQuery;
 use super::{collection, entity, not_found_error, object_id, SERVICE_PRINCIPAL};
+use crate::first_party::{FirstParty, MimicUrls};
 use crate::principals::store::PrincipalFilter;
 use crate::state::AppState;
 
@@ -33,7 +34,23 @@ const WRITE: Access = Access::Write {
         "Application Administrator",
         "Cloud Application Administrator",
     ],
-    members: false,
+    members: Members::Denied,
+    owners: Some(Owned::ServicePrincipal),
+};
+
+/// Creating a service principal for an application of the tenant (no object to own yet).
+const CREATE: Access = Access::Write {
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    roles: &[
+        "Application Administrator",
+        "Cloud Application Administrator",
+    ],
+    members: Members::Denied,
+    owners: None,
 };
 
 /// Granting or revoking app roles (Graph also requires `Application.Read.All` of an app caller).
@@ -44,7 +61,8 @@ const ASSIGN: Access = Access::Write {
         "Cloud Application Administrator",
         "Application Administrator",
     ],
-    members: false,
+    members: Members::Denied,
+    owners: None,
 };
 
 pub const OPERATIONS: &[Operation] = &[
@@ -52,7 +70,7 @@ pub const OPERATIONS: &[Operation] = &[
         name: "Create servicePrincipal",
         verb: Verb::Post,
         path: "/servicePrincipals",
-        access: WRITE,
+        access: CREATE,
         handler: |route| route.to(super::service_principal_writes::create_service_principal),
         summary: "`{\"appId\":…}` of an application of the tenant; 201; 409 if it has one",
     },
@@ -171,6 +189,16 @@ pub async fn list_service_principals(
     let filter = match &query.filter {
         Some(filter) => filter.single()?.service_principal_filter()?,
         None => PrincipalFilter::All,
+    };
+    // A first-party principal is also named by Azure's URIs and mimic's URLs for its service.
+    let filter = match filter {
+        PrincipalFilter::ServicePrincipalName(name) => {
+            match FirstParty::named(&name, &MimicUrls::of(&state)) {
+                Some(entry) => PrincipalFilter::AppId(entry.app_id.into()),
+                None => PrincipalFilter::ServicePrincipalName(name),
+            }
+        }
+        other => other,
     };
     let count = match query.wants_count() {
         true => Some(state.store.search(&filter, None, u32::MAX).await?.len()),

@@ -111,14 +111,14 @@ pub async fn list_managed_identities(
 }
 
 /// `GET /internal/status` → `{"servicePrincipals","managedIdentities","users"}`, each a count:
-/// what the directory holds, for `mimic status`.
+/// what the directory holds (Microsoft's first-party principals left out), for `mimic status`.
 pub async fn status(
     _: InternalCaller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AadError> {
     let managed_identities = state.store.managed_identities().await?.len();
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "servicePrincipals": state.store.count().await?,
+        "servicePrincipals": state.store.count_own().await?,
         "managedIdentities": managed_identities,
         "users": state.users.count().await?,
     })))

@@ -47,6 +47,26 @@ impl Store {
         Ok(count)
     }
 
+    /// How many service principals the tenant made (Microsoft's first-party ones left out).
+    pub async fn count_own(&self) -> Result<i64, AadError> {
+        let first_party: Vec<String> = crate::first_party::CATALOG
+            .iter()
+            .map(|entry| entry.app_id.to_string())
+            .collect();
+        let placeholders = vec!["?"; first_party.len()].join(", ");
+        let sql =
+            format!("SELECT COUNT(*) FROM service_principals WHERE app_id NOT IN ({placeholders})");
+        let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+        for app_id in &first_party {
+            query = query.bind(app_id);
+        }
+        let (count,) = query
+            .fetch_one(&self.pool)
+            .await
+            .context("counting service principals")?;
+        Ok(count)
+    }
+
     /// Stores a principal with its credentials; `ServicePrincipalConflict` if `id` or `appId` is taken.
     pub async fn create(&self, draft: &PrincipalDraft) -> Result<ServicePrincipal, AadError> {
         let principal = &draft.principal;
@@ -96,6 +116,31 @@ impl Store {
         }
         tx.commit().await.context("committing a new principal")?;
         Ok(principal.clone())
+    }
+
+    /// Stores a first-party principal (no credentials) unless one with its app id exists;
+    /// `true` if it was added.
+    pub async fn seed_first_party(
+        &self,
+        id: &str,
+        app_id: &str,
+        display_name: &str,
+        created_date_time: &str,
+    ) -> Result<bool, AadError> {
+        let done = sqlx::query(
+            "INSERT INTO service_principals (id, app_id, display_name, service_principal_type, created_date_time) \
+             SELECT ?, ?, ?, 'Application', ? \
+             WHERE NOT EXISTS (SELECT 1 FROM service_principals WHERE app_id = ?)",
+        )
+        .bind(id)
+        .bind(app_id)
+        .bind(display_name)
+        .bind(created_date_time)
+        .bind(app_id)
+        .execute(&self.pool)
+        .await
+        .context("seeding a first-party service principal")?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// The principal with this object id.

@@ -47,6 +47,8 @@ pub async fn redeem(
             (user_by_id(state, &oid).await?, scope_of(state, form)?, None)
         }
     };
+    // A resource that exists nowhere is Entra's invalid_resource, for users as for apps.
+    crate::token::Resource::resolve(state, &scope.resource).await?;
     tracing::info!(upn = %user.user_principal_name, %client_id, grant, resource = %scope.resource, "user token issued");
     let grant = Grant {
         user: &user,

@@ -209,6 +209,7 @@ fn access_claims(
             xms_mirid: None,
             xms_az_rid: None,
             xms_cc: None,
+            roles: Vec::new(),
         },
         amr: vec!["pwd".into()],
         name: user.display_name.clone(),

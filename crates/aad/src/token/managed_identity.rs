@@ -62,8 +62,16 @@ pub async fn issue(
         method: AuthMethod::Certificate,
         xms_az_rid: user_assigned.then(|| vm.vm_id.clone()),
     };
-    let audience = super::audience(&state, &request.resource).await?;
-    let mut issued = mint::mint(&state, &client, &audience, false, state.clock.now())?;
+    let resource = super::Resource::resolve(&state, &request.resource).await?;
+    let roles = resource.roles_of(&state, &client.principal.id).await?;
+    let mut issued = mint::mint(
+        &state,
+        &client,
+        &resource.audience,
+        roles,
+        false,
+        state.clock.now(),
+    )?;
     issued.resource = request.resource.clone();
     tracing::info!(app_id = %client.principal.app_id, resource = %request.resource, vm = %vm.vm_id, "managed-identity token issued");
     Ok(no_store().json(TokenResponseV1::from(issued)))

@@ -23,15 +23,18 @@ pub struct Issued {
     pub resource: String,
 }
 
-/// Signs a token for `client` and `resource`, valid from `now`.
+/// Signs a token for `client` and `resource` carrying the app `roles` it holds there, valid from
+/// `now`.
 pub fn mint(
     state: &AppState,
     client: &Authenticated,
     resource: &str,
+    roles: Vec<String>,
     cp1: bool,
     now: i64,
 ) -> Result<Issued, AadError> {
-    let claims = claims(state, client, resource, cp1, now);
+    let mut claims = claims(state, client, resource, cp1, now);
+    claims.roles = roles;
     let access_token = state
         .key
         .sign(&claims)
@@ -88,6 +91,7 @@ pub fn claims(
             .filter(|_| managed),
         xms_az_rid: client.xms_az_rid.clone().filter(|_| managed),
         xms_cc: cp1.then(|| vec!["CP1".to_string()]),
+        roles: Vec::new(),
     }
 }
 

@@ -12,6 +12,8 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 use crate::error::AadError;
+use crate::first_party::{FirstParty, MimicUrls};
+use crate::principals::model::ServicePrincipal;
 use crate::signin::grants::USER_GRANTS;
 use crate::state::AppState;
 use crate::tenant::{AnyTokenTenant, TenantRef, TokenTenant};
@@ -54,25 +56,103 @@ pub async fn token_v1(
 async fn issue(state: &AppState, request: &TokenRequest) -> Result<Issued, AadError> {
     let client =
         client_auth::authenticate(state, &request.client_id, request.credential.as_ref()).await?;
-    let audience = audience(state, &request.resource).await?;
-    let mut issued = mint::mint(state, &client, &audience, request.cp1, state.clock.now())?;
+    let resource = Resource::resolve(state, &request.resource).await?;
+    let roles = resource.roles_of(state, &client.principal.id).await?;
+    let mut issued = mint::mint(
+        state,
+        &client,
+        &resource.audience,
+        roles,
+        request.cp1,
+        state.clock.now(),
+    )?;
     // The v1 response echoes the resource as requested, whatever the token's `aud`.
     issued.resource = request.resource.clone();
     tracing::info!(app_id = %client.principal.app_id, resource = %request.resource, "token issued");
     Ok(issued)
 }
 
-/// The `aud` of a token for `resource`. An app registration named by its app id or one of its
-/// identifier URIs gets Entra's answer: an API that accepts v2 tokens
-/// (`api.requestedAccessTokenVersion` 2, Graph's default for new applications) is always
-/// addressed by its app id; one that accepts v1 tokens by the resource as requested. Any other
-/// resource (ARM, Graph, Key Vault, …) is the audience verbatim, as before.
-/// See <https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference>.
-pub async fn audience(state: &AppState, resource: &str) -> Result<String, AadError> {
-    Ok(match state.applications.by_resource(resource).await? {
-        Some(application) if application.accepts_v2_tokens() => application.app_id,
-        _ => resource.to_string(),
-    })
+/// What a token request's resource names: the token's audience and the service principal whose
+/// app roles the token carries.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The token's `aud`.
+    pub audience: String,
+    /// The resource's service principal in the tenant, if it has one.
+    pub principal: Option<ServicePrincipal>,
+    /// The resource's app roles a service principal may hold: `(id, value)`.
+    pub app_roles: Vec<(String, String)>,
+}
+
+impl Resource {
+    /// Finds the resource: a first-party one by any of its names ([`FirstParty::named`]), an
+    /// application of the tenant by its app id or one of its identifier URIs, or a service
+    /// principal by its app id; else Entra's `invalid_resource` (AADSTS500011).
+    ///
+    /// The audience: an application whose API accepts v2 tokens
+    /// (`api.requestedAccessTokenVersion` 2, Graph's default for new applications) is always
+    /// addressed by its app id; anything else by the resource as requested.
+    /// See <https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference>.
+    pub async fn resolve(state: &AppState, resource: &str) -> Result<Self, AadError> {
+        if let Some(entry) = FirstParty::named(resource, &MimicUrls::of(state)) {
+            return Ok(Self {
+                audience: resource.to_string(),
+                principal: state.store.by_app_id(entry.app_id).await?,
+                app_roles: entry
+                    .app_roles
+                    .iter()
+                    .map(|role| (role.id.to_string(), role.value.to_string()))
+                    .collect(),
+            });
+        }
+        if let Some(application) = state.applications.by_resource(resource).await? {
+            let app_roles = application
+                .properties
+                .app_roles
+                .iter()
+                .filter(|role| role.is_enabled)
+                .filter(|role| role.allowed_member_types.iter().any(|t| t == "Application"))
+                .filter_map(|role| Some((role.id.clone(), role.value.clone()?)))
+                .collect();
+            return Ok(Self {
+                audience: match application.accepts_v2_tokens() {
+                    true => application.app_id.clone(),
+                    false => resource.to_string(),
+                },
+                principal: state.store.by_app_id(&application.app_id).await?,
+                app_roles,
+            });
+        }
+        if let Some(principal) = state.store.by_app_id(resource).await? {
+            return Ok(Self {
+                audience: resource.to_string(),
+                principal: Some(principal),
+                app_roles: Vec::new(),
+            });
+        }
+        Err(AadError::InvalidResource {
+            resource: resource.to_string(),
+            tenant: state.tenant.display_name.clone(),
+        })
+    }
+
+    /// The values of this resource's app roles granted to `principal_id` (the `roles` claim).
+    pub async fn roles_of(
+        &self,
+        state: &AppState,
+        principal_id: &str,
+    ) -> Result<Vec<String>, AadError> {
+        let Some(resource) = &self.principal else {
+            return Ok(Vec::new());
+        };
+        let granted = state.store.app_role_ids(principal_id, &resource.id).await?;
+        Ok(self
+            .app_roles
+            .iter()
+            .filter(|(id, _)| granted.iter().any(|g| g.eq_ignore_ascii_case(id)))
+            .map(|(_, value)| value.clone())
+            .collect())
+    }
 }
 
 fn no_store() -> HttpResponseBuilder {

@@ -332,12 +332,14 @@ async fn list_pages_with_top_and_follows_next_links() {
         seen.extend(ids(&page).iter().map(|id| id.to_string()));
         next = page["@odata.nextLink"].as_str().map(str::to_string);
         pages += 1;
-        assert!(pages <= 3, "too many pages");
+        assert!(pages <= 5, "too many pages");
     }
 
-    assert_eq!(want.len(), 5);
+    // The operator, the managed identity, the three new ones and Microsoft's four first-party
+    // principals.
+    assert_eq!(want.len(), 9);
     assert_eq!(seen, want);
-    assert_eq!(pages, 3);
+    assert_eq!(pages, 5);
 }
 
 #[tokio::test]
@@ -560,21 +562,55 @@ async fn an_expired_graph_token_gets_401_lifetime_validation_failed() {
 }
 
 #[tokio::test]
-async fn a_managed_identity_token_for_graph_may_read_the_directory() {
+async fn a_managed_identity_reads_the_directory_only_with_a_token_issued_after_a_grant() {
     let graph = Graph::spawn().await;
     let app = &graph.app;
     let key = SigningKey::generate("vm2").unwrap();
     let vm2 = VM.replace("vm1", "vm2");
     let identity = app.create_managed_identity(&key, &vm2).await;
     let client_id = identity["appId"].as_str().unwrap();
-    let assertion = assertion(&key, client_id, &app.token_url_v1(), app.clock.now(), None);
-    let token = app
-        .assertion_token(client_id, &assertion, &graph.resource_id())
+    let token = || async {
+        let assertion = assertion(&key, client_id, &app.token_url_v1(), app.clock.now(), None);
+        let reply = app
+            .assertion_token(client_id, &assertion, &graph.resource_id())
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.token().to_string()
+    };
+    let before = token().await;
+    let denied = graph.get_with(&by_name(&vm2), Some(&before)).await;
+    assert_graph_error(
+        &denied,
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    );
+
+    let graph_sp = graph
+        .get("/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')")
         .await;
-    assert_eq!(token.status, 200, "{}", token.body);
+    let graph_sp = graph_sp.body["id"].as_str().unwrap().to_string();
+    let granted = app
+        .aad
+        .post(
+            &format!("/v1.0/servicePrincipals/{graph_sp}/appRoleAssignedTo"),
+            Some(&graph.token),
+            Some(
+                json!({"principalId": identity["id"], "resourceId": graph_sp,
+                        "appRoleId": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"}),
+            ),
+        )
+        .await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    let still_denied = graph.get_with(&by_name(&vm2), Some(&before)).await;
+    let after = token().await;
+    let reply = graph.get_with(&by_name(&vm2), Some(&after)).await;
 
-    let reply = graph.get_with(&by_name(&vm2), Some(token.token())).await;
-
+    assert_eq!(still_denied.status, 403, "{}", still_denied.body);
+    assert_eq!(
+        crate::helpers::jwt_part(&after, 1)["roles"],
+        json!(["Application.Read.All"])
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(ids(&reply.body), [identity["id"].as_str().unwrap()]);
 }

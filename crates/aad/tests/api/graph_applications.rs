@@ -547,7 +547,7 @@ async fn patched_key_credential_signs_client_assertions_until_removed() {
     );
     let now = graph.app.clock.now();
     let signed = assertion(&key, &app_id, &graph.app.token_url_v1(), now, None);
-    let token = graph.app.assertion_token(&app_id, &signed, "api://x").await;
+    let token = graph.app.assertion_token(&app_id, &signed, &app_id).await;
     assert_eq!(token.status, 200, "{}", token.body);
     assert_eq!(jwt_part(token.token(), 1)["appidacr"], "2");
 
@@ -584,7 +584,7 @@ async fn patched_key_credential_signs_client_assertions_until_removed() {
 
     graph.patch(&path, json!({"keyCredentials": []})).await;
     let signed = assertion(&key, &app_id, &graph.app.token_url_v1(), now, None);
-    let refused = graph.app.assertion_token(&app_id, &signed, "api://x").await;
+    let refused = graph.app.assertion_token(&app_id, &signed, &app_id).await;
     assert_eq!(refused.aadsts(), 700027, "{}", refused.body);
 }
 
@@ -661,7 +661,7 @@ async fn delete_application_removes_it_and_its_service_principal() {
         .await;
     assert_eq!(sp.status, 404);
     let token = graph
-        .secret_token(&app_id, &secret, "api://x/.default")
+        .secret_token(&app_id, &secret, &format!("{app_id}/.default"))
         .await;
     assert_eq!(token.aadsts(), 700016, "{}", token.body);
     assert_eq!(

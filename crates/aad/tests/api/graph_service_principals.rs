@@ -139,7 +139,7 @@ async fn disabled_principal_gets_no_token_and_tags_filter() {
         .await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     let refused = graph
-        .secret_token(&app_id, &secret, "api://x/.default")
+        .secret_token(&app_id, &secret, &format!("{app_id}/.default"))
         .await;
     assert_eq!(
         (refused.status, refused.aadsts()),
@@ -171,7 +171,7 @@ async fn disabled_principal_gets_no_token_and_tags_filter() {
     assert_eq!(graph.get(&path).await.body["accountEnabled"], false);
     graph.patch(&path, json!({"accountEnabled": true})).await;
     let allowed = graph
-        .secret_token(&app_id, &secret, "api://x/.default")
+        .secret_token(&app_id, &secret, &format!("{app_id}/.default"))
         .await;
     assert_eq!(allowed.status, 200, "{}", allowed.body);
 }

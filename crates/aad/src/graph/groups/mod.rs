@@ -12,7 +12,7 @@ use super::auth::GraphCaller;
 use super::directory::Directory;
 use super::error::{BadRequest, GraphError, RequestBadRequest};
 use super::model::DirectoryObject;
-use super::operations::{Access, Operation, Verb};
+use super::operations::{Access, Members, Operation, Owned, Verb};
 use super::query::ODataQuery;
 use super::{
     count_only, created, entity, no_content, not_found_error, object_id, page, Keyed,
@@ -36,7 +36,8 @@ const READ: Access = Access::Read(&[
 const WRITE: Access = Access::Write {
     application: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
     roles: &["Groups Administrator", "User Administrator"],
-    members: false,
+    members: Members::Denied,
+    owners: Some(Owned::Group),
 };
 
 /// Writing members and owners (least privileged first).
@@ -47,7 +48,8 @@ const WRITE_MEMBERS: Access = Access::Write {
         "Directory.ReadWrite.All",
     ],
     roles: &["Groups Administrator", "User Administrator"],
-    members: false,
+    members: Members::Denied,
+    owners: Some(Owned::Group),
 };
 
 pub const OPERATIONS: &[Operation] = &[
@@ -66,7 +68,8 @@ pub const OPERATIONS: &[Operation] = &[
         access: Access::Write {
             application: &["Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
             roles: &["Groups Administrator", "User Administrator"],
-            members: true,
+            members: Members::CreateSecurityGroups,
+            owners: None,
         },
         handler: |route| route.to(create_group),
         summary: "201; security groups: `displayName`, `mailNickname`, `mailEnabled: false`, `securityEnabled: true`, `description`",

@@ -10,7 +10,7 @@ use super::auth::GraphCaller;
 use super::directory::Directory;
 use super::error::{BadRequest, GraphError, RequestBadRequest};
 use super::model::{Entity, Projection};
-use super::operations::{Access, Operation, Verb};
+use super::operations::{Access, Members, Operation, Verb};
 use super::query::ODataQuery;
 use super::{count_only, created, no_content, ok, page, Keyed, USER};
 use crate::credentials::PasswordHash;
@@ -33,7 +33,8 @@ const READ: Access = Access::Read(&[
 const WRITE: Access = Access::Write {
     application: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
     roles: &["User Administrator", "Global Administrator"],
-    members: false,
+    members: Members::Denied,
+    owners: None,
 };
 
 pub const OPERATIONS: &[Operation] = &[
