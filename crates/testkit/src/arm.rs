@@ -67,6 +67,8 @@ impl TestArm {
         aad.tenant_id = TENANT.to_string();
         aad.fixture = Some(fixture["aad"].clone());
         aad.clock = clock.clone();
+        // AAD learns ARM's URL once ARM is bound (as under `mimic up`): tokens for it are known.
+        let arm_url_cell = aad.arm_url.clone();
         let aad = mimic_aad::Application::build(aad)
             .await
             .expect("AAD starts");
@@ -92,6 +94,7 @@ impl TestArm {
             .await
             .expect("ARM starts");
         let arm_url = format!("https://127.0.0.1:{}", arm.port());
+        let _ = arm_url_cell.set(arm_url.clone());
         tokio::spawn(arm.run_until_stopped());
 
         Self {

@@ -191,10 +191,11 @@ async fn vm1_with(limits: Limits) -> (World, String, Imds) {
     (world, vm, imds)
 }
 
-/// Asks `/metadata/identity/info` (no token involved) until it answers `status`.
+/// Asks `/metadata/identity/info` (no token involved) until it answers `status` (a bound of 30 s,
+/// not a speed: a loaded CI machine takes a while to notice a dropped connection).
 async fn await_info(imds: &Imds, status: u16) {
     let path = "/metadata/identity/info?api-version=2018-02-01";
-    for _ in 0..500 {
+    for _ in 0..3000 {
         if imds.get(path).await.status == status {
             return;
         }
