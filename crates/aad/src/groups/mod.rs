@@ -22,7 +22,7 @@ use model::ObjectKind;
 /// restore: a reader that saw the old value may have read the old state, and will read again.
 static MEMBERSHIP_CHANGES: AtomicU64 = AtomicU64::new(0);
 
-/// The in-process membership counter (see [`MEMBERSHIP_CHANGES`]).
+/// The in-process membership counter: it grows after every committed membership change.
 pub fn membership_changes() -> u64 {
     MEMBERSHIP_CHANGES.load(Ordering::SeqCst)
 }
