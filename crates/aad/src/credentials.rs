@@ -24,6 +24,17 @@ pub struct PasswordHash {
     pub hash: Vec<u8>,
 }
 
+impl From<(Vec<u8>, u32, Vec<u8>)> for PasswordHash {
+    /// A `(salt, iterations, hash)` row as the stores select it.
+    fn from((salt, iterations, hash): (Vec<u8>, u32, Vec<u8>)) -> Self {
+        Self {
+            salt,
+            iterations,
+            hash,
+        }
+    }
+}
+
 impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordHash").finish_non_exhaustive()

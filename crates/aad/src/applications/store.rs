@@ -372,14 +372,7 @@ impl ApplicationStore {
         .fetch_all(&self.pool)
         .await
         .context("reading an application's password credentials")?;
-        Ok(rows
-            .into_iter()
-            .map(|(salt, iterations, hash)| PasswordHash {
-                salt,
-                iterations,
-                hash,
-            })
-            .collect())
+        Ok(rows.into_iter().map(PasswordHash::from).collect())
     }
 
     /// The certificate with this `x5t` or `x5t#S256` of the application with client id `app_id`.

@@ -393,14 +393,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .context("reading password credentials")?;
-        Ok(rows
-            .into_iter()
-            .map(|(salt, iterations, hash)| PasswordHash {
-                salt,
-                iterations,
-                hash,
-            })
-            .collect())
+        Ok(rows.into_iter().map(PasswordHash::from).collect())
     }
 
     /// The principal's certificate with this `x5t` (SHA-1) or `x5t#S256` thumbprint.

@@ -183,11 +183,7 @@ impl UserStore {
         .fetch_optional(&self.pool)
         .await
         .context("reading a user's password hash")?;
-        Ok(row.map(|(salt, iterations, hash)| PasswordHash {
-            salt,
-            iterations,
-            hash,
-        }))
+        Ok(row.map(PasswordHash::from))
     }
 
     /// Applies `changes` to a live user, all or nothing; the user as it now is, `None` if there
