@@ -16,5 +16,5 @@ mod x509;
 pub use internal::{internal_request_allowed, InternalKey, InternalPeers, INTERNAL_KEY_HEADER};
 pub use pki::{Pki, ServerCertificate};
 pub use server::{bind, client_builder, crypto_provider, https_client, rustls_server_config};
-pub use verb::Verb;
+pub use verb::{register_by_path, Verb};
 pub use version::{VERSION, VERSION_HEADER};

@@ -111,19 +111,14 @@ pub fn entity_sets() -> impl Iterator<Item = &'static str> {
 /// Registers every operation under one version's scope: one actix resource per path (all its
 /// methods, Graph's 405 for the others), each route behind `admit`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let mut paths: Vec<&'static str> = Vec::new();
-    for operation in all() {
-        if !paths.contains(&operation.path) {
-            paths.push(operation.path);
-        }
-    }
-    for path in paths {
-        let mut resource = web::resource(path).default_service(web::to(super::method_not_allowed));
-        for operation in all().filter(|operation| operation.path == path) {
-            resource = resource.route(route(operation));
-        }
-        cfg.service(resource);
-    }
+    let operations: Vec<&'static Operation> = all().collect();
+    mimic_web::register_by_path(
+        cfg,
+        &operations,
+        |operation| operation.path,
+        |path| web::resource(path).default_service(web::to(super::method_not_allowed)),
+        route,
+    );
 }
 
 fn route(operation: &'static Operation) -> Route {

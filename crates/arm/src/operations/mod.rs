@@ -178,19 +178,14 @@ pub fn all() -> impl Iterator<Item = &'static Operation> {
 /// Registers every operation: one actix resource per path (all its methods, ARM's 405 for the
 /// others), each route behind the checks of `admit`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let mut paths: Vec<&'static str> = Vec::new();
-    for operation in all() {
-        if !paths.contains(&operation.path) {
-            paths.push(operation.path);
-        }
-    }
-    for path in paths {
-        let mut resource = crate::routes::resource(path);
-        for operation in all().filter(|operation| operation.path == path) {
-            resource = resource.route(route(operation));
-        }
-        cfg.service(resource);
-    }
+    let operations: Vec<&'static Operation> = all().collect();
+    mimic_web::register_by_path(
+        cfg,
+        &operations,
+        |operation| operation.path,
+        crate::routes::resource,
+        route,
+    );
 }
 
 fn route(operation: &'static Operation) -> Route {
