@@ -18,6 +18,7 @@ use crate::applications::model::{AppRole, PermissionScope};
 use crate::principals::iso_timestamp;
 use crate::principals::store::Store;
 use crate::state::AppState;
+use crate::token::group_claims::GroupClaims;
 
 /// Microsoft Graph's application id.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -67,6 +68,9 @@ pub struct FirstParty {
     pub mimic_url: MimicUrl,
     pub app_roles: &'static [Role],
     pub scopes: &'static [Scope],
+    /// The `groups`/`wids` claims its users' tokens carry: fixed by Microsoft for first-party
+    /// resources, as their tokens show (ARM's carry both, Graph's `wids` only).
+    pub group_claims: GroupClaims,
 }
 
 const fn role(id: &'static str, value: &'static str, display_name: &'static str) -> Role {
@@ -286,6 +290,7 @@ pub const CATALOG: &[FirstParty] = &[
         mimic_url: MimicUrl::Graph,
         app_roles: GRAPH_APP_ROLES,
         scopes: GRAPH_SCOPES,
+        group_claims: GroupClaims::DIRECTORY_ROLE,
     },
     FirstParty {
         app_id: ARM_APP_ID,
@@ -304,6 +309,7 @@ pub const CATALOG: &[FirstParty] = &[
             "Access Azure Service Management as organization users (preview)",
             "User",
         )],
+        group_claims: GroupClaims::SECURITY_GROUP,
     },
     FirstParty {
         app_id: KEY_VAULT_APP_ID,
@@ -317,6 +323,7 @@ pub const CATALOG: &[FirstParty] = &[
             "Have full access to the Azure Key Vault service",
             "User",
         )],
+        group_claims: GroupClaims::NONE,
     },
     FirstParty {
         app_id: STORAGE_APP_ID,
@@ -330,6 +337,7 @@ pub const CATALOG: &[FirstParty] = &[
             "Access Azure Storage",
             "User",
         )],
+        group_claims: GroupClaims::NONE,
     },
 ];
 

@@ -10,6 +10,7 @@ use super::tokens::{self, Grant, ResourceScope, UserTokenResponse};
 use crate::error::AadError;
 use crate::graph::resource_id;
 use crate::state::AppState;
+use crate::token::group_claims;
 use crate::token::request::Form;
 use crate::users::model::User;
 
@@ -48,7 +49,14 @@ pub async fn redeem(
         }
     };
     // A resource that exists nowhere is Entra's invalid_resource, for users as for apps.
-    crate::token::Resource::resolve(state, &scope.resource).await?;
+    let resource = crate::token::Resource::resolve(state, &scope.resource).await?;
+    let membership = group_claims::for_user(
+        state,
+        resource.group_claims,
+        resource.principal.as_ref(),
+        &user.id,
+    )
+    .await?;
     tracing::info!(upn = %user.user_principal_name, %client_id, grant, resource = %scope.resource, "user token issued");
     let grant = Grant {
         user: &user,
@@ -56,6 +64,7 @@ pub async fn redeem(
         scope: &scope,
         nonce,
         client_info: form.get("client_info") == Some("1"),
+        membership,
     };
     tokens::issue(state, &grant, now)
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AadError;
 use crate::state::AppState;
+use crate::token::group_claims::MembershipClaims;
 use crate::users::model::User;
 
 /// OpenID Connect scopes: they ask for an id token or a refresh token, not for a resource.
@@ -70,6 +71,9 @@ pub struct UserAccessTokenClaims {
     pub scp: String,
     pub unique_name: String,
     pub upn: String,
+    /// `groups`, `wids` and the overage claims, as the resource asks for them.
+    #[serde(flatten)]
+    pub membership: MembershipClaims,
 }
 
 /// A v2 id token.
@@ -125,6 +129,8 @@ pub struct Grant<'a> {
     pub scope: &'a ResourceScope,
     pub nonce: Option<String>,
     pub client_info: bool,
+    /// The access token's `groups`/`wids` claims ([`crate::token::group_claims::for_user`]).
+    pub membership: MembershipClaims,
 }
 
 /// Mints the access, id and refresh tokens of `grant` at `now`.
@@ -216,6 +222,7 @@ fn access_claims(
         scp: "user_impersonation".into(),
         unique_name: user.user_principal_name.clone(),
         upn: user.user_principal_name.clone(),
+        membership: grant.membership.clone(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! no `scope`, `refresh_token` or `id_token` is returned for this grant.
 
 pub mod client_auth;
+pub mod group_claims;
 pub mod managed_identity;
 pub mod mint;
 pub mod request;
@@ -17,6 +18,7 @@ use crate::principals::model::ServicePrincipal;
 use crate::signin::grants::USER_GRANTS;
 use crate::state::AppState;
 use crate::tenant::{AnyTokenTenant, TenantRef, TokenTenant};
+use group_claims::GroupClaims;
 use mint::Issued;
 use request::{Form, TokenRequest, Version};
 
@@ -82,6 +84,8 @@ pub struct Resource {
     pub principal: Option<ServicePrincipal>,
     /// The resource's app roles a service principal may hold: `(id, value)`.
     pub app_roles: Vec<(String, String)>,
+    /// The `groups`/`wids` claims its users' tokens carry (`groupMembershipClaims`).
+    pub group_claims: GroupClaims,
 }
 
 impl Resource {
@@ -103,6 +107,7 @@ impl Resource {
                     .iter()
                     .map(|role| (role.id.to_string(), role.value.to_string()))
                     .collect(),
+                group_claims: entry.group_claims,
             });
         }
         if let Some(application) = state.applications.by_resource(resource).await? {
@@ -121,6 +126,9 @@ impl Resource {
                 },
                 principal: state.store.by_app_id(&application.app_id).await?,
                 app_roles,
+                group_claims: GroupClaims::parse(
+                    application.properties.group_membership_claims.as_deref(),
+                ),
             });
         }
         if let Some(principal) = state.store.by_app_id(resource).await? {
@@ -128,6 +136,7 @@ impl Resource {
                 audience: resource.to_string(),
                 principal: Some(principal),
                 app_roles: Vec::new(),
+                group_claims: GroupClaims::NONE,
             });
         }
         Err(AadError::InvalidResource {

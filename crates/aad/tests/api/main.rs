@@ -20,5 +20,6 @@ mod signin_authorize;
 mod signin_ropc;
 mod token_assertion;
 mod token_errors;
+mod token_group_claims;
 mod token_secret;
 mod users;
