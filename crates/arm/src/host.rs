@@ -3,10 +3,14 @@
 //! every `/internal/…` path, and every handler here checks it again through [`InternalCaller`]
 //! (401 `InvalidInternalKey` otherwise).
 
-use actix_web::{web, HttpResponse};
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::InternalCaller;
+use crate::host_watch::{MAX_WAIT, WATCHER_HEADER};
 use crate::routes::resource;
 use crate::virtual_machines::model::{VirtualMachine, VirtualMachineResponse};
 use crate::virtual_machines::store::{self as vm_store, IdentityCredential};
@@ -99,24 +103,76 @@ pub async fn list_vms(
 pub struct IdentitiesQuery {
     /// The VM's ARM id (any case).
     id: String,
+    /// A watch ([`crate::host_watch`]): hold the request up to this many seconds (at most
+    /// [`MAX_WAIT`]) while the generation is still the one `If-None-Match` names.
+    wait: Option<u64>,
 }
 
 /// `GET /internal/vms/identities?id=…`: the VM and its current identities; 404 if it is gone.
+/// Every answer carries `ETag: "{host generation}"`; with `wait` and `If-None-Match` it is the
+/// watch of [`crate::host_watch`] (304 when nothing changed in time).
 pub async fn vm_identities(
     _: InternalCaller,
     state: web::Data<AppState>,
     query: web::Query<IdentitiesQuery>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ArmError> {
+    if query.wait.is_none() {
+        state.watchers.count_read();
+    }
+    if let Some(wait) = query
+        .wait
+        .map(|seconds| Duration::from_secs(seconds).min(MAX_WAIT))
+    {
+        let holds = held_generation(&request);
+        if let Some(watcher) = header(&request, WATCHER_HEADER) {
+            state.watchers.heard(watcher, holds.unwrap_or(0), wait);
+        }
+        if let Some(holds) = holds {
+            if holds == state.watchers.generation()
+                && !state.watchers.moved_since(holds, wait).await
+            {
+                return Ok(HttpResponse::NotModified()
+                    .insert_header((header::ETAG, format!("\"{holds}\"")))
+                    .finish());
+            }
+        }
+    }
+    // The generation before the read: a change in between leaves the answer tagged older than
+    // it is, so the watcher asks again, never the other way round.
+    let etag = (header::ETAG, format!("\"{}\"", state.watchers.generation()));
     let vm = crate::virtual_machines::vm_at_scope(&state, &query.id).await?;
-    let vm = vm.ok_or_else(|| match mimic_azure::ResourceId::parse(&query.id) {
-        Ok(resource) => ArmError::ResourceNotFound(resource),
-        Err(_) => ArmError::NotFound(query.id.clone()),
-    })?;
+    let Some(vm) = vm else {
+        let missing = match mimic_azure::ResourceId::parse(&query.id) {
+            Ok(resource) => ArmError::ResourceNotFound(resource),
+            Err(_) => ArmError::NotFound(query.id.clone()),
+        };
+        let mut response = missing.error_response();
+        response
+            .headers_mut()
+            .insert(header::ETAG, etag.1.parse().map_err(anyhow::Error::from)?);
+        return Ok(response);
+    };
     let identities = identities_of(&state, &vm).await?;
-    Ok(HttpResponse::Ok().json(HostVmIdentities {
-        vm: VirtualMachineResponse::from(&vm),
-        identities,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag)
+        .json(HostVmIdentities {
+            vm: VirtualMachineResponse::from(&vm),
+            identities,
+        }))
+}
+
+/// The generation `If-None-Match` names (`"7"`), if any.
+fn held_generation(request: &HttpRequest) -> Option<u64> {
+    header(request, header::IF_NONE_MATCH.as_str())?
+        .trim()
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+fn header<'r>(request: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    request.headers().get(name)?.to_str().ok()
 }
 
 async fn identities_of(

@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod fixture;
 pub mod host;
+pub mod host_watch;
 pub mod lifecycle;
 pub mod locks;
 pub mod middleware;

@@ -101,9 +101,15 @@ pub(crate) async fn forget_scope(state: &AppState, resource_id: &str) -> Result<
 
 // ---------------------------------------------------------------- VM notifications
 
-/// Announces a committed VM creation or deletion to the IMDS host and waits (≤ 5 s) for its
-/// acknowledgement. A missing or slow host is logged, never an error.
+/// Announces a committed VM change to the IMDS host in this process and waits (≤ 5 s) for its
+/// acknowledgement, then to the IMDS processes watching the host API, waiting until each holds it
+/// ([`crate::host_watch`]). A missing or slow host is logged, never an error.
 pub async fn notify(state: &AppState, event: VmEvent) {
+    announce(state, event).await;
+    state.watchers.publish().await;
+}
+
+async fn announce(state: &AppState, event: VmEvent) {
     let Some(hook) = state.settings.vm_hook.clone() else {
         return;
     };

@@ -34,6 +34,8 @@ pub struct AppState {
     pub rbac: Arc<crate::rbac::index::Index>,
     /// Verified bearer tokens ([`crate::auth::TokenCache`]).
     pub tokens: Arc<crate::auth::TokenCache>,
+    /// IMDS processes watching the host API ([`crate::host_watch`]).
+    pub watchers: Arc<crate::host_watch::Watchers>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             write_locks: Arc::default(),
             rbac: Arc::default(),
             tokens: Arc::default(),
+            watchers: Arc::default(),
         })
     }
 }
@@ -106,6 +109,9 @@ impl Application {
         .workers(2)
         // The process owns signals: `mimic up` stops every service together.
         .disable_signals()
+        // A graceful stop waits this long for requests in flight, among them IMDS watch polls
+        // that ARM holds up to 10 s (`host_watch`): they are cut, and their watchers ask again.
+        .shutdown_timeout(5)
         .listen_rustls_0_23(listener, tls)
         .context("starting the ARM server")?
         .run();

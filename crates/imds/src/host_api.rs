@@ -41,6 +41,20 @@ pub(crate) struct HostIdentity {
     pub principal_id: String,
 }
 
+/// What one watch request brought.
+#[derive(Debug)]
+pub(crate) enum Watched {
+    /// Nothing changed within the wait.
+    Unchanged,
+    /// The host generation is now this; the VM as it is (`None`: gone).
+    Changed(u64, Option<VmIdentities>),
+    /// ARM answered without a generation: it has no watch.
+    Unsupported,
+}
+
+/// The header a watcher names itself with (ARM's `host_watch::WATCHER_HEADER`).
+const WATCHER_HEADER: &str = "x-mimic-watcher";
+
 /// One entry of `GET {arm}/internal/vms`.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct VmSummary {
@@ -87,6 +101,53 @@ impl HostApi {
             .await
             .context("reading the VM's identities from ARM")?;
         Ok(Some(vm))
+    }
+
+    /// One watch request ([`crate::identity::watch`]): held by ARM up to `wait` while the host
+    /// generation is still `holds`.
+    pub async fn watch(
+        &self,
+        vm_id: &str,
+        holds: Option<u64>,
+        watcher: &str,
+        wait: std::time::Duration,
+    ) -> anyhow::Result<Watched> {
+        let mut url = url::Url::parse(&format!("{}/internal/vms/identities", self.arm_url))
+            .context("building the host API URL")?;
+        url.query_pairs_mut()
+            .append_pair("id", vm_id)
+            .append_pair("wait", &wait.as_secs().to_string());
+        let mut request = self
+            .client
+            .get(url.as_str())
+            .header(INTERNAL_KEY_HEADER, self.key.expose())
+            .header(WATCHER_HEADER, watcher)
+            // Held up to `wait` by ARM; a little more for the answer to arrive.
+            .timeout(wait + std::time::Duration::from_secs(5));
+        if let Some(holds) = holds {
+            request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{holds}\""));
+        }
+        let response = request.send().await.context("watching ARM's host API")?;
+        let generation = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|tag| tag.to_str().ok())
+            .and_then(|tag| tag.trim().trim_matches('"').parse::<u64>().ok());
+        let Some(generation) = generation else {
+            return Ok(Watched::Unsupported);
+        };
+        match response.status() {
+            reqwest::StatusCode::NOT_MODIFIED => Ok(Watched::Unchanged),
+            reqwest::StatusCode::NOT_FOUND => Ok(Watched::Changed(generation, None)),
+            _ => {
+                let vm = success(response)
+                    .await?
+                    .json()
+                    .await
+                    .context("reading the VM's identities from ARM")?;
+                Ok(Watched::Changed(generation, Some(vm)))
+            }
+        }
     }
 
     /// Every VM ARM knows.

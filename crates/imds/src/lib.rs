@@ -3,8 +3,9 @@
 //! Each VM gets its own listener ([`Application`]). It serves managed-identity tokens
 //! (`/metadata/identity/oauth2/token`), instance metadata (`/metadata/instance…`), the version list
 //! and identity info. It keeps a token cache and, under [`host::ImdsHost`], the VM's identities in
-//! memory, kept current by ARM's notifications; a standalone listener asks ARM's host API which
-//! identities the VM has *now* on every token request (`identity::current`). On a cache miss it
+//! memory, kept current by ARM's notifications; a standalone listener keeps them in memory through
+//! ARM's host-API watch (`identity::watch`), asking ARM per request only while the watch holds no
+//! trusted answer (`identity::current`). On a cache miss it
 //! asks AAD's internal managed-identity token endpoint for a token as that identity.
 //! [`host::ImdsHost`] runs one listener per VM for `mimic up`.
 //!

@@ -37,10 +37,19 @@ impl Application {
     /// Binds `settings.bind` and prepares the server. Nothing is fetched from ARM or AAD here.
     ///
     /// The server stops gracefully on SIGINT/SIGTERM, as a standalone `mimic imds` (PID 1 in a
-    /// container) must. With no IMDS host to push changes, it asks ARM's host API for the VM's
-    /// identities on every token request.
+    /// container) must. With no IMDS host to push changes, it watches ARM's host API for the VM's
+    /// identities (`identity::watch`); while the watch holds no lease (ARM unreachable,
+    /// or an ARM without the watch) each token request asks ARM.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with(settings, CurrentIdentities::Ask, true)
+        let memory = std::sync::Arc::new(VmMemory::watched(&settings.vm_id));
+        let host = HostApi::new(
+            mimic_web::https_client(&settings.ca_pem)?,
+            &settings.arm_url,
+            settings.internal_key.clone(),
+        );
+        let app = Self::build_with(settings, CurrentIdentities(memory.clone()), true)?;
+        tokio::spawn(crate::identity::watch::run(host, memory));
+        Ok(app)
     }
 
     /// Like [`Application::build`], but deaf to OS signals (the listeners of
@@ -50,7 +59,7 @@ impl Application {
         settings: Settings,
         memory: std::sync::Arc<VmMemory>,
     ) -> anyhow::Result<Self> {
-        Self::build_with(settings, CurrentIdentities::Pushed(memory), false)
+        Self::build_with(settings, CurrentIdentities(memory), false)
     }
 
     fn build_with(

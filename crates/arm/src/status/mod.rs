@@ -4,13 +4,38 @@
 pub mod store;
 
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 
 use crate::extract::InternalCaller;
 use crate::{AppState, ArmError};
 
 /// `GET /internal/status` → `{"subscriptions","resourceGroups","virtualMachines",
-/// "userAssignedIdentities","systemAssignedIdentities","roleAssignments"}`, each a count.
+/// "userAssignedIdentities","systemAssignedIdentities","roleAssignments"}`, each a count, and
+/// `"hostApi": {"identityReads", "watchers"}`: how often the host API was asked for a VM's
+/// identities other than by a watch, and how many IMDS processes watch it now
+/// ([`crate::host_watch`]).
 pub async fn get(_: InternalCaller, state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
     let counts = store::counts(&state.db).await?;
-    Ok(HttpResponse::Ok().json(counts))
+    Ok(HttpResponse::Ok().json(Status {
+        counts,
+        host_api: HostApi {
+            identity_reads: state.watchers.reads(),
+            watchers: state.watchers.live(),
+        },
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    #[serde(flatten)]
+    counts: store::Counts,
+    host_api: HostApi,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HostApi {
+    identity_reads: u64,
+    watchers: usize,
 }

@@ -192,3 +192,103 @@ async fn host_api_refuses_a_peer_the_settings_do_not_admit_with_the_same_401_as_
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
 }
+
+/// One watch poll of `vm` as watcher `watcher` holding `holds` (ARM's `host_watch`).
+async fn poll(app: &TestArm, vm: &str, watcher: &str, holds: Option<&str>) -> mimic_testkit::Reply {
+    let key = app.internal_key.expose().to_string();
+    let path = format!("/internal/vms/identities?id={}&wait=10", urlencoding(vm));
+    let mut headers = vec![
+        (mimic_web::INTERNAL_KEY_HEADER, key.as_str()),
+        ("x-mimic-watcher", watcher),
+    ];
+    if let Some(holds) = holds {
+        headers.push(("if-none-match", holds));
+    }
+    app.arm.raw("GET", &path, &headers, "").await
+}
+
+fn urlencoding(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+fn etag(reply: &mimic_testkit::Reply) -> String {
+    reply.headers["etag"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_write_is_answered_only_once_every_watcher_holds_the_change() {
+    let app = std::sync::Arc::new(TestArm::spawn().await);
+    let token = app.operator_token().await;
+    let vm = vm_id("vm1");
+    let first = poll(&app, &vm, "w1", None).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let held = etag(&first);
+    assert!(first.body["identities"].as_array().unwrap().is_empty());
+
+    // The watcher's next poll waits; the write answers it, then waits for the watcher's ack.
+    let waiting = tokio::spawn({
+        let (app, vm, held) = (app.clone(), vm.clone(), held.clone());
+        async move { poll(&app, &vm, "w1", Some(&held)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let write = tokio::spawn({
+        let (app, token) = (app.clone(), token.clone());
+        async move {
+            app.patch_identity(&token, "vm1", json!({"type": "SystemAssigned"}))
+                .await
+        }
+    });
+    let changed = waiting.await.unwrap();
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_ne!(etag(&changed), held);
+    assert_eq!(changed.body["identities"][0]["type"], "SystemAssigned");
+    // Not yet acknowledged: the write is still waiting (up to the watcher's lease, 12 s).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !write.is_finished(),
+        "ARM answered before the watcher held the change"
+    );
+
+    // The watcher polls again holding the new generation: that is its ack.
+    let acked = tokio::spawn({
+        let (app, vm, holds) = (app.clone(), vm.clone(), etag(&changed));
+        async move { poll(&app, &vm, "w1", Some(&holds)).await }
+    });
+    let written = write.await.unwrap();
+    assert_eq!(written["identity"]["type"], "SystemAssigned");
+    // Nothing changed since: the poll is held, then answers 304 (not awaited here).
+    acked.abort();
+    let status = app.arm.internal("GET", "/internal/status", None).await;
+    assert_eq!(status.body["hostApi"]["watchers"], 1, "{}", status.text);
+}
+
+#[tokio::test]
+async fn a_watch_poll_is_answered_304_when_nothing_changed_and_404_with_a_tag_for_a_gone_vm() {
+    let app = TestArm::spawn().await;
+    let first = poll(&app, &vm_id("vm1"), "w", None).await;
+    let held = etag(&first);
+    let key = app.internal_key.expose().to_string();
+    let path = format!(
+        "/internal/vms/identities?id={}&wait=1",
+        urlencoding(&vm_id("vm1"))
+    );
+    let unchanged = app
+        .arm
+        .raw(
+            "GET",
+            &path,
+            &[
+                (mimic_web::INTERNAL_KEY_HEADER, key.as_str()),
+                ("if-none-match", held.as_str()),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(unchanged.status, 304, "{}", unchanged.text);
+    assert_eq!(etag(&unchanged), held);
+
+    let gone = poll(&app, &vm_id("no-such-vm"), "w", None).await;
+    assert_eq!(gone.status, 404, "{}", gone.text);
+    assert_eq!(gone.body["error"]["code"], "ResourceNotFound");
+    assert!(!etag(&gone).is_empty());
+}

@@ -4,6 +4,7 @@
 pub(crate) mod current;
 pub(crate) mod select;
 pub(crate) mod tokens;
+pub(crate) mod watch;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub(crate) async fn issue(
 ) -> Result<tokens::TokenResponse, IdentityError> {
     let vm = state
         .identities
-        .get(&state.host, &state.vm_id)
+        .get(&state.host)
         .await?
         .ok_or(IdentityError::IdentityNotFound)?;
     let identity = select::identity(&vm.identities, &request.selector)?;

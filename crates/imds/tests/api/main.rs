@@ -13,3 +13,4 @@ mod host_memory;
 mod instance;
 mod limits;
 mod token;
+mod watch;

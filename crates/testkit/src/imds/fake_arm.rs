@@ -1,5 +1,6 @@
 //! ARM's internal host API, and nothing else: `GET /internal/vms` and
-//! `GET /internal/vms/identities?id=…`, guarded by the internal key.
+//! `GET /internal/vms/identities?id=…`, guarded by the internal key. It has no watch (ARM's
+//! `host_watch`): the IMDS under test asks it per request, which the tests count.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -127,6 +128,10 @@ async fn identities(
 ) -> HttpResponse {
     if !data.1.matches(&request) {
         return unauthorized();
+    }
+    if query.contains_key("wait") {
+        // An ARM without the host watch (no ETag): a standalone IMDS then asks per request.
+        return HttpResponse::BadRequest().json(json!({"error": {"code": "InvalidQueryParameterValue", "message": "This test ARM has no watch."}}));
     }
     let mut state = data.0.lock().unwrap();
     state.identity_requests += 1;
