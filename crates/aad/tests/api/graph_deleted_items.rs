@@ -269,7 +269,7 @@ async fn a_deleted_service_principal_leaves_its_groups_and_roles_and_restore_bri
         .await;
 
     assert_eq!(restored.status, 200, "{}", restored.body);
-    assert_eq!(graph.ids(&members).await, [principal.clone()]);
+    assert_eq!(graph.ids(&members).await, vec![principal.clone()]);
     assert!(role_holders(&graph).await.contains(&principal));
     assert_eq!(sign_in(&graph, &app_id, &secret).await.status, 200);
 
