@@ -57,6 +57,18 @@ def test_app_create_list_show_update_delete(mimic):
     fails(mimic.az("ad", "app", "show", "--id", app["id"]), 3, "does not exist")
     assert op(mimic, "ad", "app", "list", "--display-name", name) == []
 
+    # A soft delete: the application waits in Graph's deleted items, and a restore (az has no
+    # command for it: az rest) brings it back with its identifier URI.
+    deleted_items = f"{mimic.aad_url}/v1.0/directory/deletedItems"
+    waiting = op(mimic, "rest", "--method", "GET", "--url", f"{deleted_items}/microsoft.graph.application")
+    shown = next(a for a in waiting["value"] if a["id"] == app["id"])
+    assert (shown["@odata.type"], shown["appId"]) == ("#microsoft.graph.application", app_id), shown
+    assert shown["deletedDateTime"], shown
+    restored = op(mimic, "rest", "--method", "POST", "--url", f"{deleted_items}/{app['id']}/restore")
+    assert (restored["id"], restored["identifierUris"], restored["deletedDateTime"]) == (app["id"], [uri], None), restored
+    assert op(mimic, "ad", "app", "show", "--id", uri)["appId"] == app_id
+    assert ok(mimic.az("ad", "app", "delete", "--id", app_id)) == ""
+
 
 @compat("az ad app credential reset/list/delete (secrets, --append, --create-cert)")
 def test_app_credential_reset_list_delete(mimic):

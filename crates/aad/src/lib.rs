@@ -24,6 +24,7 @@ pub mod applications;
 pub mod arm_host;
 pub mod credentials;
 pub mod db;
+pub mod deleted_objects;
 pub mod directory_roles;
 pub mod discovery;
 pub mod error;

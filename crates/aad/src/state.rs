@@ -78,3 +78,11 @@ pub struct AppState {
     /// Client secrets verified once ([`crate::credentials::VerifiedSecrets`]).
     pub verified_secrets: Arc<crate::credentials::VerifiedSecrets>,
 }
+
+impl AppState {
+    /// Deleted applications and service principals (`directory/deletedItems`), over the same
+    /// database as the live directory.
+    pub fn deleted(&self) -> crate::deleted_objects::store::DeletedObjects {
+        crate::deleted_objects::store::DeletedObjects::new(self.store.pool().clone())
+    }
+}

@@ -1,12 +1,14 @@
 //! All SQL of applications: the application, its identifier URIs (unique across the tenant), its
-//! credentials and its owners. Deleting an application deletes its service principal too, as Entra
-//! does for the home tenant's service principal.
+//! credentials and its owners. Deleting one (with its service principal, as Entra does) is
+//! [`crate::deleted_objects`]'s: reads here see live applications, or deleted ones through
+//! [`ApplicationStore::deleted`].
 
 use anyhow::Context;
 use sqlx::SqlitePool;
 
 use super::model::{Application, ApplicationProperties, KeyMetadata, PasswordMetadata};
 use crate::credentials::{Certificate, PasswordHash};
+use crate::deleted_objects::Shelf;
 use crate::error::AadError;
 
 /// Applications over AAD's SQLite pool.
@@ -162,54 +164,6 @@ impl ApplicationStore {
         Ok(Some(()))
     }
 
-    /// Deletes an application, its credentials, its owners, and the service principal of its
-    /// app id (with that principal's credentials, the app-role assignments it holds or grants, and
-    /// its group memberships).
-    /// `None` if it did not exist.
-    pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
-        let mut tx = begin(&self.pool).await?;
-        let app_id: Option<(String,)> =
-            sqlx::query_as("SELECT app_id FROM applications WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("reading an application")?;
-        let Some((app_id,)) = app_id else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "DELETE FROM app_role_assignments WHERE principal_id IN \
-             (SELECT id FROM service_principals WHERE app_id = ?)",
-        )
-        .bind(&app_id)
-        .execute(&mut *tx)
-        .await
-        .context("deleting the service principal's app-role assignments")?;
-        let principal: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM service_principals WHERE app_id = ?")
-                .bind(&app_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("reading the application's service principal")?;
-        sqlx::query("DELETE FROM service_principals WHERE app_id = ?")
-            .bind(&app_id)
-            .execute(&mut *tx)
-            .await
-            .context("deleting the application's service principal")?;
-        // Its principal leaves every group it was a member or owner of, as any deleted principal.
-        if let Some((principal_id,)) = principal {
-            crate::groups::store::forget_principal(&mut tx, &principal_id).await?;
-        }
-        sqlx::query("DELETE FROM applications WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("deleting an application")?;
-        tx.commit().await.context("committing a deletion")?;
-        crate::groups::membership_changed();
-        Ok(Some(()))
-    }
-
     /// The application with this object id.
     pub async fn get(&self, id: &str) -> Result<Option<Application>, AadError> {
         Ok(self
@@ -244,9 +198,34 @@ impl ApplicationStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Application>, AadError> {
+        self.search_on(Shelf::Live, filter, after, limit).await
+    }
+
+    /// The deleted application with this object id (in `directory/deletedItems`).
+    pub async fn deleted(&self, id: &str) -> Result<Option<Application>, AadError> {
+        Ok(self
+            .search_on(Shelf::Deleted, &ApplicationFilter::Id(id.into()), None, 1)
+            .await?
+            .pop())
+    }
+
+    /// Every deleted application, by id.
+    pub async fn all_deleted(&self) -> Result<Vec<Application>, AadError> {
+        self.search_on(Shelf::Deleted, &ApplicationFilter::All, None, u32::MAX)
+            .await
+    }
+
+    async fn search_on(
+        &self,
+        shelf: Shelf,
+        filter: &ApplicationFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Application>, AadError> {
         let (condition, values) = filter.condition();
         let sql = format!(
-            "SELECT {COLUMNS} FROM applications WHERE ({condition}) AND id > ? ORDER BY id LIMIT ?"
+            "SELECT {COLUMNS} FROM {} WHERE ({condition}) AND id > ? ORDER BY id LIMIT ?",
+            shelf.table("applications")
         );
         let mut query = sqlx::query_as::<_, ApplicationRow>(&sql);
         for value in values {
@@ -258,15 +237,17 @@ impl ApplicationStore {
             .fetch_all(&self.pool)
             .await
             .context("searching applications")?;
+        let uris_sql = format!(
+            "SELECT uri FROM {} WHERE application_id = ? ORDER BY position",
+            shelf.table("application_identifier_uris")
+        );
         let mut applications = Vec::with_capacity(rows.len());
         for row in rows {
-            let uris: Vec<(String,)> = sqlx::query_as(
-                "SELECT uri FROM application_identifier_uris WHERE application_id = ? ORDER BY position",
-            )
-            .bind(&row.0)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading identifier URIs")?;
+            let uris: Vec<(String,)> = sqlx::query_as(&uris_sql)
+                .bind(&row.0)
+                .fetch_all(&self.pool)
+                .await
+                .context("reading identifier URIs")?;
             applications.push(from_row(row, uris.into_iter().map(|(uri,)| uri).collect())?);
         }
         Ok(applications)
@@ -274,14 +255,25 @@ impl ApplicationStore {
 
     /// The metadata of an application's password credentials.
     pub async fn passwords(&self, id: &str) -> Result<Vec<PasswordMetadata>, AadError> {
-        let rows: Vec<PasswordRow> = sqlx::query_as(
+        self.passwords_on(Shelf::Live, id).await
+    }
+
+    /// The metadata of the password credentials of an application on `shelf`.
+    pub async fn passwords_on(
+        &self,
+        shelf: Shelf,
+        id: &str,
+    ) -> Result<Vec<PasswordMetadata>, AadError> {
+        let sql = format!(
             "SELECT key_id, display_name, hint, start_date_time, end_date_time \
-             FROM application_password_credentials WHERE application_id = ? ORDER BY rowid",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading password credentials")?;
+             FROM {} WHERE application_id = ? ORDER BY rowid",
+            shelf.table("application_password_credentials")
+        );
+        let rows: Vec<PasswordRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading password credentials")?;
         Ok(rows
             .into_iter()
             .map(
@@ -298,14 +290,21 @@ impl ApplicationStore {
 
     /// An application's certificates with their metadata.
     pub async fn keys(&self, id: &str) -> Result<Vec<KeyMetadata>, AadError> {
-        let rows: Vec<(String, Option<String>, String, String, String)> = sqlx::query_as(
+        self.keys_on(Shelf::Live, id).await
+    }
+
+    /// The certificates of an application on `shelf`, with their metadata.
+    pub async fn keys_on(&self, shelf: Shelf, id: &str) -> Result<Vec<KeyMetadata>, AadError> {
+        let sql = format!(
             "SELECT key_id, display_name, start_date_time, end_date_time, certificate_pem \
-             FROM application_key_credentials WHERE application_id = ? ORDER BY rowid",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading key credentials")?;
+             FROM {} WHERE application_id = ? ORDER BY rowid",
+            shelf.table("application_key_credentials")
+        );
+        let rows: Vec<(String, Option<String>, String, String, String)> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading key credentials")?;
         Ok(rows
             .into_iter()
             .map(|(key_id, display_name, start, end, pem)| KeyMetadata {
@@ -351,6 +350,35 @@ impl ApplicationStore {
         .execute(&self.pool)
         .await
         .context("removing a password credential")?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Adds a certificate (`addKey`); `None` if the application does not exist.
+    pub async fn add_key(&self, id: &str, key: &NewKey) -> Result<Option<()>, AadError> {
+        let mut tx = begin(&self.pool).await?;
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM applications WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("reading an application")?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        insert_keys(&mut tx, id, std::slice::from_ref(key)).await?;
+        tx.commit().await.context("committing a key credential")?;
+        Ok(Some(()))
+    }
+
+    /// Removes a certificate (`removeKey`); `false` if the application has none with this key id.
+    pub async fn remove_key(&self, id: &str, key_id: &str) -> Result<bool, AadError> {
+        let result = sqlx::query(
+            "DELETE FROM application_key_credentials WHERE application_id = ? AND key_id = ? COLLATE NOCASE",
+        )
+        .bind(id)
+        .bind(key_id)
+        .execute(&self.pool)
+        .await
+        .context("removing a key credential")?;
         Ok(result.rows_affected() > 0)
     }
 

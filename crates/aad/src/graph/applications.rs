@@ -1,8 +1,8 @@
 //! `applications`: app registrations — create, list (`$filter` on `appId`, `displayName`,
 //! `identifierUris`), get/update/delete by object id or `(appId='…')`, secrets (`addPassword`,
-//! `removePassword`), certificates (`keyCredentials` in a `PATCH`), owners.
-//! Deleting is a hard delete for now (no `directory/deletedItems`); it deletes the application's
-//! service principal too, as Entra does.
+//! `removePassword`), certificates (`keyCredentials` in a `PATCH`, `addKey`/`removeKey`), owners.
+//! Deleting moves the application and its service principal to `directory/deletedItems`
+//! ([`crate::deleted_objects`]).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -43,6 +43,22 @@ const WRITE: Access = Access::Write {
     ],
     members: Members::Denied,
     owners: Some(Owned::Application),
+};
+
+/// `addKey`/`removeKey`: as a write, and the application itself may roll its own keys ("An
+/// application does not need any specific permission to roll its own keys").
+const ROLL_KEYS: Access = Access::Write {
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    roles: &[
+        "Application Administrator",
+        "Cloud Application Administrator",
+    ],
+    members: Members::Denied,
+    owners: Some(Owned::ApplicationOrItself),
 };
 
 pub const OPERATIONS: &[Operation] = &[
@@ -117,7 +133,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/applications/{id}",
         access: WRITE,
         handler: |route| route.to(delete_application),
-        summary: "204; a hard delete (no deleted items yet), with the application's service principal",
+        summary: "204; into `directory/deletedItems` with its service principal (credentials stop signing in)",
     },
     Operation {
         name: "application: addPassword",
@@ -134,6 +150,22 @@ pub const OPERATIONS: &[Operation] = &[
         access: WRITE,
         handler: |route| route.to(remove_password),
         summary: "`{\"keyId\":…}`; 204",
+    },
+    Operation {
+        name: "application: addKey",
+        verb: Verb::Post,
+        path: "/applications/{id}/addKey",
+        access: ROLL_KEYS,
+        handler: |route| route.to(super::key_rollover::add_application_key),
+        summary: "`keyCredential` (`AsymmetricX509Cert`, `Verify`) and a `proof` signed by a valid certificate of the application; 200 with the `keyCredential`",
+    },
+    Operation {
+        name: "application: removeKey",
+        verb: Verb::Post,
+        path: "/applications/{id}/removeKey",
+        access: ROLL_KEYS,
+        handler: |route| route.to(super::key_rollover::remove_application_key),
+        summary: "`keyId` and a `proof`; 204",
     },
     Operation {
         name: "List owners of an application",
@@ -415,13 +447,13 @@ pub async fn remove_owner(
 
 /// How a URL names an application.
 #[derive(Debug, Clone, Copy)]
-enum Key<'a> {
+pub enum Key<'a> {
     Id(&'a str),
     AppId(&'a str),
 }
 
 /// The application a URL names, or Graph's 400 (not a GUID) / 404.
-async fn find(state: &AppState, key: Key<'_>) -> Result<Application, GraphError> {
+pub async fn find(state: &AppState, key: Key<'_>) -> Result<Application, GraphError> {
     let found = match key {
         Key::Id(id) => state.applications.get(&object_id(id)?).await?,
         Key::AppId(app_id) => state.applications.by_app_id(app_id).await?,
@@ -457,15 +489,17 @@ async fn update(state: &AppState, key: Key<'_>, body: &[u8]) -> Result<HttpRespo
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Moves the application, and its service principal, to `directory/deletedItems`.
 async fn delete(state: &AppState, key: Key<'_>) -> Result<HttpResponse, GraphError> {
     let application = find(state, key).await?;
     let (Key::Id(text) | Key::AppId(text)) = key;
-    state
-        .applications
-        .delete(&application.id)
+    let now = iso_timestamp(state.clock.now());
+    let moved = state
+        .deleted()
+        .delete_application(&application.id, &now)
         .await?
         .ok_or_else(|| not_found_error(text))?;
-    tracing::info!(id = %application.id, app_id = %application.app_id, "application deleted");
+    tracing::info!(id = %application.id, app_id = %application.app_id, ?moved, "application deleted");
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -161,7 +161,8 @@ pub fn key_change(
     Ok(change)
 }
 
-fn new_key(
+/// A certificate to add from one `keyCredentials` entry with its `key`.
+pub fn new_key(
     input: &KeyCredentialInput,
     key: &str,
     resource: &'static str,

@@ -13,6 +13,7 @@ use super::query::Filter;
 use super::users::model::UserResource;
 use crate::applications::model::Application;
 use crate::applications::store::ApplicationFilter;
+use crate::deleted_objects::Shelf;
 use crate::groups::model::{ObjectKind, Reference};
 use crate::principals::model::ServicePrincipal;
 use crate::principals::store::PrincipalFilter;
@@ -264,17 +265,26 @@ impl<'a> Directory<'a> {
         &self,
         principals: Vec<ServicePrincipal>,
     ) -> Result<Vec<ServicePrincipalResource>, GraphError> {
+        self.resources_on(Shelf::Live, principals).await
+    }
+
+    /// Principals on `shelf` (live or deleted) as Graph resources.
+    pub async fn resources_on(
+        &self,
+        shelf: Shelf,
+        principals: Vec<ServicePrincipal>,
+    ) -> Result<Vec<ServicePrincipalResource>, GraphError> {
         let ids: Vec<String> = principals.iter().map(|p| p.id.clone()).collect();
         let store = &self.state.store;
         let mut keys: HashMap<String, Vec<KeyCredential>> = HashMap::new();
-        for record in store.key_credentials_of(&ids).await? {
+        for record in store.key_credentials_on(shelf, &ids).await? {
             if let Some(credential) = KeyCredential::from_record(&record) {
                 keys.entry(record.principal_id)
                     .or_default()
                     .push(credential);
             }
         }
-        let passwords = store.password_credentials_of(&ids).await?;
+        let passwords = store.password_credentials_on(shelf, &ids).await?;
         let mut applications: HashMap<String, Application> = HashMap::new();
         for principal in &principals {
             if let Some(application) = self.state.applications.by_app_id(&principal.app_id).await? {
@@ -347,15 +357,24 @@ impl<'a> Directory<'a> {
         &self,
         application: Application,
     ) -> Result<ApplicationResource, GraphError> {
+        self.application_resource_on(Shelf::Live, application).await
+    }
+
+    /// An application on `shelf` (live or deleted) with its credentials' metadata.
+    pub async fn application_resource_on(
+        &self,
+        shelf: Shelf,
+        application: Application,
+    ) -> Result<ApplicationResource, GraphError> {
         let store = &self.state.applications;
         let keys = store
-            .keys(&application.id)
+            .keys_on(shelf, &application.id)
             .await?
             .iter()
             .filter_map(KeyCredential::from_metadata)
             .collect();
         let passwords = store
-            .passwords(&application.id)
+            .passwords_on(shelf, &application.id)
             .await?
             .iter()
             .map(PasswordCredential::from_metadata)

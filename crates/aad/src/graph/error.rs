@@ -239,6 +239,10 @@ pub enum GraphError {
     /// `Request_BadRequest` (400, or 405 for a wrong method).
     #[error("{0}")]
     RequestBadRequest(RequestBadRequest),
+    /// `Authentication_MissingOrMalformed` (401): `addKey`/`removeKey` without a valid proof of
+    /// possession (a JWT signed by one of the object's valid certificates); nothing changed.
+    #[error("Access Token missing or malformed.")]
+    AuthenticationMissingOrMalformed,
     /// `Authorization_RequestDenied` (403): the caller lacks the permission the operation needs;
     /// nothing changed.
     #[error("Insufficient privileges to complete the operation.")]
@@ -274,7 +278,9 @@ impl GraphError {
     /// The HTTP status Graph answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidAuthenticationToken(_) => StatusCode::UNAUTHORIZED,
+            Self::InvalidAuthenticationToken(_) | Self::AuthenticationMissingOrMalformed => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::BadRequest(_) | Self::RequestUnsupportedQuery(_) => StatusCode::BAD_REQUEST,
             Self::RequestBadRequest(RequestBadRequest::MethodNotAllowed) => {
                 StatusCode::METHOD_NOT_ALLOWED
@@ -291,6 +297,7 @@ impl GraphError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidAuthenticationToken(_) => "InvalidAuthenticationToken",
+            Self::AuthenticationMissingOrMalformed => "Authentication_MissingOrMalformed",
             Self::BadRequest(_) => "BadRequest",
             Self::RequestBadRequest(_) => "Request_BadRequest",
             Self::AuthorizationRequestDenied => "Authorization_RequestDenied",

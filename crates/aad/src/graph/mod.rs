@@ -18,6 +18,7 @@ pub mod directory_objects;
 pub mod directory_roles;
 pub mod error;
 pub mod groups;
+pub mod key_rollover;
 pub mod membership;
 pub mod model;
 pub mod operations;

@@ -63,6 +63,21 @@ pub enum Owned {
     ServicePrincipal,
     /// The group (its `owners`).
     Group,
+    /// The application's owners, and the application itself (its service principal signed in
+    /// with client credentials): `addKey`/`removeKey`, which need no permission for one's own keys.
+    ApplicationOrItself,
+    /// The service principal's owners, and the service principal itself.
+    ServicePrincipalOrItself,
+}
+
+impl Owned {
+    /// Whether the object itself may call, without a permission.
+    pub fn includes_itself(self) -> bool {
+        matches!(
+            self,
+            Self::ApplicationOrItself | Self::ServicePrincipalOrItself
+        )
+    }
 }
 
 /// One Graph operation.
@@ -186,7 +201,11 @@ pub fn markdown() -> String {
                 if owners.is_some() {
                     users.push_str(", its owners");
                 }
-                format!("application: {}; users: {users}", list(application))
+                let itself = match owners {
+                    Some(owned) if owned.includes_itself() => "; the object itself",
+                    _ => "",
+                };
+                format!("application: {}; users: {users}{itself}", list(application))
             }
             Access::Delegated(what) => format!("a signed-in user: {what}"),
         };

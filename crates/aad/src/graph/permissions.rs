@@ -109,6 +109,11 @@ pub async fn allows(
             },
             caller,
         ) => {
+            if let (Some(kind), Some(object), Caller::App { id, .. }) = (owners, object, caller) {
+                if kind.includes_itself() && is_itself(state, *kind, object, id).await? {
+                    return Ok(true);
+                }
+            }
             if let Caller::App { roles: held, .. } = caller {
                 let full = application
                     .iter()
@@ -189,6 +194,26 @@ async fn directory_roles(state: &AppState, principal_id: &str) -> Result<Vec<Str
     Ok(state.roles.roles_of(principal_id).await?)
 }
 
+/// Whether the app-only caller `principal_id` is the object `key` names: the service principal
+/// itself, or the service principal of the application.
+async fn is_itself(
+    state: &AppState,
+    kind: Owned,
+    key: &str,
+    principal_id: &str,
+) -> Result<bool, GraphError> {
+    if kind == Owned::ServicePrincipalOrItself {
+        return Ok(key.eq_ignore_ascii_case(principal_id));
+    }
+    let (Some(application), Some(principal)) = (
+        state.applications.get(key).await?,
+        state.store.get(principal_id).await?,
+    ) else {
+        return Ok(false);
+    };
+    Ok(application.app_id.eq_ignore_ascii_case(&principal.app_id))
+}
+
 /// Whether `caller` is an owner of the object `key` names (an unknown object: no; the handler
 /// then answers 404 to those who may call it).
 async fn owns(state: &AppState, kind: Owned, key: &str, caller: &str) -> Result<bool, GraphError> {
@@ -198,14 +223,17 @@ async fn owns(state: &AppState, kind: Owned, key: &str, caller: &str) -> Result<
             let owners = state.groups.references(key, Relation::Owners).await?;
             return Ok(owners.iter().any(|owner| is_caller(&owner.id)));
         }
-        Owned::Application => match state.applications.get(key).await? {
+        Owned::Application | Owned::ApplicationOrItself => match state.applications.get(key).await?
+        {
             Some(application) => Some(application),
             None => state.applications.by_app_id(key).await?,
         },
-        Owned::ServicePrincipal => match state.store.get(key).await? {
-            Some(principal) => state.applications.by_app_id(&principal.app_id).await?,
-            None => None,
-        },
+        Owned::ServicePrincipal | Owned::ServicePrincipalOrItself => {
+            match state.store.get(key).await? {
+                Some(principal) => state.applications.by_app_id(&principal.app_id).await?,
+                None => None,
+            }
+        }
     };
     match application {
         Some(application) => Ok(state

@@ -1,5 +1,5 @@
 //! Writes to `servicePrincipals`: create one for an application of the tenant, update its
-//! writable properties, delete it (a hard delete for now), add and remove its secrets.
+//! writable properties, delete it (into `directory/deletedItems`), add and remove its secrets.
 
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
@@ -93,16 +93,18 @@ pub async fn update_service_principal(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `DELETE /v1.0/servicePrincipals/{id}`.
+/// `DELETE /v1.0/servicePrincipals/{id}`: into `directory/deletedItems` (not a managed
+/// identity's).
 pub async fn delete_service_principal(
     _: GraphCaller,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let principal = writable(&state, &key).await?;
+    let now = iso_timestamp(state.clock.now());
     state
-        .store
-        .delete(&principal.id)
+        .deleted()
+        .delete_service_principal(&principal.id, &now)
         .await?
         .ok_or_else(|| not_found_error(&key))?;
     tracing::info!(id = %principal.id, "service principal deleted through Graph");
@@ -150,7 +152,7 @@ pub async fn remove_password(
 }
 
 /// The principal `key` names, if Graph may change it (not a managed identity's).
-async fn writable(state: &AppState, key: &str) -> Result<ServicePrincipal, GraphError> {
+pub async fn writable(state: &AppState, key: &str) -> Result<ServicePrincipal, GraphError> {
     let principal = state
         .store
         .get(&object_id(key)?)

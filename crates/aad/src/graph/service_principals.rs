@@ -1,5 +1,5 @@
 //! `servicePrincipals`: the tenant's service principals (applications and managed identities):
-//! reads; create from an application's `appId`, update, delete (hard), secrets; app-role
+//! reads; create from an application's `appId`, update, delete (soft), secrets and keys; app-role
 //! assignments (`appRoleAssignments` held, `appRoleAssignedTo` granted). Managed identities' service
 //! principals belong to ARM and refuse writes.
 
@@ -36,6 +36,21 @@ const WRITE: Access = Access::Write {
     ],
     members: Members::Denied,
     owners: Some(Owned::ServicePrincipal),
+};
+
+/// `addKey`/`removeKey`: as a write, and the service principal itself may roll its own keys.
+const ROLL_KEYS: Access = Access::Write {
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    roles: &[
+        "Application Administrator",
+        "Cloud Application Administrator",
+    ],
+    members: Members::Denied,
+    owners: Some(Owned::ServicePrincipalOrItself),
 };
 
 /// Creating a service principal for an application of the tenant (no object to own yet).
@@ -112,7 +127,7 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/servicePrincipals/{id}",
         access: WRITE,
         handler: |route| route.to(super::service_principal_writes::delete_service_principal),
-        summary: "204; a hard delete with its credentials and app-role assignments (not managed identities)",
+        summary: "204; into `directory/deletedItems` with its credentials, app-role assignments, memberships and directory roles (not managed identities: 400)",
     },
     Operation {
         name: "servicePrincipal: addPassword",
@@ -129,6 +144,22 @@ pub const OPERATIONS: &[Operation] = &[
         access: WRITE,
         handler: |route| route.to(super::service_principal_writes::remove_password),
         summary: "`{\"keyId\":…}`; 204",
+    },
+    Operation {
+        name: "servicePrincipal: addKey",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/addKey",
+        access: ROLL_KEYS,
+        handler: |route| route.to(super::key_rollover::add_service_principal_key),
+        summary: "`keyCredential` (`AsymmetricX509Cert`, `Verify`) and a `proof` signed by a valid certificate of the service principal; 200 with the `keyCredential`",
+    },
+    Operation {
+        name: "servicePrincipal: removeKey",
+        verb: Verb::Post,
+        path: "/servicePrincipals/{id}/removeKey",
+        access: ROLL_KEYS,
+        handler: |route| route.to(super::key_rollover::remove_service_principal_key),
+        summary: "`keyId` and a `proof`; 204",
     },
     Operation {
         name: "List appRoleAssignments granted to a service principal",

@@ -5,6 +5,7 @@ use sqlx::SqlitePool;
 
 use super::model::{PrincipalDraft, PrincipalType, ServicePrincipal};
 use crate::credentials::{Certificate, PasswordHash};
+use crate::deleted_objects::Shelf;
 use crate::error::AadError;
 
 /// The directory, over AAD's SQLite pool.
@@ -153,13 +154,41 @@ impl Store {
         self.principal_where("app_id", app_id).await
     }
 
+    /// The deleted principal with this object id (in `directory/deletedItems`).
+    pub async fn deleted(&self, id: &str) -> Result<Option<ServicePrincipal>, AadError> {
+        self.principal_on(Shelf::Deleted, "id = ? COLLATE NOCASE", id)
+            .await
+    }
+
+    /// Every deleted principal, by id.
+    pub async fn all_deleted(&self) -> Result<Vec<ServicePrincipal>, AadError> {
+        let rows: Vec<PrincipalRow> = sqlx::query_as(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM deleted_service_principals ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .context("reading deleted service principals")?;
+        rows.into_iter().map(principal_from_row).collect()
+    }
+
     async fn principal_where(
         &self,
         column: &str,
         value: &str,
     ) -> Result<Option<ServicePrincipal>, AadError> {
+        self.principal_on(Shelf::Live, &format!("{column} = ?"), value)
+            .await
+    }
+
+    async fn principal_on(
+        &self,
+        shelf: Shelf,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<ServicePrincipal>, AadError> {
         let row: Option<PrincipalRow> = sqlx::query_as(&format!(
-            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE {column} = ?"
+            "SELECT {PRINCIPAL_COLUMNS} FROM {} WHERE {condition}",
+            shelf.table("service_principals")
         ))
         .bind(value)
         .fetch_optional(&self.pool)
@@ -212,9 +241,21 @@ impl Store {
         &self,
         principal_ids: &[String],
     ) -> Result<Vec<KeyCredentialRecord>, AadError> {
+        self.key_credentials_on(Shelf::Live, principal_ids).await
+    }
+
+    /// The key credentials of these principals on `shelf`.
+    pub async fn key_credentials_on(
+        &self,
+        shelf: Shelf,
+        principal_ids: &[String],
+    ) -> Result<Vec<KeyCredentialRecord>, AadError> {
         let rows: Vec<(String, String, String)> = self
             .fetch_where_in(
-                "SELECT principal_id, key_id, certificate_pem FROM key_credentials WHERE principal_id IN",
+                &format!(
+                    "SELECT principal_id, key_id, certificate_pem FROM {} WHERE principal_id IN",
+                    shelf.table("key_credentials")
+                ),
                 principal_ids,
             )
             .await
@@ -236,10 +277,23 @@ impl Store {
         &self,
         principal_ids: &[String],
     ) -> Result<Vec<PasswordCredentialRecord>, AadError> {
+        self.password_credentials_on(Shelf::Live, principal_ids)
+            .await
+    }
+
+    /// The password credentials of these principals on `shelf` (never their hashes).
+    pub async fn password_credentials_on(
+        &self,
+        shelf: Shelf,
+        principal_ids: &[String],
+    ) -> Result<Vec<PasswordCredentialRecord>, AadError> {
         let rows: Vec<PasswordRow> = self
             .fetch_where_in(
-                "SELECT principal_id, key_id, display_name, hint, start_date_time, end_date_time \
-                 FROM password_credentials WHERE principal_id IN",
+                &format!(
+                    "SELECT principal_id, key_id, display_name, hint, start_date_time, end_date_time \
+                     FROM {} WHERE principal_id IN",
+                    shelf.table("password_credentials")
+                ),
                 principal_ids,
             )
             .await
@@ -276,9 +330,10 @@ impl Store {
         query.fetch_all(&self.pool).await
     }
 
-    /// Deletes a principal, the app-role assignments it holds and, by cascade, its credentials
-    /// and the assignments of its app roles; it leaves every group it was a member or owner of,
-    /// as in Entra. `None` if it did not exist.
+    /// Deletes a principal for good (a managed identity's, through the internal API), the app-role
+    /// assignments and directory roles it holds and, by cascade, its credentials and the
+    /// assignments of its app roles; it leaves every group it was a member or owner of, as in
+    /// Entra. `None` if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<Option<()>, AadError> {
         let mut tx = crate::db::begin_write(&self.pool)
             .await
@@ -288,6 +343,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("deleting a principal's app-role assignments")?;
+        sqlx::query("DELETE FROM directory_role_assignments WHERE principal_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting a principal's directory-role assignments")?;
         let done = sqlx::query("DELETE FROM service_principals WHERE id = ?")
             .bind(id)
             .execute(&mut *tx)
@@ -359,6 +419,41 @@ impl Store {
         .execute(&self.pool)
         .await
         .context("removing a password credential")?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Adds a certificate (`addKey`) with this key id; `None` if the principal does not exist.
+    pub async fn add_key(
+        &self,
+        principal_id: &str,
+        key_id: &str,
+        certificate: &Certificate,
+    ) -> Result<Option<()>, AadError> {
+        let done = sqlx::query(
+            "INSERT INTO key_credentials (key_id, principal_id, certificate_pem, x5t, x5t_s256) \
+             SELECT ?, id, ?, ?, ? FROM service_principals WHERE id = ?",
+        )
+        .bind(key_id)
+        .bind(&certificate.pem)
+        .bind(&certificate.x5t)
+        .bind(&certificate.x5t_s256)
+        .bind(principal_id)
+        .execute(&self.pool)
+        .await
+        .context("storing a key credential")?;
+        Ok((done.rows_affected() > 0).then_some(()))
+    }
+
+    /// Removes a certificate (`removeKey`); `false` if the principal has none with this key id.
+    pub async fn remove_key(&self, principal_id: &str, key_id: &str) -> Result<bool, AadError> {
+        let done = sqlx::query(
+            "DELETE FROM key_credentials WHERE principal_id = ? AND key_id = ? COLLATE NOCASE",
+        )
+        .bind(principal_id)
+        .bind(key_id)
+        .execute(&self.pool)
+        .await
+        .context("removing a key credential")?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -261,6 +261,9 @@ impl UserStore {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
+        // A deleted user holds no directory role; a restore gives them back.
+        crate::deleted_objects::store::set_aside(&mut tx, crate::deleted_objects::store::USER, id)
+            .await?;
         bump_generation(&mut tx).await?;
         tx.commit().await.context("committing a user deletion")?;
         crate::groups::membership_changed();
@@ -306,6 +309,8 @@ impl UserStore {
         .execute(&mut *tx)
         .await
         .map_err(|error| conflict_or(error, "userPrincipalName", "restoring a user"))?;
+        crate::deleted_objects::store::bring_back(&mut tx, crate::deleted_objects::store::USER, id)
+            .await?;
         bump_generation(&mut tx).await?;
         tx.commit().await.context("committing a user restore")?;
         crate::groups::membership_changed();
@@ -327,6 +332,13 @@ impl UserStore {
             return Ok(None);
         }
         forget_principal(&mut tx, id).await?;
+        crate::deleted_objects::store::discard(&mut tx, crate::deleted_objects::store::USER, id)
+            .await?;
+        sqlx::query("DELETE FROM directory_role_assignments WHERE principal_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting a user's directory-role assignments")?;
         tx.commit().await.context("committing a user purge")?;
         crate::groups::membership_changed();
         Ok(Some(()))

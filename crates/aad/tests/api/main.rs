@@ -7,6 +7,7 @@ mod discovery;
 mod fixture;
 mod graph;
 mod graph_applications;
+mod graph_deleted_items;
 mod graph_groups;
 mod graph_permissions;
 mod graph_service_principals;
