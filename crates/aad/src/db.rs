@@ -50,7 +50,10 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         // 200/201 must mean the state is durable.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // 1 MiB of page cache per connection (SQLite's default is 2 MiB): the directory a token
+        // request reads is small, and memory is a goal (docs/benchmarks.md).
+        .pragma("cache_size", "-1024");
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         // sqlx pings a pooled connection before handing it out (a round trip to the connection's

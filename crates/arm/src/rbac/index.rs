@@ -40,19 +40,20 @@ fn generation() -> u64 {
 /// a reload is one indexed read).
 const CAPACITY: usize = 16_384;
 
-/// One principal's assignments, by lower-cased scope.
+/// One principal's assignments, by lower-cased scope (each held once: the scope map holds
+/// positions in `all`).
 #[derive(Debug, Default)]
 pub struct Assignments {
-    by_scope: HashMap<String, Vec<RoleAssignment>>,
+    by_scope: HashMap<String, Vec<usize>>,
     all: Vec<RoleAssignment>,
 }
 
 impl Assignments {
     fn new(all: Vec<RoleAssignment>) -> Self {
-        let mut by_scope: HashMap<String, Vec<RoleAssignment>> = HashMap::new();
-        for assignment in &all {
+        let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
+        for (position, assignment) in all.iter().enumerate() {
             let key = assignment.scope_key().trim_end_matches('/').to_string();
-            by_scope.entry(key).or_default().push(assignment.clone());
+            by_scope.entry(key).or_default().push(position);
         }
         Self { by_scope, all }
     }
@@ -71,6 +72,7 @@ impl Assignments {
         prefixes
             .filter_map(|prefix| self.by_scope.get(prefix))
             .flatten()
+            .map(|position| &self.all[*position])
     }
 
     /// Every assignment of the principal.
@@ -110,6 +112,26 @@ pub struct Index {
     subscriptions: Mutex<HashMap<String, Tagged<Option<Arc<Subscription>>>>>,
     groups: Mutex<HashMap<String, Tagged<Option<Arc<ResourceGroup>>>>>,
     memberships: Mutex<HashMap<String, Tagged<Arc<[String]>>>>,
+    /// Loads of principals' assignments, one at a time per stripe ([`stripe`]).
+    loading: Stripes,
+}
+
+/// [`STRIPES`] async locks.
+struct Stripes([tokio::sync::Mutex<()>; STRIPES]);
+
+impl Default for Stripes {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+/// How many principals' loads may run at once (different principals rarely share a stripe).
+const STRIPES: usize = 64;
+
+/// The stripe of `key` in [`Index::loading`].
+fn stripe(key: &str) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(key) as usize % STRIPES
 }
 
 impl Index {
@@ -121,6 +143,14 @@ impl Index {
     ) -> Result<Arc<Assignments>, ArmError> {
         let key = principal_id.to_lowercase();
         let now = generation();
+        if let Some(found) = lock(&self.principals).get(&key) {
+            if found.generation == now {
+                return Ok(found.value.clone());
+            }
+        }
+        // One load per principal at a time: after a change, the requests in flight for one
+        // principal wait for the first one's load instead of each loading (and holding) a copy.
+        let _loading = self.loading.0[stripe(&key)].lock().await;
         if let Some(found) = lock(&self.principals).get(&key) {
             if found.generation == now {
                 return Ok(found.value.clone());
