@@ -118,7 +118,8 @@ pub enum RequestBadRequest {
     /// wording, as clients of Graph quote the 400 `Request_BadRequest` for `/groups?$skip=5`.
     #[error("'$skip' is not supported by the service.")]
     SkipNotSupported,
-    /// `getByIds` without ids, or with more than 1000.
+    /// `getByIds` without ids, with more than 1000, or with an id that is not a GUID ("Invalid
+    /// GUID specified.", Graph's wording in microsoftgraph/microsoft-graph-docs#7063).
     #[error("{0}")]
     InvalidIds(&'static str),
     /// `getByIds` with a type name Graph does not know.

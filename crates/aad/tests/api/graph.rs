@@ -431,6 +431,7 @@ async fn get_by_ids_rejects_bad_bodies_with_graphs_envelope() {
     let cases = [
         (json!("not an object"), "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."),
         (json!({"ids": []}), "Request_BadRequest", "The 'ids' property is required and must not be empty."),
+        (json!({"ids": [OPERATOR_OBJECT_ID, "not-a-guid"]}), "Request_BadRequest", "Invalid GUID specified."),
         (json!({"ids": [OPERATOR_OBJECT_ID], "types": ["robot"]}), "Request_BadRequest", "Invalid value specified for property 'types' of resource 'DirectoryObject': 'robot'."),
     ];
     for (body, code, message) in cases {
