@@ -164,8 +164,11 @@ pub enum AadError {
     #[error("The user account is disabled.")]
     UserDisabled,
     /// AADSTS50055: the user must change its password (`forceChangePasswordNextSignIn`), which
-    /// a non-interactive sign-in cannot do.
-    #[error("The password is expired.")]
+    /// a non-interactive sign-in cannot do. eSTS's wire answer, as Microsoft's HDInsight
+    /// troubleshooting page records it (MicrosoftDocs/azure-docs, "Authentication issues in Azure
+    /// HDInsight"): `error` `user_password_expired`, "AADSTS50055: Password is expired.",
+    /// `suberror` `user_password_expired` (its `password_change_url` is not sent).
+    #[error("Password is expired.")]
     PasswordExpired,
     /// AADSTS50034: no user with this user name (AAD hides the name it was given).
     #[error("The user account {{EUII Hidden}} does not exist in the {directory} directory. To sign into this application, the account must be added to the directory.")]
@@ -279,9 +282,9 @@ impl AadError {
             | PkceRequired
             | ManagedIdentityNotAssigned
             | RedirectUriMismatch { .. } => "invalid_request",
+            PasswordExpired => "user_password_expired",
             UserAccountNotFound { .. }
             | UserDisabled
-            | PasswordExpired
             | InvalidUserNameOrPassword
             | IdsLocked
             | InvalidGrant

@@ -582,15 +582,18 @@ fn identifier_uris(value: &Value) -> Result<Vec<String>, GraphError> {
 /// The object id of a `$ref` body: `{"@odata.id": "https://…/directoryObjects/{id}"}`.
 pub fn reference_id(body: &[u8]) -> Result<String, GraphError> {
     let body = object_body(body)?;
-    let reference = body
-        .get("@odata.id")
-        .and_then(Value::as_str)
-        .ok_or(GraphError::BadRequest(BadRequest::UnreadablePayload))?;
-    let last = reference
+    odata_id_key(body.get("@odata.id").and_then(Value::as_str))
+}
+
+/// The directory object key at the end of an `@odata.id` URL. A missing `@odata.id`, or a bare
+/// id where Graph wants a URL, is Graph's "Invalid URL format specified in payload."
+pub fn odata_id_key(odata_id: Option<&str>) -> Result<String, GraphError> {
+    let invalid = || GraphError::BadRequest(BadRequest::InvalidReference);
+    let (_, last) = odata_id
+        .ok_or_else(invalid)?
         .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
+        .rsplit_once('/')
+        .ok_or_else(invalid)?;
     object_id(last)
 }
 

@@ -55,6 +55,14 @@ pub async fn get_by_ids(
             "The 'ids' property must contain at most 1000 values.",
         ));
     }
+    // Graph's answer to an id that is not a GUID (microsoftgraph/microsoft-graph-docs#7063).
+    if request
+        .ids
+        .iter()
+        .any(|id| uuid::Uuid::parse_str(id).is_err())
+    {
+        return Err(invalid("Invalid GUID specified."));
+    }
     let kinds = Kinds::parse(&request.types)?;
     let objects = Directory::new(&state).by_ids(&request.ids, kinds).await?;
     collection(

@@ -30,8 +30,10 @@ pub enum TokenFailure {
     /// Not a JWT.
     #[error("CompactToken parsing failed with error code: 80049217")]
     Malformed,
-    /// Not RS256, not signed by the tenant's key, or a bad signature.
-    #[error("Access token validation failure.")]
+    /// Not RS256, not signed by the tenant's key, or a bad signature. Graph's answer to a token
+    /// whose signature does not verify, as field reports quote it (wazuh/wazuh-documentation#7620,
+    /// 2024); it used to say "Access token validation failure." (2018 reports).
+    #[error("Signature is invalid.")]
     Signature,
     /// `iss` is not this tenant's v1 issuer.
     #[error("Access token validation failure. Invalid issuer.")]
@@ -59,7 +61,8 @@ pub enum BadRequest {
     /// `/me` with an app-only token.
     #[error("/me request is only valid with delegated authentication flow.")]
     DelegatedOnly,
-    /// The body is not the JSON the operation takes.
+    /// The body is not the JSON the operation takes. Graph's wording (`BadRequest`, 400), as
+    /// quoted from real responses in microsoftgraph/msgraph-sdk-go#203.
     #[error("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")]
     UnreadablePayload,
     /// `$top` is not an integer.
@@ -93,32 +96,38 @@ pub enum BadRequest {
         literal: String,
         expected: &'static str,
     },
-    /// An `@odata.id` reference that does not end in a directory object's id.
-    #[error("Invalid URL format specified in @odata.id.")]
+    /// A `$ref` body without an `@odata.id` URL (missing, or a bare id). Graph's wording as
+    /// reported in microsoftgraph/msgraph-sdk-dotnet#1846 and msgraph-sdk-powershell#3156.
+    #[error("Invalid URL format specified in payload.")]
     InvalidReference,
 }
 
 /// The request is invalid for the directory (`Request_BadRequest`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestBadRequest {
-    /// A directory object key that is not a GUID.
+    /// A directory object key that is not a GUID. Graph's wording: the live-tenant Pester test
+    /// LockTar/AzureAdApplicationManagement
+    /// `scripts/ManageAadApplications/v4/Update-AadApplication.Tests.ps1` (through Microsoft Graph
+    /// PowerShell); 400 `Request_BadRequest` as clients of Graph quote it.
     #[error("Invalid object identifier '{0}'.")]
     InvalidObjectIdentifier(String),
     /// A method the URL does not take (405).
     #[error("Specified HTTP method is not allowed for the request uri.")]
     MethodNotAllowed,
-    /// A `$skiptoken` mimic did not issue.
-    #[error(
-        "The specified page token value has expired and can no longer be included in your request."
-    )]
-    InvalidPageToken,
-    /// `getByIds` without ids, or with more than 1000.
+    /// `$skip`, which Graph's directory does not take (it pages with `$skiptoken`). Graph's
+    /// wording, as clients of Graph quote the 400 `Request_BadRequest` for `/groups?$skip=5`.
+    #[error("'$skip' is not supported by the service.")]
+    SkipNotSupported,
+    /// `getByIds` without ids, with more than 1000, or with an id that is not a GUID ("Invalid
+    /// GUID specified.", Graph's wording in microsoftgraph/microsoft-graph-docs#7063).
     #[error("{0}")]
     InvalidIds(&'static str),
     /// `getByIds` with a type name Graph does not know.
     #[error("Invalid value specified for property 'types' of resource 'DirectoryObject': '{0}'.")]
     InvalidType(String),
-    /// A required property is missing from a create body.
+    /// A required property is missing from a create body. Graph's wording: a recorded 400
+    /// `Request_BadRequest` "A value is required for property 'securityEnabled' of resource
+    /// 'Group'." (Microsoft Graph PowerShell error dump).
     #[error("A value is required for property '{property}' of resource '{resource}'.")]
     RequiredProperty {
         property: &'static str,
@@ -152,7 +161,10 @@ pub enum RequestBadRequest {
     /// `/$count` without `ConsistencyLevel: eventual`.
     #[error("$count is not currently supported.")]
     CountNotSupported,
-    /// A property value the resource does not accept (missing, malformed, inconsistent).
+    /// A property value the resource does not accept (missing, malformed, inconsistent). Graph's
+    /// wording: "Invalid value specified for property 'web' of resource 'Application'." in the
+    /// live-tenant Pester test LockTar/AzureAdApplicationManagement
+    /// `scripts/ManageAadApplications/v4/Update-AadApplication.Tests.ps1`.
     #[error("Invalid value specified for property '{property}' of resource '{resource}'.")]
     InvalidPropertyValue {
         property: String,
@@ -163,7 +175,9 @@ pub enum RequestBadRequest {
         "The appId '{0}' of the service principal does not reference a valid application object."
     )]
     NoBackingApplication(String),
-    /// A `keyCredentials[].key` that is not an RSA X.509 certificate.
+    /// A `keyCredentials[].key` that is not an RSA X.509 certificate. The message is the one
+    /// Microsoft's Entra docs quote for a PATCH with a badly encoded certificate (the note on
+    /// PKCS#12 in the SAML-SSO-through-Graph article); the code is not confirmed.
     #[error("Invalid certificate: Key value is invalid certificate")]
     InvalidCertificate,
     /// `removePassword` (or a `keyCredentials` write) with a key id the object does not have.
@@ -201,7 +215,7 @@ impl RequestBadRequest {
             Self::ObjectConflict(property) => item("ObjectConflict", property),
             Self::InvalidObjectIdentifier(_)
             | Self::MethodNotAllowed
-            | Self::InvalidPageToken
+            | Self::SkipNotSupported
             | Self::InvalidIds(_)
             | Self::InvalidType(_)
             | Self::RequiredProperty { .. }
@@ -254,8 +268,19 @@ pub enum GraphError {
     #[error("The service principal cannot be created, updated, or restored because the service principal name {0} is already in use.")]
     RequestMultipleObjectsWithSameKeyValue(String),
     /// `Request_UnsupportedQuery` (400): a query Graph supports but mimic (or Graph) does not.
+    /// "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." is Graph's
+    /// (turbot/steampipe-plugin-azuread `azuread/table_azuread_application.go` quotes the
+    /// response).
     #[error("{0}")]
     RequestUnsupportedQuery(String),
+    /// `Directory_ExpiredPageToken` (400): a `$skiptoken` mimic did not issue. The code is Graph's
+    /// (Azure AD Graph client libraries map it to `PageNotAvailableException`; Microsoft's
+    /// troubleshooting note on expired `$skiptoken`s answers 400 with it); the message is as
+    /// test doubles of Graph's SDK quote it, not seen in a recorded response.
+    #[error(
+        "The specified page token value has expired and can no longer be included in your request."
+    )]
+    DirectoryExpiredPageToken,
     /// `InternalServerError` (500): anything unexpected. The chain is logged, never sent.
     #[error("An internal server error occurred.")]
     Internal(#[from] anyhow::Error),
@@ -281,7 +306,9 @@ impl GraphError {
             Self::InvalidAuthenticationToken(_) | Self::AuthenticationMissingOrMalformed => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::BadRequest(_) | Self::RequestUnsupportedQuery(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_)
+            | Self::RequestUnsupportedQuery(_)
+            | Self::DirectoryExpiredPageToken => StatusCode::BAD_REQUEST,
             Self::RequestBadRequest(RequestBadRequest::MethodNotAllowed) => {
                 StatusCode::METHOD_NOT_ALLOWED
             }
@@ -306,6 +333,7 @@ impl GraphError {
                 "Request_MultipleObjectsWithSameKeyValue"
             }
             Self::RequestUnsupportedQuery(_) => "Request_UnsupportedQuery",
+            Self::DirectoryExpiredPageToken => "Directory_ExpiredPageToken",
             Self::Internal(_) => "InternalServerError",
         }
     }
@@ -497,9 +525,9 @@ mod tests {
                 "Request_BadRequest",
             ),
             (
-                GraphError::RequestBadRequest(RequestBadRequest::InvalidPageToken),
+                GraphError::DirectoryExpiredPageToken,
                 400,
-                "Request_BadRequest",
+                "Directory_ExpiredPageToken",
             ),
             (
                 GraphError::BadRequest(BadRequest::SegmentNotFound("x".into())),

@@ -44,7 +44,15 @@ const SUPPORTED: [&str; 5] = ["$filter", "$top", "$skiptoken", "$select", "$coun
 impl ODataQuery {
     /// Parses a query string; options are matched case-insensitively, as Graph does.
     pub fn parse(query_string: &str) -> Result<Self, GraphError> {
-        let mut query = Self::default();
+        Self::parse_with(query_string, false)
+    }
+
+    /// Parses a query string sent with (`eventual`) or without `ConsistencyLevel: eventual`.
+    pub fn parse_with(query_string: &str, eventual: bool) -> Result<Self, GraphError> {
+        let mut query = Self {
+            eventual,
+            ..Self::default()
+        };
         let mut seen: Vec<String> = Vec::new();
         for (name, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
             let name = name.to_ascii_lowercase();
@@ -52,9 +60,7 @@ impl ODataQuery {
                 continue;
             }
             if !SUPPORTED.contains(&name.as_str()) {
-                return Err(GraphError::RequestUnsupportedQuery(format!(
-                    "The query parameter '{name}' is not supported."
-                )));
+                return Err(unsupported_option(&name, eventual));
             }
             if seen.contains(&name) {
                 return Err(GraphError::BadRequest(BadRequest::DuplicateQueryOption(
@@ -151,7 +157,30 @@ impl FromRequest for ODataQuery {
             .get("ConsistencyLevel")
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.trim().eq_ignore_ascii_case("eventual"));
-        ready(Self::parse(request.query_string()).map(|query| Self { eventual, ..query }))
+        ready(Self::parse_with(request.query_string(), eventual))
+    }
+}
+
+/// Graph's answer to a system query option mimic does not implement. Graph's own wordings where
+/// it refuses the option on directory objects; mimic's otherwise.
+fn unsupported_option(name: &str, eventual: bool) -> GraphError {
+    match name {
+        // Graph without an advanced query (microsoftgraph/microsoft-graph-docs#13762, and the
+        // strings of Microsoft Graph PowerShell's advanced-query feedback provider).
+        "$orderby" => {
+            GraphError::RequestUnsupportedQuery("Sorting not supported for current query.".into())
+        }
+        // 400 `Request_BadRequest`, as clients of Graph quote it (`/groups?$skip=5`).
+        "$skip" => GraphError::RequestBadRequest(RequestBadRequest::SkipNotSupported),
+        // Graph without `ConsistencyLevel: eventual` (the PowerShell feedback provider's strings).
+        "$search" if !eventual => GraphError::RequestUnsupportedQuery(
+            "Request with $search query parameter only works through MSGraph with a special \
+             request header: 'ConsistencyLevel: eventual'"
+                .into(),
+        ),
+        _ => GraphError::RequestUnsupportedQuery(format!(
+            "The query parameter '{name}' is not supported."
+        )),
     }
 }
 
@@ -179,9 +208,7 @@ fn decode_skip_token(token: &str) -> Result<String, GraphError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("mimic:").map(str::to_string))
-        .ok_or(GraphError::RequestBadRequest(
-            RequestBadRequest::InvalidPageToken,
-        ))
+        .ok_or(GraphError::DirectoryExpiredPageToken)
 }
 
 /// A `$filter` literal.
@@ -611,7 +638,9 @@ mod tests {
             ("$top=0", "Request_UnsupportedQuery"),
             ("$top=abc", "BadRequest"),
             ("$top=1&$TOP=2", "BadRequest"),
-            ("$skiptoken=zzz", "Request_BadRequest"),
+            ("$skiptoken=zzz", "Directory_ExpiredPageToken"),
+            ("$skip=5", "Request_BadRequest"),
+            ("$search=x", "Request_UnsupportedQuery"),
         ];
         for (text, want) in cases {
             assert_eq!(code(ODataQuery::parse(text)), want, "{text}");

@@ -431,6 +431,7 @@ async fn get_by_ids_rejects_bad_bodies_with_graphs_envelope() {
     let cases = [
         (json!("not an object"), "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."),
         (json!({"ids": []}), "Request_BadRequest", "The 'ids' property is required and must not be empty."),
+        (json!({"ids": [OPERATOR_OBJECT_ID, "not-a-guid"]}), "Request_BadRequest", "Invalid GUID specified."),
         (json!({"ids": [OPERATOR_OBJECT_ID], "types": ["robot"]}), "Request_BadRequest", "Invalid value specified for property 'types' of resource 'DirectoryObject': 'robot'."),
     ];
     for (body, code, message) in cases {
@@ -537,7 +538,7 @@ async fn requests_without_a_valid_graph_token_get_401_invalid_authentication_tok
             Some(arm_token.token()),
             "Access token validation failure. Invalid audience.",
         ),
-        (Some(forged.as_str()), "Access token validation failure."),
+        (Some(forged.as_str()), "Signature is invalid."),
     ];
     for (token, message) in cases {
         let reply = graph.get_with("/v1.0/servicePrincipals", token).await;
@@ -626,7 +627,11 @@ async fn unknown_segments_and_unsupported_queries_get_400_in_graphs_envelope() {
         ("/v1.0/servicePrincipals?$filter=appId%20eq", "BadRequest", "Invalid filter clause"),
         ("/v1.0/servicePrincipals?$filter=homepage%20eq%20'x'", "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'homepage' of resource 'ServicePrincipal'."),
         ("/v1.0/users?$filter=appId%20eq%20'x'", "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'appId' of resource 'User'."),
-        ("/v1.0/servicePrincipals?$orderby=displayName", "Request_UnsupportedQuery", "The query parameter '$orderby' is not supported."),
+        ("/v1.0/servicePrincipals?$orderby=displayName", "Request_UnsupportedQuery", "Sorting not supported for current query."),
+        ("/v1.0/groups?$skip=5", "Request_BadRequest", "'$skip' is not supported by the service."),
+        ("/v1.0/users?$search=%22displayName:a%22", "Request_UnsupportedQuery", "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'"),
+        ("/v1.0/servicePrincipals?$expand=owners", "Request_UnsupportedQuery", "The query parameter '$expand' is not supported."),
+        ("/v1.0/servicePrincipals?$skiptoken=bm90LW1pbWlj", "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request."),
         ("/v1.0/servicePrincipals?$top=1000", "Request_UnsupportedQuery", "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive."),
         ("/v1.0/servicePrincipals?$select=nope", "BadRequest", "Could not find a property named 'nope' on type 'microsoft.graph.servicePrincipal'."),
         ("/v1.0/organization?$top=1", "Request_UnsupportedQuery", "The query parameter '$top' is not supported."),

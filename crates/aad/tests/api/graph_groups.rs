@@ -259,7 +259,14 @@ async fn members_may_be_users_service_principals_and_groups_and_errors_change_no
             json!({"id": ADMIN_ID}),
             400,
             "BadRequest",
-            "Invalid URL format specified in @odata.id.".to_string(),
+            "Invalid URL format specified in payload.".to_string(),
+        ),
+        (
+            format!("/groups/{group}/members/$ref"),
+            json!({"@odata.id": ADMIN_ID}),
+            400,
+            "BadRequest",
+            "Invalid URL format specified in payload.".to_string(),
         ),
         (
             format!("/groups/{group}/members/$ref"),

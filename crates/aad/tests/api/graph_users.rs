@@ -299,7 +299,7 @@ async fn a_password_to_change_at_next_sign_in_gets_aadsts50055_from_ropc() {
 
     assert_eq!(
         (refused.status, refused.code(), refused.aadsts()),
-        (400, "invalid_grant", 50055)
+        (400, "user_password_expired", 50055)
     );
     assert_eq!(refused.body["suberror"], "user_password_expired");
     // An administrator's reset without the flag: Graph's default is to force a change again.
@@ -504,5 +504,27 @@ async fn writes_to_unknown_users_and_wrong_methods_get_graphs_errors() {
         405,
         "Request_BadRequest",
         "Specified HTTP method is not allowed for the request uri.",
+    );
+}
+
+#[tokio::test]
+async fn search_needs_an_advanced_query_and_mimic_then_refuses_it_by_name() {
+    let graph = Graph::spawn().await;
+    let path = "/users?$search=%22displayName:a%22";
+
+    let plain = graph.get(path).await;
+    let advanced = graph.get_eventual(path).await;
+
+    assert_graph_error(
+        &plain,
+        400,
+        "Request_UnsupportedQuery",
+        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
+    assert_graph_error(
+        &advanced,
+        400,
+        "Request_UnsupportedQuery",
+        "The query parameter '$search' is not supported.",
     );
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::auth::GraphCaller;
 use super::directory::Directory;
-use super::error::{BadRequest, GraphError, RequestBadRequest};
+use super::error::{GraphError, RequestBadRequest};
 use super::model::DirectoryObject;
 use super::operations::{Access, Members, Operation, Owned, Verb};
 use super::query::ODataQuery;
@@ -429,17 +429,10 @@ async fn remove_reference(
     }
 }
 
-/// The id at the end of an `@odata.id` URL (`…/directoryObjects/{id}`, `…/users/{id}`, or a
-/// bare id).
+/// The id at the end of an `@odata.id` URL (`…/directoryObjects/{id}`, `…/users/{id}`); a
+/// missing `@odata.id` or a bare id is not a URL, which Graph refuses.
 fn referenced_id(odata_id: Option<&str>) -> Result<String, GraphError> {
-    let invalid = || GraphError::BadRequest(BadRequest::InvalidReference);
-    let url = odata_id.ok_or_else(invalid)?;
-    let last = url
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .ok_or_else(invalid)?;
-    object_id(last)
+    super::applications::odata_id_key(odata_id)
 }
 
 /// The group with this key, or Graph's 400/404.
@@ -469,12 +462,18 @@ mod tests {
         let cases = [
             format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}"),
             format!("https://127.0.0.1:8444/v1.0/users/{}/", id.to_uppercase()),
-            id.to_string(),
         ];
         for url in cases {
             assert_eq!(referenced_id(Some(&url)).unwrap(), id, "{url}");
         }
-        assert_eq!(referenced_id(None).unwrap_err().code(), "BadRequest");
+        for refused in [None, Some(id)] {
+            let error = referenced_id(refused).unwrap_err();
+            assert_eq!(error.code(), "BadRequest", "{refused:?}");
+            assert_eq!(
+                error.to_string(),
+                "Invalid URL format specified in payload."
+            );
+        }
         assert_eq!(
             referenced_id(Some("https://x/v1.0/directoryObjects/nope"))
                 .unwrap_err()
