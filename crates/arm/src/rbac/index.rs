@@ -36,6 +36,31 @@ fn generation() -> u64 {
     GENERATION.load(Ordering::SeqCst)
 }
 
+/// Per principal: how often its own role assignments changed. A role-assignment write touches one
+/// principal, so it retires that principal's entry only (the operator making grants keeps its own
+/// entry); bulk changes use [`changed`].
+static PRINCIPAL_VERSIONS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+/// Marks `principal_id`'s cached assignments stale: call after committing a write to one of its
+/// role assignments.
+pub fn changed_principal(principal_id: &str) {
+    let mut versions = lock(&PRINCIPAL_VERSIONS);
+    let versions = versions.get_or_insert_with(HashMap::new);
+    if versions.len() >= CAPACITY {
+        // Forgetting versions could make an old entry look current again: retire every entry.
+        versions.clear();
+        changed();
+    }
+    *versions.entry(principal_id.to_lowercase()).or_default() += 1;
+}
+
+fn principal_version(key: &str) -> u64 {
+    lock(&PRINCIPAL_VERSIONS)
+        .as_ref()
+        .and_then(|versions| versions.get(key).copied())
+        .unwrap_or(0)
+}
+
 /// Most principals (or custom roles) kept; beyond it the map starts over (a bound, not an LRU:
 /// a reload is one indexed read).
 const CAPACITY: usize = 16_384;
@@ -99,15 +124,19 @@ impl std::ops::Deref for Role {
     }
 }
 
-struct Tagged<T> {
-    generation: u64,
+struct Tagged<T, G = u64> {
+    generation: G,
     value: T,
 }
+
+/// A principal's assignments, tagged with the generation and its own version.
+type PrincipalEntry = Tagged<Arc<Assignments>, (u64, u64)>;
 
 /// The in-memory index of one ARM.
 #[derive(Default)]
 pub struct Index {
-    principals: Mutex<HashMap<String, Tagged<Arc<Assignments>>>>,
+    /// Tagged with the generation and the principal's own version ([`changed_principal`]).
+    principals: Mutex<HashMap<String, PrincipalEntry>>,
     custom_roles: Mutex<HashMap<String, Tagged<Option<Arc<RoleDefinition>>>>>,
     subscriptions: Mutex<HashMap<String, Tagged<Option<Arc<Subscription>>>>>,
     groups: Mutex<HashMap<String, Tagged<Option<Arc<ResourceGroup>>>>>,
@@ -142,7 +171,8 @@ impl Index {
         principal_id: &str,
     ) -> Result<Arc<Assignments>, ArmError> {
         let key = principal_id.to_lowercase();
-        let now = generation();
+        // Both read before the load (a change in between leaves the entry tagged older than it is).
+        let now = (generation(), principal_version(&key));
         if let Some(found) = lock(&self.principals).get(&key) {
             if found.generation == now {
                 return Ok(found.value.clone());
@@ -253,7 +283,7 @@ fn lock<T>(map: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn insert<T>(map: &Mutex<HashMap<String, Tagged<T>>>, key: String, generation: u64, value: T) {
+fn insert<T, G>(map: &Mutex<HashMap<String, Tagged<T, G>>>, key: String, generation: G, value: T) {
     let mut map = lock(map);
     if map.len() >= CAPACITY {
         map.clear();

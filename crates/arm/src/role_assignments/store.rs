@@ -101,7 +101,8 @@ pub async fn create_or_update(db: &SqlitePool, wanted: &RoleAssignment) -> sqlx:
         },
     };
     tx.commit().await?;
-    crate::rbac::index::changed();
+    // Only this principal's decisions can change (an assignment never changes principal).
+    crate::rbac::index::changed_principal(&wanted.principal_id);
     Ok(written)
 }
 
@@ -170,12 +171,15 @@ pub async fn find(db: impl SqliteExecutor<'_>, name: &str) -> sqlx::Result<Optio
 
 /// Deletes the assignment with this name; whether it existed.
 pub async fn delete(db: &SqlitePool, name: &str) -> sqlx::Result<bool> {
-    let result = sqlx::query("DELETE FROM role_assignments WHERE name_key = ?")
-        .bind(name.to_lowercase())
-        .execute(db)
-        .await?;
-    crate::rbac::index::changed();
-    Ok(result.rows_affected() > 0)
+    let deleted: Option<(String,)> =
+        sqlx::query_as("DELETE FROM role_assignments WHERE name_key = ? RETURNING principal_id")
+            .bind(name.to_lowercase())
+            .fetch_optional(db)
+            .await?;
+    if let Some((principal_id,)) = &deleted {
+        crate::rbac::index::changed_principal(principal_id);
+    }
+    Ok(deleted.is_some())
 }
 
 /// Every assignment, oldest first.

@@ -131,3 +131,39 @@ async fn a_role_assignment_to_an_unknown_group_id_is_principal_not_found() {
     assert_eq!(refused.status, 400, "{}", refused.text);
     assert_eq!(refused.code(), "PrincipalNotFound");
 }
+
+#[tokio::test]
+async fn deleting_a_groups_assignment_stops_its_members_at_once() {
+    let app = TestArm::spawn().await;
+    let operator = app.operator_token().await;
+    let graph = graph_token(&app).await;
+    let (member, member_token) = app.new_principal("member").await;
+    let group = create_group(&app, &graph, &format!("g-{}", uuid::Uuid::new_v4())).await;
+    add_member(&app, &graph, &group, &member.object_id).await;
+    let group_path =
+        format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg?api-version=2024-11-01");
+    let assignment = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/mimic-rg/providers/Microsoft.Authorization/roleAssignments/{}?api-version=2022-04-01",
+        uuid::Uuid::new_v4()
+    );
+    let body = json!({"properties": {
+        "roleDefinitionId": format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{READER}"),
+        "principalId": group, "principalType": "Group"}});
+    assert_eq!(
+        app.arm.put(&assignment, Some(&operator), body).await.status,
+        201
+    );
+    assert_eq!(
+        app.arm.get(&group_path, Some(&member_token)).await.status,
+        200
+    );
+
+    // The write touches the group's assignments only; the member's decision sees it at once.
+    let deleted = app.arm.delete(&assignment, Some(&operator)).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+
+    assert_eq!(
+        app.arm.get(&group_path, Some(&member_token)).await.status,
+        403
+    );
+}
