@@ -13,8 +13,9 @@
 //!
 //! IMDS's per-VM rate limits are turned off for the run (they would refuse the load by design).
 //!
-//! It also reports `mimic up`'s time to ready (spawn → `endpoints.json`), its resident memory when
-//! idle after start and after every target has run, and the ARM GET of a caller with 10
+//! It also reports `mimic up`'s time to ready (spawn → `endpoints.json`) on a new data dir and on
+//! the same one again at the end, its resident memory when idle after start and after every
+//! target has run, and the ARM GET of a caller with 10
 //! assignments again once the subscription holds `MIMIC_BENCH_SUBSCRIPTION` more assignments (of
 //! another principal), so the decision's cost can be compared for a small and a large subscription.
 //!
