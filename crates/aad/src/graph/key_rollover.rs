@@ -54,6 +54,91 @@ struct RemoveKeyRequest {
     proof: Option<String>,
 }
 
+/// Whose keys a call rolls: an application's or a service principal's (the two differ only in
+/// where their certificates are kept and how they tell which are valid now).
+enum KeyOwner {
+    Application(String),
+    ServicePrincipal(String),
+}
+
+impl KeyOwner {
+    fn id(&self) -> &str {
+        match self {
+            Self::Application(id) | Self::ServicePrincipal(id) => id,
+        }
+    }
+
+    /// Graph's resource name in error messages.
+    fn resource(&self) -> &'static str {
+        match self {
+            Self::Application(_) => "Application",
+            Self::ServicePrincipal(_) => "ServicePrincipal",
+        }
+    }
+
+    /// The certificates (PEM) valid at `now`: an application's by its key credentials' dates, a
+    /// service principal's by the certificate's own validity.
+    async fn certificates(&self, state: &AppState, now: i64) -> Result<Vec<String>, GraphError> {
+        let now = iso_timestamp(now);
+        Ok(match self {
+            Self::Application(id) => state
+                .applications
+                .keys(id)
+                .await?
+                .into_iter()
+                .filter(|key| key.start_date_time <= now && now < key.end_date_time)
+                .map(|key| key.certificate_pem)
+                .collect(),
+            Self::ServicePrincipal(id) => state
+                .store
+                .key_credentials_of(std::slice::from_ref(id))
+                .await?
+                .into_iter()
+                .map(|record| record.certificate_pem)
+                .filter(|pem| {
+                    certificate_facts(pem).is_some_and(|(_, not_before, not_after)| {
+                        not_before <= now && now < not_after
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    /// Stores `new`; its `keyCredential` as Graph shows it, `None` when the object is gone.
+    async fn add(
+        self,
+        state: &AppState,
+        new: crate::applications::store::NewKey,
+    ) -> Result<Option<Option<KeyCredential>>, GraphError> {
+        Ok(match self {
+            Self::Application(id) => state
+                .applications
+                .add_key(&id, &new)
+                .await?
+                .map(|()| KeyCredential::from_metadata(&new.metadata)),
+            Self::ServicePrincipal(id) => state
+                .store
+                .add_key(&id, &new.metadata.key_id, &new.certificate)
+                .await?
+                .map(|()| {
+                    KeyCredential::from_record(&KeyCredentialRecord {
+                        principal_id: id,
+                        key_id: new.metadata.key_id,
+                        certificate_pem: new.certificate.pem,
+                    })
+                }),
+        })
+    }
+
+    /// Removes the key `key_id`; whether there was one.
+    async fn remove(&self, state: &AppState, key_id: &str) -> Result<bool, GraphError> {
+        Ok(match self {
+            Self::Application(id) => state.applications.remove_key(id, key_id).await?,
+            Self::ServicePrincipal(id) => state.store.remove_key(id, key_id).await?,
+        })
+    }
+}
+
 /// `POST /v1.0/applications/{id}/addKey`.
 pub async fn add_application_key(
     caller: GraphCaller,
@@ -62,23 +147,14 @@ pub async fn add_application_key(
     body: web::Bytes,
 ) -> Result<HttpResponse, GraphError> {
     let application = find(&state, Key::Id(&key)).await?;
-    let request: AddKeyRequest = parse_body(&body)?;
-    let now = state.clock.now();
-    let certificates = application_certificates(&state, &application.id, now).await?;
-    check_proof(
-        request.proof.as_deref(),
-        &application.id,
-        &certificates,
-        now,
-    )?;
-    let new = added_key(&request, "Application")?;
-    state
-        .applications
-        .add_key(&application.id, &new)
-        .await?
-        .ok_or_else(|| not_found_error(&key))?;
-    tracing::info!(id = %application.id, key_id = %new.metadata.key_id, "application key added");
-    key_added(&caller, KeyCredential::from_metadata(&new.metadata))
+    add_key(
+        &caller,
+        &state,
+        KeyOwner::Application(application.id),
+        &key,
+        &body,
+    )
+    .await
 }
 
 /// `POST /v1.0/applications/{id}/removeKey`.
@@ -89,24 +165,7 @@ pub async fn remove_application_key(
     body: web::Bytes,
 ) -> Result<HttpResponse, GraphError> {
     let application = find(&state, Key::Id(&key)).await?;
-    let request: RemoveKeyRequest = parse_body(&body)?;
-    let now = state.clock.now();
-    let certificates = application_certificates(&state, &application.id, now).await?;
-    check_proof(
-        request.proof.as_deref(),
-        &application.id,
-        &certificates,
-        now,
-    )?;
-    if !state
-        .applications
-        .remove_key(&application.id, &request.key_id)
-        .await?
-    {
-        return Err(credential_not_found(request.key_id));
-    }
-    tracing::info!(id = %application.id, key_id = %request.key_id, "application key removed");
-    Ok(HttpResponse::NoContent().finish())
+    remove_key(&state, KeyOwner::Application(application.id), &body).await
 }
 
 /// `POST /v1.0/servicePrincipals/{id}/addKey` (not a managed identity's).
@@ -117,25 +176,14 @@ pub async fn add_service_principal_key(
     body: web::Bytes,
 ) -> Result<HttpResponse, GraphError> {
     let principal = writable(&state, &key).await?;
-    let request: AddKeyRequest = parse_body(&body)?;
-    let now = state.clock.now();
-    let certificates = principal_certificates(&state, &principal.id, now).await?;
-    check_proof(request.proof.as_deref(), &principal.id, &certificates, now)?;
-    let new = added_key(&request, "ServicePrincipal")?;
-    state
-        .store
-        .add_key(&principal.id, &new.metadata.key_id, &new.certificate)
-        .await?
-        .ok_or_else(|| not_found_error(&key))?;
-    tracing::info!(id = %principal.id, key_id = %new.metadata.key_id, "service principal key added");
-    key_added(
+    add_key(
         &caller,
-        KeyCredential::from_record(&KeyCredentialRecord {
-            principal_id: principal.id,
-            key_id: new.metadata.key_id,
-            certificate_pem: new.certificate.pem,
-        }),
+        &state,
+        KeyOwner::ServicePrincipal(principal.id),
+        &key,
+        &body,
     )
+    .await
 }
 
 /// `POST /v1.0/servicePrincipals/{id}/removeKey` (not a managed identity's).
@@ -146,56 +194,50 @@ pub async fn remove_service_principal_key(
     body: web::Bytes,
 ) -> Result<HttpResponse, GraphError> {
     let principal = writable(&state, &key).await?;
-    let request: RemoveKeyRequest = parse_body(&body)?;
+    remove_key(&state, KeyOwner::ServicePrincipal(principal.id), &body).await
+}
+
+/// `addKey` for `owner` (addressed as `key`): the proof, then the new certificate.
+async fn add_key(
+    caller: &GraphCaller,
+    state: &AppState,
+    owner: KeyOwner,
+    key: &str,
+    body: &[u8],
+) -> Result<HttpResponse, GraphError> {
+    let request: AddKeyRequest = parse_body(body)?;
     let now = state.clock.now();
-    let certificates = principal_certificates(&state, &principal.id, now).await?;
-    check_proof(request.proof.as_deref(), &principal.id, &certificates, now)?;
-    if !state
-        .store
-        .remove_key(&principal.id, &request.key_id)
+    let certificates = owner.certificates(state, now).await?;
+    check_proof(request.proof.as_deref(), owner.id(), &certificates, now)?;
+    let new = added_key(&request, owner.resource())?;
+    let (id, key_id, resource) = (
+        owner.id().to_string(),
+        new.metadata.key_id.clone(),
+        owner.resource(),
+    );
+    let shown = owner
+        .add(state, new)
         .await?
-    {
+        .ok_or_else(|| not_found_error(key))?;
+    tracing::info!(%id, %key_id, resource, "key added");
+    key_added(caller, shown)
+}
+
+/// `removeKey` for `owner`: the proof, then the key named.
+async fn remove_key(
+    state: &AppState,
+    owner: KeyOwner,
+    body: &[u8],
+) -> Result<HttpResponse, GraphError> {
+    let request: RemoveKeyRequest = parse_body(body)?;
+    let now = state.clock.now();
+    let certificates = owner.certificates(state, now).await?;
+    check_proof(request.proof.as_deref(), owner.id(), &certificates, now)?;
+    if !owner.remove(state, &request.key_id).await? {
         return Err(credential_not_found(request.key_id));
     }
-    tracing::info!(id = %principal.id, key_id = %request.key_id, "service principal key removed");
+    tracing::info!(id = %owner.id(), key_id = %request.key_id, resource = owner.resource(), "key removed");
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The application's certificates valid at `now` (their start and end dates).
-async fn application_certificates(
-    state: &AppState,
-    id: &str,
-    now: i64,
-) -> Result<Vec<String>, GraphError> {
-    let now = iso_timestamp(now);
-    Ok(state
-        .applications
-        .keys(id)
-        .await?
-        .into_iter()
-        .filter(|key| key.start_date_time <= now && now < key.end_date_time)
-        .map(|key| key.certificate_pem)
-        .collect())
-}
-
-/// The service principal's certificates valid at `now` (the certificate's own validity).
-async fn principal_certificates(
-    state: &AppState,
-    id: &str,
-    now: i64,
-) -> Result<Vec<String>, GraphError> {
-    let now = iso_timestamp(now);
-    Ok(state
-        .store
-        .key_credentials_of(&[id.to_string()])
-        .await?
-        .into_iter()
-        .map(|record| record.certificate_pem)
-        .filter(|pem| {
-            certificate_facts(pem)
-                .is_some_and(|(_, not_before, not_after)| not_before <= now && now < not_after)
-        })
-        .collect())
 }
 
 /// Checks `addKey`'s or `removeKey`'s proof of possession against the object's valid
