@@ -25,14 +25,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
-/// The longest a watch request is held.
-pub const MAX_WAIT: Duration = Duration::from_secs(10);
-
-/// How long after its wait a watcher still counts as live (ARM) and trusts its memory (IMDS).
-pub const GRACE: Duration = Duration::from_secs(2);
-
-/// The header a watcher names itself with.
-pub const WATCHER_HEADER: &str = "x-mimic-watcher";
+pub use mimic_web::internal::watch::{GRACE, MAX_WAIT, WATCHER_HEADER};
 
 /// Watchers are bounded: past this many live ones, new ones are not tracked (and so not waited
 /// for), which only an abusive internal caller could reach.

@@ -2,6 +2,7 @@
 //! and what a VM is and which identities it has right now.
 
 use anyhow::{bail, Context};
+use mimic_web::internal::watch::WATCHER_HEADER;
 use mimic_web::{InternalKey, INTERNAL_KEY_HEADER};
 use serde::Deserialize;
 
@@ -51,9 +52,6 @@ pub(crate) enum Watched {
     /// ARM answered without a generation: it has no watch.
     Unsupported,
 }
-
-/// The header a watcher names itself with (ARM's `host_watch::WATCHER_HEADER`).
-const WATCHER_HEADER: &str = "x-mimic-watcher";
 
 /// One entry of `GET {arm}/internal/vms`.
 #[derive(Debug, Clone, Deserialize)]

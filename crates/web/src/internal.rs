@@ -9,6 +9,20 @@ use anyhow::Context;
 /// The header that carries the internal key.
 pub const INTERNAL_KEY_HEADER: &str = "x-mimic-internal-key";
 
+/// The host-API watch (ARM's `host_watch`, IMDS's `identity::watch`): both sides derive the
+/// lease from these, and the invariant — a watcher stops trusting its memory before ARM stops
+/// waiting for it — needs them to agree.
+pub mod watch {
+    use std::time::Duration;
+
+    /// The longest ARM holds a watch poll, and the wait a watcher asks for.
+    pub const MAX_WAIT: Duration = Duration::from_secs(10);
+    /// How long after its wait a watcher still counts as live (ARM) and trusts its memory (IMDS).
+    pub const GRACE: Duration = Duration::from_secs(2);
+    /// The header a watcher names itself with.
+    pub const WATCHER_HEADER: &str = "x-mimic-watcher";
+}
+
 /// A shared secret; `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InternalKey(String);

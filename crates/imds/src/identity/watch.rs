@@ -13,11 +13,7 @@ use std::time::{Duration, Instant};
 use super::current::VmMemory;
 use crate::host_api::{HostApi, Watched};
 
-/// How long ARM may hold a poll (ARM's `host_watch::MAX_WAIT`).
-pub(crate) const WAIT: Duration = Duration::from_secs(10);
-
-/// ARM's `host_watch::GRACE`.
-pub(crate) const GRACE: Duration = Duration::from_secs(2);
+use mimic_web::internal::watch::{GRACE, MAX_WAIT as WAIT};
 
 /// Watches until the listener that reads `memory` is gone.
 pub(crate) async fn run(host: HostApi, memory: Arc<VmMemory>) {
