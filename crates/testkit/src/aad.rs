@@ -147,6 +147,17 @@ impl TestAad {
     /// ROPC for the Azure CLI at `tenant`.
     pub async fn ropc(&self, tenant: &str, username: &str, password: &str) -> Reply {
         let scope = "https://management.core.windows.net//.default offline_access openid profile";
+        self.ropc_scope(tenant, username, password, scope).await
+    }
+
+    /// Like [`TestAad::ropc`], asking for `scope`.
+    pub async fn ropc_scope(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        scope: &str,
+    ) -> Reply {
         let form = [
             ("client_id", AZURE_CLI),
             ("grant_type", "password"),

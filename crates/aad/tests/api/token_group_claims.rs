@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{jwt_part, Graph};
-use mimic_testkit::fixture::{ADMIN_ID, ADMIN_PASSWORD, ADMIN_UPN, AZURE_CLI, TENANT};
+use mimic_testkit::fixture::{ADMIN_ID, ADMIN_PASSWORD, ADMIN_UPN, TENANT};
 
 const PASSWORD: &str = "Claims-Pass-1!";
 const DEFAULT_MEMBER_ROLE: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
@@ -13,17 +13,9 @@ const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 /// The access token's claims for `username` signing in through az's client with `scope`.
 async fn user_claims(graph: &Graph, username: &str, password: &str, scope: &str) -> Value {
-    let form = [
-        ("client_id", AZURE_CLI),
-        ("grant_type", "password"),
-        ("username", username),
-        ("password", password),
-        ("scope", scope),
-    ];
     let reply = graph
         .app
-        .aad
-        .form(&format!("/{TENANT}/oauth2/v2.0/token"), &form)
+        .ropc_scope(TENANT, username, password, scope)
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     jwt_part(reply.body["access_token"].as_str().unwrap(), 1)
