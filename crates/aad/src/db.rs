@@ -36,6 +36,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "20261206000004_deleted_directory_objects.sql",
         include_str!("../migrations/20261206000004_deleted_directory_objects.sql"),
     ),
+    (
+        "20261206000005_federated_identity_credentials.sql",
+        include_str!("../migrations/20261206000005_federated_identity_credentials.sql"),
+    ),
 ]);
 
 /// Opens (creating if missing) and migrates the database at `path`.
@@ -109,6 +113,7 @@ mod tests {
             (20261206000002, "applications", "0392C03D528BAA1FCD25D819F0A2F7E51CA4625F0AB2492D25052F5D574D6EDC83D9B0415E1FA31CD88FBE3CA7865348"),
             (20261206000003, "directory roles", "FD54EF806BBD8F4AB54F5AD06D2DF13D5083008E57E980EC13769881E6905086AF5D819E15E74BC10449D6BD7FFD7861"),
             (20261206000004, "deleted directory objects", "20E1D38E9AD718F9FF5330DCB0D56EF50DFE4ED96CD083A6361E1D9F9CC030054955093EC61B92870DD9975E30F2BB53"),
+            (20261206000005, "federated identity credentials", "AF895B5F44A2049FBB7D61086295DC644636EB68ECC49D98CCF00E7D06D8CE2321CF8716453A50349193866881F47331"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = open(&dir.path().join("x.db")).await.unwrap();

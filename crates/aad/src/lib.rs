@@ -28,6 +28,7 @@ pub mod deleted_objects;
 pub mod directory_roles;
 pub mod discovery;
 pub mod error;
+pub mod federation;
 pub mod first_party;
 pub mod fixture;
 pub mod graph;

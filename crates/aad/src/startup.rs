@@ -126,6 +126,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
     let applications = crate::applications::store::ApplicationStore::new(pool.clone());
     let users = UserStore::new(pool.clone());
     let groups = GroupStore::new(pool.clone());
+    let federation = crate::federation::store::FederationStore::new(pool.clone());
     let roles = crate::directory_roles::store::DirectoryRoleStore::new(pool);
     let key = signing::load_or_create(&settings.keys_dir).await?;
     let now = settings.clock.now();
@@ -164,6 +165,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         users,
         groups,
         roles,
+        federation,
         lockout: Lockout::new(LockoutPolicy {
             threshold: settings.lockout_threshold,
             seconds: settings.lockout_seconds,

@@ -57,6 +57,8 @@ pub struct AppState {
     pub groups: GroupStore,
     /// Directory roles: who holds which, and the default user permissions.
     pub roles: crate::directory_roles::store::DirectoryRoleStore,
+    /// Federated identity credentials of applications and managed identities.
+    pub federation: crate::federation::store::FederationStore,
     /// Smart Lockout's failure counts (in memory).
     pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.

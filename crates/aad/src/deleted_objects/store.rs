@@ -48,6 +48,10 @@ pub const APPLICATION: &[Part] = &[
         "application_id = ? COLLATE NOCASE",
     ),
     part("application_owners", "application_id = ? COLLATE NOCASE"),
+    part(
+        "federated_identity_credentials",
+        "application_id = ? COLLATE NOCASE",
+    ),
 ];
 
 /// A service principal: its row, credentials, the app-role assignments it holds and those granted

@@ -1,0 +1,257 @@
+//! All SQL of federated identity credentials (`federated_identity_credentials`). A deleted
+//! application's wait in `deleted_federated_identity_credentials` ([`crate::deleted_objects`]);
+//! a managed identity's go with its service principal (cascade).
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+
+use super::{ClaimsMatchingExpression, FederatedCredential, FicOwner};
+use crate::error::AadError;
+
+/// Federated identity credentials over AAD's SQLite pool.
+#[derive(Debug, Clone)]
+pub struct FederationStore {
+    pool: SqlitePool,
+}
+
+/// Why a write was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteConflict {
+    /// Another credential of the owner has the same issuer and subject: its name.
+    IssuerAndSubject(String),
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+const COLUMNS: &str = "id, name, issuer, subject, audiences, description, \
+                       claims_matching_expression, created_date_time";
+
+impl FicOwner {
+    fn column(&self) -> &'static str {
+        match self {
+            Self::Application(_) => "application_id",
+            Self::ServicePrincipal(_) => "service_principal_id",
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Self::Application(id) | Self::ServicePrincipal(id) => id,
+        }
+    }
+}
+
+impl FederationStore {
+    /// A store over `pool` (migrations already applied).
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// The owner's credentials, oldest first.
+    pub async fn list(&self, owner: &FicOwner) -> Result<Vec<FederatedCredential>, AadError> {
+        self.select(owner, "1", None).await
+    }
+
+    /// The owner's credential named `name` (any case).
+    pub async fn by_name(
+        &self,
+        owner: &FicOwner,
+        name: &str,
+    ) -> Result<Option<FederatedCredential>, AadError> {
+        Ok(self.select(owner, "name = ?", Some(name)).await?.pop())
+    }
+
+    /// The owner's credential with Graph id `id`.
+    pub async fn by_id(
+        &self,
+        owner: &FicOwner,
+        id: &str,
+    ) -> Result<Option<FederatedCredential>, AadError> {
+        Ok(self.select(owner, "id = ?", Some(id)).await?.pop())
+    }
+
+    /// The owner's credentials that trust `issuer` (compared exactly, as Entra does).
+    pub async fn for_issuer(
+        &self,
+        owner: &FicOwner,
+        issuer: &str,
+    ) -> Result<Vec<FederatedCredential>, AadError> {
+        self.select(owner, "issuer = ?", Some(issuer)).await
+    }
+
+    /// How many credentials the owner has.
+    pub async fn count(&self, owner: &FicOwner) -> Result<i64, AadError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM federated_identity_credentials WHERE {} = ?",
+            owner.column()
+        );
+        let (count,): (i64,) = sqlx::query_as(&sql)
+            .bind(owner.id())
+            .fetch_one(&self.pool)
+            .await
+            .context("counting federated identity credentials")?;
+        Ok(count)
+    }
+
+    /// Creates the credential, or replaces the owner's credential of the same name (keeping its
+    /// id and creation time). `Ok(Err(..))` when another credential of the owner has the same
+    /// issuer and subject; `Ok(Ok(true))` when it was created.
+    pub async fn put(
+        &self,
+        owner: &FicOwner,
+        credential: &FederatedCredential,
+    ) -> Result<Result<bool, WriteConflict>, AadError> {
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
+        if let Some(subject) = &credential.subject {
+            let sql = format!(
+                "SELECT name FROM federated_identity_credentials \
+                 WHERE {} = ? AND issuer = ? AND subject = ? AND name <> ?",
+                owner.column()
+            );
+            let taken: Option<(String,)> = sqlx::query_as(&sql)
+                .bind(owner.id())
+                .bind(&credential.issuer)
+                .bind(subject)
+                .bind(&credential.name)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("checking issuer and subject")?;
+            if let Some((name,)) = taken {
+                return Ok(Err(WriteConflict::IssuerAndSubject(name)));
+            }
+        }
+        let audiences =
+            serde_json::to_string(&credential.audiences).context("encoding audiences")?;
+        let expression = credential
+            .claims_matching_expression
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .context("encoding claimsMatchingExpression")?;
+        let sql = format!(
+            "UPDATE federated_identity_credentials SET name = ?, issuer = ?, subject = ?, \
+             audiences = ?, description = ?, claims_matching_expression = ? \
+             WHERE {} = ? AND name = ?",
+            owner.column()
+        );
+        let updated = sqlx::query(&sql)
+            .bind(&credential.name)
+            .bind(&credential.issuer)
+            .bind(&credential.subject)
+            .bind(&audiences)
+            .bind(&credential.description)
+            .bind(&expression)
+            .bind(owner.id())
+            .bind(&credential.name)
+            .execute(&mut *tx)
+            .await
+            .context("updating a federated identity credential")?;
+        let created = updated.rows_affected() == 0;
+        if created {
+            let sql = format!(
+                "INSERT INTO federated_identity_credentials ({}, {COLUMNS}) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                owner.column()
+            );
+            sqlx::query(&sql)
+                .bind(owner.id())
+                .bind(&credential.id)
+                .bind(&credential.name)
+                .bind(&credential.issuer)
+                .bind(&credential.subject)
+                .bind(&audiences)
+                .bind(&credential.description)
+                .bind(&expression)
+                .bind(&credential.created_date_time)
+                .execute(&mut *tx)
+                .await
+                .context("storing a federated identity credential")?;
+        }
+        tx.commit()
+            .await
+            .context("committing a federated identity credential")?;
+        Ok(Ok(created))
+    }
+
+    /// Deletes the owner's credential named `name`; `false` if there was none.
+    pub async fn delete_by_name(&self, owner: &FicOwner, name: &str) -> Result<bool, AadError> {
+        self.delete_where(owner, "name = ?", name).await
+    }
+
+    /// Deletes the owner's credential with Graph id `id`; `false` if there was none.
+    pub async fn delete_by_id(&self, owner: &FicOwner, id: &str) -> Result<bool, AadError> {
+        self.delete_where(owner, "id = ?", id).await
+    }
+
+    async fn delete_where(
+        &self,
+        owner: &FicOwner,
+        condition: &str,
+        value: &str,
+    ) -> Result<bool, AadError> {
+        let sql = format!(
+            "DELETE FROM federated_identity_credentials WHERE {} = ? AND {condition}",
+            owner.column()
+        );
+        let done = sqlx::query(&sql)
+            .bind(owner.id())
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .context("deleting a federated identity credential")?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn select(
+        &self,
+        owner: &FicOwner,
+        condition: &str,
+        value: Option<&str>,
+    ) -> Result<Vec<FederatedCredential>, AadError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM federated_identity_credentials \
+             WHERE {} = ? AND {condition} ORDER BY created_date_time, rowid",
+            owner.column()
+        );
+        let mut query = sqlx::query_as::<_, Row>(&sql).bind(owner.id());
+        if let Some(value) = value {
+            query = query.bind(value);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("reading federated identity credentials")?;
+        rows.into_iter().map(from_row).collect()
+    }
+}
+
+fn from_row(row: Row) -> Result<FederatedCredential, AadError> {
+    let (id, name, issuer, subject, audiences, description, expression, created_date_time) = row;
+    let audiences: Vec<String> =
+        serde_json::from_str(&audiences).context("decoding stored audiences")?;
+    let claims_matching_expression: Option<ClaimsMatchingExpression> = expression
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .context("decoding a stored claimsMatchingExpression")?;
+    Ok(FederatedCredential {
+        id,
+        name,
+        issuer,
+        subject,
+        audiences,
+        description,
+        claims_matching_expression,
+        created_date_time,
+    })
+}
