@@ -29,6 +29,9 @@ pub enum Surface {
     Token,
 }
 
+const FEDERATION_DOC: &str =
+    "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
 const CERTIFICATE_DOC: &str =
     "Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .";
 
@@ -106,9 +109,31 @@ pub enum AadError {
         thumbprint: String,
         app_id: String,
     },
-    /// AADSTS700021: the assertion's `iss` is not the `client_id`.
-    #[error("Client assertion application identifier doesn't match 'client_id' parameter. {CERTIFICATE_DOC}")]
-    ClientAssertionIssuerMismatch,
+    /// AADSTS700211: no federated identity credential of the client trusts the token's issuer.
+    #[error("No matching federated identity record found for presented assertion issuer '{issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}")]
+    FederatedIssuerNotFound { issuer: String },
+    /// AADSTS700212: the issuer is trusted, but for other audiences.
+    #[error("No matching federated identity record found for presented assertion audience '{audience}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}")]
+    FederatedAudienceNotFound { audience: String },
+    /// AADSTS700213: the issuer and audience are trusted, but for other subjects.
+    #[error("No matching federated identity record found for presented assertion subject '{subject}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}")]
+    FederatedSubjectNotFound { subject: String },
+    /// AADSTS70021: the issuer is trusted, but neither for this audience nor for this subject.
+    #[error("No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: '{audience}'. {FEDERATION_DOC}")]
+    FederatedNoMatch {
+        issuer: String,
+        subject: String,
+        audience: String,
+    },
+    /// AADSTS7000272: the token's `kid` is not among the issuer's published keys.
+    #[error("The certificate with identifier {kid} used to sign the federated credential could not be found in the metadata of identity provider {issuer}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.")]
+    FederatedKeyNotFound { kid: String, issuer: String },
+    /// AADSTS700027 (unconfirmed for federated tokens): the issuer's key did not make the signature.
+    #[error("Client assertion failed signature validation. {FEDERATION_DOC}")]
+    FederatedSignatureInvalid,
+    /// AADSTS50166: the issuer's discovery document or JWKS could not be fetched.
+    #[error("Request to External OIDC endpoint failed.")]
+    ExternalOidcEndpointFailed,
     /// AADSTS50048: the assertion's `sub` is not its `iss`.
     #[error("Subject mismatches Issuer claim in the client assertion.")]
     SubjectMismatchesIssuer,
@@ -230,6 +255,8 @@ impl AadError {
             | InvalidServicePrincipal(_)
             | InvalidInternalRequest(_)
             | ManagedIdentityNotAssigned
+            | FederatedNoMatch { .. }
+            | ExternalOidcEndpointFailed
             | InvalidUser(_)
             | UserAccountNotFound { .. }
             | UserDisabled
@@ -247,7 +274,11 @@ impl AadError {
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
-            | ClientAssertionIssuerMismatch
+            | FederatedIssuerNotFound { .. }
+            | FederatedAudienceNotFound { .. }
+            | FederatedSubjectNotFound { .. }
+            | FederatedKeyNotFound { .. }
+            | FederatedSignatureInvalid
             | SubjectMismatchesIssuer
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. }
@@ -281,6 +312,8 @@ impl AadError {
             | ResourceParameterNotSupported
             | PkceRequired
             | ManagedIdentityNotAssigned
+            | FederatedNoMatch { .. }
+            | ExternalOidcEndpointFailed
             | RedirectUriMismatch { .. } => "invalid_request",
             PasswordExpired => "user_password_expired",
             UserAccountNotFound { .. }
@@ -300,7 +333,11 @@ impl AadError {
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
-            | ClientAssertionIssuerMismatch
+            | FederatedIssuerNotFound { .. }
+            | FederatedAudienceNotFound { .. }
+            | FederatedSubjectNotFound { .. }
+            | FederatedKeyNotFound { .. }
+            | FederatedSignatureInvalid
             | SubjectMismatchesIssuer
             | ClientAssertionAudienceMismatch
             | ClientAssertionNotInTimeRange { .. } => "invalid_client",
@@ -343,7 +380,13 @@ impl AadError {
             InvalidClientSecret { .. } => Some(7000215),
             InvalidJwtToken(_) => Some(50027),
             InvalidClientAssertionSignature { .. } => Some(700027),
-            ClientAssertionIssuerMismatch => Some(700021),
+            FederatedIssuerNotFound { .. } => Some(700211),
+            FederatedAudienceNotFound { .. } => Some(700212),
+            FederatedSubjectNotFound { .. } => Some(700213),
+            FederatedNoMatch { .. } => Some(70021),
+            FederatedKeyNotFound { .. } => Some(7000272),
+            FederatedSignatureInvalid => Some(700027),
+            ExternalOidcEndpointFailed => Some(50166),
             SubjectMismatchesIssuer => Some(50048),
             ClientAssertionAudienceMismatch => Some(700023),
             ClientAssertionNotInTimeRange { .. } => Some(700024),

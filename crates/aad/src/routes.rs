@@ -7,6 +7,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AadError;
+use crate::federation::issuers_api;
 use crate::{discovery, graph, principals, signin, token, users};
 
 /// Registers every route.
@@ -14,6 +15,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     graph_scope(cfg, "/v1.0");
     graph_scope(cfg, "/beta");
     cfg.service(get("/healthz").route(web::get().to(healthz)))
+        .service(
+            get("/issuers/{name}/.well-known/openid-configuration")
+                .route(web::get().to(issuers_api::openid_configuration)),
+        )
+        .service(get("/issuers/{name}/openid/v1/jwks").route(web::get().to(issuers_api::jwks)))
+        .service(get("/internal/issuers").route(web::get().to(issuers_api::list)))
+        .service(
+            resource("/internal/issuers/{name}", "PUT, DELETE")
+                .route(web::put().to(issuers_api::put))
+                .route(web::delete().to(issuers_api::delete)),
+        )
+        .service(post("/internal/issuers/{name}/rotate").route(web::post().to(issuers_api::rotate)))
+        .service(post("/internal/issuers/{name}/token").route(web::post().to(issuers_api::mint)))
         .service(
             get("/{tenant}/v2.0/.well-known/openid-configuration")
                 .route(web::get().to(discovery::openid_configuration_v2)),

@@ -24,6 +24,7 @@ pub struct Application {
     base_url: String,
     server: Server,
     unbound_extra_binds: Vec<(String, std::io::ErrorKind)>,
+    issuers: Arc<crate::federation::issuers::Issuers>,
 }
 
 impl Application {
@@ -41,6 +42,7 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let state = web::Data::new(state(&settings, base_url.clone()).await?);
+        let issuers = state.issuers.clone();
         let tls = mimic_web::rustls_server_config(&settings.server_certificate)?;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -84,6 +86,7 @@ impl Application {
             base_url,
             server,
             unbound_extra_binds,
+            issuers,
         })
     }
 
@@ -107,6 +110,11 @@ impl Application {
     /// the audience of Graph tokens (az asks for scope `{id}/.default`).
     pub fn graph_resource_id(&self) -> String {
         crate::graph::resource_id(&self.base_url)
+    }
+
+    /// mimic's OIDC issuers (for `mimic up`, which lists them in `endpoints.json`).
+    pub fn issuers(&self) -> Arc<crate::federation::issuers::Issuers> {
+        self.issuers.clone()
     }
 
     /// A handle to stop the server gracefully (`handle.stop(true).await`).
@@ -152,7 +160,17 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             tracing::info!("applied the aad fixture's grants");
         }
     }
+    let data_dir = settings
+        .db_path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let issuers = crate::federation::issuers::Issuers::load(&data_dir, &base_url)?;
     Ok(AppState {
+        issuers: Arc::new(issuers),
+        remote_issuers: Arc::new(crate::federation::remote::RemoteIssuers::new(
+            &settings.ca_pem,
+        )?),
         tenant: Tenant {
             id: settings.tenant_id.to_ascii_lowercase(),
             domain: settings.tenant_domain.clone(),
@@ -184,11 +202,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             &settings.ca_pem,
             settings.internal_key.clone(),
         )?,
-        data_dir: settings
-            .db_path
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default(),
+        data_dir,
         verified_secrets: Arc::new(crate::credentials::VerifiedSecrets::new()?),
     })
 }

@@ -59,6 +59,10 @@ pub struct AppState {
     pub roles: crate::directory_roles::store::DirectoryRoleStore,
     /// Federated identity credentials of applications and managed identities.
     pub federation: crate::federation::store::FederationStore,
+    /// mimic's own OIDC issuers (local and imported).
+    pub issuers: Arc<crate::federation::issuers::Issuers>,
+    /// Keys of loopback issuers mimic fetched.
+    pub remote_issuers: Arc<crate::federation::remote::RemoteIssuers>,
     /// Smart Lockout's failure counts (in memory).
     pub lockout: Lockout,
     /// Authorization codes waiting to be redeemed.

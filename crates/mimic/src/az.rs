@@ -179,10 +179,16 @@ pub(crate) fn prepare_vm_config_dir(
     endpoints: &Endpoints,
 ) -> anyhow::Result<PathBuf> {
     let config_dir = vm_config_dir(dir, vm)?;
-    if az_installed() {
-        ensure_cloud(endpoints, &config_dir)?;
-    }
+    prepare_config_dir(endpoints, &config_dir)?;
     Ok(config_dir)
+}
+
+/// Registers and selects the mimic cloud in `config_dir` when az is installed.
+pub(crate) fn prepare_config_dir(endpoints: &Endpoints, config_dir: &Path) -> anyhow::Result<()> {
+    if az_installed() {
+        ensure_cloud(endpoints, config_dir)?;
+    }
+    Ok(())
 }
 
 fn operator_config_dir(dir: &Path) -> anyhow::Result<PathBuf> {

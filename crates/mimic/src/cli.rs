@@ -65,6 +65,16 @@ pub enum Command {
         #[command(subcommand)]
         command: VmCommand,
     },
+    /// mimic's OIDC issuers for workload identity federation: create, import, list, rotate, delete.
+    Issuer {
+        #[command(subcommand)]
+        command: crate::workload::IssuerCommand,
+    },
+    /// Workload identity federation: mint a federated token, or run a command as a pod would.
+    Workload {
+        #[command(subcommand)]
+        command: crate::workload::WorkloadCommand,
+    },
     /// Run your own `az` as the fixture operator against mimic (cloud registered, logged in, CA trusted).
     Az {
         /// Arguments for az, e.g. `group list`.
@@ -147,6 +157,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,
         Command::NetnsRun(args) => return crate::netns::run_inside(args).await,
         Command::Az { args } => return crate::az::run_az(&dir, &args),
+        Command::Issuer { command } => return crate::workload::issuer(&dir, command).await,
+        Command::Workload { command } => return crate::workload::workload(&dir, command).await,
         Command::Aad(args) => services::run_aad(&dir, args).await?,
         Command::Arm(args) => services::run_arm(&dir, args).await?,
         Command::Imds(args) => services::run_imds(&dir, args).await?,

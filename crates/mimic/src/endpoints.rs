@@ -21,6 +21,9 @@ pub struct Endpoints {
     pub resource_group: String,
     pub operator: Operator,
     pub vms: Vec<VmEndpoint>,
+    /// mimic's OIDC issuers (`mimic issuer …`): name → the `iss` of their tokens.
+    #[serde(default)]
+    pub issuers: std::collections::BTreeMap<String, String>,
     /// The process that wrote the file (0 in files from before it was recorded).
     #[serde(default)]
     pub pid: u32,

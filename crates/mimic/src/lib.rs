@@ -16,6 +16,7 @@ pub mod status;
 pub mod trust;
 pub mod up;
 pub mod vm_admin;
+pub mod workload;
 
 /// The default fixture (tenant, subscription, group, two VMs, operator), compiled in.
 pub const DEFAULT_FIXTURE: &str = include_str!("../../../fixtures/default.json");

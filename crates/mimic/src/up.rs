@@ -222,6 +222,11 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let unbound_userrealm = aad.unbound_extra_binds().first().cloned();
     let aad_url = local_url(&aad_addr, aad.port());
     let aad_handle = aad.handle();
+    let issuers = aad.issuers();
+    let (issuers_changed, issuer_events) = tokio::sync::mpsc::unbounded_channel();
+    issuers.on_change(Box::new(move |list| {
+        let _ = issuers_changed.send(list);
+    }));
     tasks.push(spawn_server("aad", aad.run_until_stopped()));
 
     let (hook, events) = tokio::sync::mpsc::channel(16);
@@ -261,6 +266,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         resource_group: fixture.resource_group.clone(),
         operator: fixture.operator.clone(),
         vms: vm_endpoints(&imds),
+        issuers: issuer_map(issuers.list()),
         pid: std::process::id(),
         version: mimic_web::VERSION.to_string(),
         started,
@@ -278,6 +284,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     endpoints.write(&data_dir.endpoints())?;
     tasks.push(tokio::spawn(forward_vm_events(
         events,
+        issuer_events,
         imds.clone(),
         endpoints.clone(),
         data_dir.endpoints(),
@@ -344,28 +351,51 @@ fn spawn_server(
 /// acknowledging: when a VM's PUT (or DELETE) returns, its IMDS is up (or gone) and the file says so.
 async fn forward_vm_events(
     mut events: tokio::sync::mpsc::Receiver<(mimic_arm::VmEvent, tokio::sync::oneshot::Sender<()>)>,
+    mut issuer_events: tokio::sync::mpsc::UnboundedReceiver<
+        Vec<mimic_aad::federation::issuers::IssuerView>,
+    >,
     imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
     mut endpoints: Endpoints,
     path: PathBuf,
 ) {
-    while let Some((event, ack)) = events.recv().await {
-        let event = match event {
-            mimic_arm::VmEvent::Created(id) => mimic_imds::host::HostEvent::Created(id),
-            mimic_arm::VmEvent::Deleted(id) => mimic_imds::host::HostEvent::Deleted(id),
-            mimic_arm::VmEvent::Resync => mimic_imds::host::HostEvent::Resync,
-            mimic_arm::VmEvent::IdentitiesChanged(id) => {
-                mimic_imds::host::HostEvent::IdentitiesChanged(id)
+    loop {
+        let ack = tokio::select! {
+            event = events.recv() => {
+                let Some((event, ack)) = event else { return };
+                let event = match event {
+                    mimic_arm::VmEvent::Created(id) => mimic_imds::host::HostEvent::Created(id),
+                    mimic_arm::VmEvent::Deleted(id) => mimic_imds::host::HostEvent::Deleted(id),
+                    mimic_arm::VmEvent::Resync => mimic_imds::host::HostEvent::Resync,
+                    mimic_arm::VmEvent::IdentitiesChanged(id) => {
+                        mimic_imds::host::HostEvent::IdentitiesChanged(id)
+                    }
+                };
+                if let Err(error) = imds.handle(event).await {
+                    tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");
+                }
+                endpoints.vms = vm_endpoints(&imds);
+                Some(ack)
+            }
+            Some(list) = issuer_events.recv() => {
+                endpoints.issuers = issuer_map(list);
+                None
             }
         };
-        if let Err(error) = imds.handle(event).await {
-            tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");
-        }
-        endpoints.vms = vm_endpoints(&imds);
         if let Err(error) = endpoints.write(&path) {
             tracing::error!(error = format!("{error:#}"), "rewriting endpoints.json");
         }
-        let _ = ack.send(());
+        if let Some(ack) = ack {
+            let _ = ack.send(());
+        }
     }
+}
+
+fn issuer_map(
+    list: Vec<mimic_aad::federation::issuers::IssuerView>,
+) -> std::collections::BTreeMap<String, String> {
+    list.into_iter()
+        .map(|view| (view.name, view.issuer))
+        .collect()
 }
 
 /// For the portal's token inspector: a VM's ARM id → its IMDS URL, read from the IMDS host once

@@ -64,20 +64,20 @@ pub struct DeleteArgs {
 }
 
 /// An ARM client for the running mimic, holding a token for one principal.
-struct Arm {
+pub(crate) struct Arm {
     http: reqwest::Client,
     base: String,
     token: String,
 }
 
 /// An ARM reply: status and JSON body (Null when empty).
-struct Reply {
-    status: u16,
-    body: Value,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Value,
 }
 
 impl Arm {
-    async fn connect(
+    pub(crate) async fn connect(
         dir: &Path,
         endpoints: &Endpoints,
         credentials: &Credentials,
@@ -120,7 +120,7 @@ impl Arm {
         })
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -145,7 +145,7 @@ async fn read(response: reqwest::Response) -> anyhow::Result<Reply> {
 }
 
 /// Prints ARM's error (code and message) and returns exit code 1.
-fn refused(what: &str, reply: &Reply) -> ExitCode {
+pub(crate) fn refused(what: &str, reply: &Reply) -> ExitCode {
     let code = reply.body["error"]["code"].as_str().unwrap_or("unknown");
     let message = reply.body["error"]["message"].as_str().unwrap_or_default();
     eprintln!(

@@ -142,6 +142,16 @@ impl<'a> Jws<'a> {
         &self.header
     }
 
+    /// The signing input, the payload and the signature, as they arrived (base64url).
+    pub(crate) fn parts(&self) -> (&'a str, &'a str, &'a str) {
+        (self.signing_input, self.payload, self.signature)
+    }
+
+    /// The payload as JSON, its signature NOT checked: only to choose how to verify it.
+    pub fn unverified_claims(&self) -> Result<serde_json::Value, VerifyError> {
+        serde_json::from_slice(&decode(self.payload)?).map_err(|_| VerifyError::Malformed)
+    }
+
     /// Checks the signature with `key` (the header must name the key's algorithm), then returns the
     /// payload as JSON. Claims are not checked here.
     pub fn verify(&self, key: &RsaPublicKey) -> Result<serde_json::Value, VerifyError> {

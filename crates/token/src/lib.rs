@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod clock;
+pub mod external;
 pub mod jwks;
 pub mod jwt;
 pub mod key;
@@ -14,6 +15,7 @@ pub mod verify;
 
 pub use claims::{AccessTokenClaims, ClientAssertionClaims};
 pub use clock::Clock;
+pub use external::ExternalKey;
 pub use jwks::{Jwk, Jwks};
 pub use jwt::{Algorithm, Header, Jws, RsaPublicKey};
 pub use key::{x5t_of_cert_pem, SigningKey, TokenError};

@@ -4,6 +4,11 @@
 //!
 //! See <https://learn.microsoft.com/entra/workload-id/workload-identity-federation>.
 
+pub mod exchange;
+pub mod issuers;
+pub mod issuers_api;
+pub mod matching;
+pub mod remote;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

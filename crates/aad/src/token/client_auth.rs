@@ -116,6 +116,15 @@ async fn check_assertion(
 ) -> Result<Authenticated, AadError> {
     let jws = Jws::parse(jwt)
         .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
+    // The client signs its own assertion as itself (`iss` = client id); any other issuer's token
+    // is a federated one, trusted through the client's federated identity credentials.
+    let claims = jws
+        .unverified_claims()
+        .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
+    let issuer = claims["iss"].as_str().unwrap_or_default();
+    if !issuer.eq_ignore_ascii_case(&principal.app_id) {
+        return crate::federation::exchange::authenticate(state, principal, &jws, &claims).await;
+    }
     let header = jws.header();
     let algorithm = Algorithm::from_name(&header.alg).ok_or(AadError::InvalidJwtToken(
         "Invalid JWT token. The token is not signed with RS256 or PS256.",
@@ -153,7 +162,7 @@ async fn check_assertion(
         VerifyError::Signature => bad_signature(mismatch),
         _ => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
     })?;
-    check_claims(&claims, &principal, &state.tenant, state.clock.now())?;
+    check_claims(&claims, &state.tenant, state.clock.now())?;
     Ok(Authenticated {
         xms_az_rid: claims["xms_az_rid"].as_str().map(str::to_string),
         principal,
@@ -161,23 +170,22 @@ async fn check_assertion(
     })
 }
 
-/// `iss` = `sub` = client id, `aud` = a token endpoint of this tenant, `exp`/`nbf` around now.
-fn check_claims(
-    claims: &serde_json::Value,
-    principal: &ServicePrincipal,
-    tenant: &Tenant,
-    now: i64,
-) -> Result<(), AadError> {
+/// `sub` = `iss` (the client id, checked by the caller), `aud` = a token endpoint of this tenant,
+/// `exp`/`nbf` around now.
+fn check_claims(claims: &serde_json::Value, tenant: &Tenant, now: i64) -> Result<(), AadError> {
     let issuer = claims["iss"].as_str().unwrap_or_default();
-    if !issuer.eq_ignore_ascii_case(&principal.app_id) {
-        return Err(AadError::ClientAssertionIssuerMismatch);
-    }
     if claims["sub"].as_str() != Some(issuer) {
         return Err(AadError::SubjectMismatchesIssuer);
     }
     if !audience_is_token_endpoint(&claims["aud"], tenant) {
         return Err(AadError::ClientAssertionAudienceMismatch);
     }
+    check_time_range(claims, now)
+}
+
+/// `exp` (required) and `nbf` (optional) around `now`, with [`ASSERTION_LEEWAY`]; AADSTS700024
+/// otherwise.
+pub fn check_time_range(claims: &serde_json::Value, now: i64) -> Result<(), AadError> {
     let exp = numeric_date(&claims["exp"]).ok_or(AadError::InvalidJwtToken(
         "JWT token is invalid or malformed.",
     ))?;
