@@ -1,5 +1,7 @@
 //! `mi-arm ARM_URL SUBSCRIPTION GROUP [CLIENT_ID]`: as the VM, get an ARM token with the crates.io
-//! `azure_identity::ManagedIdentityCredential`, then GET the resource group through an azure_core
+//! `azure_identity::ManagedIdentityCredential` (with `--workload` first: as a workload-identity pod,
+//! `azure_identity::WorkloadIdentityCredential` from `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`,
+//! `AZURE_FEDERATED_TOKEN_FILE` and `AZURE_AUTHORITY_HOST`, as `mimic workload exec` sets them), then GET the resource group through an azure_core
 //! pipeline with `BearerTokenAuthorizationPolicy`. Prints one JSON line for the test to parse:
 //! `{"token": {"oid", "aud", "tid", "appid"}, "status": 200|403|…, "error_code", "message", "group"}`
 //! (or `{"token_error": …}` when no token could be had). Exit 0 whenever ARM answered.
@@ -21,7 +23,10 @@ use azure_core::{
         ClientOptions, Context, Method, Pipeline, PipelineSendOptions, Request, Url,
     },
 };
-use azure_identity::{ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId};
+use azure_identity::{
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
+    WorkloadIdentityCredential,
+};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -29,17 +34,21 @@ const ARM_SCOPE: &str = "https://management.azure.com/.default";
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let workload = args.first().is_some_and(|a| a == "--workload");
+    if workload {
+        args.remove(0);
+    }
     let (arm, subscription, group) = match args.as_slice() {
         [arm, subscription, group, ..] => (arm, subscription, group),
         _ => {
-            eprintln!("usage: mi-arm ARM_URL SUBSCRIPTION GROUP [CLIENT_ID]");
+            eprintln!("usage: mi-arm [--workload] ARM_URL SUBSCRIPTION GROUP [CLIENT_ID]");
             std::process::exit(2);
         }
     };
     // Safety net for this repository's hard rule: without IDENTITY_ENDPOINT the credential would
     // use its hard-coded 169.254.169.254. Refuse instead of letting it try.
-    if std::env::var_os("IDENTITY_ENDPOINT").is_none() {
+    if !workload && std::env::var_os("IDENTITY_ENDPOINT").is_none() {
         println!(
             "{}",
             json!({ "token_error": "IDENTITY_ENDPOINT is not set; refusing to let azure_identity fall back to 169.254.169.254" })
@@ -49,18 +58,28 @@ async fn main() {
     rustls::crypto::ring::default_provider()
         .install_default()
         .expect("installing the ring crypto provider");
-    let result = run(arm, subscription, group, args.get(3).cloned()).await;
+    let result = run(arm, subscription, group, args.get(3).cloned(), workload).await;
     let failed = result.get("token_error").is_some() || result.get("arm_error").is_some();
     println!("{result}");
     std::process::exit(i32::from(failed));
 }
 
-async fn run(arm: &str, subscription: &str, group: &str, client_id: Option<String>) -> Value {
-    let options = ManagedIdentityCredentialOptions {
-        user_assigned_id: client_id.map(UserAssignedId::ClientId),
-        ..Default::default()
+async fn run(
+    arm: &str,
+    subscription: &str,
+    group: &str,
+    client_id: Option<String>,
+    workload: bool,
+) -> Value {
+    let credential: azure_core::Result<Arc<dyn TokenCredential>> = match workload {
+        true => WorkloadIdentityCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
+        false => ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
+            user_assigned_id: client_id.map(UserAssignedId::ClientId),
+            ..Default::default()
+        }))
+        .map(|c| c as Arc<dyn TokenCredential>),
     };
-    let credential: Arc<dyn TokenCredential> = match ManagedIdentityCredential::new(Some(options)) {
+    let credential = match credential {
         Ok(credential) => credential,
         Err(error) => return json!({ "token_error": error.to_string() }),
     };
