@@ -255,3 +255,168 @@ fn from_row(row: Row) -> Result<FederatedCredential, AadError> {
         created_date_time,
     })
 }
+
+/// Why [`FederationStore::create`] refused a new credential; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateRefusal {
+    /// The owner is gone (deleted while the request ran).
+    OwnerNotFound,
+    /// The owner already has a credential of this name (any case).
+    Name,
+    /// Another credential of the owner has the same issuer and subject: its name.
+    IssuerAndSubject(String),
+    /// The owner already has `limit` credentials.
+    Limit,
+}
+
+impl FicOwner {
+    fn table(&self) -> &'static str {
+        match self {
+            Self::Application(_) => "applications",
+            Self::ServicePrincipal(_) => "service_principals",
+        }
+    }
+}
+
+impl FederationStore {
+    /// Adds a new credential, in one write transaction with its checks: the owner exists, has
+    /// fewer than `limit` credentials, none named alike, and none with the same issuer and subject.
+    pub async fn create(
+        &self,
+        owner: &FicOwner,
+        credential: &FederatedCredential,
+        limit: i64,
+    ) -> Result<Result<(), CreateRefusal>, AadError> {
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE id = ?", owner.table());
+        let (exists,): (i64,) = sqlx::query_as(&sql)
+            .bind(owner.id())
+            .fetch_one(&mut *tx)
+            .await
+            .context("finding the owner of a federated identity credential")?;
+        if exists == 0 {
+            return Ok(Err(CreateRefusal::OwnerNotFound));
+        }
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(name = ?), 0) FROM federated_identity_credentials \
+             WHERE {} = ?",
+            owner.column()
+        );
+        let (count, named): (i64, i64) = sqlx::query_as(&sql)
+            .bind(&credential.name)
+            .bind(owner.id())
+            .fetch_one(&mut *tx)
+            .await
+            .context("counting federated identity credentials")?;
+        if named > 0 {
+            return Ok(Err(CreateRefusal::Name));
+        }
+        if let Some(taken) = taken(&mut tx, owner, credential, None).await? {
+            return Ok(Err(CreateRefusal::IssuerAndSubject(taken)));
+        }
+        if count >= limit {
+            return Ok(Err(CreateRefusal::Limit));
+        }
+        let (audiences, expression) = encoded(credential)?;
+        let sql = format!(
+            "INSERT INTO federated_identity_credentials ({}, {COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            owner.column()
+        );
+        sqlx::query(&sql)
+            .bind(owner.id())
+            .bind(&credential.id)
+            .bind(&credential.name)
+            .bind(&credential.issuer)
+            .bind(&credential.subject)
+            .bind(&audiences)
+            .bind(&credential.description)
+            .bind(&expression)
+            .bind(&credential.created_date_time)
+            .execute(&mut *tx)
+            .await
+            .context("storing a federated identity credential")?;
+        tx.commit()
+            .await
+            .context("committing a federated identity credential")?;
+        Ok(Ok(()))
+    }
+
+    /// Rewrites the owner's credential with `credential.id` (its name and creation time stay).
+    /// `Ok(Err(..))` when another credential of the owner has the same issuer and subject;
+    /// `Ok(Ok(false))` when there is no such credential.
+    pub async fn update(
+        &self,
+        owner: &FicOwner,
+        credential: &FederatedCredential,
+    ) -> Result<Result<bool, WriteConflict>, AadError> {
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
+        if let Some(taken) = taken(&mut tx, owner, credential, Some(&credential.id)).await? {
+            return Ok(Err(WriteConflict::IssuerAndSubject(taken)));
+        }
+        let (audiences, expression) = encoded(credential)?;
+        let sql = format!(
+            "UPDATE federated_identity_credentials SET issuer = ?, subject = ?, audiences = ?, \
+             description = ?, claims_matching_expression = ? WHERE {} = ? AND id = ?",
+            owner.column()
+        );
+        let updated = sqlx::query(&sql)
+            .bind(&credential.issuer)
+            .bind(&credential.subject)
+            .bind(&audiences)
+            .bind(&credential.description)
+            .bind(&expression)
+            .bind(owner.id())
+            .bind(&credential.id)
+            .execute(&mut *tx)
+            .await
+            .context("updating a federated identity credential")?;
+        tx.commit()
+            .await
+            .context("committing a federated identity credential")?;
+        Ok(Ok(updated.rows_affected() > 0))
+    }
+}
+
+/// The name of another credential of `owner` (not `except_id`) with the credential's issuer and
+/// subject (compared exactly), if any.
+async fn taken(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    owner: &FicOwner,
+    credential: &FederatedCredential,
+    except_id: Option<&str>,
+) -> Result<Option<String>, AadError> {
+    let Some(subject) = &credential.subject else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT name FROM federated_identity_credentials \
+         WHERE {} = ? AND issuer = ? AND subject = ? AND id <> ?",
+        owner.column()
+    );
+    let taken: Option<(String,)> = sqlx::query_as(&sql)
+        .bind(owner.id())
+        .bind(&credential.issuer)
+        .bind(subject)
+        .bind(except_id.unwrap_or_default())
+        .fetch_optional(&mut **tx)
+        .await
+        .context("checking issuer and subject")?;
+    Ok(taken.map(|(name,)| name))
+}
+
+/// `audiences` and `claimsMatchingExpression` as stored (JSON).
+fn encoded(credential: &FederatedCredential) -> Result<(String, Option<String>), AadError> {
+    let audiences = serde_json::to_string(&credential.audiences).context("encoding audiences")?;
+    let expression = credential
+        .claims_matching_expression
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .context("encoding claimsMatchingExpression")?;
+    Ok((audiences, expression))
+}

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::application_resource::ApplicationResource;
 use super::auth::GraphCaller;
 use super::directory::Directory;
-use super::error::{GraphError, RequestBadRequest};
+use super::error::{GraphError, RequestBadRequest, SameKeyValue};
 use super::model::{Entity, Projection, ServicePrincipalResource};
 use super::operations::{Access, Members, Operation, Verb};
 use super::permissions::{allows, Caller};
@@ -281,7 +281,9 @@ fn restored(outcome: Restore) -> Result<bool, GraphError> {
         Restore::Conflict {
             property: "appId",
             value,
-        } => Err(GraphError::RequestMultipleObjectsWithSameKeyValue(value)),
+        } => Err(GraphError::RequestMultipleObjectsWithSameKeyValue(
+            SameKeyValue::ServicePrincipalName(value),
+        )),
         Restore::Conflict { property, .. } => Err(GraphError::RequestBadRequest(
             RequestBadRequest::ObjectConflict(property),
         )),

@@ -234,6 +234,27 @@ impl RequestBadRequest {
     }
 }
 
+/// Which key value is taken (`Request_MultipleObjectsWithSameKeyValue`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SameKeyValue {
+    /// The application already has a service principal.
+    #[error("The service principal cannot be created, updated, or restored because the service principal name {0} is already in use.")]
+    ServicePrincipalName(String),
+    /// The application already has a federated identity credential of this name. Graph's wording
+    /// in a recorded 409 (Azure/azure-dev#1482).
+    #[error("FederatedIdentityCredential with name {0} already exists.")]
+    FederatedIdentityCredentialName(String),
+}
+
+/// Why a federated identity credential was refused (`InvalidFederatedIdentityCredentialValue`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FederatedCredentialValue {
+    /// Another credential of the application has the same issuer and subject. Graph's wording in
+    /// a recorded 400 (Azure/azure-workload-identity#434).
+    #[error("The combination of issuer and subject must be unique for the application. Issuer {issuer} and Subject: {subject} already exist. paramName: FederatedIdentityCredential.Subject, paramValue: {subject}, objectType: Microsoft.Online.DirectoryServices.Application")]
+    IssuerAndSubject { issuer: String, subject: String },
+}
+
 /// `error.details[]`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ErrorDetailItem {
@@ -264,9 +285,19 @@ pub enum GraphError {
     /// `Request_ResourceNotFound` (404): no directory object with this key.
     #[error("Resource '{0}' does not exist or one of its queried reference-property objects are not present.")]
     RequestResourceNotFound(String),
-    /// `Request_MultipleObjectsWithSameKeyValue` (409): the app already has a service principal.
-    #[error("The service principal cannot be created, updated, or restored because the service principal name {0} is already in use.")]
-    RequestMultipleObjectsWithSameKeyValue(String),
+    /// `Request_MultipleObjectsWithSameKeyValue` (409): a key value another object has.
+    #[error("{0}")]
+    RequestMultipleObjectsWithSameKeyValue(SameKeyValue),
+    /// `InvalidFederatedIdentityCredentialValue` (400): a federated identity credential whose
+    /// issuer and subject another credential of the application has; nothing changed.
+    #[error("{0}")]
+    InvalidFederatedIdentityCredentialValue(FederatedCredentialValue),
+    /// `Directory_ResourceSizeExceeded` (403): the application already has the most federated
+    /// identity credentials Entra allows (20). The message is Graph's, as Entra's support notes
+    /// and clients matching on it quote it (HashiCorp's vault-plugin-secrets-azure, for secrets);
+    /// the code is Azure AD Graph's for the same message, not confirmed for Microsoft Graph.
+    #[error("The size of the object has exceeded its limit. Please reduce the number of values and retry your request.")]
+    DirectoryResourceSizeExceeded,
     /// `Request_UnsupportedQuery` (400): a query Graph supports but mimic (or Graph) does not.
     /// "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive." is Graph's
     /// (turbot/steampipe-plugin-azuread `azuread/table_azuread_application.go` quotes the
@@ -316,6 +347,8 @@ impl GraphError {
             Self::AuthorizationRequestDenied => StatusCode::FORBIDDEN,
             Self::RequestResourceNotFound(_) => StatusCode::NOT_FOUND,
             Self::RequestMultipleObjectsWithSameKeyValue(_) => StatusCode::CONFLICT,
+            Self::InvalidFederatedIdentityCredentialValue(_) => StatusCode::BAD_REQUEST,
+            Self::DirectoryResourceSizeExceeded => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -332,6 +365,10 @@ impl GraphError {
             Self::RequestMultipleObjectsWithSameKeyValue(_) => {
                 "Request_MultipleObjectsWithSameKeyValue"
             }
+            Self::InvalidFederatedIdentityCredentialValue(_) => {
+                "InvalidFederatedIdentityCredentialValue"
+            }
+            Self::DirectoryResourceSizeExceeded => "Directory_ResourceSizeExceeded",
             Self::RequestUnsupportedQuery(_) => "Request_UnsupportedQuery",
             Self::DirectoryExpiredPageToken => "Directory_ExpiredPageToken",
             Self::Internal(_) => "InternalServerError",

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod directory_objects;
 pub mod directory_roles;
 pub mod error;
+pub mod federated_identity_credentials;
 pub mod groups;
 pub mod key_rollover;
 pub mod membership;

@@ -98,6 +98,7 @@ pub struct Operation {
 /// Every entity set's operations, in registration order.
 pub const TABLES: &[&[Operation]] = &[
     super::applications::OPERATIONS,
+    super::federated_identity_credentials::OPERATIONS,
     super::service_principals::OPERATIONS,
     super::users::OPERATIONS,
     super::groups::OPERATIONS,

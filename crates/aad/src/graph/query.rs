@@ -464,7 +464,7 @@ impl Clause {
     }
 }
 
-fn unsupported_property(property: &str, resource: &str) -> GraphError {
+pub(crate) fn unsupported_property(property: &str, resource: &str) -> GraphError {
     GraphError::RequestUnsupportedQuery(format!(
         "Unsupported or invalid query filter clause specified for property '{property}' of resource '{resource}'."
     ))

@@ -10,7 +10,7 @@ use super::credential_writes::{
     new_password, parse_body, AddPasswordRequest, RemovePasswordRequest,
 };
 use super::directory::Directory;
-use super::error::{BadRequest, GraphError, RequestBadRequest};
+use super::error::{BadRequest, GraphError, RequestBadRequest, SameKeyValue};
 use super::{not_found_error, object_id};
 use crate::error::AadError;
 use crate::principals::iso_timestamp;
@@ -42,7 +42,11 @@ pub async fn create_service_principal(
         .ok_or_else(|| {
             GraphError::RequestBadRequest(RequestBadRequest::NoBackingApplication(app_id.clone()))
         })?;
-    let already = || GraphError::RequestMultipleObjectsWithSameKeyValue(application.app_id.clone());
+    let already = || {
+        GraphError::RequestMultipleObjectsWithSameKeyValue(SameKeyValue::ServicePrincipalName(
+            application.app_id.clone(),
+        ))
+    };
     if state.store.by_app_id(&application.app_id).await?.is_some() {
         return Err(already());
     }

@@ -16,10 +16,10 @@ use crate::helpers::jwt_part;
 const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 const USER_READ_ALL: &str = "df021288-bdef-4463-88db-98f22de89214";
 const USER_READ_WRITE_ALL: &str = "741f803b-c850-494e-b5df-cde7c675a1ca";
-const APPLICATION_READ_WRITE_OWNED_BY: &str = "18a4783c-866b-4cc7-a460-3d5e5662c884";
+pub(crate) const APPLICATION_READ_WRITE_OWNED_BY: &str = "18a4783c-866b-4cc7-a460-3d5e5662c884";
 const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
-const PASSWORD: &str = "Perm-Test-Pass-1!";
+pub(crate) const PASSWORD: &str = "Perm-Test-Pass-1!";
 
 fn assert_denied(reply: &Reply, what: &str) {
     assert_eq!(reply.status, 403, "{what}: {}", reply.body);
@@ -33,7 +33,7 @@ fn assert_denied(reply: &Reply, what: &str) {
 
 impl Graph {
     /// Microsoft Graph's service principal in this tenant.
-    async fn graph_principal(&self) -> String {
+    pub(crate) async fn graph_principal(&self) -> String {
         let reply = self
             .get(&format!("/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')"))
             .await;
@@ -43,7 +43,7 @@ impl Graph {
 
     /// Grants Graph's app role `role` to `principal` (the operator's admin consent); the
     /// assignment's id.
-    async fn grant_graph_role(&self, principal: &str, role: &str) -> String {
+    pub(crate) async fn grant_graph_role(&self, principal: &str, role: &str) -> String {
         let graph_sp = self.graph_principal().await;
         let reply = self
             .post(
@@ -57,7 +57,7 @@ impl Graph {
 
     /// A new application with a service principal and a secret, granted nothing:
     /// `(app id, service principal id, secret)`.
-    async fn role_less_app(&self, name: &str) -> (String, String, String) {
+    pub(crate) async fn role_less_app(&self, name: &str) -> (String, String, String) {
         let app = self.create_application(json!({"displayName": name})).await;
         let principal = self.create_service_principal(&text(&app, "appId")).await;
         let secret = self.add_password("applications", &text(&app, "id")).await;
@@ -69,7 +69,7 @@ impl Graph {
     }
 
     /// A Graph token for an app, by its secret (v2, `{graph}/.default`).
-    async fn app_graph_token(&self, app_id: &str, secret: &str) -> String {
+    pub(crate) async fn app_graph_token(&self, app_id: &str, secret: &str) -> String {
         let reply = self
             .secret_token(app_id, secret, &format!("{}//.default", self.app.aad.base))
             .await;
@@ -78,7 +78,7 @@ impl Graph {
     }
 
     /// A Graph token for a user, by ROPC through the Azure CLI's client id.
-    async fn user_graph_token(&self, upn: &str, password: &str) -> String {
+    pub(crate) async fn user_graph_token(&self, upn: &str, password: &str) -> String {
         let scope = format!(
             "{}//.default offline_access openid profile",
             self.app.aad.base
@@ -102,7 +102,7 @@ impl Graph {
     }
 
     /// Creates a member user through Graph; its object id.
-    async fn member(&self, name: &str) -> String {
+    pub(crate) async fn member(&self, name: &str) -> String {
         let reply = self
             .post(
                 "/v1.0/users",
@@ -115,7 +115,13 @@ impl Graph {
         text(&reply.body, "id")
     }
 
-    async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+    pub(crate) async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Reply {
         let aad = &self.app.aad;
         match method {
             "GET" => aad.get(path, Some(token)).await,
@@ -143,6 +149,7 @@ struct Objects {
     assignment: String,
     role_assignment: String,
     graph_sp: String,
+    credential: String,
 }
 
 async fn objects(graph: &Graph) -> Objects {
@@ -169,6 +176,17 @@ async fn objects(graph: &Graph) -> Objects {
     let bare = graph
         .create_application(json!({"displayName": "bare-app"}))
         .await;
+    let credential = graph
+        .post(
+            &format!(
+                "/v1.0/applications/{}/federatedIdentityCredentials",
+                text(&app, "id")
+            ),
+            json!({"name": "target-fic", "issuer": "https://issuer.example",
+                   "subject": "target", "audiences": ["api://AzureADTokenExchange"]}),
+        )
+        .await;
+    assert_eq!(credential.status, 201, "{}", credential.body);
     let assignment = graph
         .grant_graph_role(&text(&principal, "id"), USER_READ_ALL)
         .await;
@@ -190,6 +208,7 @@ async fn objects(graph: &Graph) -> Objects {
         assignment,
         role_assignment: text(&roles.body["value"][0], "id"),
         graph_sp: graph.graph_principal().await,
+        credential: text(&credential.body, "id"),
     }
 }
 
@@ -229,6 +248,10 @@ impl Graph {
             format!("/v1.0/groups/{}/owners", objects.group),
             format!("/v1.0/applications/{}/owners", objects.application),
             format!(
+                "/v1.0/applications/{}/federatedIdentityCredentials",
+                objects.application
+            ),
+            format!(
                 "/v1.0/servicePrincipals/{}/appRoleAssignedTo",
                 objects.graph_sp
             ),
@@ -266,6 +289,8 @@ fn request(verb: &str, template: &str, objects: &Objects) -> (String, Option<Val
         .replace("{assignment_id}", &objects.assignment)
         .replace("{owner_id}", ADMIN_ID)
         .replace("{member_id}", &objects.user)
+        .replace("{credential}", &objects.credential)
+        .replace("{name}", "target-fic")
         .replace("{id}", id);
     let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", objects.user)});
     let body = match (verb, template) {
@@ -292,6 +317,13 @@ fn request(verb: &str, template: &str, objects: &Objects) -> (String, Option<Val
         ("POST", path) if path.contains("/appRoleAssign") => {
             json!({"principalId": objects.service_principal,
             "resourceId": objects.graph_sp, "appRoleId": USER_READ_WRITE_ALL})
+        }
+        ("POST", path) if path.ends_with("/federatedIdentityCredentials") => {
+            json!({"name": "denied", "issuer": "https://issuer.example", "subject": "denied",
+            "audiences": ["api://AzureADTokenExchange"]})
+        }
+        ("PATCH", path) if path.contains("/federatedIdentityCredentials") => {
+            json!({"subject": "renamed"})
         }
         ("PATCH", _) => json!({"displayName": "renamed"}),
         _ => json!({}),

@@ -9,6 +9,7 @@ mod fixture;
 mod graph;
 mod graph_applications;
 mod graph_deleted_items;
+mod graph_federated_credentials;
 mod graph_groups;
 mod graph_permissions;
 mod graph_service_principals;
