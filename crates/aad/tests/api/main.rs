@@ -4,6 +4,7 @@
 mod helpers;
 
 mod discovery;
+mod federation_exchange;
 mod federation_issuers;
 mod fixture;
 mod graph;
