@@ -4,6 +4,7 @@
 //!
 //! See <https://learn.microsoft.com/entra/workload-id/workload-identity-federation>.
 
+pub mod internal;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
