@@ -69,6 +69,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(token::managed_identity::issue)),
         )
         .service(
+            resource(
+                "/internal/servicePrincipals/{id}/federatedIdentityCredentials",
+                "GET, PUT",
+            )
+            .route(web::get().to(crate::federation::internal::list))
+            .route(web::put().to(crate::federation::internal::replace)),
+        )
+        .service(
             resource("/internal/servicePrincipals/{id}", "GET, DELETE")
                 .route(web::get().to(principals::get))
                 .route(web::delete().to(principals::delete)),

@@ -1,6 +1,6 @@
 //! The AAD internal API as ARM uses it: create, delete and look up the service principals behind
-//! managed identities (docs/internal-apis.md, "AAD internal API"). Every call carries the
-//! internal key.
+//! managed identities and their federated identity credentials (docs/internal-apis.md, "AAD
+//! internal API"). Every call carries the internal key.
 
 use anyhow::Context;
 use reqwest::StatusCode;
@@ -156,6 +156,33 @@ impl<'a> AadClient<'a> {
         }
     }
 
+    /// Replaces the federated identity credentials AAD holds for a managed identity's principal
+    /// with `credentials`, the identity's whole set
+    /// (`PUT /internal/servicePrincipals/{id}/federatedIdentityCredentials`).
+    pub async fn replace_federated_credentials(
+        &self,
+        principal_id: &str,
+        credentials: &[FederatedCredentialEntry],
+    ) -> anyhow::Result<()> {
+        let response = self
+            .request(
+                reqwest::Method::PUT,
+                &format!("/{principal_id}/federatedIdentityCredentials"),
+            )
+            .json(&serde_json::json!({ "value": credentials }))
+            .send()
+            .await
+            .context("calling AAD to write federated identity credentials")?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            anyhow::bail!(
+                "AAD refused the federated identity credentials of {principal_id}: {status} {text}"
+            );
+        }
+        Ok(())
+    }
+
     /// Whether the directory has a user, service principal or group with this id
     /// (`GET /internal/principals/{id}`).
     pub async fn principal_exists(&self, id: &str) -> anyhow::Result<bool> {
@@ -204,6 +231,20 @@ impl<'a> AadClient<'a> {
             status => anyhow::bail!("AAD failed to look up principal {id}: {status}"),
         }
     }
+}
+
+/// One federated identity credential as AAD's internal API takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FederatedCredentialEntry {
+    pub name: String,
+    pub issuer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub audiences: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims_matching_expression:
+        Option<crate::federated_identity_credentials::model::ClaimsMatchingExpression>,
 }
 
 /// A directory object's kind and the groups it is in, directly or through nested groups.

@@ -27,6 +27,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "0004_custom_roles.sql",
         include_str!("../../../migrations/0004_custom_roles.sql"),
     ),
+    (
+        "0005_federated_identity_credentials.sql",
+        include_str!("../../../migrations/0005_federated_identity_credentials.sql"),
+    ),
 ]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -99,6 +103,7 @@ mod tests {
             (2, "compute msi", "72E33954FA29E56A2CDF82EEC5463E0DE1E7392EAE9E699FCAE365591C31920E6D04AB0122EE70C5A91598470D369E69"),
             (3, "no identity keys", "D523A40CFD62996302209C16B542619CB26A7A71E8D580F0491F3085A3321C71F63148D3B4E16F78D5AD3ABB7F04E2DC"),
             (4, "custom roles", "BCA917A12010F09D1CC4CBF14BE4714C63C874E9BCA5580B78BB2B655168F1BD7959164CA5D95B00D8AEE3138C8AA5AE"),
+            (5, "federated identity credentials", "426E7554169FFF20786BAA316DCFDE996265E23B1748554175CDE6D46C9F4A1AB0694A2B750F8335EA10A05A310B2DC5"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();

@@ -239,9 +239,32 @@ pub enum ArmError {
         /// The identity that was not found.
         identity_id: String,
     },
-    /// A user-assigned identity name outside the MSI naming rule.
-    #[error("Resource name '{0}' is invalid. The name can be between 3 and 128 characters long. It must begin with a letter or a number, and may contain letters, numbers, hyphens and underscores.")]
-    InvalidResourceName(String),
+    /// A user-assigned identity (3-128 characters) or federated identity credential (3-120,
+    /// the spec's `^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$`) name outside the MSI naming rule.
+    #[error("Resource name '{name}' is invalid. The name can be between 3 and {max_length} characters long. It must begin with a letter or a number, and may contain letters, numbers, hyphens and underscores.")]
+    InvalidResourceName {
+        /// The name as sent.
+        name: String,
+        /// The rule's longest name.
+        max_length: usize,
+    },
+    /// The MSI provider's generic refusal of a request body; the message says why. Texts Azure
+    /// is known to give: "The request format was unexpected. Federated Identity Credential must
+    /// specify 'issuer', 'subject' and 'audience'." (zioproto/istio-aks-example#6) and "Issuer
+    /// and subject combination already exists for this Managed Identity." (Azure/bicep-types-az
+    /// #2029, which quotes no code: 400 `BadRequest` is mimic's reading). The others are mimic's
+    /// (see `federated_identity_credentials::model`).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A federated identity credential without exactly one audience. Code and text as az 2.74+
+    /// users quote it (kubernetes-sigs/secrets-store-csi-driver#1840).
+    #[error("Federated identity credentials must have exactly 1 audience.")]
+    InvalidFederatedIdentityCredentialsAudienceLength,
+    /// A federated identity credential write while another of the same identity is in flight.
+    /// Code and text as Azure answers (Azure/bicep-registry-modules#1447,
+    /// kubernetes-sigs/cluster-api-provider-azure#5397); the id is lower-case, as Azure writes it.
+    #[error("Too many Federated Identity Credentials are written concurrently for the managed identity '{0}'. Concurrent Federated Identity Credentials writes under the same managed identity are not supported.")]
+    ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(String),
     /// A PUT that would move an existing resource to another location.
     #[error("The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. A resource with the same name cannot be created in location '{requested}'. Please select a new resource name.")]
     InvalidResourceLocation {
@@ -342,7 +365,14 @@ impl ArmError {
             Self::InvalidParameter { .. } => "InvalidParameter",
             Self::LinkedAuthorizationFailed { .. } => "LinkedAuthorizationFailed",
             Self::FailedIdentityOperation { .. } => "FailedIdentityOperation",
-            Self::InvalidResourceName(_) => "InvalidResourceName",
+            Self::InvalidResourceName { .. } => "InvalidResourceName",
+            Self::BadRequest(_) => "BadRequest",
+            Self::InvalidFederatedIdentityCredentialsAudienceLength => {
+                "InvalidFederatedIdentityCredentialsAudienceLength"
+            }
+            Self::ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(_) => {
+                "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"
+            }
             Self::InvalidResourceLocation { .. } => "InvalidResourceLocation",
             Self::InvalidFilterInQueryString(_) => "InvalidFilterInQueryString",
             Self::LocationNotAvailableForResourceType { .. } => {
@@ -439,7 +469,9 @@ impl ResponseError for ArmError {
             | Self::InvalidActionOrNotAction(_)
             | Self::BuiltInRoleCannotBeModified(_)
             | Self::FailedIdentityOperation { .. }
-            | Self::InvalidResourceName(_)
+            | Self::InvalidResourceName { .. }
+            | Self::BadRequest(_)
+            | Self::InvalidFederatedIdentityCredentialsAudienceLength
             | Self::InvalidFilterInQueryString(_)
             | Self::LocationNotAvailableForResourceType { .. }
             | Self::LocationNotAvailableForResourceGroup { .. }
@@ -470,7 +502,10 @@ impl ResponseError for ArmError {
             | Self::RoleDefinitionWithSameNameExists
             | Self::RoleDefinitionHasAssignments
             | Self::InvalidResourceLocation { .. }
-            | Self::InvalidResourceGroupLocation { .. } => StatusCode::CONFLICT,
+            | Self::InvalidResourceGroupLocation { .. }
+            | Self::ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(_) => {
+                StatusCode::CONFLICT
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,6 +1,6 @@
 //! mimic-arm: the Azure Resource Manager facade. It serves ARM's public surface over HTTPS
-//! (subscriptions, resource groups, role definitions and assignments, virtual machines and
-//! user-assigned identities), authenticates every call with AAD's access tokens, authorizes it
+//! (subscriptions, resource groups, role definitions and assignments, virtual machines,
+//! user-assigned identities and their federated identity credentials), authenticates every call with AAD's access tokens, authorizes it
 //! with RBAC, and keeps its state in SQLite (`arm.db`).
 //!
 //! Reading order: settings → startup (wiring, [`AppState`]) → routes (the URL table and the routing
@@ -18,6 +18,7 @@ pub mod db;
 pub mod deny_assignments;
 pub mod error;
 pub mod extract;
+pub mod federated_identity_credentials;
 pub mod fixture;
 pub mod host;
 pub mod host_watch;

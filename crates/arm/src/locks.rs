@@ -23,6 +23,13 @@ impl ResourceLocks {
         lock.lock_owned().await
     }
 
+    /// Holds `resource_id` (any case) if no other write holds it or waits for it; `None` otherwise
+    /// (for writes Azure refuses rather than queues, e.g. concurrent federated identity credentials).
+    pub fn try_lock(&self, resource_id: &str) -> Option<OwnedMutexGuard<()>> {
+        let lock = self.entry(&resource_id.to_ascii_lowercase());
+        lock.try_lock_owned().ok()
+    }
+
     fn entry(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .locks
@@ -58,5 +65,15 @@ mod tests {
         drop(waiter.await.unwrap());
         drop(other);
         assert_eq!(Arc::strong_count(&locks.entry("x")), 1);
+    }
+
+    #[test]
+    fn try_lock_refuses_a_held_resource_in_any_case() {
+        let locks = ResourceLocks::default();
+        let held = locks.try_lock("/subscriptions/S/x").unwrap();
+        assert!(locks.try_lock("/SUBSCRIPTIONS/s/X").is_none());
+        assert!(locks.try_lock("/subscriptions/S/y").is_some());
+        drop(held);
+        assert!(locks.try_lock("/subscriptions/S/x").is_some());
     }
 }

@@ -57,6 +57,7 @@ pub async fn restore(
     crate::rbac::index::changed();
     state.tokens.clear();
     crate::lifecycle::reconcile::orphans(&state).await;
+    crate::lifecycle::reconcile::federated_credentials(&state).await;
     crate::lifecycle::notify(&state, VmEvent::Resync).await;
     tracing::info!(snapshot = %name, "restored arm.db");
     Ok(HttpResponse::NoContent().finish())

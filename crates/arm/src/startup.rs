@@ -82,7 +82,8 @@ pub struct Application {
 
 impl Application {
     /// Binds, opens and migrates the database, applies the fixture, deletes principals a crash
-    /// orphaned ([`crate::lifecycle::reconcile`]), and starts serving.
+    /// orphaned and pushes every identity's federated identity credentials to AAD
+    /// ([`crate::lifecycle::reconcile`]), and starts serving.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = mimic_web::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -93,6 +94,7 @@ impl Application {
             .await
             .context("applying the ARM fixture")?;
         crate::lifecycle::reconcile::orphans(&state).await;
+        crate::lifecycle::reconcile::federated_credentials(&state).await;
         let data = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()

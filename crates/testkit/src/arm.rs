@@ -114,6 +114,30 @@ impl TestArm {
         (app, events)
     }
 
+    /// Starts a second ARM over this harness's data dir and AAD, as a restart of ARM does (its
+    /// start-up reconciliation included), and returns a client for it. The first ARM keeps running.
+    pub async fn start_another_arm(&self) -> Client {
+        let pki = Pki::at(self.dir.path());
+        let certificate = pki.ensure().expect("the test CA");
+        let ca_pem = std::fs::read_to_string(&pki.ca_cert).expect("reading the CA certificate");
+        let mut arm = Settings::new(
+            self.dir.path().join("arm.db"),
+            certificate,
+            ca_pem.clone(),
+            self.aad.base.clone(),
+            TENANT,
+            self.internal_key.clone(),
+        );
+        arm.bind = "127.0.0.1:0".to_string();
+        arm.clock = self.clock.clone();
+        let arm = mimic_arm::Application::build(arm)
+            .await
+            .expect("the second ARM starts");
+        let arm_url = format!("https://127.0.0.1:{}", arm.port());
+        tokio::spawn(arm.run_until_stopped());
+        Client::https(arm_url, &ca_pem).with_internal_key(self.internal_key.clone())
+    }
+
     /// The local CA's certificate file (for clients outside reqwest, e.g. curl).
     pub fn ca_path(&self) -> std::path::PathBuf {
         self.dir.path().join("ca.pem")

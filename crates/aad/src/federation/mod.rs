@@ -5,6 +5,7 @@
 //! See <https://learn.microsoft.com/entra/workload-id/workload-identity-federation>.
 
 pub mod exchange;
+pub mod internal;
 pub mod issuers;
 pub mod issuers_api;
 pub mod matching;

@@ -184,6 +184,79 @@ impl FederationStore {
         Ok(Ok(created))
     }
 
+    /// Replaces the owner's whole set with `credentials` in one transaction: a credential whose
+    /// name (any case) the owner already has keeps its id and creation time; the others are new.
+    /// (ARM owns a managed identity's set and writes it through whole: docs/internal-apis.md.)
+    pub async fn replace(
+        &self,
+        owner: &FicOwner,
+        credentials: &[FederatedCredential],
+    ) -> Result<(), AadError> {
+        let mut tx = crate::db::begin_write(&self.pool)
+            .await
+            .context("starting a transaction")?;
+        let sql = format!(
+            "SELECT name, id, created_date_time FROM federated_identity_credentials WHERE {} = ?",
+            owner.column()
+        );
+        let kept: Vec<(String, String, String)> = sqlx::query_as(&sql)
+            .bind(owner.id())
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the credentials to replace")?;
+        let sql = format!(
+            "DELETE FROM federated_identity_credentials WHERE {} = ?",
+            owner.column()
+        );
+        sqlx::query(&sql)
+            .bind(owner.id())
+            .execute(&mut *tx)
+            .await
+            .context("deleting the replaced credentials")?;
+        for credential in credentials {
+            let previous = kept
+                .iter()
+                .find(|(name, _, _)| name.eq_ignore_ascii_case(&credential.name));
+            let (id, created) = match previous {
+                Some((_, id, created)) => (id.as_str(), created.as_str()),
+                None => (
+                    credential.id.as_str(),
+                    credential.created_date_time.as_str(),
+                ),
+            };
+            let audiences =
+                serde_json::to_string(&credential.audiences).context("encoding audiences")?;
+            let expression = credential
+                .claims_matching_expression
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .context("encoding claimsMatchingExpression")?;
+            let sql = format!(
+                "INSERT INTO federated_identity_credentials ({}, {COLUMNS}) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                owner.column()
+            );
+            sqlx::query(&sql)
+                .bind(owner.id())
+                .bind(id)
+                .bind(&credential.name)
+                .bind(&credential.issuer)
+                .bind(&credential.subject)
+                .bind(&audiences)
+                .bind(&credential.description)
+                .bind(&expression)
+                .bind(created)
+                .execute(&mut *tx)
+                .await
+                .context("storing a replacing credential")?;
+        }
+        tx.commit()
+            .await
+            .context("committing the replaced credentials")?;
+        Ok(())
+    }
+
     /// Deletes the owner's credential named `name`; `false` if there was none.
     pub async fn delete_by_name(&self, owner: &FicOwner, name: &str) -> Result<bool, AadError> {
         self.delete_where(owner, "name = ?", name).await

@@ -4,6 +4,10 @@
 //! never came, or left over after ARM's commit removed its owner — and never an ARM resource
 //! without its principal. At start, before ARM serves anything, [`orphans`] deletes those
 //! principals: after any SIGKILL, a restart leaves no orphan and no duplicate display name.
+//!
+//! Federated identity credentials follow the same rule the other way round: AAD must never trust
+//! one ARM does not have, so writes leave AAD holding at most ARM's set, and at start
+//! [`federated_credentials`] pushes every identity's set to AAD, which converges any crash window.
 
 use std::collections::HashSet;
 
@@ -52,4 +56,11 @@ async fn try_orphans(state: &AppState) -> anyhow::Result<usize> {
         deleted += 1;
     }
     Ok(deleted)
+}
+
+/// Pushes every user-assigned identity's federated identity credentials to AAD, replacing AAD's
+/// copy ([`crate::federated_identity_credentials::writes::push_all`]); returns how many
+/// identities were pushed. Failures are logged and retried at the next start.
+pub async fn federated_credentials(state: &AppState) -> usize {
+    crate::federated_identity_credentials::writes::push_all(state).await
 }

@@ -168,6 +168,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::compute_catalog::OPERATIONS,
     crate::virtual_networks::OPERATIONS,
     crate::user_assigned_identities::OPERATIONS,
+    crate::federated_identity_credentials::OPERATIONS,
 ];
 
 /// Every operation, in table order.

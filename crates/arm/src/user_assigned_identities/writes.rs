@@ -20,7 +20,10 @@ pub async fn write_identity(
     body: &IdentityCreateRequest,
 ) -> Result<(UserAssignedIdentity, bool), ArmError> {
     if !identity_model::is_valid_name(&key.name) {
-        return Err(ArmError::InvalidResourceName(key.name.clone()));
+        return Err(ArmError::InvalidResourceName {
+            name: key.name.clone(),
+            max_length: 128,
+        });
     }
     let location =
         crate::scope::requested_location(body.location.as_deref(), identity_model::RESOURCE_TYPE)?;
@@ -131,12 +134,15 @@ pub async fn update_identity(
     fetch_identity(state, key).await
 }
 
-/// Deletes an identity and its principal and detaches it from every VM; `false` if it did not exist.
+/// Deletes an identity, its federated identity credentials and its principal and detaches it from
+/// every VM; `false` if it did not exist.
 pub async fn delete_identity(state: &AppState, key: &IdentityKey) -> Result<bool, ArmError> {
     let _writing = state.write_locks.lock(&super::identity_lock_key(key)).await;
     let Some(identity) = identity_store::get(&state.db, key).await? else {
         return Ok(false);
     };
+    // AAD stops trusting its federated identity credentials before ARM forgets them.
+    crate::federated_identity_credentials::writes::clear(state, &identity).await?;
     let vms = vm_store::list_with_identity(&state.db, identity.key).await?;
     let vm_keys: Vec<i64> = vms.iter().map(|vm| vm.key).collect();
     let mut tx = crate::db::begin_write(&state.db).await?;

@@ -8,6 +8,7 @@ mod custom_roles;
 mod decisions;
 mod defence;
 mod deny_assignments;
+mod federated_identity_credentials;
 mod group_assignments;
 mod host;
 mod internal_gate;

@@ -53,10 +53,8 @@ async fn an_unknown_type_in_a_known_namespace_returns_404_invalid_resource_type(
 async fn an_unknown_nested_type_is_named_in_full() {
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    for suffix in [
-        "/federatedIdentityCredentials/f1",
-        "/federatedIdentityCredentials",
-    ] {
+    // (`federatedIdentityCredentials` is served: a made-up child type stands for the unknown ones.)
+    for suffix in ["/gadgets/g1", "/gadgets"] {
         let path = format!(
             "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1{suffix}?api-version=2023-01-31",
             app.group(GROUP)
@@ -66,7 +64,7 @@ async fn an_unknown_nested_type_is_named_in_full() {
         assert_eq!(reply.code(), "InvalidResourceType");
         assert_eq!(
             reply.message(),
-            "The resource type 'userAssignedIdentities/federatedIdentityCredentials' could not be found in the namespace 'Microsoft.ManagedIdentity' for api version '2023-01-31'.",
+            "The resource type 'userAssignedIdentities/gadgets' could not be found in the namespace 'Microsoft.ManagedIdentity' for api version '2023-01-31'.",
             "{suffix}"
         );
     }
