@@ -23,3 +23,4 @@ mod routing;
 mod subscriptions;
 mod user_assigned_identities;
 mod virtual_machines;
+mod workload_identity;
