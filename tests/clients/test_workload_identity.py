@@ -21,7 +21,9 @@ import uuid
 import pytest
 
 from conftest import client_env
+from test_az_support import compat as az_compat
 from test_identity_vm import IDENTITY, MSAL, RESOURCE, compat
+from test_rust import CLIENT as RUST
 
 HERE = pathlib.Path(__file__).resolve().parent
 AUDIENCE = "api://AzureADTokenExchange"
@@ -175,9 +177,8 @@ def test_node_workload_identity_credential_reads_only_after_a_grant(mimic):
     assert after["status"] == 200, after
 
 
+@pytest.mark.compat(client=RUST, flow="WorkloadIdentityCredential (mimic workload exec) → ARM 403 → grant → 200")
 def test_rust_workload_identity_credential_reads_only_after_a_grant(mimic):
-    # Marked in test_rust.py's terms: the crates.io azure_identity WorkloadIdentityCredential.
-    from test_rust import CLIENT as RUST
     binary = os.environ.get("MIMIC_RUST_CLIENT")
     if not binary or not os.access(binary, os.X_OK):
         pytest.fail("MIMIC_RUST_CLIENT does not name the built Rust client: run through scripts/clients.sh")
@@ -195,10 +196,9 @@ def test_rust_workload_identity_credential_reads_only_after_a_grant(mimic):
     assert before["status"] == 403, before
     mimic.grant(identity["principalId"])
     assert run()["status"] == 200
-    assert RUST
 
 
-@compat("az login --service-principal --federated-token, then az group show (403 → grant → 200)")
+@az_compat("az login --service-principal --federated-token, then az group show (403 → grant → 200)")
 def test_az_login_with_a_federated_token(mimic):
     name, identity = new_identity(mimic)
     script = ('az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID" '
@@ -211,3 +211,95 @@ def test_az_login_with_a_federated_token(mimic):
     after = workload_exec(mimic, name, "ci-az", "bash", "-c", script)
     assert after.returncode == 0, after.stderr[-4000:]
     assert json.loads(after.stdout)["name"] == mimic.group
+
+
+REFUSALS = """
+import json, sys
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import WorkloadIdentityCredential
+answers = {}
+for case, path in json.loads(sys.argv[1]).items():
+    credential = WorkloadIdentityCredential(token_file_path=path, disable_instance_discovery=True)
+    try:
+        credential.get_token("https://management.azure.com/.default")
+        answers[case] = "token"
+    except ClientAuthenticationError as error:
+        answers[case] = str(error)
+print(json.dumps(answers))
+"""
+
+
+def expired_token(mimic, tmp_path, subject):
+    """A token of an imported issuer (the test holds its key) that expired ten minutes ago."""
+    import time
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.public_key().public_numbers()
+
+    def b64(n):
+        import base64
+        return base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{"kty": "RSA", "kid": "k1", "use": "sig",
+                                          "n": b64(numbers.n), "e": b64(numbers.e)}]}))
+    issuer = "https://kubernetes.default.svc.cluster.local"
+    done = mimic.cli("issuer", "import", "cluster", "--issuer", issuer, "--jwks", str(jwks))
+    assert done.returncode == 0, done.stderr
+    now = int(time.time())
+    token = jwt.encode({"iss": issuer, "sub": subject, "aud": [AUDIENCE], "iat": now - 1200,
+                        "nbf": now - 1200, "exp": now - 600}, key, algorithm="RS256", headers={"kid": "k1"})
+    return issuer, token
+
+
+@compat(IDENTITY, flow="WorkloadIdentityCredential refused with Entra's AADSTS error for each mismatched federated token")
+def test_each_mismatched_federated_token_gets_entras_error_and_no_token(mimic, tmp_path):
+    name, identity = new_identity(mimic)
+    subject = "system:serviceaccount:default:app"
+    for issuer in ("wi-a", "wi-other", "wi-rot"):
+        assert mimic.cli("issuer", "create", issuer).returncode == 0
+    urls = json.loads((mimic.data_dir / "endpoints.json").read_text())["issuers"]
+    cluster, expired = expired_token(mimic, tmp_path, subject)
+    fic_path = f"{mimic.identity_id(name)}/federatedIdentityCredentials/{{}}?api-version={MSI_API}"
+    for fic, issuer in (("fic-a", urls["wi-a"]), ("fic-rot", urls["wi-rot"]), ("fic-cluster", cluster)):
+        body = {"properties": {"issuer": issuer, "subject": subject, "audiences": [AUDIENCE]}}
+        assert mimic.arm("PUT", fic_path.format(fic), body).status_code == 201
+
+    def token(case, issuer, subject=subject, audience=AUDIENCE):
+        path = tmp_path / case
+        done = mimic.cli("workload", "token", "--issuer", issuer, "--subject", subject, "--audience", audience,
+                         "--out", str(path))
+        assert done.returncode == 0, done.stderr
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+        return str(path)
+
+    files = {
+        "subject": token("subject", "wi-a", subject="system:serviceaccount:default:other"),
+        "audience": token("audience", "wi-a", audience="api://other"),
+        "issuer": token("issuer", "wi-other"),
+        "rotated": token("rotated", "wi-rot"),
+        "deleted": token("deleted", "wi-a"),
+    }
+    (tmp_path / "expired").write_text(expired)
+    files["expired"] = str(tmp_path / "expired")
+    for _ in range(2):
+        assert mimic.cli("issuer", "rotate", "wi-rot").returncode == 0
+
+    def refusals(cases):
+        done = workload_exec(mimic, name, subject, sys.executable, "-c", REFUSALS, json.dumps(cases))
+        assert done.returncode == 0, done.stderr[-4000:]
+        return last_json(done)
+
+    deleted_case = {"deleted": files.pop("deleted")}
+    answers = refusals(files)
+    expected = {"subject": "AADSTS700213", "audience": "AADSTS700212", "issuer": "AADSTS700211",
+                "rotated": "AADSTS7000272", "expired": "AADSTS700024"}
+    for case, code in expected.items():
+        assert code in answers[case], (case, answers[case])
+    # The credential deleted: a token that matched it is refused at once.
+    assert mimic.arm("DELETE", fic_path.format("fic-a")).status_code == 200
+    assert "AADSTS700211" in refusals(deleted_case)["deleted"]
+    # The identity deleted: its client id is unknown to Entra.
+    assert mimic.arm("DELETE", f"{mimic.identity_id(name)}?api-version={MSI_API}").status_code == 200
+    done = workload_exec(mimic, name, subject, "true")
+    assert done.returncode != 0 and "ResourceNotFound" in done.stderr, done.stderr

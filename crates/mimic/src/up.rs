@@ -224,8 +224,8 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let aad_handle = aad.handle();
     let issuers = aad.issuers();
     let (issuers_changed, issuer_events) = tokio::sync::mpsc::unbounded_channel();
-    issuers.on_change(Box::new(move |list| {
-        let _ = issuers_changed.send(list);
+    issuers.on_change(Box::new(move |list, done| {
+        let _ = issuers_changed.send((list, done));
     }));
     tasks.push(spawn_server("aad", aad.run_until_stopped()));
 
@@ -351,9 +351,7 @@ fn spawn_server(
 /// acknowledging: when a VM's PUT (or DELETE) returns, its IMDS is up (or gone) and the file says so.
 async fn forward_vm_events(
     mut events: tokio::sync::mpsc::Receiver<(mimic_arm::VmEvent, tokio::sync::oneshot::Sender<()>)>,
-    mut issuer_events: tokio::sync::mpsc::UnboundedReceiver<
-        Vec<mimic_aad::federation::issuers::IssuerView>,
-    >,
+    mut issuer_events: tokio::sync::mpsc::UnboundedReceiver<IssuerChange>,
     imds: std::sync::Arc<mimic_imds::host::ImdsHost>,
     mut endpoints: Endpoints,
     path: PathBuf,
@@ -374,21 +372,25 @@ async fn forward_vm_events(
                     tracing::error!(error = format!("{error:#}"), "updating the IMDS listeners");
                 }
                 endpoints.vms = vm_endpoints(&imds);
-                Some(ack)
+                ack
             }
-            Some(list) = issuer_events.recv() => {
+            Some((list, done)) = issuer_events.recv() => {
                 endpoints.issuers = issuer_map(list);
-                None
+                done
             }
         };
         if let Err(error) = endpoints.write(&path) {
             tracing::error!(error = format!("{error:#}"), "rewriting endpoints.json");
         }
-        if let Some(ack) = ack {
-            let _ = ack.send(());
-        }
+        let _ = ack.send(());
     }
 }
+
+/// Every issuer after a change, and the acknowledgement AAD's internal API waits for.
+type IssuerChange = (
+    Vec<mimic_aad::federation::issuers::IssuerView>,
+    tokio::sync::oneshot::Sender<()>,
+);
 
 fn issuer_map(
     list: Vec<mimic_aad::federation::issuers::IssuerView>,

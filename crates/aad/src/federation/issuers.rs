@@ -61,8 +61,10 @@ pub struct IssuerView {
     pub kids: Vec<String>,
 }
 
-/// Called with every issuer after any change (`mimic up` rewrites `endpoints.json`).
-pub type OnChange = Box<dyn Fn(Vec<IssuerView>) + Send + Sync>;
+/// Called with every issuer after any change made through the internal API, and with a sender to
+/// acknowledge once the change is recorded (`mimic up` rewrites `endpoints.json`): the API answers
+/// after the acknowledgement.
+pub type OnChange = Box<dyn Fn(Vec<IssuerView>, tokio::sync::oneshot::Sender<()>) + Send + Sync>;
 
 /// Every issuer, by name.
 pub struct Issuers {
@@ -148,9 +150,12 @@ impl Issuers {
         let _ = self.on_change.set(on_change);
     }
 
-    fn changed(&self) {
+    /// Tells [`Issuers::on_change`]'s listener, and waits for its acknowledgement.
+    pub async fn announce(&self) {
         if let Some(on_change) = self.on_change.get() {
-            on_change(self.list());
+            let (done, acknowledged) = tokio::sync::oneshot::channel();
+            on_change(self.list(), done);
+            let _ = acknowledged.await;
         }
     }
 
@@ -241,7 +246,6 @@ impl Issuers {
         all.insert(name.to_string(), issuer);
         drop(all);
         tracing::info!(issuer = %self.local_url(name), "created a local OIDC issuer");
-        self.changed();
         Ok(Ok(true))
     }
 
@@ -302,7 +306,6 @@ impl Issuers {
         all.insert(name.to_string(), issuer);
         drop(all);
         tracing::info!(%issuer_url, "imported an OIDC issuer's keys");
-        self.changed();
         Ok(Ok(()))
     }
 
@@ -315,7 +318,6 @@ impl Issuers {
         let path = self.dir.join(format!("{name}.json"));
         std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
         drop(all);
-        self.changed();
         Ok(true)
     }
 

@@ -88,6 +88,7 @@ pub async fn put(
             ))
         }
     }
+    state.issuers.announce().await;
     let view = state
         .issuers
         .list()
@@ -107,6 +108,7 @@ pub async fn rotate(
     name: web::Path<String>,
 ) -> Result<HttpResponse, AadError> {
     let kid = state.issuers.rotate(&name).await?.map_err(refused)?;
+    state.issuers.announce().await;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "kid": kid })))
 }
 
@@ -117,7 +119,10 @@ pub async fn delete(
     name: web::Path<String>,
 ) -> Result<HttpResponse, AadError> {
     match state.issuers.delete(&name)? {
-        true => Ok(HttpResponse::NoContent().finish()),
+        true => {
+            state.issuers.announce().await;
+            Ok(HttpResponse::NoContent().finish())
+        }
         false => Err(refused(IssuerError::NotFound(name.into_inner()))),
     }
 }
