@@ -21,8 +21,9 @@ const ARM_SCOPE: &str = "https://management.azure.com/.default";
 /// Who sends the request: the operator from `endpoints.json` unless both are given.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Credentials {
-    /// Act as this service principal (application id) instead of the fixture operator.
-    #[arg(long, requires = "client_secret")]
+    /// Act as this service principal (application id) instead of the fixture operator. Read from
+    /// `MIMIC_CLIENT_ID` too, which `mimic env` exports beside `MIMIC_CLIENT_SECRET`.
+    #[arg(long, env = "MIMIC_CLIENT_ID", requires = "client_secret")]
     pub client_id: Option<String>,
     /// The client secret of `--client-id`.
     #[arg(long, env = "MIMIC_CLIENT_SECRET", requires = "client_id")]
