@@ -109,6 +109,9 @@ pub enum AadError {
         thumbprint: String,
         app_id: String,
     },
+    /// AADSTS700021: the assertion's `iss` is neither the `client_id` nor an OIDC issuer's URL.
+    #[error("Client assertion application identifier doesn't match 'client_id' parameter. {CERTIFICATE_DOC}")]
+    ClientAssertionIssuerMismatch,
     /// AADSTS700211: no federated identity credential of the client trusts the token's issuer.
     #[error("No matching federated identity record found for presented assertion issuer '{issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}")]
     FederatedIssuerNotFound { issuer: String },
@@ -274,6 +277,7 @@ impl AadError {
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
+            | ClientAssertionIssuerMismatch
             | FederatedIssuerNotFound { .. }
             | FederatedAudienceNotFound { .. }
             | FederatedSubjectNotFound { .. }
@@ -333,6 +337,7 @@ impl AadError {
             | InvalidClientSecret { .. }
             | InvalidJwtToken(_)
             | InvalidClientAssertionSignature { .. }
+            | ClientAssertionIssuerMismatch
             | FederatedIssuerNotFound { .. }
             | FederatedAudienceNotFound { .. }
             | FederatedSubjectNotFound { .. }
@@ -380,6 +385,7 @@ impl AadError {
             InvalidClientSecret { .. } => Some(7000215),
             InvalidJwtToken(_) => Some(50027),
             InvalidClientAssertionSignature { .. } => Some(700027),
+            ClientAssertionIssuerMismatch => Some(700021),
             FederatedIssuerNotFound { .. } => Some(700211),
             FederatedAudienceNotFound { .. } => Some(700212),
             FederatedSubjectNotFound { .. } => Some(700213),

@@ -116,13 +116,14 @@ async fn check_assertion(
 ) -> Result<Authenticated, AadError> {
     let jws = Jws::parse(jwt)
         .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
-    // The client signs its own assertion as itself (`iss` = client id); any other issuer's token
-    // is a federated one, trusted through the client's federated identity credentials.
+    // The client signs its own assertion as itself (`iss` = its client id); a token whose `iss` is
+    // an OIDC issuer's URL is a federated one, trusted through the client's federated identity
+    // credentials (whose issuer must be such a URL).
     let claims = jws
         .unverified_claims()
         .map_err(|_| AadError::InvalidJwtToken("JWT token is invalid or malformed."))?;
     let issuer = claims["iss"].as_str().unwrap_or_default();
-    if !issuer.eq_ignore_ascii_case(&principal.app_id) {
+    if is_issuer_url(issuer) {
         return crate::federation::exchange::authenticate(state, principal, &jws, &claims).await;
     }
     let header = jws.header();
@@ -162,7 +163,7 @@ async fn check_assertion(
         VerifyError::Signature => bad_signature(mismatch),
         _ => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
     })?;
-    check_claims(&claims, &state.tenant, state.clock.now())?;
+    check_claims(&claims, &principal, &state.tenant, state.clock.now())?;
     Ok(Authenticated {
         xms_az_rid: claims["xms_az_rid"].as_str().map(str::to_string),
         principal,
@@ -170,10 +171,17 @@ async fn check_assertion(
     })
 }
 
-/// `sub` = `iss` (the client id, checked by the caller), `aud` = a token endpoint of this tenant,
-/// `exp`/`nbf` around now.
-fn check_claims(claims: &serde_json::Value, tenant: &Tenant, now: i64) -> Result<(), AadError> {
+/// `iss` = `sub` = client id, `aud` = a token endpoint of this tenant, `exp`/`nbf` around now.
+fn check_claims(
+    claims: &serde_json::Value,
+    principal: &ServicePrincipal,
+    tenant: &Tenant,
+    now: i64,
+) -> Result<(), AadError> {
     let issuer = claims["iss"].as_str().unwrap_or_default();
+    if !issuer.eq_ignore_ascii_case(&principal.app_id) {
+        return Err(AadError::ClientAssertionIssuerMismatch);
+    }
     if claims["sub"].as_str() != Some(issuer) {
         return Err(AadError::SubjectMismatchesIssuer);
     }
@@ -198,6 +206,13 @@ pub fn check_time_range(claims: &serde_json::Value, now: i64) -> Result<(), AadE
         });
     }
     Ok(())
+}
+
+/// Whether an assertion's `iss` is an OIDC issuer's URL (`https://…`, or `http://` for a loopback
+/// issuer) rather than a client id.
+fn is_issuer_url(iss: &str) -> bool {
+    url::Url::parse(iss)
+        .is_ok_and(|url| matches!(url.scheme(), "https" | "http") && url.host().is_some())
 }
 
 /// A JWT NumericDate: seconds since the epoch, which RFC 7519 §2 allows to be non-integer. msal
