@@ -1,7 +1,7 @@
 // Real-browser test of mimic's portal: seed 000's four procedures in headless Chromium (Debian's
 // /usr/bin/chromium driven by playwright-core), by their visible labels, each checked through the
 // ARM REST API; then the Managed Identities blade (create, an identity's Federated credentials: add
-// with the Kubernetes and GitHub Actions scenarios, a duplicate's error, delete; delete) and Access control (IAM) on a
+// with the Kubernetes and GitHub Actions scenarios, a duplicate's and a 21st's errors, delete; delete) and Access control (IAM) on a
 // resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
 // a resource-group read with it: 403, then 200 after granting Reader); then a learner without rights
 // gets ARM's error banners.
@@ -357,6 +357,34 @@ const steps = [
     assert(JSON.stringify(names) === '["kubernetes-api"]', `ARM has ${names}`);
     const status = await armStatus('GET', `${NEW_ID}/federatedIdentityCredentials/github-main?api-version=2025-01-31-preview`);
     assert(status === 404, `ARM answered ${status}`);
+  }],
+  ['Federated credentials: GitHub Actions builds Azure\'s subject for each Entity type; a 21st credential shows ARM\'s limit in the red banner', async () => {
+    for (let index = 1; index <= 19; index += 1) {
+      await arm('PUT', `${NEW_ID}/federatedIdentityCredentials/filler-${index}?api-version=2025-01-31-preview`,
+        { properties: { issuer: K8S_ISSUER, subject: `system:serviceaccount:filler:sa-${index}`, audiences: ['api://AzureADTokenExchange'] } });
+    }
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete filler-19', exact: true }).waitFor();
+    await page.getByRole('button', { name: '+ Add credential', exact: true }).click();
+    await page.getByLabel('Federated credential scenario').selectOption({ label: 'GitHub Actions deploying Azure resources' });
+    await page.getByLabel('Organization').fill('contoso');
+    await page.getByLabel('Repository').fill('deploy-app');
+    const subjects = [['Environment', 'GitHub environment name', 'production', 'repo:contoso/deploy-app:environment:production'],
+      ['Tag', 'GitHub tag name', 'v2', 'repo:contoso/deploy-app:ref:refs/tags/v2'],
+      ['Pull request', null, null, 'repo:contoso/deploy-app:pull_request']];
+    for (const [entity, label, value, expected] of subjects) {
+      await page.getByLabel('Entity type').selectOption({ label: entity });
+      if (label) await page.getByLabel(label).fill(value);
+      else assert(await page.getByLabel(/^GitHub .* name$/).count() === 0, `a value field for ${entity}`);
+      const subject = await page.getByLabel('Subject identifier').inputValue();
+      assert(subject === expected, `${entity}: Subject identifier ${subject}`);
+    }
+    await page.getByLabel('Name', { exact: true }).fill('github-pull-requests');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'maximum number' }).textContent();
+    assert(text === 'BadRequest: The managed identity already has the maximum number of federated identity credentials (20).', `banner: ${text}`);
+    const found = await federatedCredentials();
+    assert(found.length === 20 && found.every((c) => c.name !== 'github-pull-requests'), `ARM has ${found.map((c) => c.name)}`);
   }],
   ['Access control (IAM) on the group: + Add, Reader, Managed identity, Review + assign; ARM has it', async () => {
     await page.goto(`${ARM}/portal/`);
