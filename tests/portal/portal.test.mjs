@@ -1,6 +1,7 @@
 // Real-browser test of mimic's portal: seed 000's four procedures in headless Chromium (Debian's
 // /usr/bin/chromium driven by playwright-core), by their visible labels, each checked through the
-// ARM REST API; then the Managed Identities blade (create, delete) and Access control (IAM) on a
+// ARM REST API; then the Managed Identities blade (create, an identity's Federated credentials: add
+// with the Kubernetes and GitHub Actions scenarios, a duplicate's and a 21st's errors, delete; delete) and Access control (IAM) on a
 // resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
 // a resource-group read with it: 403, then 200 after granting Reader); then a learner without rights
 // gets ARM's error banners.
@@ -31,6 +32,11 @@ const IDENTITY_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Mic
 const NEW_NAME = `portal-new-${Date.now().toString(36)}`;
 const NEW_ID = `/subscriptions/${SUB}/resourceGroups/${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${NEW_NAME}`;
 const GROUP_SCOPE = `/subscriptions/${SUB}/resourceGroups/${GROUP}`;
+// Federated credentials of NEW_NAME: the subjects the Azure portal builds for its scenarios.
+const K8S_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+const K8S_SUBJECT = 'system:serviceaccount:workloads:api-sa';
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+const GITHUB_SUBJECT = 'repo:contoso/deploy-app:ref:refs/heads/main';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 let newPrincipalId;
 const LEARNER_OID = '1ea40000-0000-4000-8000-00000000b002';
@@ -132,6 +138,9 @@ const groupAssignments = async () => (await arm('GET',
   `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`)).value;
 
 const vm1 = () => arm('GET', `${VM_ID}?api-version=2024-11-01`);
+
+const federatedCredentials = async () => (await arm('GET',
+  `${NEW_ID}/federatedIdentityCredentials?api-version=2025-01-31-preview`)).value;
 
 function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
@@ -278,6 +287,104 @@ const steps = [
     await row.getByText(newPrincipalId).waitFor();
     await row.getByText(identity.properties.clientId).waitFor();
     await page.screenshot({ path: join(artifacts, 'managed-identities.png') });
+  }],
+  ['Federated credentials: + Add credential, Kubernetes accessing Azure resources; ARM lists the subject Azure builds', async () => {
+    await page.getByRole('link', { name: NEW_NAME, exact: true }).click();
+    await page.getByRole('heading', { name: NEW_NAME, exact: true }).waitFor();
+    const identity = await arm('GET', `${NEW_ID}?api-version=2024-11-30`);
+    assert((await page.getByTestId('client-id').textContent()) === identity.properties.clientId, 'Client ID');
+    await page.getByRole('link', { name: 'Federated credentials', exact: true }).click();
+    await page.getByText('No federated credentials configured for this managed identity.').waitFor();
+    await page.getByRole('button', { name: '+ Add credential', exact: true }).click();
+    await page.getByRole('heading', { name: 'Add Federated Credential' }).waitFor();
+    await page.getByLabel('Federated credential scenario').selectOption({ label: 'Kubernetes accessing Azure resources' });
+    await page.getByLabel('Cluster issuer URL').fill(K8S_ISSUER);
+    await page.getByLabel('Namespace').fill('workloads');
+    await page.getByLabel('Service account name').fill('api-sa');
+    const subject = await page.getByLabel('Subject identifier').inputValue();
+    assert(subject === K8S_SUBJECT, `Subject identifier ${subject}`);
+    assert(await page.getByLabel('Audience').inputValue() === 'api://AzureADTokenExchange', 'default Audience');
+    await page.getByLabel('Name', { exact: true }).fill('kubernetes-api');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Added federated credential \'kubernetes-api\'.' }).waitFor();
+    await page.locator('tbody tr').filter({ hasText: K8S_SUBJECT }).getByText('kubernetes-api', { exact: true }).waitFor();
+    const found = await federatedCredentials();
+    assert(found.length === 1 && found[0].name === 'kubernetes-api' && found[0].properties.issuer === K8S_ISSUER
+      && found[0].properties.subject === K8S_SUBJECT
+      && JSON.stringify(found[0].properties.audiences) === '["api://AzureADTokenExchange"]', `ARM has ${JSON.stringify(found)}`);
+  }],
+  ['Federated credentials: + Add credential, GitHub Actions deploying Azure resources, Entity type Branch; ARM lists exactly both subjects', async () => {
+    await page.getByRole('button', { name: '+ Add credential', exact: true }).click();
+    await page.getByLabel('Federated credential scenario').selectOption({ label: 'GitHub Actions deploying Azure resources' });
+    assert(await page.getByLabel('Issuer', { exact: true }).inputValue() === GITHUB_ISSUER, 'GitHub issuer');
+    await page.getByLabel('Organization').fill('contoso');
+    await page.getByLabel('Repository').fill('deploy-app');
+    await page.getByLabel('Entity type').selectOption({ label: 'Branch' });
+    await page.getByLabel('GitHub branch name').fill('main');
+    const subject = await page.getByLabel('Subject identifier').inputValue();
+    assert(subject === GITHUB_SUBJECT, `Subject identifier ${subject}`);
+    await page.getByLabel('Name', { exact: true }).fill('github-main');
+    await page.screenshot({ path: join(artifacts, 'identity-federated-credential-add.png') });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('tbody tr').filter({ hasText: GITHUB_SUBJECT }).getByText('github-main', { exact: true }).waitFor();
+    const found = (await federatedCredentials()).map((c) => [c.name, c.properties.issuer, c.properties.subject, c.properties.audiences.join()]).sort();
+    const expected = [['github-main', GITHUB_ISSUER, GITHUB_SUBJECT, 'api://AzureADTokenExchange'],
+      ['kubernetes-api', K8S_ISSUER, K8S_SUBJECT, 'api://AzureADTokenExchange']];
+    assert(JSON.stringify(found) === JSON.stringify(expected), `ARM has ${JSON.stringify(found)}`);
+    await page.screenshot({ path: join(artifacts, 'identity-federated-credentials.png') });
+  }],
+  ['Federated credentials: Other with the Kubernetes issuer and subject again shows ARM\'s error in the red banner; ARM still has two', async () => {
+    await page.getByRole('button', { name: '+ Add credential', exact: true }).click();
+    await page.getByLabel('Federated credential scenario').selectOption({ label: 'Other' });
+    await page.getByLabel('Issuer URL').fill(K8S_ISSUER);
+    await page.getByLabel('Subject identifier').fill(K8S_SUBJECT);
+    await page.getByLabel('Name', { exact: true }).fill('duplicate-api');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'Issuer and subject' }).textContent();
+    assert(text === 'BadRequest: Issuer and subject combination already exists for this Managed Identity.', `banner: ${text}`);
+    await page.screenshot({ path: join(artifacts, 'identity-federated-credential-duplicate.png') });
+    const names = (await federatedCredentials()).map((c) => c.name).sort();
+    assert(JSON.stringify(names) === '["github-main","kubernetes-api"]', `ARM has ${names}`);
+  }],
+  ['Federated credentials: Delete github-main, Yes; ARM lists only the Kubernetes credential and answers 404 for it', async () => {
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete github-main', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete federated credential' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Deleted federated credential \'github-main\'.' }).waitFor();
+    await page.getByRole('button', { name: 'Delete github-main', exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete kubernetes-api', exact: true }).waitFor();
+    const names = (await federatedCredentials()).map((c) => c.name);
+    assert(JSON.stringify(names) === '["kubernetes-api"]', `ARM has ${names}`);
+    const status = await armStatus('GET', `${NEW_ID}/federatedIdentityCredentials/github-main?api-version=2025-01-31-preview`);
+    assert(status === 404, `ARM answered ${status}`);
+  }],
+  ['Federated credentials: GitHub Actions builds Azure\'s subject for each Entity type; a 21st credential shows ARM\'s limit in the red banner', async () => {
+    for (let index = 1; index <= 19; index += 1) {
+      await arm('PUT', `${NEW_ID}/federatedIdentityCredentials/filler-${index}?api-version=2025-01-31-preview`,
+        { properties: { issuer: K8S_ISSUER, subject: `system:serviceaccount:filler:sa-${index}`, audiences: ['api://AzureADTokenExchange'] } });
+    }
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete filler-19', exact: true }).waitFor();
+    await page.getByRole('button', { name: '+ Add credential', exact: true }).click();
+    await page.getByLabel('Federated credential scenario').selectOption({ label: 'GitHub Actions deploying Azure resources' });
+    await page.getByLabel('Organization').fill('contoso');
+    await page.getByLabel('Repository').fill('deploy-app');
+    const subjects = [['Environment', 'GitHub environment name', 'production', 'repo:contoso/deploy-app:environment:production'],
+      ['Tag', 'GitHub tag name', 'v2', 'repo:contoso/deploy-app:ref:refs/tags/v2'],
+      ['Pull request', null, null, 'repo:contoso/deploy-app:pull_request']];
+    for (const [entity, label, value, expected] of subjects) {
+      await page.getByLabel('Entity type').selectOption({ label: entity });
+      if (label) await page.getByLabel(label).fill(value);
+      else assert(await page.getByLabel(/^GitHub .* name$/).count() === 0, `a value field for ${entity}`);
+      const subject = await page.getByLabel('Subject identifier').inputValue();
+      assert(subject === expected, `${entity}: Subject identifier ${subject}`);
+    }
+    await page.getByLabel('Name', { exact: true }).fill('github-pull-requests');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: 'maximum number' }).textContent();
+    assert(text === 'BadRequest: The managed identity already has the maximum number of federated identity credentials (20).', `banner: ${text}`);
+    const found = await federatedCredentials();
+    assert(found.length === 20 && found.every((c) => c.name !== 'github-pull-requests'), `ARM has ${found.map((c) => c.name)}`);
   }],
   ['Access control (IAM) on the group: + Add, Reader, Managed identity, Review + assign; ARM has it', async () => {
     await page.goto(`${ARM}/portal/`);

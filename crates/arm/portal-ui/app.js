@@ -1,6 +1,7 @@
 // mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity,
 // Access control (IAM), Token inspector); Managed Identities; Access control (IAM) of a subscription;
-// Microsoft Entra ID (entra.js). Routes live in the URL fragment: #/, #/identities, #/sub/{sub}/iam,
+// Microsoft Entra ID (entra.js). Routes live in the URL fragment: #/, #/identities[/{sub}/{group}/{name}/…]
+// (managed-identity.js), #/sub/{sub}/iam,
 // #/rg/{sub}/{group}[/iam], #/vm/{sub}/{group}/{name}/{blade}, #/entra/….
 
 import { completeSignIn, session, signIn, signOut } from './auth.js';
@@ -8,6 +9,7 @@ import { list, arm, vmPath, COMPUTE, RESOURCES } from './arm.js';
 import { el, show, banner, showError, takeNotice } from './dom.js';
 import { identityBlade } from './identity.js';
 import { identitiesBlade } from './identities.js';
+import { managedIdentityRoute } from './managed-identity.js';
 import { iamBlade } from './iam.js';
 import { tokenBlade } from './tokens.js';
 import { entraRoute } from './entra.js';
@@ -119,6 +121,7 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
     if (parts[0] === 'rg' && parts.length >= 3) await group(parts[1], parts[2], parts[3] || 'overview');
+    else if (parts[0] === 'identities' && parts.length >= 4) await managedIdentityRoute(parts.slice(1));
     else if (parts[0] === 'identities') await identities();
     else if (parts[0] === 'sub' && parts.length >= 3) await subscriptionIam(parts[1]);
     else if (parts[0] === 'vm' && parts.length >= 4) await vm(parts[1], parts[2], parts[3], parts[4] || 'overview');

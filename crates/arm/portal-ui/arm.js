@@ -4,6 +4,8 @@ import { session } from './auth.js';
 
 export const COMPUTE = '2024-11-01';
 export const IDENTITY = '2024-11-30';
+/** Federated identity credentials: the version az 2.91 sends (it shows `claimsMatchingExpression`). */
+export const FEDERATED = '2025-01-31-preview';
 export const RESOURCES = '2021-04-01';
 
 /** An ARM error: `code` and `message` from ARM's error envelope. */

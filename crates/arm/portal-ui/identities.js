@@ -3,6 +3,7 @@
 
 import { arm, list, IDENTITY, RESOURCES } from './arm.js';
 import { el, show, banner, showError, confirmPane } from './dom.js';
+import { identityHash } from './managed-identity.js';
 
 function groupOf(id) {
   const parts = id.split('/');
@@ -35,7 +36,8 @@ export async function identitiesBlade() {
       remove.disabled = selected.size === 0;
     });
     const properties = identity.properties || {};
-    return el('tr', {}, el('td', {}, box), el('td', {}, identity.name), el('td', {}, groupOf(identity.id)),
+    const name = el('a', { href: identityHash(identity.id.split('/')[2], groupOf(identity.id), identity.name) }, identity.name);
+    return el('tr', {}, el('td', {}, box), el('td', {}, name), el('td', {}, groupOf(identity.id)),
       el('td', {}, identity.location), el('td', {}, properties.clientId || ''), el('td', {}, properties.principalId || ''));
   });
   remove.addEventListener('click', async () => {

@@ -51,6 +51,11 @@ const ASSETS: &[Asset] = &[
         JS,
         include_str!("../../portal-ui/identities.js"),
     ),
+    asset(
+        "managed-identity.js",
+        JS,
+        include_str!("../../portal-ui/managed-identity.js"),
+    ),
     asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
     asset("tokens.js", JS, include_str!("../../portal-ui/tokens.js")),
     asset("graph.js", JS, include_str!("../../portal-ui/graph.js")),

@@ -57,14 +57,19 @@ async fn portal_without_trailing_slash_redirects_to_the_page() {
 async fn portal_assets_are_served_as_javascript_modules() {
     let app = TestArm::spawn().await;
 
-    for name in [
-        "app.js",
-        "auth.js",
-        "arm.js",
-        "dom.js",
-        "identity.js",
-        "tokens.js",
-    ] {
+    // Every module in crates/arm/portal-ui is embedded: a file left out of `ASSETS` would 404.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("portal-ui");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".js"))
+        .collect();
+    names.sort();
+    assert!(
+        names.contains(&"managed-identity.js".to_string()),
+        "{names:?}"
+    );
+    for name in &names {
         let reply = app
             .arm
             .request("GET", &format!("/portal/{name}"), None, None)
@@ -79,6 +84,11 @@ async fn portal_assets_are_served_as_javascript_modules() {
         assert!(
             !reply.text.contains("innerHTML"),
             "{name} must build the DOM with textContent"
+        );
+        assert_eq!(
+            reply.text,
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            "{name}"
         );
     }
 }
