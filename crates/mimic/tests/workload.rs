@@ -37,7 +37,8 @@ fn text(output: &Output) -> String {
 
 fn issuers(dir: &Path) -> Value {
     let endpoints: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("endpoints.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("endpoints.json")).unwrap())
+            .unwrap();
     endpoints["issuers"].clone()
 }
 
@@ -52,7 +53,16 @@ async fn issuers_are_listed_in_endpoints_json_when_the_command_returns() {
     let out = dir.join("token.jwt");
     let minted = mimic(
         &dir,
-        &["workload", "token", "--issuer", "ci", "--subject", "s", "--out", out.to_str().unwrap()],
+        &[
+            "workload",
+            "token",
+            "--issuer",
+            "ci",
+            "--subject",
+            "s",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     )
     .await;
     text(&minted);
@@ -69,7 +79,15 @@ async fn issuers_are_listed_in_endpoints_json_when_the_command_returns() {
     let cluster = "https://kubernetes.default.svc.cluster.local";
     let imported = mimic(
         &dir,
-        &["issuer", "import", "kind", "--issuer", cluster, "--jwks", jwks.to_str().unwrap()],
+        &[
+            "issuer",
+            "import",
+            "kind",
+            "--issuer",
+            cluster,
+            "--jwks",
+            jwks.to_str().unwrap(),
+        ],
     )
     .await;
     assert_eq!(text(&imported), cluster);
@@ -77,16 +95,31 @@ async fn issuers_are_listed_in_endpoints_json_when_the_command_returns() {
     let listed = text(&mimic(&dir, &["issuer", "list"]).await);
     let line = listed.lines().find(|l| l.starts_with("kind ")).unwrap();
     let columns: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(columns, vec!["kind", "imported", cluster, key.kid()], "{listed}");
+    assert_eq!(
+        columns,
+        vec!["kind", "imported", cluster, key.kid()],
+        "{listed}"
+    );
 
     // A local issuer's name cannot be reused for an import, nor an unknown one deleted.
     let refused = mimic(
         &dir,
-        &["issuer", "import", "ci", "--issuer", cluster, "--jwks", jwks.to_str().unwrap()],
+        &[
+            "issuer",
+            "import",
+            "ci",
+            "--issuer",
+            cluster,
+            "--jwks",
+            jwks.to_str().unwrap(),
+        ],
     )
     .await;
     assert!(!refused.status.success());
-    assert!(!mimic(&dir, &["issuer", "delete", "nobody"]).await.status.success());
+    assert!(!mimic(&dir, &["issuer", "delete", "nobody"])
+        .await
+        .status
+        .success());
 
     text(&mimic(&dir, &["issuer", "delete", "kind"]).await);
     assert!(issuers(&dir).get("kind").is_none());
@@ -117,7 +150,14 @@ async fn workload_exec_refreshes_the_token_file_before_expiry_and_removes_it_aft
     command
         .arg("--data-dir")
         .arg(&dir)
-        .args(["workload", "exec", "--identity", "pod", "--subject", "ci-job"])
+        .args([
+            "workload",
+            "exec",
+            "--identity",
+            "pod",
+            "--subject",
+            "ci-job",
+        ])
         .args(["--lifetime", "60", "--create-fic", "--", "sh", "-c", script])
         .current_dir(work.path())
         .env_remove("MIMIC_CLIENT_ID")
@@ -133,10 +173,22 @@ async fn workload_exec_refreshes_the_token_file_before_expiry_and_removes_it_aft
     );
     let environment = std::fs::read_to_string(work.path().join("environment")).unwrap();
     let client_id = identity["properties"]["clientId"].as_str().unwrap();
-    assert!(environment.contains(&format!("AZURE_CLIENT_ID={client_id}\n")), "{environment}");
-    assert!(environment.contains(&format!("AZURE_AUTHORITY_HOST={}/\n", app.endpoints_file().aad)), "{environment}");
+    assert!(
+        environment.contains(&format!("AZURE_CLIENT_ID={client_id}\n")),
+        "{environment}"
+    );
+    assert!(
+        environment.contains(&format!(
+            "AZURE_AUTHORITY_HOST={}/\n",
+            app.endpoints_file().aad
+        )),
+        "{environment}"
+    );
     let path = std::fs::read_to_string(work.path().join("path")).unwrap();
-    assert!(!Path::new(path.trim()).exists(), "the token file outlived the command");
+    assert!(
+        !Path::new(path.trim()).exists(),
+        "the token file outlived the command"
+    );
     // The federated credential --create-fic made, named after the issuer.
     let fic = app
         .arm
