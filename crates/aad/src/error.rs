@@ -128,6 +128,9 @@ pub enum AadError {
         subject: String,
         audience: String,
     },
+    /// AADSTS70023: the external token is valid for longer than Entra accepts (a day and an hour).
+    #[error("External OIDC Provider token must have a lifetime of less than or equal to 1.01:00:00. Token issued at {issued}. Token expires on {expires}.")]
+    ExternalTokenLifetimeTooLong { issued: i64, expires: i64 },
     /// AADSTS7000272: the token's `kid` is not among the issuer's published keys.
     #[error("The certificate with identifier {kid} used to sign the federated credential could not be found in the metadata of identity provider {issuer}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.")]
     FederatedKeyNotFound { kid: String, issuer: String },
@@ -260,6 +263,7 @@ impl AadError {
             | ManagedIdentityNotAssigned
             | FederatedNoMatch { .. }
             | ExternalOidcEndpointFailed
+            | ExternalTokenLifetimeTooLong { .. }
             | InvalidUser(_)
             | UserAccountNotFound { .. }
             | UserDisabled
@@ -318,6 +322,7 @@ impl AadError {
             | ManagedIdentityNotAssigned
             | FederatedNoMatch { .. }
             | ExternalOidcEndpointFailed
+            | ExternalTokenLifetimeTooLong { .. }
             | RedirectUriMismatch { .. } => "invalid_request",
             PasswordExpired => "user_password_expired",
             UserAccountNotFound { .. }
@@ -393,6 +398,7 @@ impl AadError {
             FederatedKeyNotFound { .. } => Some(7000272),
             FederatedSignatureInvalid => Some(700027),
             ExternalOidcEndpointFailed => Some(50166),
+            ExternalTokenLifetimeTooLong { .. } => Some(70023),
             SubjectMismatchesIssuer => Some(50048),
             ClientAssertionAudienceMismatch => Some(700023),
             ClientAssertionNotInTimeRange { .. } => Some(700024),

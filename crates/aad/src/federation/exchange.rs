@@ -62,6 +62,7 @@ pub async fn authenticate(
         _ => AadError::InvalidJwtToken("JWT token is invalid or malformed."),
     })?;
     crate::token::client_auth::check_time_range(&verified, state.clock.now())?;
+    check_lifetime(&verified)?;
     let audiences = audiences(&verified["aud"]);
     let subject = verified["sub"].as_str().unwrap_or_default().to_string();
     let audience_ok = |c: &FederatedCredential| c.audiences.iter().any(|a| audiences.contains(a));
@@ -90,6 +91,25 @@ pub async fn authenticate(
         method: AuthMethod::Certificate,
         xms_az_rid: None,
     })
+}
+
+/// The longest an external token may be valid, from `iat` (else `nbf`) to `exp`: Entra's
+/// "1.01:00:00", a day and an hour (AADSTS70023).
+pub const MAX_EXTERNAL_LIFETIME: i64 = 25 * 3600;
+
+fn check_lifetime(claims: &serde_json::Value) -> Result<(), AadError> {
+    let date = |name: &str| {
+        claims[name]
+            .as_i64()
+            .or_else(|| claims[name].as_f64().map(|v| v as i64))
+    };
+    let (Some(expires), Some(issued)) = (date("exp"), date("iat").or_else(|| date("nbf"))) else {
+        return Ok(());
+    };
+    if expires - issued > MAX_EXTERNAL_LIFETIME {
+        return Err(AadError::ExternalTokenLifetimeTooLong { issued, expires });
+    }
+    Ok(())
 }
 
 fn subject_matches(

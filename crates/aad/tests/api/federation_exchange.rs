@@ -329,6 +329,25 @@ async fn an_imported_issuers_tokens_verify_with_the_jwks_the_operator_gave() {
     let header = json!({"alg": "RS256", "kid": key.kid()});
     let token = key.sign_with_header(&header, &claims).unwrap();
     assert_eq!(s.exchange(&token).await.status, 200);
+    // Valid for a day and an hour: still accepted; a second longer: Entra's AADSTS70023.
+    for (extra, accepted) in [(0, true), (1, false)] {
+        let exp = now + 25 * 3600 + extra;
+        let claims =
+            json!({"iss": cluster, "sub": subject, "aud": [AUDIENCE], "iat": now, "exp": exp});
+        let reply = s
+            .exchange(&key.sign_with_header(&header, &claims).unwrap())
+            .await;
+        match accepted {
+            true => assert_eq!(reply.status, 200, "{}", reply.body),
+            false => assert_refused(
+                &reply,
+                400,
+                "invalid_request",
+                70023,
+                &format!("less than or equal to 1.01:00:00. Token issued at {now}. Token expires on {exp}."),
+            ),
+        }
+    }
 }
 
 /// A loopback OIDC issuer over plain HTTP, signing ES256: its discovery and JWKS documents.
