@@ -71,20 +71,19 @@ def run_steps(steps, work, env, timeout=240):
     return done.returncode, done.stderr, started
 
 
-@compat(IDENTITY, flow="docs/sdk.md runs as written")
-@compat(MSAL, flow="docs/sdk.md runs as written")
-@compat(RESOURCE, COMPUTE, MSI, AUTHORIZATION, flow="docs/sdk.md runs as written")
-def test_mgmt_sdk_doc_runs_as_written(mimic, tmp_path):
-    text = DOC.read_text()
+def run_doc(mimic, tmp_path, doc, timeout=240):
+    """Runs `doc` as written in `tmp_path` (its Python files saved there first) against `mimic`, and
+    asserts every step ran with its expected output."""
+    text = doc.read_text()
     for name, source in python_files(text).items():
         (tmp_path / name).write_text(source)
     steps = runner.steps_of(runner.parse_blocks(text))
-    assert steps, "docs/sdk.md has no bash steps"
+    assert steps, f"{doc.name} has no bash steps"
     env = client_env(MIMIC_DATA_DIR=str(mimic.data_dir))
     env["PATH"] = os.pathsep.join([str(pathlib.Path(mimic.binary).parent), str(pathlib.Path(sys.executable).parent),
                                    env.get("PATH", "")])
 
-    code, stderr, started = run_steps(steps, tmp_path, env)
+    code, stderr, started = run_steps(steps, tmp_path, env, timeout=timeout)
 
     if os.environ.get("SDK_DOC_PRINT"):
         for n, step in enumerate(steps[:started], start=1):
@@ -98,3 +97,10 @@ def test_mgmt_sdk_doc_runs_as_written(mimic, tmp_path):
     assert code == 0, f"bash exited {code} in step {started}/{len(steps)}:\n{stderr[-6000:]}\n" + "\n".join(failures)
     assert started == len(steps), f"only {started} of {len(steps)} steps ran"
     assert not failures, "\n\n".join(failures)
+
+
+@compat(IDENTITY, flow="docs/sdk.md runs as written")
+@compat(MSAL, flow="docs/sdk.md runs as written")
+@compat(RESOURCE, COMPUTE, MSI, AUTHORIZATION, flow="docs/sdk.md runs as written")
+def test_mgmt_sdk_doc_runs_as_written(mimic, tmp_path):
+    run_doc(mimic, tmp_path, DOC)
