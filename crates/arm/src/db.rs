@@ -31,6 +31,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "0005_federated_identity_credentials.sql",
         include_str!("../../../migrations/0005_federated_identity_credentials.sql"),
     ),
+    (
+        "0006_key_vaults.sql",
+        include_str!("../../../migrations/0006_key_vaults.sql"),
+    ),
 ]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -104,6 +108,7 @@ mod tests {
             (3, "no identity keys", "D523A40CFD62996302209C16B542619CB26A7A71E8D580F0491F3085A3321C71F63148D3B4E16F78D5AD3ABB7F04E2DC"),
             (4, "custom roles", "BCA917A12010F09D1CC4CBF14BE4714C63C874E9BCA5580B78BB2B655168F1BD7959164CA5D95B00D8AEE3138C8AA5AE"),
             (5, "federated identity credentials", "426E7554169FFF20786BAA316DCFDE996265E23B1748554175CDE6D46C9F4A1AB0694A2B750F8335EA10A05A310B2DC5"),
+            (6, "key vaults", "BFA76159675FE591FCCEC76BCF2FC7EB59405737B8C6680B5A16D40926E093284ADD37A2EE8972630A7414580BDFAC02"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();

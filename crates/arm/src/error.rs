@@ -311,6 +311,33 @@ pub enum ArmError {
     /// A generic-resource `$filter` ARM cannot evaluate.
     #[error("Invalid $filter '{0}' specified in the query string.")]
     InvalidFilterInQueryString(String),
+    /// A key vault name outside Key Vault's rule (3-24 letters, digits and hyphens, starting with
+    /// a letter, ending with a letter or digit, no consecutive hyphens). Code and text as Azure
+    /// answers (OfficeDev/microsoft-teams-apps-newemployeeonboarding#28, 2021).
+    #[error("The vault name '{0}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens. Follow this link for more information: https://go.microsoft.com/fwlink/?linkid=2147742")]
+    VaultNameNotValid(String),
+    /// A key vault name another vault (live elsewhere, or soft-deleted in another subscription)
+    /// holds. Code and text as Azure answers (Esri/arcgis-gitops#174, 2025).
+    #[error("The vault name '{0}' is already in use. Vault names are globally unique so it is possible that the name is already taken. If you are sure that the vault name was not taken then it is possible that a vault with the same name was recently deleted but not purged after being placed in a recoverable state. If the vault is in a recoverable state then the vault will need to be purged before reusing the name. For more information about VaultAlreadyExists, soft delete and purging a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740.")]
+    VaultAlreadyExists(String),
+    /// Key Vault's conflict; the message says which (a PUT of a name soft-deleted in the same
+    /// subscription: text as Azure answers, Azure/azure-cli#29115).
+    #[error("{0}")]
+    ConflictError(String),
+    /// An operation Key Vault refuses in the resource's state; the message names it (purging a
+    /// vault with purge protection: "Operation 'DeletedVaultPurge' is not allowed.", code as
+    /// Azure answered in 2024, Azure/azure-sdk-tools#9329; the status, 400, is mimic's reading).
+    #[error("{0}")]
+    InvalidOperation(String),
+    /// No soft-deleted vault of that name in that location (code ARM's `ResourceNotFound`; the
+    /// text is mimic's, no recorded Azure answer found).
+    #[error("The Resource 'Microsoft.KeyVault/deletedVaults/{name}' in location '{location}' was not found.")]
+    DeletedVaultNotFound {
+        /// The vault name as requested.
+        name: String,
+        /// The location as requested.
+        location: String,
+    },
     /// Anything unexpected; logged in full, answered generically.
     #[error("Encountered internal server error.")]
     Internal(#[from] anyhow::Error),
@@ -383,6 +410,11 @@ impl ArmError {
             }
             Self::LinkedInvalidPropertyId(_) => "LinkedInvalidPropertyId",
             Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
+            Self::VaultNameNotValid(_) => "VaultNameNotValid",
+            Self::VaultAlreadyExists(_) => "VaultAlreadyExists",
+            Self::ConflictError(_) => "ConflictError",
+            Self::InvalidOperation(_) => "InvalidOperation",
+            Self::DeletedVaultNotFound { .. } => "ResourceNotFound",
             Self::Internal(_) => "InternalServerError",
         }
     }
@@ -475,7 +507,9 @@ impl ResponseError for ArmError {
             | Self::InvalidFilterInQueryString(_)
             | Self::LocationNotAvailableForResourceType { .. }
             | Self::LocationNotAvailableForResourceGroup { .. }
-            | Self::LinkedInvalidPropertyId(_) => StatusCode::BAD_REQUEST,
+            | Self::LinkedInvalidPropertyId(_)
+            | Self::VaultNameNotValid(_)
+            | Self::InvalidOperation(_) => StatusCode::BAD_REQUEST,
             Self::AuthenticationFailed(_)
             | Self::InvalidAuthenticationToken
             | Self::ExpiredAuthenticationToken { .. }
@@ -493,6 +527,7 @@ impl ResponseError for ArmError {
             | Self::TokenInspectorUnavailable
             | Self::RoleAssignmentNotFound(_)
             | Self::DenyAssignmentNotFound(_)
+            | Self::DeletedVaultNotFound { .. }
             | Self::RoleDefinitionDoesNotExist {
                 requested: true, ..
             } => StatusCode::NOT_FOUND,
@@ -503,9 +538,9 @@ impl ResponseError for ArmError {
             | Self::RoleDefinitionHasAssignments
             | Self::InvalidResourceLocation { .. }
             | Self::InvalidResourceGroupLocation { .. }
-            | Self::ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(_) => {
-                StatusCode::CONFLICT
-            }
+            | Self::ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(_)
+            | Self::VaultAlreadyExists(_)
+            | Self::ConflictError(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

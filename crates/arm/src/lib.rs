@@ -1,6 +1,6 @@
 //! mimic-arm: the Azure Resource Manager facade. It serves ARM's public surface over HTTPS
 //! (subscriptions, resource groups, role definitions and assignments, virtual machines,
-//! user-assigned identities and their federated identity credentials), authenticates every call with AAD's access tokens, authorizes it
+//! user-assigned identities and their federated identity credentials, key vaults), authenticates every call with AAD's access tokens, authorizes it
 //! with RBAC, and keeps its state in SQLite (`arm.db`).
 //!
 //! Reading order: settings → startup (wiring, [`AppState`]) → routes (the URL table and the routing
@@ -22,6 +22,7 @@ pub mod federated_identity_credentials;
 pub mod fixture;
 pub mod host;
 pub mod host_watch;
+pub mod key_vaults;
 pub mod lifecycle;
 pub mod locks;
 pub mod middleware;

@@ -147,7 +147,8 @@ pub(crate) fn check_same_location(
 
 // ---------------------------------------------------------------- groups and lookups
 
-/// Deletes every VM and user-assigned identity in a resource group, with their principals.
+/// Deletes every VM and user-assigned identity in a resource group, with their principals, and
+/// soft-deletes its key vaults.
 /// Resource-group DELETE calls this before deleting the group itself.
 pub async fn delete_group_contents(
     state: &AppState,
@@ -169,14 +170,21 @@ pub async fn delete_group_contents(
         };
         crate::user_assigned_identities::writes::delete_identity(state, &key).await?;
     }
+    // Key vaults go to the soft-deleted state, as Azure's do with their group.
+    crate::key_vaults::writes::delete_group(state, subscription_id, group).await?;
     Ok(())
 }
 
-/// The canonical id of the VM or user-assigned identity `resource_id` names (any case), `None`
-/// if there is none.
+/// The canonical id of the VM, user-assigned identity or live key vault `resource_id` names (any
+/// case), `None` if there is none.
 pub async fn canonical_id(state: &AppState, resource_id: &str) -> Result<Option<String>, ArmError> {
     if let Some(vm) = crate::virtual_machines::vm_at_scope(state, resource_id).await? {
         return Ok(Some(vm.id()));
+    }
+    if let Ok(id) = mimic_azure::ResourceId::parse(resource_id) {
+        if let Some(vault) = crate::key_vaults::canonical_id(state, &id).await? {
+            return Ok(Some(vault));
+        }
     }
     let Some(key) = crate::user_assigned_identities::parse_identity_id(resource_id) else {
         return Ok(None);

@@ -82,7 +82,7 @@ pub async fn require_resource_group(
         .ok_or_else(|| ArmError::ResourceGroupNotFound(resource_group.to_string()))
 }
 
-/// Whether a resource exists (VMs and user-assigned identities; other types never do).
+/// Whether a resource exists (VMs, user-assigned identities and key vaults; other types never do).
 pub async fn resource_exists(state: &AppState, id: &ResourceId) -> Result<bool, ArmError> {
     Ok(canonical_resource(state, id).await?.is_some())
 }

@@ -40,7 +40,17 @@ pub struct Settings {
     /// AAD runs in this process (`mimic up`): ARM then keeps each principal's groups while it is
     /// unchanged. `None` (standalone `mimic arm`): ARM revalidates with AAD on every decision.
     pub membership_changes: Option<MembershipChanges>,
+    /// The DNS suffix of vault URIs (`https://{vault}.{suffix}[:port]/`), also advertised as
+    /// `suffixes.keyVaultDns` in `/metadata/endpoints`. Default `vault.mimic.test`: `.test` is
+    /// reserved (never a real host), and the first label must be `vault` because Terraform's
+    /// provider reads the vault name from the first label and expects `vault` second.
+    pub key_vault_dns_suffix: String,
+    /// The port of vault URIs; `None` writes none (443).
+    pub key_vault_port: Option<u16>,
 }
+
+/// The default [`Settings::key_vault_dns_suffix`].
+pub const DEFAULT_KEY_VAULT_DNS_SUFFIX: &str = "vault.mimic.test";
 
 /// Reads the directory's in-process membership counter (see [`Settings::membership_changes`]).
 pub type MembershipChanges = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -71,6 +81,8 @@ impl std::fmt::Debug for Settings {
                 "membership_changes",
                 &self.membership_changes.as_ref().map(|_| "Fn"),
             )
+            .field("key_vault_dns_suffix", &self.key_vault_dns_suffix)
+            .field("key_vault_port", &self.key_vault_port)
             .finish()
     }
 }
@@ -102,6 +114,8 @@ impl Settings {
             imds_directory: None,
             lenient_api_versions: false,
             membership_changes: None,
+            key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
+            key_vault_port: None,
         }
     }
 }

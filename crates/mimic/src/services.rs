@@ -140,6 +140,37 @@ pub struct ArmArgs {
     /// publishes for its type.
     #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
     pub lenient_api_versions: bool,
+    #[command(flatten)]
+    pub key_vault: KeyVaultArgs,
+}
+
+/// ARM's Key Vault flags (`mimic up`, `mimic arm`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct KeyVaultArgs {
+    /// The DNS suffix of vault URIs (`https://{vault}.{suffix}[:port]/`) and of
+    /// `suffixes.keyVaultDns`; its first label must be `vault`.
+    #[arg(long, env = "MIMIC_KEY_VAULT_DNS_SUFFIX", default_value = mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX)]
+    pub key_vault_dns_suffix: String,
+    /// The port of vault URIs (none: 443).
+    #[arg(long, env = "MIMIC_KEY_VAULT_PORT")]
+    pub key_vault_port: Option<u16>,
+}
+
+impl Default for KeyVaultArgs {
+    fn default() -> Self {
+        Self {
+            key_vault_dns_suffix: mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
+            key_vault_port: None,
+        }
+    }
+}
+
+impl KeyVaultArgs {
+    /// Sets ARM's Key Vault settings from these flags.
+    pub fn apply(&self, settings: &mut mimic_arm::Settings) {
+        settings.key_vault_dns_suffix = self.key_vault_dns_suffix.clone();
+        settings.key_vault_port = self.key_vault_port;
+    }
 }
 
 /// Flags of `mimic imds`.
@@ -212,6 +243,8 @@ pub fn arm_settings(
         // Standalone `mimic arm` (docker-compose): AAD is another process; `mimic up` sets it.
         membership_changes: None,
         clock,
+        key_vault_dns_suffix: mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
+        key_vault_port: None,
     }
 }
 
@@ -271,6 +304,7 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     settings.public_url = args.public_url;
     settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     settings.lenient_api_versions = args.lenient_api_versions;
+    args.key_vault.apply(&mut settings);
     let app = mimic_arm::Application::build(settings).await?;
     eprintln!("mimic arm listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())

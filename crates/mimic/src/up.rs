@@ -61,6 +61,8 @@ pub struct UpArgs {
     /// publishes for its type (for clients that send unreleased versions).
     #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
     pub lenient_api_versions: bool,
+    #[command(flatten)]
+    pub key_vault: crate::services::KeyVaultArgs,
 }
 
 impl UpArgs {
@@ -234,6 +236,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         crate::services::arm_settings(&data_dir, &fixture, &arm_addr, &aad_url, clock.clone());
     arm_settings.vm_hook = Some(hook);
     arm_settings.lenient_api_versions = args.lenient_api_versions;
+    args.key_vault.apply(&mut arm_settings);
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
     // AAD runs in this process: ARM keeps principals' groups until a membership changes.

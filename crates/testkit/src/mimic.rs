@@ -61,6 +61,7 @@ impl TestMimic {
             imds_limits: Default::default(),
             ephemeral: false,
             lenient_api_versions: false,
+            key_vault: Default::default(),
         }
     }
 

@@ -169,6 +169,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::virtual_networks::OPERATIONS,
     crate::user_assigned_identities::OPERATIONS,
     crate::federated_identity_credentials::OPERATIONS,
+    crate::key_vaults::OPERATIONS,
 ];
 
 /// Every operation, in table order.

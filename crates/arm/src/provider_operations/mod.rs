@@ -74,6 +74,8 @@ const IDENTITY_OPERATIONS: ResourceType = operations_type(
     "Microsoft.ManagedIdentity",
     crate::user_assigned_identities::VERSIONS,
 );
+const KEY_VAULT_OPERATIONS: ResourceType =
+    operations_type("Microsoft.KeyVault", crate::key_vaults::VERSIONS);
 const NETWORK_OPERATIONS: ResourceType =
     operations_type("Microsoft.Network", crate::virtual_networks::VERSIONS);
 const RESOURCES_OPERATIONS: ResourceType =
@@ -123,6 +125,10 @@ pub const OPERATIONS: &[Operation] = &[
     list_operations(
         "/providers/microsoft.compute/operations",
         &COMPUTE_OPERATIONS,
+    ),
+    list_operations(
+        "/providers/microsoft.keyvault/operations",
+        &KEY_VAULT_OPERATIONS,
     ),
     list_operations(
         "/providers/microsoft.managedidentity/operations",

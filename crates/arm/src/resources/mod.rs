@@ -121,8 +121,8 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
-/// The id of a VM or user-assigned identity in canonical case, `None` if it does not exist
-/// (other resource types never exist in mimic).
+/// The id of a VM, user-assigned identity or key vault in canonical case, `None` if it does not
+/// exist (other resource types never exist in mimic).
 pub async fn find_canonical(
     state: &AppState,
     id: &mimic_azure::ResourceId,
@@ -210,10 +210,12 @@ async fn list_resources(
     let expand = Expand::parse(query.expand.as_deref());
     let vms = vm_store::list(&state.db, Some(subscription_id), group).await?;
     let identities = identity_store::list(&state.db, subscription_id, group).await?;
+    let vaults = crate::key_vaults::store::list(&state.db, subscription_id, group).await?;
     let candidates = vms
         .iter()
         .map(Resource::from)
         .chain(identities.iter().map(Resource::from))
+        .chain(vaults.iter().map(Resource::from))
         .filter(|resource| filter.matches(resource));
     let mut value = Vec::new();
     for resource in candidates {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::key_vaults::model::{self as vault_model, Vault};
 use crate::user_assigned_identities::model::{self as identity_model, UserAssignedIdentity};
 use crate::virtual_machines::model::{
     self as vm_model, Tags, VirtualMachine, VirtualMachineIdentity,
@@ -52,6 +53,22 @@ impl From<&UserAssignedIdentity> for Resource {
             identity: None,
             created_time: identity.created_time,
             changed_time: identity.changed_time,
+        }
+    }
+}
+
+impl From<&Vault> for Resource {
+    fn from(vault: &Vault) -> Self {
+        Self {
+            id: vault.id(),
+            name: vault.name.clone(),
+            resource_type: vault_model::RESOURCE_TYPE,
+            resource_group: vault.resource_group.clone(),
+            location: vault.location.clone(),
+            tags: vault.tags.clone(),
+            identity: None,
+            created_time: vault.created_time,
+            changed_time: vault.changed_time,
         }
     }
 }

@@ -30,6 +30,11 @@ pub const NAMESPACES: &[Namespace] = &[
         registration_policy: "RegistrationRequired",
     },
     Namespace {
+        namespace: "Microsoft.KeyVault",
+        display_name: "Microsoft Key Vault",
+        registration_policy: "RegistrationRequired",
+    },
+    Namespace {
         namespace: "Microsoft.ManagedIdentity",
         display_name: "Managed Service Identity",
         registration_policy: "RegistrationRequired",

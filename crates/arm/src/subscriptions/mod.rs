@@ -179,7 +179,8 @@ pub async fn metadata_endpoints(
             "tenant": "common",
             "identityProvider": "AAD",
         },
-        "suffixes": {},
+        // Vault URIs are `https://{vault}.{keyVaultDns}[:port]/` (crate::key_vaults).
+        "suffixes": { "keyVaultDns": state.settings.key_vault_dns_suffix },
     });
     let version = crate::extract::ApiVersion::from_query(request.query_string())
         .map(|version| version.0)

@@ -1,0 +1,511 @@
+//! `Microsoft.KeyVault/vaults`, the Key Vault control plane (issue 16 item 1): create/replace,
+//! get, update, delete (soft) and list vaults; their access policies; soft-deleted vaults (list,
+//! get, purge; recover is a PUT with `createMode: recover`); and `checkNameAvailability`. Vault
+//! names are global. Each vault's `vaultUri` is `https://{name}.{keyVaultDns}[:port]/`
+//! ([`crate::Settings::key_vault_dns_suffix`]); the data plane behind it comes later.
+//!
+//! No LROs: Azure declares the PUT and the purge long-running but allows 200/201 (PUT) and 200
+//! (purge) answers, which is what mimic sends, the work being done.
+
+pub mod model;
+pub mod store;
+pub mod writes;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::extract::ApiVersion;
+use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
+use crate::{scope, AppState, ArmError};
+use model::{
+    AccessPolicyUpdateKind, AccessPolicyUpdateRequest, AccessPolicyUpdateResponse,
+    AccessPolicyUpdateResponseProperties, CheckNameRequest, CheckNameResponse, DeletedVaultList,
+    DeletedVaultResponse, VaultCreateRequest, VaultList, VaultPatchRequest, VaultResponse,
+};
+use writes::VaultKey;
+
+const READ: &str = "Microsoft.KeyVault/vaults/read";
+const WRITE: &str = "Microsoft.KeyVault/vaults/write";
+const DELETE: &str = "Microsoft.KeyVault/vaults/delete";
+const ACCESS_POLICIES_WRITE: &str = "Microsoft.KeyVault/vaults/accessPolicies/write";
+const DELETED_READ: &str = "Microsoft.KeyVault/deletedVaults/read";
+const LOCATION_DELETED_READ: &str = "Microsoft.KeyVault/locations/deletedVaults/read";
+const PURGE: &str = "Microsoft.KeyVault/locations/deletedVaults/purge/action";
+const CHECK_NAME: &str = "Microsoft.KeyVault/checkNameAvailability/read";
+
+const VAULT_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.keyvault/vaults/{name}";
+const DELETED_VAULT_PATH: &str = "/subscriptions/{subscription_id}/providers/microsoft.keyvault/locations/{location}/deletedvaults/{name}";
+
+/// The api-versions of `Microsoft.KeyVault` in azure-rest-api-specs
+/// (`specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/readme.md`), newest
+/// first. az 2.91 (azure-mgmt-keyvault 14.0.1) sends 2026-02-01; its vault list goes through
+/// the generic resource list at 2015-11-01.
+pub const VERSIONS: &[&str] = &[
+    "2026-03-01-preview",
+    "2026-02-01",
+    "2025-05-01",
+    "2024-12-01-preview",
+    "2024-11-01",
+    "2024-04-01-preview",
+    "2023-07-01",
+    "2023-02-01",
+    "2022-11-01",
+    "2022-07-01",
+    "2022-02-01-preview",
+    "2021-11-01-preview",
+    "2021-10-01",
+    "2021-06-01-preview",
+    "2021-04-01-preview",
+    "2020-04-01-preview",
+    "2019-09-01",
+    "2018-02-14",
+    "2018-02-14-preview",
+    "2016-10-01",
+    "2015-06-01",
+];
+
+/// The versions with soft delete (`deletedVaults`, purge, `createMode`) and
+/// `checkNameAvailability`: 2016-10-01 on.
+const SOFT_DELETE_VERSIONS: &[&str] = VERSIONS.split_at(VERSIONS.len() - 1).0;
+
+/// The versions with `Vaults_UpdateAccessPolicy`: 2018-02-14 on.
+const ACCESS_POLICY_VERSIONS: &[&str] = VERSIONS.split_at(VERSIONS.len() - 2).0;
+
+/// `Microsoft.KeyVault/vaults`.
+pub const VAULTS: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "vaults",
+    display_name: "Key Vault",
+    regional: true,
+    versions: VERSIONS,
+};
+
+/// `Microsoft.KeyVault/vaults/accessPolicies`.
+pub const ACCESS_POLICIES: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "vaults/accessPolicies",
+    display_name: "Key Vault Access Policies",
+    regional: false,
+    versions: ACCESS_POLICY_VERSIONS,
+};
+
+/// `Microsoft.KeyVault/deletedVaults` (a subscription's soft-deleted vaults).
+pub const DELETED_VAULTS: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "deletedVaults",
+    display_name: "Deleted Vaults",
+    regional: false,
+    versions: SOFT_DELETE_VERSIONS,
+};
+
+/// `Microsoft.KeyVault/locations/deletedVaults`.
+pub const LOCATION_DELETED_VAULTS: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "locations/deletedVaults",
+    display_name: "Deleted Vaults",
+    regional: false,
+    versions: SOFT_DELETE_VERSIONS,
+};
+
+/// `Microsoft.KeyVault/checkNameAvailability`.
+pub const CHECK_NAME_AVAILABILITY: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "checkNameAvailability",
+    display_name: "Key Vault Name Availability",
+    regional: false,
+    versions: SOFT_DELETE_VERSIONS,
+};
+
+/// The Key Vault control-plane operations.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: "Vaults_CheckNameAvailability",
+        verb: Verb::Post,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.keyvault/checknameavailability",
+        resource_type: &CHECK_NAME_AVAILABILITY,
+        versions: &[],
+        authorization: Authorization::Action(CHECK_NAME, ScopeRule::Subscription),
+        handler: |route| route.to(check_name_availability),
+        summary: "Check that a vault name is valid and not in use",
+    },
+    Operation {
+        id: "Vaults_ListDeleted",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.keyvault/deletedvaults",
+        resource_type: &DELETED_VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(DELETED_READ, ScopeRule::Subscription),
+        handler: |route| route.to(list_deleted),
+        summary: "List the subscription's soft-deleted vaults",
+    },
+    Operation {
+        id: "Vaults_GetDeleted",
+        verb: Verb::Get,
+        path: DELETED_VAULT_PATH,
+        resource_type: &LOCATION_DELETED_VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(LOCATION_DELETED_READ, ScopeRule::Path),
+        handler: |route| route.to(get_deleted),
+        summary: "Get a soft-deleted vault",
+    },
+    Operation {
+        id: "Vaults_PurgeDeleted",
+        verb: Verb::Post,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.keyvault/locations/{location}/deletedvaults/{name}/purge",
+        resource_type: &LOCATION_DELETED_VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(PURGE, ScopeRule::Parent(1)),
+        handler: |route| route.to(purge_deleted),
+        summary: "Purge a soft-deleted vault (its name becomes free)",
+    },
+    Operation {
+        id: "Vaults_ListBySubscription",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.keyvault/vaults",
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_by_subscription),
+        summary: "List the subscription's vaults",
+    },
+    Operation {
+        id: "Vaults_ListByResourceGroup",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.keyvault/vaults",
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(3)),
+        handler: |route| route.to(list_by_resource_group),
+        summary: "List a resource group's vaults",
+    },
+    Operation {
+        id: "Vaults_CreateOrUpdate",
+        verb: Verb::Put,
+        path: VAULT_PATH,
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(create_or_update),
+        summary: "Create or update a vault, or recover a soft-deleted one (createMode: recover)",
+    },
+    Operation {
+        id: "Vaults_Get",
+        verb: Verb::Get,
+        path: VAULT_PATH,
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Path),
+        handler: |route| route.to(get),
+        summary: "Get a vault",
+    },
+    Operation {
+        id: "Vaults_Update",
+        verb: Verb::Patch,
+        path: VAULT_PATH,
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(WRITE, ScopeRule::Path),
+        handler: |route| route.to(update),
+        summary: "Update a vault's properties and tags",
+    },
+    Operation {
+        id: "Vaults_Delete",
+        verb: Verb::Delete,
+        path: VAULT_PATH,
+        resource_type: &VAULTS,
+        versions: &[],
+        authorization: Authorization::Action(DELETE, ScopeRule::Path),
+        handler: |route| route.to(delete),
+        summary: "Delete a vault (soft delete: its name stays taken until it is purged)",
+    },
+    Operation {
+        id: "Vaults_UpdateAccessPolicy",
+        verb: Verb::Put,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.keyvault/vaults/{name}/accesspolicies/{operation_kind}",
+        resource_type: &ACCESS_POLICIES,
+        versions: &[],
+        authorization: Authorization::Action(ACCESS_POLICIES_WRITE, ScopeRule::Parent(2)),
+        handler: |route| route.to(update_access_policy),
+        summary: "Add, replace or remove access policies of a vault",
+    },
+];
+
+/// The path of one vault.
+#[derive(Debug, Deserialize)]
+pub struct VaultPath {
+    subscription_id: String,
+    resource_group: String,
+    name: String,
+}
+
+impl VaultPath {
+    fn key(&self) -> VaultKey {
+        VaultKey {
+            subscription_id: self.subscription_id.clone(),
+            resource_group: self.resource_group.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+fn render(state: &AppState, vault: &model::Vault) -> VaultResponse {
+    let settings = &state.settings;
+    VaultResponse::of(
+        vault,
+        &settings.key_vault_dns_suffix,
+        settings.key_vault_port,
+    )
+}
+
+/// `Vaults_CreateOrUpdate`: 201 for a new vault, 200 for a replaced or recovered one.
+pub async fn create_or_update(
+    state: web::Data<AppState>,
+    version: ApiVersion,
+    path: web::Path<VaultPath>,
+    body: web::Json<VaultCreateRequest>,
+) -> Result<HttpResponse, ArmError> {
+    let (vault, created) = writes::create_or_update(&state, &path.key(), &body, &version.0).await?;
+    let status = match created {
+        true => StatusCode::CREATED,
+        false => StatusCode::OK,
+    };
+    Ok(HttpResponse::build(status).json(render(&state, &vault)))
+}
+
+/// `Vaults_Get`.
+pub async fn get(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<VaultPath>,
+) -> Result<HttpResponse, ArmError> {
+    let vault = writes::find(&state, &path.key()).await?;
+    Ok(HttpResponse::Ok().json(render(&state, &vault)))
+}
+
+/// `Vaults_Update` (PATCH).
+pub async fn update(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<VaultPath>,
+    body: web::Json<VaultPatchRequest>,
+) -> Result<HttpResponse, ArmError> {
+    let vault = writes::update(&state, &path.key(), &body).await?;
+    Ok(HttpResponse::Ok().json(render(&state, &vault)))
+}
+
+/// `Vaults_Delete`: 200 when soft-deleted, 204 when there was nothing to delete.
+pub async fn delete(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<VaultPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
+    match writes::delete(&state, &path.key()).await? {
+        true => Ok(HttpResponse::Ok().finish()),
+        false => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+/// The path of an access-policy update.
+#[derive(Debug, Deserialize)]
+pub struct AccessPolicyPath {
+    subscription_id: String,
+    resource_group: String,
+    name: String,
+    operation_kind: String,
+}
+
+/// `Vaults_UpdateAccessPolicy`: 200 with the policies the request named.
+pub async fn update_access_policy(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<AccessPolicyPath>,
+    body: web::Json<AccessPolicyUpdateRequest>,
+) -> Result<HttpResponse, ArmError> {
+    let kind = AccessPolicyUpdateKind::parse(&path.operation_kind)?;
+    let requested = body
+        .properties
+        .as_ref()
+        .and_then(|properties| properties.access_policies.as_deref())
+        .ok_or_else(|| {
+            ArmError::BadRequest(
+                "The parameter 'properties.accessPolicies' is required and was not provided."
+                    .to_string(),
+            )
+        })?;
+    let key = VaultKey {
+        subscription_id: path.subscription_id.clone(),
+        resource_group: path.resource_group.clone(),
+        name: path.name.clone(),
+    };
+    let (vault, entries) = writes::update_access_policy(&state, &key, kind, requested).await?;
+    Ok(HttpResponse::Ok().json(AccessPolicyUpdateResponse {
+        id: format!("{}/accessPolicies/{}", vault.id(), kind.as_str()),
+        name: kind.as_str(),
+        kind: model::ACCESS_POLICY_TYPE,
+        location: vault.location.clone(),
+        properties: AccessPolicyUpdateResponseProperties {
+            access_policies: entries,
+        },
+    }))
+}
+
+/// The path of a resource group's vault collection.
+#[derive(Debug, Deserialize)]
+pub struct GroupPath {
+    subscription_id: String,
+    resource_group: String,
+}
+
+/// `Vaults_ListByResourceGroup`.
+pub async fn list_by_resource_group(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<GroupPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
+    let vaults = store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
+    let value = vaults.iter().map(|vault| render(&state, vault)).collect();
+    Ok(HttpResponse::Ok().json(VaultList { value }))
+}
+
+/// The path of a subscription.
+#[derive(Debug, Deserialize)]
+pub struct SubscriptionPath {
+    subscription_id: String,
+}
+
+/// `Vaults_ListBySubscription`.
+pub async fn list_by_subscription(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<SubscriptionPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_subscription(&state, &path.subscription_id).await?;
+    let vaults = store::list(&state.db, &path.subscription_id, None).await?;
+    let value = vaults.iter().map(|vault| render(&state, vault)).collect();
+    Ok(HttpResponse::Ok().json(VaultList { value }))
+}
+
+/// `Vaults_ListDeleted`.
+pub async fn list_deleted(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<SubscriptionPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_subscription(&state, &path.subscription_id).await?;
+    writes::sweep(&state).await?;
+    let vaults = store::list_deleted(&state.db, &path.subscription_id).await?;
+    let value = vaults.iter().map(DeletedVaultResponse::from).collect();
+    Ok(HttpResponse::Ok().json(DeletedVaultList { value }))
+}
+
+/// The path of one soft-deleted vault.
+#[derive(Debug, Deserialize)]
+pub struct DeletedVaultPath {
+    subscription_id: String,
+    location: String,
+    name: String,
+}
+
+/// `Vaults_GetDeleted`.
+pub async fn get_deleted(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<DeletedVaultPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_subscription(&state, &path.subscription_id).await?;
+    let vault =
+        writes::find_deleted(&state, &path.subscription_id, &path.location, &path.name).await?;
+    Ok(HttpResponse::Ok().json(DeletedVaultResponse::from(&vault)))
+}
+
+/// `Vaults_PurgeDeleted`: 200 once purged.
+pub async fn purge_deleted(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<DeletedVaultPath>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_subscription(&state, &path.subscription_id).await?;
+    writes::purge(&state, &path.subscription_id, &path.location, &path.name).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// `Vaults_CheckNameAvailability`: `AccountNameInvalid` / `AlreadyExists` with the texts of the
+/// matching create errors (a soft-deleted vault holds its name too).
+pub async fn check_name_availability(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<SubscriptionPath>,
+    body: web::Json<CheckNameRequest>,
+) -> Result<HttpResponse, ArmError> {
+    scope::require_subscription(&state, &path.subscription_id).await?;
+    // Texts: mimic's (no recorded Azure answer found).
+    let name = body.name.as_deref().ok_or_else(|| {
+        ArmError::BadRequest("The parameter 'name' is required and was not provided.".to_string())
+    })?;
+    if let Some(kind) = body.kind.as_deref() {
+        if !kind.eq_ignore_ascii_case(model::RESOURCE_TYPE) {
+            return Err(ArmError::BadRequest(format!(
+                "The resource type '{kind}' is invalid. The allowed value is 'Microsoft.KeyVault/vaults'."
+            )));
+        }
+    }
+    let unavailable = |reason, error: ArmError| CheckNameResponse {
+        name_available: false,
+        reason: Some(reason),
+        message: Some(error.to_string()),
+    };
+    let response = if !model::is_valid_name(name) {
+        unavailable(
+            "AccountNameInvalid",
+            ArmError::VaultNameNotValid(name.to_string()),
+        )
+    } else {
+        writes::sweep(&state).await?;
+        match store::find_name(&state.db, name).await? {
+            Some(_) => unavailable(
+                "AlreadyExists",
+                ArmError::VaultAlreadyExists(name.to_string()),
+            ),
+            None => CheckNameResponse {
+                name_available: true,
+                reason: None,
+                message: None,
+            },
+        }
+    };
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// The canonical id of the live vault `id` names (any case), if it exists.
+pub async fn canonical_id(
+    state: &AppState,
+    id: &mimic_azure::ResourceId,
+) -> Result<Option<String>, ArmError> {
+    let is_vault = id
+        .resource_type()
+        .to_string()
+        .eq_ignore_ascii_case(model::RESOURCE_TYPE);
+    if !is_vault {
+        return Ok(None);
+    }
+    let key = VaultKey {
+        subscription_id: id.subscription_id().to_string(),
+        resource_group: id.resource_group().to_string(),
+        name: id.name().to_string(),
+    };
+    let vault = store::find_name(&state.db, &key.name).await?;
+    Ok(vault
+        .filter(|vault| {
+            vault.deleted_time.is_none()
+                && vault
+                    .subscription_id
+                    .eq_ignore_ascii_case(&key.subscription_id)
+                && vault
+                    .resource_group
+                    .eq_ignore_ascii_case(&key.resource_group)
+        })
+        .map(|vault| vault.id()))
+}
