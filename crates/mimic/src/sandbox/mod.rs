@@ -20,7 +20,7 @@
 //! connection to the VM's IMDS, ARM and AAD, and writes the namespace's hosts file there. It then
 //! starts `unshare --net --mount -- mimic netns-run …` (hidden). Inside, before changing anything,
 //! that process refuses to go on unless the network namespace is not the host's and has no link but
-//! `lo` and no route off loopback, and the mount namespace is not the host's ([`checks`]); it brings
+//! `lo` and no route off loopback, and the mount namespace is not the host's (`checks.rs`); it brings
 //! `lo` up, binds 169.254.169.254/32 on it (VM persona), checks again, makes every mount private,
 //! bind-mounts the hosts file over `/etc/hosts` and the bundle over each trust file, checks that
 //! every public name resolves to its loopback address alone, listens on its TCP addresses, relays
