@@ -3,9 +3,11 @@
 //! the first path segment of `token_endpoint`; the rest copies real AAD's document.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use mimic_token::{Jwk, Jwks};
 use serde::Serialize;
+
+use mimic_web::hostnames::LOGIN_HOSTS;
 
 use crate::error::AadError;
 use crate::state::AppState;
@@ -18,9 +20,11 @@ const METADATA_CACHE: &str = "max-age=86400, private";
 pub async fn openid_configuration_v2(
     MetadataTenant(tenant): MetadataTenant,
     state: web::Data<AppState>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, AadError> {
+    let base = state.login_base(&request);
     Ok(metadata(OpenIdConfiguration::v2(&Urls::new(
-        &state, tenant,
+        &state, &base, tenant,
     ))))
 }
 
@@ -28,9 +32,11 @@ pub async fn openid_configuration_v2(
 pub async fn openid_configuration_v1(
     MetadataTenant(tenant): MetadataTenant,
     state: web::Data<AppState>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, AadError> {
+    let base = state.login_base(&request);
     Ok(metadata(OpenIdConfiguration::v1(&Urls::new(
-        &state, tenant,
+        &state, &base, tenant,
     ))))
 }
 
@@ -38,11 +44,80 @@ pub async fn openid_configuration_v1(
 pub async fn keys(
     MetadataTenant(tenant): MetadataTenant,
     state: web::Data<AppState>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, AadError> {
-    let issuer = Urls::new(&state, tenant).v2_issuer;
+    let issuer = Urls::new(&state, &state.login_base(&request), tenant).v2_issuer;
     Ok(metadata(Jwks {
         keys: vec![Jwk::from_key(&state.key, Some(issuer))],
     }))
+}
+
+/// `GET /{tenant}/discovery/instance?api-version=1.1&authorization_endpoint=…`: MSAL's instance
+/// discovery (it asks `https://login.microsoftonline.com/common/discovery/instance`). The answer
+/// names the authority's tenant discovery document and the aliases of its cloud: Entra's four
+/// public names for an authority on one of them, mimic's own host alone for mimic's URL. Any
+/// other authority is Entra's `invalid_instance`. Real Entra also lists the national clouds; mimic
+/// serves only the public one.
+pub async fn instance(
+    _: MetadataTenant,
+    state: web::Data<AppState>,
+    query: web::Query<InstanceQuery>,
+) -> Result<HttpResponse, AadError> {
+    let endpoint = query.authorization_endpoint.as_deref().unwrap_or_default();
+    let authority = url::Url::parse(endpoint).map_err(|_| AadError::InvalidInstance)?;
+    let own = url::Url::parse(&state.base_url).ok();
+    let host = authority
+        .host_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let aliases: Vec<String> = if LOGIN_HOSTS.contains(&host.as_str()) {
+        LOGIN_HOSTS.iter().map(ToString::to_string).collect()
+    } else if own.as_ref().is_some_and(|own| same_origin(own, &authority)) {
+        vec![authority_host(&authority)]
+    } else {
+        return Err(AadError::InvalidInstance);
+    };
+    let tenant = authority
+        .path_segments()
+        .and_then(|mut segments| segments.next())
+        .filter(|segment| !segment.is_empty())
+        .unwrap_or("common");
+    let v2 = authority.path().contains("/oauth2/v2.0/");
+    let origin = format!("https://{}", authority_host(&authority));
+    let document = match v2 {
+        true => format!("{origin}/{tenant}/v2.0/.well-known/openid-configuration"),
+        false => format!("{origin}/{tenant}/.well-known/openid-configuration"),
+    };
+    let network = aliases[0].clone();
+    let cache = match aliases.len() {
+        1 => network.clone(),
+        _ => "login.windows.net".to_string(),
+    };
+    Ok(metadata(serde_json::json!({
+        "tenant_discovery_endpoint": document,
+        "api-version": "1.1",
+        "metadata": [{"preferred_network": network, "preferred_cache": cache, "aliases": aliases}],
+    })))
+}
+
+/// The query of [`instance`].
+#[derive(Debug, serde::Deserialize)]
+pub struct InstanceQuery {
+    /// The authority's authorize URL, e.g. `https://login.microsoftonline.com/common/oauth2/v2.0/authorize`.
+    pub authorization_endpoint: Option<String>,
+}
+
+/// `host[:port]` of a URL (the port only when it is not 443).
+fn authority_host(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    match url.port() {
+        Some(port) if port != 443 => format!("{host}:{port}"),
+        _ => host,
+    }
+}
+
+fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme() && authority_host(a) == authority_host(b)
 }
 
 fn metadata(document: impl Serialize) -> HttpResponse {
@@ -52,7 +127,8 @@ fn metadata(document: impl Serialize) -> HttpResponse {
         .json(document)
 }
 
-/// The URLs a discovery document names, for one tenant path segment.
+/// The URLs a discovery document names, for one tenant path segment, at the base URL the request
+/// came to (`https://login.microsoftonline.com` inside the sandbox, mimic's own URL elsewhere).
 struct Urls {
     /// `https://host/{tid or alias}`.
     authority: String,
@@ -63,8 +139,7 @@ struct Urls {
 }
 
 impl Urls {
-    fn new(state: &AppState, tenant: TenantRef) -> Self {
-        let base = &state.base_url;
+    fn new(state: &AppState, base: &str, tenant: TenantRef) -> Self {
         let (segment, tid) = match tenant {
             TenantRef::Ours => (state.tenant.id.as_str(), state.tenant.id.as_str()),
             TenantRef::Common(alias) => (alias, "{tenantid}"),

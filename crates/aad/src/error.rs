@@ -41,6 +41,9 @@ pub enum AadError {
     /// AADSTS90002: the tenant in the URL is neither our GUID nor our domain.
     #[error("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.")]
     InvalidTenantName { tenant: String, surface: Surface },
+    /// AADSTS50049: instance discovery for an authority that is neither Entra's nor mimic's own.
+    #[error("Unknown or invalid instance.")]
+    InvalidInstance,
     /// AADSTS9001023: client credentials asked of `/common` or `/organizations`.
     #[error("The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")]
     GrantNotSupportedOverCommon,
@@ -246,6 +249,7 @@ impl AadError {
         use AadError::*;
         match self {
             InvalidTenantName { .. }
+            | InvalidInstance
             | GrantNotSupportedOverCommon
             | InvalidRequestFormat
             | MissingParameter(_)
@@ -324,6 +328,7 @@ impl AadError {
             | ExternalOidcEndpointFailed
             | ExternalTokenLifetimeTooLong { .. }
             | RedirectUriMismatch { .. } => "invalid_request",
+            InvalidInstance => "invalid_instance",
             PasswordExpired => "user_password_expired",
             UserAccountNotFound { .. }
             | UserDisabled
@@ -371,6 +376,7 @@ impl AadError {
         use AadError::*;
         match self {
             InvalidTenantName { .. } => Some(90002),
+            InvalidInstance => Some(50049),
             GrantNotSupportedOverCommon => Some(9001023),
             RouteNotFound => Some(9002313),
             MethodNotAllowed { .. } => Some(900561),

@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/{tenant}/discovery/v2.0/keys").route(web::get().to(discovery::keys)))
         .service(get("/{tenant}/discovery/keys").route(web::get().to(discovery::keys)))
+        .service(get("/{tenant}/discovery/instance").route(web::get().to(discovery::instance)))
         .service(post("/{tenant}/oauth2/v2.0/token").route(web::post().to(token::token_v2)))
         .service(
             resource("/{tenant}/oauth2/v2.0/authorize", "GET, POST")

@@ -91,4 +91,19 @@ impl AppState {
     pub fn deleted(&self) -> crate::deleted_objects::store::DeletedObjects {
         crate::deleted_objects::store::DeletedObjects::new(self.store.pool().clone())
     }
+
+    /// The base URL the request reached AAD by: one of Entra's public names inside the sandbox
+    /// (`https://login.microsoftonline.com`, docs/hostnames.md), else [`AppState::base_url`].
+    /// Discovery documents, their issuers and id tokens' `iss` follow it, as Entra's do.
+    pub fn login_base(&self, request: &actix_web::HttpRequest) -> String {
+        mimic_web::hostnames::request_public_base(request, mimic_web::hostnames::LOGIN_HOSTS)
+            .unwrap_or_else(|| self.base_url.clone())
+    }
+
+    /// Graph's base URL as the request reached it: `https://graph.microsoft.com` inside the
+    /// sandbox, else [`AppState::base_url`]. `@odata.context` and next links follow it.
+    pub fn graph_base(&self, request: &actix_web::HttpRequest) -> String {
+        mimic_web::hostnames::request_public_base(request, &[mimic_web::hostnames::GRAPH_HOST])
+            .unwrap_or_else(|| self.base_url.clone())
+    }
 }

@@ -87,9 +87,9 @@ pub enum Command {
     Arm(services::ArmArgs),
     /// Run one VM's IMDS alone.
     Imds(services::ImdsArgs),
-    /// Internal: the inside half of `mimic vm exec --netns` (run by `unshare --net`).
+    /// Internal: the inside half of the sandbox (`--netns`; run by `unshare --net --mount`).
     #[command(hide = true)]
-    NetnsRun(crate::netns::NetnsRunArgs),
+    NetnsRun(crate::sandbox::NetnsRunArgs),
     /// Exit 0 if a URL answers 2xx (https trusting the data dir's CA); for container health checks.
     Healthcheck {
         /// For example https://127.0.0.1:8443/healthz.
@@ -123,8 +123,10 @@ pub enum VmCommand {
     Exec {
         /// The VM's name.
         name: String,
-        /// Run in a new network namespace with only loopback, where 169.254.169.254:80 and
-        /// 127.0.0.1:50342 serve this VM's IMDS (no identity variables set; needs root).
+        /// Run in the sandbox: a new network and mount namespace with only loopback, where
+        /// 169.254.169.254:80 and 127.0.0.1:50342 serve this VM's IMDS and Azure's public names
+        /// (management.azure.com, login.microsoftonline.com, graph.microsoft.com) reach mimic over
+        /// HTTPS with its CA trusted (no identity variables set; needs root; docs/hostnames.md).
         #[arg(long)]
         netns: bool,
         /// Which managed-identity source CMD's clients use, as `mimic vm env --flavor`.
@@ -134,7 +136,7 @@ pub enum VmCommand {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
     },
-    /// An interactive shell ($SHELL, else bash) as the VM, in its own network namespace:
+    /// An interactive shell ($SHELL, else bash) as the VM, in the sandbox:
     /// `mimic vm exec NAME --netns -- $SHELL` (needs root).
     Shell {
         /// The VM's name.
@@ -155,7 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,
         Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,
-        Command::NetnsRun(args) => return crate::netns::run_inside(args).await,
+        Command::NetnsRun(args) => return crate::sandbox::run_inside(args).await,
         Command::Az { args } => return crate::az::run_az(&dir, &args),
         Command::Issuer { command } => return crate::workload::issuer(&dir, command).await,
         Command::Workload { command } => return crate::workload::workload(&dir, command).await,
@@ -175,10 +177,10 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
         VmCommand::Exec { netns: true, .. } | VmCommand::Shell { .. }
     );
     // Checked first, before anything is read or registered: no namespace, no command.
-    let possible = netns.then(crate::netns::ensure_namespaces_possible);
+    let possible = netns.then(crate::sandbox::ensure_namespaces_possible);
     if let Some(Err(message)) = possible {
         eprintln!("{message}");
-        return Ok(ExitCode::from(crate::netns::NAMESPACE_FAILURE));
+        return Ok(ExitCode::from(crate::sandbox::NAMESPACE_FAILURE));
     }
     let endpoints = Endpoints::of_running(dir)?;
     match command {
@@ -195,14 +197,18 @@ async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCod
             flavor,
             command,
         } => match endpoints.vm(&name) {
-            Some(vm) if netns => return crate::netns::exec(dir, vm, &endpoints, &command).await,
+            Some(vm) if netns => {
+                let persona = crate::sandbox::Persona::Vm(vm);
+                return crate::sandbox::exec(dir, persona, &endpoints, &command).await;
+            }
             Some(vm) => return crate::az::run_vm_exec(dir, vm, &endpoints, &command, flavor),
             None => return Ok(no_such_vm(&endpoints, &name)),
         },
         VmCommand::Shell { name } => match endpoints.vm(&name) {
             Some(vm) => {
                 let shell = std::env::var("SHELL").unwrap_or_else(|_| "bash".into());
-                return crate::netns::exec(dir, vm, &endpoints, &[shell, "-i".into()]).await;
+                let persona = crate::sandbox::Persona::Vm(vm);
+                return crate::sandbox::exec(dir, persona, &endpoints, &[shell, "-i".into()]).await;
             }
             None => return Ok(no_such_vm(&endpoints, &name)),
         },

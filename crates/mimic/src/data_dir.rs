@@ -43,7 +43,11 @@ impl DataDir {
             .canonicalize()
             .with_context(|| format!("resolving {}", path.display()))?;
         let pki = Pki::at(&root);
-        let server_certificate = pki.ensure_with_names(tls_names)?;
+        // Azure's public names too, for the sandbox (docs/hostnames.md): nothing outside it
+        // resolves them to mimic, and the CA could sign them anyway.
+        let mut names = tls_names.to_vec();
+        names.extend(mimic_web::hostnames::all());
+        let server_certificate = pki.ensure_with_names(&names)?;
         let ca_pem = std::fs::read_to_string(&pki.ca_cert).context("reading the CA certificate")?;
         let internal_key = InternalKey::ensure(&root.join("internal.key"))?;
         Ok(Self {

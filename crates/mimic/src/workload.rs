@@ -20,6 +20,8 @@ use crate::vm_admin::{Arm, Credentials};
 pub const DEFAULT_ISSUER: &str = "default";
 /// The audience Entra expects in federated tokens.
 pub const DEFAULT_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The authority host the AKS webhook gives pods in Azure's public cloud.
+const PUBLIC_AUTHORITY_HOST: &str = "https://login.microsoftonline.com/";
 /// The Managed Identity api-version mimic's own FIC writes use.
 const MSI_API_VERSION: &str = "2023-01-31";
 
@@ -105,6 +107,11 @@ pub struct ExecArgs {
     /// The federated credential's name for --create-fic.
     #[arg(long)]
     pub fic_name: Option<String>,
+    /// Run in the sandbox (docs/hostnames.md): a new network and mount namespace with only
+    /// loopback, where Azure's public names reach mimic over HTTPS with its CA trusted and the
+    /// authority host is the real `https://login.microsoftonline.com/` (needs root).
+    #[arg(long)]
+    pub netns: bool,
     #[command(flatten)]
     pub credentials: Credentials,
     /// The command and its arguments, after `--`.
@@ -322,6 +329,11 @@ async fn exec(
         .command
         .split_first()
         .context("mimic workload exec needs a command after --")?;
+    // Checked first, before anything is written: no namespace, no command.
+    if let Some(Err(message)) = args.netns.then(crate::sandbox::ensure_namespaces_possible) {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(crate::sandbox::NAMESPACE_FAILURE));
+    }
     aad.ensure_default(&args.issuer).await?;
     let identity_id = match args.identity.starts_with('/') {
         true => args.identity.clone(),
@@ -384,24 +396,41 @@ async fn exec(
         args.clone(),
         token_file.clone(),
     ));
-    let config_dir = dir
-        .canonicalize()
-        .context("resolving the data dir")?
-        .join("az")
-        .join("workload");
-    let mut environment = crate::az::client_environment(endpoints, &config_dir);
-    environment.extend([
+    let identity_environment = vec![
         ("AZURE_CLIENT_ID".to_string(), client_id),
         ("AZURE_TENANT_ID".to_string(), tenant_id),
         (
             "AZURE_FEDERATED_TOKEN_FILE".to_string(),
             token_file.display().to_string(),
         ),
-        (
-            "AZURE_AUTHORITY_HOST".to_string(),
-            format!("{}/", endpoints.aad.trim_end_matches('/')),
-        ),
-    ]);
+    ];
+    let status = match args.netns {
+        true => sandboxed(dir, endpoints, identity_environment, &args.command).await?,
+        false => on_host(dir, endpoints, identity_environment, program, program_args).await?,
+    };
+    refresher.abort();
+    drop(token_dir);
+    Ok(status)
+}
+
+/// The pod on the host network: mimic's own URLs, the authority host pointing at mimic's AAD.
+async fn on_host(
+    dir: &Path,
+    endpoints: &Endpoints,
+    mut environment: Vec<(String, String)>,
+    program: &str,
+    program_args: &[String],
+) -> anyhow::Result<ExitCode> {
+    let config_dir = dir
+        .canonicalize()
+        .context("resolving the data dir")?
+        .join("az")
+        .join("workload");
+    environment.extend(crate::az::client_environment(endpoints, &config_dir));
+    environment.push((
+        "AZURE_AUTHORITY_HOST".to_string(),
+        format!("{}/", endpoints.aad.trim_end_matches('/')),
+    ));
     crate::az::prepare_config_dir(endpoints, &config_dir)?;
     let mut command = tokio::process::Command::new(program);
     command.args(program_args).envs(environment);
@@ -419,13 +448,27 @@ async fn exec(
         .status()
         .await
         .with_context(|| format!("running {program}"))?;
-    refresher.abort();
-    drop(token_dir);
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         None => ExitCode::FAILURE,
     })
+}
+
+/// The pod in the sandbox: Azure's public names, and the authority host the AKS webhook sets for
+/// the public cloud.
+async fn sandboxed(
+    dir: &Path,
+    endpoints: &Endpoints,
+    mut environment: Vec<(String, String)>,
+    command_line: &[String],
+) -> anyhow::Result<ExitCode> {
+    environment.push((
+        "AZURE_AUTHORITY_HOST".to_string(),
+        PUBLIC_AUTHORITY_HOST.to_string(),
+    ));
+    let persona = crate::sandbox::Persona::Workload { environment };
+    crate::sandbox::exec(dir, persona, endpoints, command_line).await
 }
 
 /// Replaces the token file when 80% of the token's lifetime has passed, as the kubelet does.

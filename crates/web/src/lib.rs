@@ -3,6 +3,7 @@
 //! the internal-API key, and owner-only files for secrets.
 
 pub mod files;
+pub mod hostnames;
 pub mod internal;
 pub mod migrations;
 pub mod pki;

@@ -70,7 +70,7 @@ pub(crate) fn authenticate(request: &HttpRequest) -> Result<GraphCaller, GraphEr
         .unwrap_or_default();
     Ok(GraphCaller {
         claims,
-        service_root: format!("{}/{version}", state.base_url),
+        service_root: format!("{}/{version}", state.graph_base(request)),
     })
 }
 

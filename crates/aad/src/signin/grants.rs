@@ -17,11 +17,13 @@ use crate::users::model::User;
 /// The grant types served here (the rest is client credentials, in `token`).
 pub const USER_GRANTS: [&str; 3] = ["password", "authorization_code", "refresh_token"];
 
-/// Answers a user grant from `form`.
+/// Answers a user grant from `form`, sent to the authority at `issuer_base` (the id token's
+/// `iss` names it, as the discovery document the client read did).
 pub async fn redeem(
     state: &AppState,
     grant: &str,
     form: &Form,
+    issuer_base: &str,
 ) -> Result<UserTokenResponse, AadError> {
     let client_id = form
         .get("client_id")
@@ -65,6 +67,7 @@ pub async fn redeem(
         nonce,
         client_info: form.get("client_info") == Some("1"),
         membership,
+        issuer_base,
     };
     tokens::issue(state, &grant, now)
 }

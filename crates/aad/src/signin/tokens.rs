@@ -131,6 +131,9 @@ pub struct Grant<'a> {
     pub client_info: bool,
     /// The access token's `groups`/`wids` claims ([`crate::token::group_claims::for_user`]).
     pub membership: MembershipClaims,
+    /// The authority's base URL the request came to (`https://login.microsoftonline.com` inside
+    /// the sandbox): the id token's `iss` is `{issuer_base}/{tid}/v2.0`.
+    pub issuer_base: &'a str,
 }
 
 /// Mints the access, id and refresh tokens of `grant` at `now`.
@@ -141,7 +144,7 @@ pub fn issue(state: &AppState, grant: &Grant<'_>, now: i64) -> Result<UserTokenR
     let access = access_claims(state, grant, &sub, now, lifetime);
     let id = IdTokenClaims {
         aud: grant.client_id.to_ascii_lowercase(),
-        iss: format!("{}/{}/v2.0", state.base_url, state.tenant.id),
+        iss: format!("{}/{}/v2.0", grant.issuer_base, state.tenant.id),
         iat: now,
         nbf: now,
         exp: now + lifetime,

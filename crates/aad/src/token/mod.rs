@@ -32,7 +32,8 @@ pub async fn token_v2(
 ) -> Result<HttpResponse, AadError> {
     let form = Form::parse(&body)?;
     if let Some(grant) = form.get("grant_type").filter(|g| USER_GRANTS.contains(g)) {
-        let response = crate::signin::grants::redeem(&state, grant, &form).await?;
+        let response =
+            crate::signin::grants::redeem(&state, grant, &form, &state.login_base(&http)).await?;
         return Ok(no_store().json(response));
     }
     if let TenantRef::Common(_) = tenant {

@@ -18,6 +18,7 @@ mod graph_users;
 mod internal;
 mod keys;
 mod lockout;
+mod public_hosts;
 mod restart;
 mod routing;
 mod signin_authorize;

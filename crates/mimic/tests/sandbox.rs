@@ -1,4 +1,4 @@
-//! `mimic vm exec NAME --netns`: the namespace checks (pure, table-driven), the refusals (each in a
+//! The sandbox (`mimic vm exec NAME --netns`): the namespace checks (pure, table-driven), the refusals (each in a
 //! throwaway namespace, so nothing on the host changes), and the link-local address end to end
 //! against a real `mimic up`. Network safety: traffic to 169.254.169.254 only ever comes from curl
 //! inside a namespace mimic made; everything else goes to 127.0.0.1.
@@ -12,7 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use mimic::netns::{check_loopback_only, check_ready, NamespaceState, NAMESPACE_FAILURE};
+use mimic::sandbox::{check_loopback_only, check_ready, NamespaceState, NAMESPACE_FAILURE};
 use serde_json::{json, Value};
 
 const LO_LINK: &str = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
@@ -205,7 +205,7 @@ fn assert_refused(output: &Output, marker: &Path, reason: &str) {
     assert!(!marker.exists(), "the command ran");
 }
 
-const NETNS_RUN: &str = r#""$0" netns-run --sockets /nonexistent --arm-port 1 --aad-port 2 --host-netns "$HOST" -- touch "$1""#;
+const NETNS_RUN: &str = r#""$0" netns-run --sockets /nonexistent --arm-port 1 --aad-port 2 --imds --host-netns "$HOST" --host-mntns "${MNT:-other}" --bundle /nonexistent --trust /nonexistent -- touch "$1""#;
 
 #[test]
 fn netns_run_in_the_callers_namespace_refuses_and_never_runs_the_command() {
@@ -241,6 +241,20 @@ fn netns_run_with_another_link_refuses_and_never_runs_the_command() {
         format!(r#"ip link add v0 type veth peer name v1 && HOST=other && exec {NETNS_RUN}"#);
     let output = in_throwaway_namespace(&script, &marker);
     assert_refused(&output, &marker, "network link 'v");
+}
+
+#[test]
+fn netns_run_in_the_callers_mount_namespace_refuses_and_never_runs_the_command() {
+    if !namespaces_available() {
+        return;
+    }
+    let (_dir, marker) = marker_dir();
+    // A new, loopback-only network namespace, but the caller's files: nothing may be mounted.
+    let hosts_before = std::fs::read_to_string("/etc/hosts").unwrap();
+    let script = format!(r#"HOST=other && MNT=$(readlink /proc/self/ns/mnt) && exec {NETNS_RUN}"#);
+    let output = in_throwaway_namespace(&script, &marker);
+    assert_refused(&output, &marker, "this is the host's mount namespace");
+    assert_eq!(std::fs::read_to_string("/etc/hosts").unwrap(), hosts_before);
 }
 
 #[test]
@@ -487,14 +501,14 @@ async fn vm_exec_netns_link_local_address_serves_that_vms_identity() {
     assert_eq!(mirid(lines.next().unwrap()), vm2);
 }
 
-/// The `mimic-netns-*` directories in `dir`.
+/// The `mimic-sandbox-*` directories in `dir`.
 fn socket_dirs(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| {
             path.file_name()
-                .is_some_and(|name| name.to_string_lossy().starts_with("mimic-netns-"))
+                .is_some_and(|name| name.to_string_lossy().starts_with("mimic-sandbox-"))
         })
         .collect()
 }
