@@ -6,7 +6,7 @@
 //! Soft delete keeps the vault's row, its name and the role assignments at its scope (recovering
 //! the vault brings it back as it was, its access included); purging it, or the end of its
 //! retention, removes the row and the role assignments at (or under) its id
-//! ([`crate::lifecycle::forget_scope`]), as Azure removes a resource's assignments with the
+//! (`crate::lifecycle::forget_scope`), as Azure removes a resource's assignments with the
 //! resource.
 
 use super::model::{
