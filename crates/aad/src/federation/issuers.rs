@@ -39,14 +39,31 @@ struct KeyFile {
 /// One issuer in memory.
 #[derive(Debug, Clone)]
 pub enum Issuer {
-    /// Served by mimic: keys newest first; the first signs.
-    Local { keys: Vec<Arc<SigningKey>> },
+    /// Served by mimic: keys newest first; the first signs. `public` holds their public halves,
+    /// made once, for the exchange's verification.
+    Local {
+        keys: Vec<Arc<SigningKey>>,
+        public: Vec<ExternalKey>,
+    },
     /// A real cluster's.
     Imported {
         issuer: String,
         jwks: serde_json::Value,
         keys: Vec<ExternalKey>,
     },
+}
+
+impl Issuer {
+    /// A local issuer of `keys` (newest first), with their public halves.
+    fn local(keys: Vec<Arc<SigningKey>>) -> Self {
+        let public = keys
+            .iter()
+            .filter_map(|key| {
+                ExternalKey::from_jwk(&serde_json::to_value(Jwk::from_key(key, None)).ok()?)
+            })
+            .collect();
+        Self::Local { keys, public }
+    }
 }
 
 /// What the internal API lists of an issuer.
@@ -179,7 +196,7 @@ impl Issuers {
 
     fn view(&self, name: &str, issuer: &Issuer) -> IssuerView {
         match issuer {
-            Issuer::Local { keys } => IssuerView {
+            Issuer::Local { keys, .. } => IssuerView {
                 name: name.to_string(),
                 kind: "local",
                 issuer: self.local_url(name),
@@ -203,16 +220,8 @@ impl Issuers {
     pub fn keys_for(&self, iss: &str) -> Option<Vec<ExternalKey>> {
         let all = self.read();
         if let Some(name) = iss.strip_prefix(&format!("{}/issuers/", self.base_url)) {
-            if let Some(Issuer::Local { keys }) = all.get(name) {
-                return Some(
-                    keys.iter()
-                        .filter_map(|key| {
-                            ExternalKey::from_jwk(
-                                &serde_json::to_value(Jwk::from_key(key, None)).ok()?,
-                            )
-                        })
-                        .collect(),
-                );
+            if let Some(Issuer::Local { public, .. }) = all.get(name) {
+                return Some(public.clone());
             }
         }
         all.values().find_map(|issuer| match issuer {
@@ -239,12 +248,9 @@ impl Issuers {
         if all.contains_key(name) {
             return Ok(Ok(false));
         }
-        let issuer = Issuer::Local {
-            keys: vec![Arc::new(key)],
-        };
+        let issuer = Issuer::local(vec![Arc::new(key)]);
         self.save(name, &issuer)?;
         all.insert(name.to_string(), issuer);
-        drop(all);
         tracing::info!(issuer = %self.local_url(name), "created a local OIDC issuer");
         Ok(Ok(true))
     }
@@ -259,15 +265,14 @@ impl Issuers {
         }
         let key = Arc::new(generate(name).await?);
         let mut all = self.write();
-        let Some(Issuer::Local { keys }) = all.get(name) else {
+        let Some(Issuer::Local { keys, .. }) = all.get(name) else {
             return Ok(Err(IssuerError::NotFound(name.into())));
         };
-        let mut keys: Vec<Arc<SigningKey>> = std::iter::once(key.clone())
+        let keys: Vec<Arc<SigningKey>> = std::iter::once(key.clone())
             .chain(keys.iter().cloned())
             .take(KEYS_KEPT)
             .collect();
-        keys.truncate(KEYS_KEPT);
-        let issuer = Issuer::Local { keys };
+        let issuer = Issuer::local(keys);
         self.save(name, &issuer)?;
         all.insert(name.to_string(), issuer);
         tracing::info!(issuer = %self.local_url(name), kid = key.kid(), "rotated a local OIDC issuer's key");
@@ -304,7 +309,6 @@ impl Issuers {
         };
         self.save(name, &issuer)?;
         all.insert(name.to_string(), issuer);
-        drop(all);
         tracing::info!(%issuer_url, "imported an OIDC issuer's keys");
         Ok(Ok(()))
     }
@@ -317,14 +321,13 @@ impl Issuers {
         }
         let path = self.dir.join(format!("{name}.json"));
         std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
-        drop(all);
         Ok(true)
     }
 
     /// The JWKS a local issuer publishes.
     pub fn jwks(&self, name: &str) -> Option<serde_json::Value> {
         match self.get(name)? {
-            Issuer::Local { keys } => {
+            Issuer::Local { keys, .. } => {
                 let keys: Vec<serde_json::Value> = keys
                     .iter()
                     .map(|key| {
@@ -354,7 +357,7 @@ impl Issuers {
         let Some(issuer) = self.get(name) else {
             return Err(IssuerError::NotFound(name.into()));
         };
-        let Issuer::Local { keys } = issuer else {
+        let Issuer::Local { keys, .. } = issuer else {
             return Err(IssuerError::NotLocal(name.into()));
         };
         let key = &keys[0];
@@ -383,7 +386,7 @@ impl Issuers {
 
     fn save(&self, name: &str, issuer: &Issuer) -> anyhow::Result<()> {
         let file = match issuer {
-            Issuer::Local { keys } => IssuerFile::Local {
+            Issuer::Local { keys, .. } => IssuerFile::Local {
                 keys: keys
                     .iter()
                     .map(|key| KeyFile {
@@ -418,13 +421,12 @@ impl Issuers {
 
 fn from_file(file: IssuerFile) -> anyhow::Result<Issuer> {
     Ok(match file {
-        IssuerFile::Local { keys } => Issuer::Local {
-            keys: keys
-                .iter()
+        IssuerFile::Local { keys } => Issuer::local(
+            keys.iter()
                 .map(|k| SigningKey::from_pem(&k.key_pem, &k.cert_pem).map(Arc::new))
                 .collect::<Result<_, _>>()
                 .context("loading an issuer's key")?,
-        },
+        ),
         IssuerFile::Imported { issuer, jwks } => Issuer::Imported {
             keys: ExternalKey::all_of(&jwks),
             issuer,
