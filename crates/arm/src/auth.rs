@@ -121,7 +121,22 @@ struct Verified {
     caller: Caller,
     exp: i64,
     verifier: Arc<Verifier>,
+    /// The service whose audiences the token was verified against: a token verified for ARM is
+    /// not thereby good for Key Vault.
+    service: Service,
 }
+
+/// The services whose tokens ARM's process verifies, each with its own audiences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Azure Resource Manager ([`audiences`]).
+    Arm,
+    /// Key Vault's data plane ([`KEY_VAULT_AUDIENCES`]).
+    KeyVault,
+}
+
+/// The audiences Key Vault accepts: its resource, with and without the trailing slash.
+pub const KEY_VAULT_AUDIENCES: [&str; 2] = ["https://vault.azure.net", "https://vault.azure.net/"];
 
 impl TokenCache {
     /// Most tokens kept.
@@ -151,13 +166,23 @@ impl TokenCache {
     }
 }
 
-/// Authenticates a request from its `Authorization` header value.
+/// Authenticates an ARM request from its `Authorization` header value.
 pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Caller, ArmError> {
     let header = header.ok_or(ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_MISSING))?;
     let token = bearer_token(header)?;
+    authenticate_token(state, token, Service::Arm).await
+}
+
+/// Verifies a bearer token (signature against AAD's keys, the v1 issuer of its tenant, an
+/// audience of `service`, expiry and not-before with [`LEEWAY_SECONDS`]) and names its caller.
+pub async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    service: Service,
+) -> Result<Caller, ArmError> {
     if let Some(hit) = state.tokens.get(token) {
         let current = state.keys.is_current(&hit.verifier).await;
-        if current && state.clock.now() < hit.exp {
+        if hit.service == service && current && state.clock.now() < hit.exp {
             return Ok(hit.caller);
         }
     }
@@ -168,7 +193,10 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Call
     let verifier = state.keys.verifier_for(&kid).await?;
     let expect = Expectations {
         issuers: vec![issuer_of(&unverified.tid)],
-        audiences: audiences(&state.public_url),
+        audiences: match service {
+            Service::Arm => audiences(&state.public_url),
+            Service::KeyVault => KEY_VAULT_AUDIENCES.map(str::to_string).to_vec(),
+        },
         leeway: LEEWAY_SECONDS,
     };
     let now = state.clock.now();
@@ -188,6 +216,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Call
             caller: caller.clone(),
             exp,
             verifier,
+            service,
         },
     );
     Ok(caller)
@@ -198,7 +227,8 @@ pub fn issuer_of(tenant: &str) -> String {
     format!("https://sts.windows.net/{tenant}/")
 }
 
-fn bearer_token(header: &str) -> Result<&str, ArmError> {
+/// The token of an `Authorization: Bearer …` header value.
+pub fn bearer_token(header: &str) -> Result<&str, ArmError> {
     let invalid = ArmError::AuthenticationFailed(AUTHORIZATION_HEADER_INVALID);
     let (scheme, token) = header.trim().split_once(' ').ok_or(invalid)?;
     let token = token.trim();

@@ -45,7 +45,8 @@ pub struct Settings {
     /// reserved (never a real host), and the first label must be `vault` because Terraform's
     /// provider reads the vault name from the first label and expects `vault` second.
     pub key_vault_dns_suffix: String,
-    /// The port of vault URIs; `None` writes none (443).
+    /// The port of vault URIs; `None`: ARM's own port (the data plane shares its listener). 443
+    /// is not written.
     pub key_vault_port: Option<u16>,
 }
 

@@ -36,6 +36,8 @@ pub struct AppState {
     pub tokens: Arc<crate::auth::TokenCache>,
     /// IMDS processes watching the host API ([`crate::host_watch`]).
     pub watchers: Arc<crate::host_watch::Watchers>,
+    /// The port ARM listens on (vault URIs name it unless `key_vault_port` is set).
+    pub port: u16,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             rbac: Arc::default(),
             tokens: Arc::default(),
             watchers: Arc::default(),
+            port,
         })
     }
 }
@@ -105,6 +108,8 @@ impl Application {
                 .wrap(from_fn(crate::middleware::media_type))
                 .wrap(from_fn(crate::middleware::gate))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
+                // Key Vault's data plane: requests whose `Host` names a vault.
+                .service(crate::key_vaults::data_plane::service())
                 .configure(crate::routes::configure)
                 .default_service(web::to(crate::routes::unknown_route))
         })

@@ -47,6 +47,11 @@ impl DataDir {
         // resolves them to mimic, and the CA could sign them anyway.
         let mut names = tls_names.to_vec();
         names.extend(mimic_web::hostnames::all());
+        names.push(mimic_web::hostnames::KEY_VAULT_WILDCARD.to_string());
+        let own_vaults = format!("*.{}", mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX);
+        if !names.contains(&own_vaults) {
+            names.push(own_vaults);
+        }
         let server_certificate = pki.ensure_with_names(&names)?;
         let ca_pem = std::fs::read_to_string(&pki.ca_cert).context("reading the CA certificate")?;
         let internal_key = InternalKey::ensure(&root.join("internal.key"))?;

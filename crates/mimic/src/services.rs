@@ -151,9 +151,22 @@ pub struct KeyVaultArgs {
     /// `suffixes.keyVaultDns`; its first label must be `vault`.
     #[arg(long, env = "MIMIC_KEY_VAULT_DNS_SUFFIX", default_value = mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX)]
     pub key_vault_dns_suffix: String,
-    /// The port of vault URIs (none: 443).
+    /// The port of vault URIs (default: ARM's, whose listener serves the data plane; 443 writes
+    /// none, e.g. behind a proxy on 443).
     #[arg(long, env = "MIMIC_KEY_VAULT_PORT")]
     pub key_vault_port: Option<u16>,
+}
+
+impl KeyVaultArgs {
+    /// `names` and the wildcard of this suffix's vault hosts, for the server certificate.
+    pub fn tls_names(&self, names: &[String]) -> Vec<String> {
+        let wildcard = format!("*.{}", self.key_vault_dns_suffix);
+        let mut names = names.to_vec();
+        if !names.contains(&wildcard) {
+            names.push(wildcard);
+        }
+        names
+    }
 }
 
 impl Default for KeyVaultArgs {
@@ -291,7 +304,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
 
 /// `mimic arm`.
 pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
-    let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
+    let data_dir = DataDir::ensure_with_names(dir, &args.key_vault.tls_names(&args.tls_names))?;
     let fixture = Fixture::load(args.fixture.as_deref())?;
     crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut settings = arm_settings(

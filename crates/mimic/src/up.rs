@@ -200,7 +200,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     mimic_web::files::create_private_dir(dir)
         .with_context(|| format!("creating the data dir {}", dir.display()))?;
     let mut lock = DataDirLock::acquire(dir)?;
-    let data_dir = DataDir::ensure_with_names(dir, &args.tls_names)?;
+    let data_dir = DataDir::ensure_with_names(dir, &args.key_vault.tls_names(&args.tls_names))?;
     crate::trust::write_bundle(&data_dir.root, &data_dir.ca_pem)?;
     let started = clock.now();
     let fixture = Fixture::load(args.fixture.as_deref())?;

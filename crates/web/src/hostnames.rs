@@ -16,6 +16,10 @@ pub const ARM_HOST: &str = "management.azure.com";
 /// Microsoft Graph's public name.
 pub const GRAPH_HOST: &str = "graph.microsoft.com";
 
+/// Key Vault's public vault names (`{vault}.vault.azure.net`), as the server certificate names
+/// them: the data plane shares ARM's listener and tells vaults apart by `Host`.
+pub const KEY_VAULT_WILDCARD: &str = "*.vault.azure.net";
+
 /// Every public name mimic serves: the server certificate carries them all.
 pub fn all() -> Vec<String> {
     LOGIN_HOSTS

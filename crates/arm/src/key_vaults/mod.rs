@@ -2,17 +2,18 @@
 //! get, update, delete (soft) and list vaults; their access policies; soft-deleted vaults (list,
 //! get, purge; recover is a PUT with `createMode: recover`); and `checkNameAvailability`. Vault
 //! names are global. Each vault's `vaultUri` is `https://{name}.{keyVaultDns}[:port]/`
-//! ([`crate::Settings::key_vault_dns_suffix`]); the data plane behind it comes later.
+//! ([`vault_dns`]); the data plane behind it is [`data_plane`], on ARM's listener.
 //!
 //! No LROs: Azure declares the PUT and the purge long-running but allows 200/201 (PUT) and 200
 //! (purge) answers, which is what mimic sends, the work being done.
 
+pub mod data_plane;
 pub mod model;
 pub mod store;
 pub mod writes;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::extract::ApiVersion;
@@ -249,18 +250,32 @@ impl VaultPath {
     }
 }
 
-fn render(state: &AppState, vault: &model::Vault) -> VaultResponse {
-    let settings = &state.settings;
-    VaultResponse::of(
-        vault,
-        &settings.key_vault_dns_suffix,
-        settings.key_vault_port,
+fn render(state: &AppState, request: &HttpRequest, vault: &model::Vault) -> VaultResponse {
+    let (suffix, port) = vault_dns(state, request);
+    VaultResponse::of(vault, &suffix, port)
+}
+
+/// The vault DNS suffix and port a request's client should see: Azure's (`vault.azure.net`, 443)
+/// when it reached ARM as `management.azure.com` (inside the sandbox), else mimic's
+/// ([`crate::Settings::key_vault_dns_suffix`]) with [`crate::Settings::key_vault_port`] or ARM's
+/// own port (the data plane shares ARM's listener). Port 443 is not written.
+pub fn vault_dns(state: &AppState, request: &HttpRequest) -> (String, Option<u16>) {
+    let public =
+        mimic_web::hostnames::request_public_base(request, &[mimic_web::hostnames::ARM_HOST]);
+    if public.is_some() {
+        return (data_plane::AZURE_SUFFIX.to_string(), None);
+    }
+    let port = state.settings.key_vault_port.unwrap_or(state.port);
+    (
+        state.settings.key_vault_dns_suffix.clone(),
+        (port != 443).then_some(port),
     )
 }
 
 /// `Vaults_CreateOrUpdate`: 201 for a new vault, 200 for a replaced or recovered one.
 pub async fn create_or_update(
     state: web::Data<AppState>,
+    request: HttpRequest,
     version: ApiVersion,
     path: web::Path<VaultPath>,
     body: web::Json<VaultCreateRequest>,
@@ -270,28 +285,30 @@ pub async fn create_or_update(
         true => StatusCode::CREATED,
         false => StatusCode::OK,
     };
-    Ok(HttpResponse::build(status).json(render(&state, &vault)))
+    Ok(HttpResponse::build(status).json(render(&state, &request, &vault)))
 }
 
 /// `Vaults_Get`.
 pub async fn get(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<VaultPath>,
 ) -> Result<HttpResponse, ArmError> {
     let vault = writes::find(&state, &path.key()).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &vault)))
+    Ok(HttpResponse::Ok().json(render(&state, &request, &vault)))
 }
 
 /// `Vaults_Update` (PATCH).
 pub async fn update(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<VaultPath>,
     body: web::Json<VaultPatchRequest>,
 ) -> Result<HttpResponse, ArmError> {
     let vault = writes::update(&state, &path.key(), &body).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &vault)))
+    Ok(HttpResponse::Ok().json(render(&state, &request, &vault)))
 }
 
 /// `Vaults_Delete`: 200 when soft-deleted, 204 when there was nothing to delete.
@@ -361,12 +378,16 @@ pub struct GroupPath {
 /// `Vaults_ListByResourceGroup`.
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let vaults = store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
-    let value = vaults.iter().map(|vault| render(&state, vault)).collect();
+    let value = vaults
+        .iter()
+        .map(|vault| render(&state, &request, vault))
+        .collect();
     Ok(HttpResponse::Ok().json(VaultList { value }))
 }
 
@@ -379,12 +400,16 @@ pub struct SubscriptionPath {
 /// `Vaults_ListBySubscription`.
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let vaults = store::list(&state.db, &path.subscription_id, None).await?;
-    let value = vaults.iter().map(|vault| render(&state, vault)).collect();
+    let value = vaults
+        .iter()
+        .map(|vault| render(&state, &request, vault))
+        .collect();
     Ok(HttpResponse::Ok().json(VaultList { value }))
 }
 
@@ -484,10 +509,26 @@ pub async fn canonical_id(
     state: &AppState,
     id: &mimic_azure::ResourceId,
 ) -> Result<Option<String>, ArmError> {
-    let is_vault = id
-        .resource_type()
-        .to_string()
-        .eq_ignore_ascii_case(model::RESOURCE_TYPE);
+    let resource_type = id.resource_type().to_string();
+    // A secret or key of a vault is a scope too (role assignments on one secret).
+    for kind in ["secrets", "keys"] {
+        let child = format!("{}/{kind}", model::RESOURCE_TYPE);
+        if !resource_type.eq_ignore_ascii_case(&child) {
+            continue;
+        }
+        let Some(parent) = id.parent() else {
+            return Ok(None);
+        };
+        let Some(vault_id) = Box::pin(canonical_id(state, &parent)).await? else {
+            return Ok(None);
+        };
+        let Some(vault) = store::find_name(&state.db, parent.name()).await? else {
+            return Ok(None);
+        };
+        let name = data_plane::object_name(state, vault.key, kind, id.name()).await?;
+        return Ok(name.map(|name| format!("{vault_id}/{kind}/{name}")));
+    }
+    let is_vault = resource_type.eq_ignore_ascii_case(model::RESOURCE_TYPE);
     if !is_vault {
         return Ok(None);
     }

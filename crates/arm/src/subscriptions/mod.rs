@@ -180,7 +180,7 @@ pub async fn metadata_endpoints(
             "identityProvider": "AAD",
         },
         // Vault URIs are `https://{vault}.{keyVaultDns}[:port]/` (crate::key_vaults).
-        "suffixes": { "keyVaultDns": state.settings.key_vault_dns_suffix },
+        "suffixes": { "keyVaultDns": crate::key_vaults::vault_dns(&state, &request).0 },
     });
     let version = crate::extract::ApiVersion::from_query(request.query_string())
         .map(|version| version.0)

@@ -99,6 +99,7 @@ async fn create_or_update_answers_key_vaults_shape_and_rbac_default_per_version(
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
+    let port = app.arm.base.rsplit(':').next().unwrap().to_string();
     let created = put(&app, &token, "Kv-Shape1", body(json!({}))).await;
     let again = put(&app, &token, "Kv-Shape1", body(json!({}))).await;
     let old = app
@@ -130,7 +131,8 @@ async fn create_or_update_answers_key_vaults_shape_and_rbac_default_per_version(
                 "softDeleteRetentionInDays": 90,
                 "enableRbacAuthorization": true,
                 "publicNetworkAccess": "Enabled",
-                "vaultUri": "https://kv-shape1.vault.mimic.test/",
+                // The data plane shares ARM's listener: its port.
+                "vaultUri": format!("https://kv-shape1.vault.mimic.test:{port}/"),
                 "provisioningState": "Succeeded",
             },
         })
