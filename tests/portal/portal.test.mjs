@@ -3,8 +3,10 @@
 // ARM REST API; then the Managed Identities blade (create, an identity's Federated credentials: add
 // with the Kubernetes and GitHub Actions scenarios, a duplicate's and a 21st's errors, delete; delete) and Access control (IAM) on a
 // resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
-// a resource-group read with it: 403, then 200 after granting Reader); then a learner without rights
-// gets ARM's error banners.
+// a resource-group read with it: 403, then 200 after granting Reader); Key vaults (create with Azure
+// RBAC and with access policies, the name check and ARM's conflict, an access policy added and
+// deleted, Access configuration, Key Vault Secrets User in the vault's IAM, delete, recover, purge);
+// then a learner without rights gets ARM's error banners.
 //
 // Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
 //   MIMIC_DATA_DIR=<data dir of a running `mimic up`> NODE_EXTRA_CA_CERTS=<data dir>/ca.pem \
