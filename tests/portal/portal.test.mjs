@@ -3,8 +3,10 @@
 // ARM REST API; then the Managed Identities blade (create, an identity's Federated credentials: add
 // with the Kubernetes and GitHub Actions scenarios, a duplicate's and a 21st's errors, delete; delete) and Access control (IAM) on a
 // resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
-// a resource-group read with it: 403, then 200 after granting Reader); then a learner without rights
-// gets ARM's error banners.
+// a resource-group read with it: 403, then 200 after granting Reader); Key vaults (create with Azure
+// RBAC and with access policies, the name check and ARM's conflict, an access policy added and
+// deleted, Access configuration, Key Vault Secrets User in the vault's IAM, delete, recover, purge);
+// then a learner without rights gets ARM's error banners.
 //
 // Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
 //   MIMIC_DATA_DIR=<data dir of a running `mimic up`> NODE_EXTRA_CA_CERTS=<data dir>/ca.pem \
@@ -53,6 +55,17 @@ const ENTRA_APP = `portal-app-${SUFFIX}`;
 const ENTRA_API = `portal-api-${SUFFIX}`;
 const entra = {};
 const LEARNER = ['learner@mimic.onmicrosoft.com', 'Mimic-Learner-1!', 'Mimic Learner'];
+// Key vaults: names are global, so each run makes its own.
+const KV = '2026-02-01';
+const KV_RBAC = `kv-rbac-${SUFFIX}`;
+const KV_POLICY = `kv-ap-${SUFFIX}`;
+const KV_RACE = `kv-race-${SUFFIX}`;
+const KV_OTHER_GROUP = `kv-other-${SUFFIX}`;
+const vaultId = (name, group = GROUP) => `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${name}`;
+const getVault = (name) => arm('GET', `${vaultId(name)}?api-version=${KV}`);
+const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+const SECRET_MANAGEMENT = ['backup', 'delete', 'get', 'list', 'recover', 'restore', 'set'];
+const sorted = (list) => JSON.stringify([...(list || [])].sort());
 
 // ---- the ARM API, as the fixture operator (client credentials from endpoints.json) ----------------
 
@@ -192,6 +205,21 @@ async function openIdentityBlade() {
 }
 
 const principalField = () => page.locator('.field').filter({ hasText: 'Object (principal) ID' });
+
+/** Key vaults → + Create: Basics filled, then the Access configuration tab. */
+async function createVaultBasics(name, tier, days) {
+  await page.getByRole('button', { name: '+ Create', exact: true }).click();
+  await page.getByRole('heading', { name: 'Create a key vault' }).waitFor();
+  await page.getByLabel('Resource group').selectOption({ label: GROUP });
+  await page.getByLabel('Key vault name').fill(name);
+  await page.getByTestId('name-status').getByText(`'${name}' is available.`, { exact: true }).waitFor();
+  await page.getByLabel('Region').selectOption({ label: 'East US' });
+  await page.getByLabel('Pricing tier').selectOption({ label: tier });
+  await page.getByLabel('Days to retain deleted vaults').fill(String(days));
+}
+
+/** The subscription's soft-deleted vaults, as ARM lists them. */
+const deletedVaults = async () => (await arm('GET', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/deletedVaults?api-version=${KV}`)).value;
 
 // ---- the steps (each depends on the previous ones) --------------------------------------------------
 
@@ -753,6 +781,183 @@ const steps = [
     await page.getByRole('alert').filter({ hasText: `Deleted group '${ENTRA_GROUP}'.` }).waitFor();
     assert((await graphApi('GET', `/groups/${entra.groupId}`)).status === 404, 'Graph still has the group');
   }],
+  ['Key vaults: + Create with Azure RBAC (Standard, 7 days); ARM has the vault as chosen; the Overview copies its Vault URI', async () => {
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: 'Key vaults', exact: true }).click();
+    await page.getByRole('heading', { name: 'Key vaults' }).waitFor();
+    await createVaultBasics(KV_RBAC, 'Standard', 7);
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    assert(await page.getByRole('radio', { name: 'Azure role-based access control (recommended)' }).isChecked(), 'RBAC is not the default');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: KV_RBAC, exact: true }).waitFor();
+    const vault = await getVault(KV_RBAC);
+    const properties = vault.properties;
+    assert(vault.location === 'eastus' && properties.sku.name === 'standard' && properties.enableRbacAuthorization === true
+      && properties.softDeleteRetentionInDays === 7 && !properties.enablePurgeProtection && properties.accessPolicies.length === 0
+      && properties.tenantId === endpoints.tenant_id, `ARM has ${JSON.stringify(vault)}`);
+    assert(await page.getByTestId('vault-uri').textContent() === properties.vaultUri, 'Vault URI');
+    await page.getByText('Azure role-based access control', { exact: true }).waitFor();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ARM });
+    await page.getByRole('button', { name: 'Copy Vault URI to clipboard' }).click();
+    await page.getByRole('button', { name: 'Copy Vault URI to clipboard' }).getByText('Copied').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert(copied === properties.vaultUri, `clipboard ${copied}`);
+    await page.screenshot({ path: join(artifacts, 'key-vault-overview.png') });
+  }],
+  ['Key vaults: + Create with a taken name shows ARM\'s name check; a name taken before Create shows ARM\'s VaultAlreadyExists in the red banner; ARM unchanged', async () => {
+    await page.getByRole('link', { name: 'Key vaults', exact: true }).click();
+    await page.getByRole('button', { name: '+ Create', exact: true }).click();
+    await page.getByLabel('Resource group').selectOption({ label: GROUP });
+    await page.getByLabel('Key vault name').fill(KV_RBAC);
+    const inUse = `The vault name '${KV_RBAC}' is already in use.`;
+    await page.getByTestId('name-status').getByText(inUse, { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    const text = await page.getByRole('alert').filter({ hasText: inUse }).textContent();
+    assert(text.startsWith(inUse), `banner: ${text}`);
+    assert(await page.getByRole('button', { name: 'Create', exact: true }).isHidden(), 'Review + create opened with a taken name');
+    await page.getByLabel('Key vault name').fill(KV_RACE);
+    await page.getByTestId('name-status').getByText(`'${KV_RACE}' is available.`, { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).waitFor();
+    // Someone else takes the name, in another group, before Create.
+    await arm('PUT', `/subscriptions/${SUB}/resourcegroups/${KV_OTHER_GROUP}?api-version=2021-04-01`, { location: 'eastus' });
+    await arm('PUT', `${vaultId(KV_RACE, KV_OTHER_GROUP)}?api-version=${KV}`,
+      { location: 'eastus', properties: { tenantId: endpoints.tenant_id, sku: { family: 'A', name: 'standard' } } });
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const conflict = await page.getByRole('alert').filter({ hasText: 'VaultAlreadyExists' }).textContent();
+    assert(conflict.startsWith(`VaultAlreadyExists: The vault name '${KV_RACE}' is already in use.`), `banner: ${conflict}`);
+    await page.screenshot({ path: join(artifacts, 'key-vault-create-conflict.png') });
+    assert(await armStatus('GET', `${vaultId(KV_RACE)}?api-version=${KV}`) === 404, 'ARM has the vault in the form\'s group');
+  }],
+  ['Key vaults: + Create with Vault access policy (Premium, 30 days, purge protection, template deployment); ARM has it with the creator\'s policy', async () => {
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('heading', { name: 'Key vaults' }).waitFor();
+    await createVaultBasics(KV_POLICY, 'Premium', 30);
+    await page.getByRole('radio', { name: /^Enable purge protection/ }).check();
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('radio', { name: 'Vault access policy' }).check();
+    await page.getByRole('checkbox', { name: 'Azure Resource Manager for template deployment' }).check();
+    await page.locator('tbody tr').filter({ hasText: ADMIN[2] }).waitFor();
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.screenshot({ path: join(artifacts, 'key-vault-create-review.png') });
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: KV_POLICY, exact: true }).waitFor();
+    const properties = (await getVault(KV_POLICY)).properties;
+    const signedIn = await passwordSignIn(ADMIN[0], ADMIN[1]);
+    const admin = JSON.parse(Buffer.from(signedIn.body.access_token.split('.')[1], 'base64url')).oid;
+    const policies = properties.accessPolicies;
+    assert(properties.sku.name === 'premium' && properties.enableRbacAuthorization === false && properties.enablePurgeProtection === true
+      && properties.softDeleteRetentionInDays === 30 && properties.enabledForTemplateDeployment === true
+      && properties.enabledForDeployment === false, `ARM has ${JSON.stringify(properties)}`);
+    assert(policies.length === 1 && policies[0].objectId === admin && sorted(policies[0].permissions.secrets) === sorted(SECRET_MANAGEMENT)
+      && policies[0].permissions.keys.length === 12 && policies[0].permissions.certificates.length === 15, `policies ${JSON.stringify(policies)}`);
+    await page.getByText('Vault access policy', { exact: true }).waitFor();
+  }],
+  ['Access policies: + Create, template Secret Management, the learner; ARM has exactly that policy', async () => {
+    await page.getByRole('link', { name: 'Access policies', exact: true }).click();
+    await page.locator('tbody tr').filter({ hasText: ADMIN[2] }).getByText('12 selected').waitFor();
+    await page.getByRole('button', { name: '+ Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'Create an access policy' }).waitFor();
+    await page.getByLabel('Configure from a template').selectOption({ label: 'Secret Management' });
+    const secrets = page.getByRole('group', { name: 'Secret permissions' });
+    assert(await secrets.getByRole('checkbox', { name: 'Set', exact: true }).isChecked(), 'the template did not tick Set');
+    assert(!(await secrets.getByRole('checkbox', { name: 'Purge', exact: true }).isChecked()), 'the template ticked Purge');
+    await page.screenshot({ path: join(artifacts, 'key-vault-access-policy-create.png') });
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('group', { name: 'Select a principal' }).getByRole('radio', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Created the access policy of '${LEARNER[2]}'.` }).waitFor();
+    await page.locator('tbody tr').filter({ hasText: LEARNER[2] }).getByText('7 selected').waitFor();
+    await page.screenshot({ path: join(artifacts, 'key-vault-access-policies.png') });
+    const policies = (await getVault(KV_POLICY)).properties.accessPolicies.filter((p) => p.objectId === LEARNER_OID);
+    assert(policies.length === 1 && sorted(policies[0].permissions.secrets) === sorted(SECRET_MANAGEMENT)
+      && sorted(policies[0].permissions.keys) === '[]' && sorted(policies[0].permissions.certificates) === '[]'
+      && policies[0].tenantId === endpoints.tenant_id, `ARM has ${JSON.stringify(policies)}`);
+  }],
+  ['Access policies: select the learner\'s, Delete, Yes; ARM keeps only the creator\'s', async () => {
+    await page.getByRole('radio', { name: `${LEARNER[2]} ${LEARNER_OID}` }).check();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete access policy' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted the access policy of '${LEARNER[2]}'.` }).waitFor();
+    const policies = (await getVault(KV_POLICY)).properties.accessPolicies;
+    assert(policies.length === 1 && policies[0].objectId !== LEARNER_OID, `ARM has ${JSON.stringify(policies)}`);
+  }],
+  ['Access configuration: Azure RBAC, Apply, Yes PATCHes the vault; Access policies then shows Azure\'s message and links back', async () => {
+    await page.getByRole('link', { name: 'Access configuration', exact: true }).click();
+    await page.getByRole('radio', { name: 'Azure role-based access control (recommended)' }).check();
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Change the permission model' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Updated the access configuration of '${KV_POLICY}'.` }).waitFor();
+    const properties = (await getVault(KV_POLICY)).properties;
+    assert(properties.enableRbacAuthorization === true && properties.accessPolicies.length === 1, `ARM has ${JSON.stringify(properties)}`);
+    await page.getByRole('link', { name: 'Access policies', exact: true }).click();
+    const notice = page.getByTestId('rbac-notice');
+    await notice.waitFor();
+    assert(await page.getByRole('button', { name: '+ Create', exact: true }).count() === 0, 'Access policies offers + Create on an RBAC vault');
+    await notice.getByRole('link', { name: 'Access configuration' }).click();
+    await page.getByRole('heading', { name: `${KV_POLICY} | Access configuration` }).waitFor();
+  }],
+  ['Access control (IAM) on a vault: + Add Key Vault Secrets User for the learner; ARM has it at the vault\'s scope', async () => {
+    await page.goto(`${ARM}/portal/#/keyvaults/${SUB}/${GROUP}/${KV_RBAC}/iam`);
+    await page.getByRole('heading', { name: 'Role assignments' }).waitFor();
+    await page.getByRole('button', { name: '+ Add', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Add role assignment' });
+    const roles = await pane.getByLabel('Role').evaluate((select) => [...select.options].map((option) => option.textContent));
+    for (const role of ['Key Vault Secrets Officer', 'Key Vault Administrator', 'Key Vault Crypto User', 'Key Vault Reader']) {
+      assert(roles.includes(role), `no ${role} in the role picker`);
+    }
+    await pane.getByLabel('Role').selectOption({ label: 'Key Vault Secrets User' });
+    await pane.getByRole('radio', { name: 'User, group, or service principal' }).check();
+    await pane.getByRole('group', { name: 'Select members' }).getByRole('radio', { name: `${LEARNER[2]} ${LEARNER[0]}` }).check();
+    await pane.getByRole('button', { name: 'Review + assign', exact: true }).click();
+    const row = page.locator('tr').filter({ has: page.getByRole('checkbox', { name: `Key Vault Secrets User ${LEARNER_OID}` }) });
+    await row.getByText('This resource').waitFor();
+    await page.screenshot({ path: join(artifacts, 'key-vault-access-control-iam.png') });
+    const found = (await arm('GET', `${vaultId(KV_RBAC)}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`))
+      .value.filter((a) => a.properties.principalId === LEARNER_OID);
+    assert(found.length === 1 && found[0].properties.roleDefinitionId.toLowerCase().endsWith(SECRETS_USER)
+      && found[0].properties.scope.toLowerCase() === vaultId(KV_RBAC).toLowerCase() && found[0].properties.principalType === 'User',
+    `ARM has ${JSON.stringify(found)}`);
+  }],
+  ['Key vault: Delete, Yes soft-deletes it; Manage deleted vaults lists it; Recover brings it back in ARM', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('heading', { name: KV_RBAC, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete key vault' });
+    await dialog.getByText('for 7 days').waitFor();
+    await dialog.getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted key vault '${KV_RBAC}'.` }).waitFor();
+    assert(await armStatus('GET', `${vaultId(KV_RBAC)}?api-version=${KV}`) === 404, 'ARM still has the vault');
+    assert((await deletedVaults()).some((vault) => vault.name === KV_RBAC), 'ARM does not list the deleted vault');
+    await page.getByRole('button', { name: 'Manage deleted vaults', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Manage deleted key vaults' });
+    await pane.getByRole('checkbox', { name: KV_RBAC }).check();
+    await page.screenshot({ path: join(artifacts, 'key-vault-deleted-vaults.png') });
+    await pane.getByRole('button', { name: 'Recover', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Recovered '${KV_RBAC}'.` }).waitFor();
+    await page.getByRole('link', { name: KV_RBAC, exact: true }).waitFor();
+    const vault = await getVault(KV_RBAC);
+    assert(vault.properties.softDeleteRetentionInDays === 7 && vault.properties.enableRbacAuthorization === true, `ARM has ${JSON.stringify(vault)}`);
+    assert((await deletedVaults()).every((deleted) => deleted.name !== KV_RBAC), 'ARM still lists it as deleted');
+  }],
+  ['Key vault: Delete again, then Manage deleted vaults, Purge, Yes; ARM no longer has it and its name is free', async () => {
+    await page.getByRole('link', { name: KV_RBAC, exact: true }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete key vault' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Deleted key vault '${KV_RBAC}'.` }).waitFor();
+    await page.getByRole('button', { name: 'Manage deleted vaults', exact: true }).click();
+    const pane = page.getByRole('dialog', { name: 'Manage deleted key vaults' });
+    await pane.getByRole('checkbox', { name: KV_RBAC }).check();
+    await pane.getByRole('button', { name: 'Purge', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Purge key vault' }).getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `Purged '${KV_RBAC}'.` }).waitFor();
+    assert((await deletedVaults()).every((vault) => vault.name !== KV_RBAC), 'ARM still lists it as deleted');
+    const check = await arm('POST', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/checkNameAvailability?api-version=${KV}`,
+      { name: KV_RBAC, type: 'Microsoft.KeyVault/vaults' });
+    assert(check.nameAvailable === true, `checkNameAvailability ${JSON.stringify(check)}`);
+  }],
   ['learner without a role sees ARM\'s AuthorizationFailed in the red banner', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -815,6 +1020,11 @@ for (const path of [entra.groupId && `/groups/${entra.groupId}`, entra.app && `/
   entra.apiAppId && `/applications/${entra.apiAppId}`, entra.userId && `/users/${entra.userId}`,
   entra.userId && `/directory/deletedItems/${entra.userId}`]) {
   if (path) await graphApi('DELETE', path).catch(() => {});
+}
+for (const [method, path] of [['DELETE', `${vaultId(KV_RACE, KV_OTHER_GROUP)}?api-version=${KV}`],
+  ['POST', `/subscriptions/${SUB}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/${KV_RACE}/purge?api-version=${KV}`],
+  ['DELETE', `/subscriptions/${SUB}/resourcegroups/${KV_OTHER_GROUP}?api-version=2021-04-01`]]) {
+  await fetch(`${ARM}${path}`, { method, headers: { authorization: `Bearer ${await operator()}` } }).catch(() => {});
 }
 console.log(`screenshots in ${artifacts}`);
 console.log(`${passed} passed, ${failed} failed`);

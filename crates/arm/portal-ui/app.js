@@ -1,7 +1,8 @@
 // mimic portal: sign-in, then resource groups → a group's resources → a VM (Overview, Identity,
 // Access control (IAM), Token inspector); Managed Identities; Access control (IAM) of a subscription;
-// Microsoft Entra ID (entra.js). Routes live in the URL fragment: #/, #/identities[/{sub}/{group}/{name}/…]
-// (managed-identity.js), #/sub/{sub}/iam,
+// Key vaults (key-vaults.js, key-vault.js); Microsoft Entra ID (entra.js). Routes live in the URL
+// fragment: #/, #/identities[/{sub}/{group}/{name}/…] (managed-identity.js),
+// #/keyvaults[/new|/{sub}/{group}/{name}/…], #/sub/{sub}/iam,
 // #/rg/{sub}/{group}[/iam], #/vm/{sub}/{group}/{name}/{blade}, #/entra/….
 
 import { completeSignIn, session, signIn, signOut } from './auth.js';
@@ -13,6 +14,8 @@ import { managedIdentityRoute } from './managed-identity.js';
 import { iamBlade } from './iam.js';
 import { tokenBlade } from './tokens.js';
 import { entraRoute } from './entra.js';
+import { keyVaultsBlade, createVaultForm } from './key-vaults.js';
+import { keyVaultRoute } from './key-vault.js';
 
 function link(href, text, current) {
   // A click on the page already shown reloads it (no hashchange event then).
@@ -22,9 +25,10 @@ function link(href, text, current) {
 
 let subscriptionsSeen = [];
 
-/** The top-level menu: Resource groups, Managed Identities, Microsoft Entra ID, and each subscription's IAM. */
+/** The top-level menu: Resource groups, Managed Identities, Key vaults, Microsoft Entra ID, and each subscription's IAM. */
 function homeMenu(current) {
   show('menu', link('#/', 'Resource groups', current === 'groups'), link('#/identities', 'Managed Identities', current === 'identities'),
+    link('#/keyvaults', 'Key vaults', current === 'keyvaults'),
     link('#/entra', 'Microsoft Entra ID'),
     subscriptionsSeen.flatMap((subscription) => [el('div', { class: 'heading' }, subscription.displayName),
       link(`#/sub/${subscription.subscriptionId}/iam`, 'Access control (IAM)', current === subscription.subscriptionId)]));
@@ -59,6 +63,14 @@ async function identities() {
   await loadSubscriptions().catch(() => []);
   homeMenu('identities');
   await identitiesBlade();
+}
+
+async function keyVaults(parts) {
+  if (parts.length >= 3) return keyVaultRoute(parts);
+  homeMenu('keyvaults');
+  await loadSubscriptions().catch(() => []);
+  homeMenu('keyvaults');
+  return parts[0] === 'new' ? createVaultForm() : keyVaultsBlade();
 }
 
 async function subscriptionIam(subscription) {
@@ -123,6 +135,7 @@ async function route() {
     if (parts[0] === 'rg' && parts.length >= 3) await group(parts[1], parts[2], parts[3] || 'overview');
     else if (parts[0] === 'identities' && parts.length >= 4) await managedIdentityRoute(parts.slice(1));
     else if (parts[0] === 'identities') await identities();
+    else if (parts[0] === 'keyvaults') await keyVaults(parts.slice(1));
     else if (parts[0] === 'sub' && parts.length >= 3) await subscriptionIam(parts[1]);
     else if (parts[0] === 'vm' && parts.length >= 4) await vm(parts[1], parts[2], parts[3], parts[4] || 'overview');
     else if (parts[0] === 'entra') await entraRoute(parts.slice(1));

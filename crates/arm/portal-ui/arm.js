@@ -7,6 +7,8 @@ export const IDENTITY = '2024-11-30';
 /** Federated identity credentials: the version az 2.91 sends (it shows `claimsMatchingExpression`). */
 export const FEDERATED = '2025-01-31-preview';
 export const RESOURCES = '2021-04-01';
+/** Key vaults: the version az 2.91 sends (RBAC is the permission model a create defaults to). */
+export const KEY_VAULT = '2026-02-01';
 
 /** An ARM error: `code` and `message` from ARM's error envelope. */
 export class ArmError extends Error {
@@ -53,4 +55,15 @@ export async function list(path) {
 /** The path of a VM. */
 export function vmPath(subscription, group, name) {
   return `/subscriptions/${subscription}/resourceGroups/${encodeURIComponent(group)}/providers/Microsoft.Compute/virtualMachines/${encodeURIComponent(name)}`;
+}
+
+/** The path of a key vault. */
+export function vaultPath(subscription, group, name) {
+  return `/subscriptions/${subscription}/resourceGroups/${encodeURIComponent(group)}/providers/Microsoft.KeyVault/vaults/${encodeURIComponent(name)}`;
+}
+
+/** The resource group named in a resource id. */
+export function groupOf(id) {
+  const parts = id.split('/');
+  return parts[parts.findIndex((part) => part.toLowerCase() === 'resourcegroups') + 1] || '';
 }

@@ -95,3 +95,11 @@ export function takeNotice() {
   notice = null;
   return message;
 }
+
+/** The tab strip of a wizard (Basics, …, Review + create): `select(name)` is called on a click;
+ * `mark(name)` shows which tab is current. */
+export function wizardTabs(names, select) {
+  const buttons = names.map((name) => el('button', { type: 'button', role: 'tab', 'aria-selected': 'false', onclick: () => select(name) }, name));
+  const mark = (current) => buttons.forEach((button, index) => button.setAttribute('aria-selected', String(names[index] === current)));
+  return { node: el('div', { class: 'tabs', role: 'tablist' }, buttons), mark };
+}

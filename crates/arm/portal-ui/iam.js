@@ -10,7 +10,7 @@ import { el, show, banner, showError, confirmPane } from './dom.js';
 const AUTHORIZATION = '2022-04-01';
 
 /** The managed identities a role can be assigned to: UAMIs and VMs with a system-assigned identity. */
-async function managedIdentities(subscription) {
+export async function managedIdentities(subscription) {
   const identities = await list(`/subscriptions/${subscription}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=${IDENTITY}`);
   const machines = await list(`/subscriptions/${subscription}/providers/Microsoft.Compute/virtualMachines?api-version=${COMPUTE}`);
   return [
@@ -24,7 +24,7 @@ async function managedIdentities(subscription) {
  * The directory's users, groups and service principals (managed identities left out: they have
  * their own picker), from Graph: `[{ id, name, detail, principalType }]`, users first.
  */
-async function directoryMembers() {
+export async function directoryMembers() {
   const users = await graphList('/users?$select=id,displayName,userPrincipalName&$top=100');
   const groups = await graphList('/groups?$select=id,displayName,description&$top=100');
   const principals = await graphList('/servicePrincipals?$top=100');
@@ -37,24 +37,26 @@ async function directoryMembers() {
   ];
 }
 
-const MEMBER_KINDS = { User: 'User', Group: 'Group', ServicePrincipal: 'Service principal' };
+export const MEMBER_KINDS = { User: 'User', Group: 'Group', ServicePrincipal: 'Service principal' };
 
 /**
- * Display names of directory objects by id, from Graph's `getByIds` (users, groups, service
- * principals): a `Map`, or `null` when Graph could not be asked (then rows show only ids).
+ * Directory objects by id, from Graph's `getByIds` (users, groups, service principals): a `Map`.
  * An id Graph does not return is a deleted principal: the portal shows "Identity not found".
  */
-async function directoryNames(ids) {
+export async function directoryObjects(ids) {
   const unique = [...new Set(ids.filter(Boolean))];
-  const names = new Map();
-  if (unique.length === 0) return names;
+  const objects = new Map();
   for (let start = 0; start < unique.length; start += 1000) {
     const found = await graph('POST', '/directoryObjects/getByIds', { ids: unique.slice(start, start + 1000) });
-    for (const object of found.value || []) {
-      names.set(object.id, object.displayName || object.userPrincipalName || object.appId || object.id);
-    }
+    for (const object of found.value || []) objects.set(object.id, object);
   }
-  return names;
+  return objects;
+}
+
+/** Display names of directory objects by id (see `directoryObjects`). */
+async function directoryNames(ids) {
+  const objects = await directoryObjects(ids);
+  return new Map([...objects].map(([id, object]) => [id, object.displayName || object.userPrincipalName || object.appId || object.id]));
 }
 
 /** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`. */

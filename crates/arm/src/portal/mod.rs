@@ -57,6 +57,21 @@ const ASSETS: &[Asset] = &[
         include_str!("../../portal-ui/managed-identity.js"),
     ),
     asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
+    asset(
+        "key-vaults.js",
+        JS,
+        include_str!("../../portal-ui/key-vaults.js"),
+    ),
+    asset(
+        "key-vault.js",
+        JS,
+        include_str!("../../portal-ui/key-vault.js"),
+    ),
+    asset(
+        "access-policies.js",
+        JS,
+        include_str!("../../portal-ui/access-policies.js"),
+    ),
     asset("tokens.js", JS, include_str!("../../portal-ui/tokens.js")),
     asset("graph.js", JS, include_str!("../../portal-ui/graph.js")),
     asset("entra.js", JS, include_str!("../../portal-ui/entra.js")),
