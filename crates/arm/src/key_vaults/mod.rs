@@ -7,6 +7,7 @@
 //! No LROs: Azure declares the PUT and the purge long-running but allows 200/201 (PUT) and 200
 //! (purge) answers, which is what mimic sends, the work being done.
 
+pub mod keys;
 pub mod model;
 pub mod store;
 pub mod writes;
