@@ -801,3 +801,10 @@ fn debug_output_never_shows_private_members() {
     assert!(!printed.contains(jwk.p.as_deref().expect("p")));
     assert!(printed.contains("RSA"));
 }
+
+#[test]
+fn key_material_can_be_shared_between_request_threads() {
+    fn shareable<T: Send + Sync>() {}
+
+    shareable::<KeyMaterial>();
+}
