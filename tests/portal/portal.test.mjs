@@ -5,7 +5,8 @@
 // resource group (add, remove a role assignment); the Token inspector on vm2 (IMDS token claims, then
 // a resource-group read with it: 403, then 200 after granting Reader); Key vaults (create with Azure
 // RBAC and with access policies, the name check and ARM's conflict, an access policy added and
-// deleted, Access configuration, Key Vault Secrets User in the vault's IAM, delete, recover, purge);
+// deleted, Access configuration, Key Vault Secrets User in the vault's IAM, Secrets on the data plane:
+// Key Vault's ForbiddenByRbac, then + Generate/Import and Show Secret Value, delete, recover, purge);
 // then a learner without rights gets ARM's error banners.
 //
 // Run by scripts/portal.sh (inside a loopback-only network namespace, with mimic started there):
@@ -15,6 +16,7 @@
 
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -64,6 +66,10 @@ const KV_OTHER_GROUP = `kv-other-${SUFFIX}`;
 const vaultId = (name, group = GROUP) => `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/${name}`;
 const getVault = (name) => arm('GET', `${vaultId(name)}?api-version=${KV}`);
 const SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+const SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+const SECRET_VALUE = `portal-value-${SUFFIX}`;
+const ADMIN_OID = 'ad000000-0000-4000-8000-00000000a001';
+const OPERATOR_OID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const SECRET_MANAGEMENT = ['backup', 'delete', 'get', 'list', 'recover', 'restore', 'set'];
 const sorted = (list) => JSON.stringify([...(list || [])].sort());
 
@@ -159,6 +165,34 @@ function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
+// ---- Key Vault's data plane, as the fixture operator: the vault's name in Host and SNI, the
+// connection to ARM's listener (what `mimic hosts` entries make a client do) --------------------
+
+let vaultTokenValue;
+async function keyVault(method, vault, path) {
+  if (!vaultTokenValue) {
+    const response = await fetch(`${endpoints.aad}/${endpoints.tenant_id}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: endpoints.operator.client_id,
+        client_secret: endpoints.operator.client_secret, scope: 'https://vault.azure.net/.default' }),
+    });
+    vaultTokenValue = (await response.json()).access_token;
+  }
+  const port = new URL(ARM).port;
+  const name = `${vault}.vault.mimic.test`;
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest({ host: '127.0.0.1', port, method, servername: name,
+      path: `${path}?api-version=7.5`, ca: readFileSync(join(dataDir, 'ca.pem')),
+      headers: { host: `${name}:${port}`, authorization: `Bearer ${vaultTokenValue}` } }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, body: text ? JSON.parse(text) : null }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 // ---- the browser ------------------------------------------------------------------------------------
 
 // Chromium trusts mimic's server certificate by its public key (no NSS DB to edit, no blanket
@@ -179,6 +213,9 @@ const context = await chromium.launchPersistentContext(userDataDir, {
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--ignore-certificate-errors-spki-list=${spkiHash()}`,
+    // Vault URIs (`{vault}.vault.mimic.test`) reach mimic, as the hosts entries `mimic hosts`
+    // prints make them do for a user's browser (docs/key-vault.md).
+    '--host-resolver-rules=MAP *.vault.mimic.test 127.0.0.1',
   ],
 }).catch((error) => {
   console.log(`FAIL launching ${process.env.MIMIC_CHROMIUM || '/usr/bin/chromium'}: ${error.message}`);
@@ -920,6 +957,41 @@ const steps = [
     assert(found.length === 1 && found[0].properties.roleDefinitionId.toLowerCase().endsWith(SECRETS_USER)
       && found[0].properties.scope.toLowerCase() === vaultId(KV_RBAC).toLowerCase() && found[0].properties.principalType === 'User',
     `ARM has ${JSON.stringify(found)}`);
+  }],
+  ['Key vault Secrets as the admin (Owner, no Key Vault data role): Key Vault\'s ForbiddenByRbac in the red banner', async () => {
+    await page.goto(`${ARM}/portal/#/keyvaults/${SUB}/${GROUP}/${KV_RBAC}/secrets`);
+    const banner = page.getByRole('alert').filter({ hasText: 'Forbidden: Caller is not authorized to perform action on resource.' });
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert(text.includes(`oid=${ADMIN_OID}`) && text.includes("Action: 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'")
+      && text.includes(`Vault: ${KV_RBAC};location=`), `banner: ${text}`);
+    await page.getByText('You are unauthorized to view these contents.').waitFor();
+  }],
+  ['Key vault Secrets: with Key Vault Secrets Officer, + Generate/Import creates a secret; Key Vault has it; its version shows the value', async () => {
+    await arm('PUT', `${vaultId(KV_RBAC)}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`,
+      { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_OFFICER}`,
+        principalId: ADMIN_OID, principalType: 'User' } });
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await page.getByText('There are no secrets available.').waitFor();
+    await page.getByRole('button', { name: '+ Generate/Import', exact: true }).click();
+    await page.getByLabel('Name').fill('portal-secret');
+    await page.getByLabel('Secret value').fill(SECRET_VALUE);
+    await page.getByLabel('Content type (optional)').fill('text/plain');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: "The secret 'portal-secret' has been successfully created." }).waitFor();
+    await page.getByRole('link', { name: 'portal-secret', exact: true }).click();
+    await page.getByRole('heading', { name: 'Current version' }).waitFor();
+    await page.locator('tbody tr a').first().click();
+    await page.getByRole('button', { name: 'Show Secret Value', exact: true }).click();
+    await page.getByTestId('secret-value').filter({ hasText: SECRET_VALUE }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'key-vault-secret.png') });
+    // Key Vault itself, as the operator once granted Secrets User: the secret as the form set it.
+    await arm('PUT', `${vaultId(KV_RBAC)}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`,
+      { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${SECRETS_USER}`,
+        principalId: endpoints.operator.object_id || OPERATOR_OID, principalType: 'ServicePrincipal' } });
+    const secret = await keyVault('GET', KV_RBAC, '/secrets/portal-secret');
+    assert(secret.status === 200 && secret.body.value === SECRET_VALUE && secret.body.contentType === 'text/plain'
+      && secret.body.attributes.enabled === true, `Key Vault has ${JSON.stringify(secret)}`);
   }],
   ['Key vault: Delete, Yes soft-deletes it; Manage deleted vaults lists it; Recover brings it back in ARM', async () => {
     await page.getByRole('link', { name: 'Overview', exact: true }).click();

@@ -106,6 +106,15 @@ export async function completeSignIn(config) {
  * endpoint for `{graphResourceId}/.default`, as MSAL.js does for a second resource.
  */
 export async function graphToken(config) {
+  return tokenFor(config, `${config.graphResourceId}/.default`);
+}
+
+/** A Key Vault access token for the signed-in user (`https://vault.azure.net/.default`). */
+export async function vaultToken(config) {
+  return tokenFor(config, 'https://vault.azure.net/.default');
+}
+
+async function tokenFor(config, scope) {
   const current = session();
   if (!current || !current.refreshToken) throw new Error('No refresh token in this session: sign out and sign in again.');
   const response = await fetch(`${authority(config)}/token`, {
@@ -115,7 +124,7 @@ export async function graphToken(config) {
       grant_type: 'refresh_token',
       client_id: config.clientId,
       refresh_token: current.refreshToken,
-      scope: `${config.graphResourceId}/.default`,
+      scope,
     }),
   });
   const body = await response.json();

@@ -2,12 +2,14 @@
 // Delete — a soft delete — with a Yes/No confirmation), Access control (IAM) (iam.js at the vault's
 // scope), Access policies (access-policies.js) and, under Settings, Access configuration (the
 // permission model and resource access, a PATCH of the vault).
-// Routes: #/keyvaults/{sub}/{group}/{name}[/iam|/access-policies[/create]|/access-configuration].
+// Secrets (secrets.js).
+// Routes: #/keyvaults/{sub}/{group}/{name}[/iam|/access-policies[/create]|/secrets[/…]|/access-configuration].
 
 import { arm, list, vaultPath, KEY_VAULT } from './arm.js';
 import { el, show, banner, showError, confirmPane, details, navigate } from './dom.js';
 import { iamBlade } from './iam.js';
 import { accessPoliciesBlade, createPolicyForm } from './access-policies.js';
+import { secretsBlade } from './secrets.js';
 
 /** The permission models, in the Azure portal's words. */
 export const RBAC_MODEL = 'Azure role-based access control';
@@ -33,26 +35,26 @@ function link(href, text, current) {
 
 /**
  * The vault's menu. Azure's "Objects" heading (Keys, Secrets, Certificates) comes after Access
- * policies: its entries need the Key Vault data plane, so `OBJECTS` is where "Secrets" goes (as
- * ['secrets', 'Secrets']) once that exists; the heading shows only with entries.
+ * policies; mimic's portal has Secrets (secrets.js, on the vault's data plane).
  */
-const OBJECTS = [];
+const OBJECTS = [['secrets', 'Secrets']];
 
 function menu(subscription, group, name, current) {
   const item = (blade, text) => link(vaultHash(subscription, group, name, blade), text, current === blade);
   show('menu', link('#/keyvaults', 'Key vaults'), el('div', { class: 'heading' }, name),
     item('overview', 'Overview'), item('iam', 'Access control (IAM)'), item('access-policies', 'Access policies'),
-    OBJECTS.length ? [el('div', { class: 'heading' }, 'Objects'), OBJECTS.map(([blade, text]) => item(blade, text))] : [],
+    OBJECTS.length ? [el('div', { class: 'heading' }, 'Objects'), ...OBJECTS.map(([blade, text]) => item(blade, text))] : [],
     el('div', { class: 'heading' }, 'Settings'), item('access-configuration', 'Access configuration'));
 }
 
 /** Renders the vault's blade for the fragment's parts after `keyvaults`: sub, group, name, blade, action. */
-export async function keyVaultRoute([subscription, group, name, blade = 'overview', action]) {
+export async function keyVaultRoute([subscription, group, name, blade = 'overview', action, ...rest]) {
   menu(subscription, group, name, blade);
   const path = vaultPath(subscription, group, name);
   if (blade === 'iam') return iamBlade(path, name, 'Key vault');
   const vault = await arm('GET', `${path}?api-version=${KEY_VAULT}`);
   const hash = vaultHash(subscription, group, vault.name);
+  if (blade === 'secrets') return secretsBlade(vault, `${hash}/secrets`, [action, ...rest].map((part) => part && decodeURIComponent(part)));
   if (blade === 'access-policies' && action === 'create') return createPolicyForm(vault, hash);
   if (blade === 'access-policies') return accessPoliciesBlade(vault, hash);
   if (blade === 'access-configuration') return accessConfiguration(vault);

@@ -72,6 +72,7 @@ const ASSETS: &[Asset] = &[
         JS,
         include_str!("../../portal-ui/access-policies.js"),
     ),
+    asset("secrets.js", JS, include_str!("../../portal-ui/secrets.js")),
     asset("tokens.js", JS, include_str!("../../portal-ui/tokens.js")),
     asset("graph.js", JS, include_str!("../../portal-ui/graph.js")),
     asset("entra.js", JS, include_str!("../../portal-ui/entra.js")),
@@ -151,10 +152,16 @@ async fn file(state: web::Data<AppState>, name: web::Path<String>) -> HttpRespon
 }
 
 fn serve(state: &AppState, asset: &Asset) -> HttpResponse {
+    // The Secrets blade calls vaults at their Vault URIs (`https://{vault}.{suffix}[:port]/`).
+    let port = state.settings.key_vault_port.unwrap_or(state.port);
+    let port = match port {
+        443 => String::new(),
+        port => format!(":{port}"),
+    };
     let policy = format!(
-        "default-src 'self'; connect-src 'self' {}; img-src 'self' data:; \
+        "default-src 'self'; connect-src 'self' {} https://*.{}{port}; img-src 'self' data:; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        state.settings.aad_url
+        state.settings.aad_url, state.settings.key_vault_dns_suffix
     );
     HttpResponse::Ok()
         .content_type(asset.content_type)

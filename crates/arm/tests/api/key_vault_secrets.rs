@@ -803,3 +803,54 @@ async fn purging_a_vault_removes_its_secrets() {
         "a new vault of the name starts empty"
     );
 }
+
+#[tokio::test]
+async fn the_portals_origin_alone_gets_cors_answers() {
+    let app = TestArm::spawn().await;
+    create_vault(&app, "kv-cors", true, json!([])).await;
+    let preflight = |origin: &str| {
+        app.arm
+            .http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/secrets?api-version={KV}", app.arm.base),
+            )
+            .header("Host", format!("kv-cors.vault.mimic.test:{}", port(&app)))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+    };
+    let reply = app.arm.send(preflight(&app.arm.base)).await;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    assert_eq!(
+        reply.headers["access-control-allow-origin"],
+        app.arm.base.as_str()
+    );
+    assert!(reply.headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    // An answer to the portal carries the header; the 401 challenge too.
+    let reply = app
+        .arm
+        .send(
+            app.arm
+                .http
+                .get(format!("{}/secrets?api-version={KV}", app.arm.base))
+                .header("Host", format!("kv-cors.vault.mimic.test:{}", port(&app)))
+                .header("Origin", &app.arm.base),
+        )
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.headers["access-control-allow-origin"],
+        app.arm.base.as_str()
+    );
+
+    let reply = app.arm.send(preflight("https://evil.example")).await;
+    assert!(
+        !reply.headers.contains_key("access-control-allow-origin"),
+        "{:?}",
+        reply.headers
+    );
+}

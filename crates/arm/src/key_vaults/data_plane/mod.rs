@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod cors;
 pub mod error;
 pub mod secrets;
 
@@ -124,9 +125,20 @@ fn guard(context: &GuardContext<'_>) -> bool {
 }
 
 /// The data plane's routes, guarded by the `Host`; registered before ARM's.
-pub fn service() -> actix_web::Scope {
+pub fn service() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<
+            actix_web::body::EitherBody<actix_web::body::BoxBody>,
+        >,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     web::scope("")
         .guard(actix_web::guard::fn_guard(guard))
+        .wrap(actix_web::middleware::from_fn(cors::portal))
         .configure(secrets::configure)
         .default_service(web::to(unknown))
 }
