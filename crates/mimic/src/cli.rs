@@ -48,6 +48,10 @@ pub enum Command {
     Status,
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
+    /// Print the `/etc/hosts` lines that make the vaults' hosts (`{vault}.vault.mimic.test`)
+    /// resolve to ARM's listener, or keep them in a marked block of a file with `--write`
+    /// (docs/key-vault.md).
+    Hosts(crate::hosts::HostsArgs),
     /// Snapshots of the whole state (both stores), running or not: save, restore, list.
     Snapshot {
         #[command(subcommand)]
@@ -154,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Env => print!("{}", persona::operator_env(&Endpoints::of_running(&dir)?)),
         Command::Status => return crate::status::run(&dir).await,
+        Command::Hosts(args) => return crate::hosts::run(&dir, args).await,
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,
         Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,

@@ -1,12 +1,13 @@
 //! The one binary: `mimic up` runs AAD, ARM and one IMDS per VM in one process on an embedded
 //! default (SQLite in a data directory); `mimic aad|arm|imds` run one service each; `mimic env`,
-//! `mimic vm list|env` help a person use what is running.
+//! `mimic vm list|env` and `mimic hosts` help a person use what is running.
 
 pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;
 pub mod fixture_record;
+pub mod hosts;
 pub mod lock;
 pub mod persona;
 pub mod sandbox;
