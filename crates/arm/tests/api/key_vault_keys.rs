@@ -1043,3 +1043,53 @@ async fn bad_input_gets_bad_parameter_and_changes_nothing() {
     let reply = kv(&app, "POST", "kv-bad", "/keys", &token, None).await;
     assert_eq!(reply.status, 405, "{}", reply.text);
 }
+
+#[tokio::test]
+async fn parallel_creates_and_rotations_of_one_key_all_land_as_versions() {
+    let app = TestArm::spawn().await;
+    create_vault(&app, "kv-many", true, "standard", json!([])).await;
+    let token = principal_with(&app, "kv-many", CRYPTO_OFFICER).await;
+    let created = kv(
+        &app,
+        "POST",
+        "kv-many",
+        "/keys/shared/create",
+        &token,
+        Some(json!({"kty": "EC"})),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let replies = futures::future::join_all((0..8).map(|i| {
+        let (app, token) = (&app, &token);
+        async move {
+            match i % 2 {
+                0 => {
+                    kv(
+                        app,
+                        "POST",
+                        "kv-many",
+                        "/keys/shared/create",
+                        token,
+                        Some(json!({"kty": "EC", "crv": "P-384"})),
+                    )
+                    .await
+                }
+                _ => kv(app, "POST", "kv-many", "/keys/shared/rotate", token, None).await,
+            }
+        }
+    }))
+    .await;
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let versions = kv(
+        &app,
+        "GET",
+        "kv-many",
+        "/keys/shared/versions",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(versions.body["value"].as_array().unwrap().len(), 9);
+}
