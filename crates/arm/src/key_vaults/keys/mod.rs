@@ -13,8 +13,9 @@
 //! As in Azure: a new create or import of an existing name adds a version; `-HSM` key types need
 //! a premium vault; a deleted name cannot be created again until it is recovered or purged (409
 //! `ObjectIsDeletedButRecoverable`); a disabled key is still readable (its public key) but
-//! refuses the private-key operations ([`operations`]). Not modelled: key rotation policies,
-//! release policies (exportable keys) and attestation, which answer 400 `BadParameter` saying so.
+//! refuses the private-key operations ([`operations`]). Not modelled: release policies and
+//! exportable keys, and reading a rotation policy, answer 400 `BadParameter` saying so; the other
+//! paths of rotation policies, release, attestation and secure wrap answer 404 or 405.
 
 pub mod crypto;
 pub mod lifecycle;
