@@ -12,6 +12,7 @@ mod federated_identity_credentials;
 mod group_assignments;
 mod host;
 mod internal_gate;
+mod key_vault_keys;
 mod key_vault_secrets;
 mod key_vaults;
 mod operations;

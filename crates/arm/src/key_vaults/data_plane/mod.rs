@@ -41,7 +41,8 @@ pub const RESOURCE: &str = "https://vault.azure.net";
 
 /// The api-versions of the data plane (azure-rest-api-specs
 /// `specification/keyvault/data-plane/Microsoft.KeyVault/{stable,preview}`), oldest first; what the
-/// SDKs send: azure-keyvault-secrets 4.10 `7.6`, az 2.91 `7.5`/`7.6`, the Node and Rust SDKs `7.6`.
+/// SDKs send: azure-keyvault-secrets 4.10 `7.6`, az 2.91 `7.5`/`7.6`, the Node and Rust SDKs `7.6`,
+/// azure-keyvault-keys 4.12 (az 2.91's pin) `2026-01-01-preview` by default.
 pub const VERSIONS: &[&str] = &[
     "2015-06-01",
     "2016-10-01",
@@ -52,11 +53,13 @@ pub const VERSIONS: &[&str] = &[
     "7.4",
     "7.5",
     "7.6",
+    "2025-07-01",
     "7.3-preview",
     "7.4-preview.1",
     "7.5-preview.1",
     "7.6-preview.1",
     "7.6-preview.2",
+    "2026-01-01-preview",
 ];
 
 /// The vault a `Host` header names under one of the suffixes mimic serves, with the base URL the
@@ -140,6 +143,7 @@ pub fn service() -> actix_web::Scope<
         .guard(actix_web::guard::fn_guard(guard))
         .wrap(actix_web::middleware::from_fn(cors::portal))
         .configure(secrets::configure)
+        .configure(super::keys::configure)
         .default_service(web::to(unknown))
 }
 
@@ -190,7 +194,9 @@ impl Vault {
             .map_err(|error| KvError::BadParameter(format!("The request body is invalid: {error}")))
     }
 
-    async fn authenticate_only(request: &HttpRequest) -> Result<Caller, KvError> {
+    /// Authenticates the request without reading the vault or api-version (for 404/405 answers,
+    /// which Key Vault gives only to authenticated callers).
+    pub async fn authenticate_only(request: &HttpRequest) -> Result<Caller, KvError> {
         let state = request
             .app_data::<web::Data<AppState>>()
             .cloned()

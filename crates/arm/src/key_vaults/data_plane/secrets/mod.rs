@@ -139,7 +139,7 @@ fn object(name: &str) -> String {
 }
 
 /// The vault's recovery level and days, as every attribute block shows them.
-fn recovery(vault: &Vault) -> (&'static str, i64) {
+pub fn recovery(vault: &Vault) -> (&'static str, i64) {
     let settings = &vault.record.settings;
     match (
         settings.enable_soft_delete,

@@ -1,0 +1,268 @@
+//! SQL for keys (`key_vault_keys`, one row per version) and their soft deletion
+//! (`key_vault_deleted_objects` with kind `key`). Names are matched case-insensitively
+//! (`name_key`), as Key Vault does. `material` is [`super::crypto::KeyMaterial::to_stored`]'s
+//! output: it goes in and out of this table and nowhere else.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+
+use super::crypto::JsonWebKeyType;
+use super::model::Tags;
+
+/// A version's private key in its stored form. Its `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct Material(pub Vec<u8>);
+
+impl fmt::Debug for Material {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Material(..)")
+    }
+}
+
+/// What else a version carries (the `properties` column).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Properties {
+    /// `attributes.exportable`, when the client set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exportable: Option<bool>,
+}
+
+/// One stored version.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub name: String,
+    pub version: String,
+    pub kty: JsonWebKeyType,
+    pub key_ops: Vec<String>,
+    pub material: Material,
+    pub properties: Properties,
+    pub tags: Tags,
+    pub enabled: bool,
+    pub nbf: Option<i64>,
+    pub exp: Option<i64>,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// A soft-deleted name.
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    pub name: String,
+    pub deleted_time: i64,
+    pub scheduled_purge_time: i64,
+}
+
+const KIND: &str = "key";
+
+const SELECT: &str = "SELECT name, version, key_type, key_ops, material, properties, tags, \
+    enabled, nbf, exp, created, updated FROM key_vault_keys";
+
+fn decode<E: std::error::Error + Send + Sync + 'static>(error: E) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(error))
+}
+
+fn from_row(row: &SqliteRow) -> Result<Version, sqlx::Error> {
+    let kty: String = row.try_get("key_type")?;
+    let key_ops: String = row.try_get("key_ops")?;
+    let properties: String = row.try_get("properties")?;
+    let tags: String = row.try_get("tags")?;
+    Ok(Version {
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        kty: JsonWebKeyType::parse(&kty).map_err(decode)?,
+        key_ops: serde_json::from_str(&key_ops).map_err(decode)?,
+        material: Material(row.try_get("material")?),
+        properties: serde_json::from_str(&properties).map_err(decode)?,
+        tags: serde_json::from_str(&tags).map_err(decode)?,
+        enabled: row.try_get("enabled")?,
+        nbf: row.try_get("nbf")?,
+        exp: row.try_get("exp")?,
+        created: row.try_get("created")?,
+        updated: row.try_get("updated")?,
+    })
+}
+
+fn deletion_from_row(row: &SqliteRow) -> Result<Deletion, sqlx::Error> {
+    Ok(Deletion {
+        name: row.try_get("name")?,
+        deleted_time: row.try_get("deleted_time")?,
+        scheduled_purge_time: row.try_get("scheduled_purge_time")?,
+    })
+}
+
+/// The soft deletion of `name` in the vault, if it is deleted.
+pub async fn deletion<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    db: E,
+    vault: i64,
+    name: &str,
+) -> Result<Option<Deletion>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT name, deleted_time, scheduled_purge_time FROM key_vault_deleted_objects \
+         WHERE vault_id = ? AND kind = ? AND name_key = ?",
+    )
+    .bind(vault)
+    .bind(KIND)
+    .bind(name.to_lowercase())
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(deletion_from_row).transpose()
+}
+
+/// Every version of `name` (deleted or not), oldest first.
+pub async fn versions<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    db: E,
+    vault: i64,
+    name: &str,
+) -> Result<Vec<Version>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE vault_id = ? AND name_key = ? ORDER BY id"
+    ))
+    .bind(vault)
+    .bind(name.to_lowercase())
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The latest version of every live (not deleted) key, by name.
+pub async fn latest_live(db: &SqlitePool, vault: i64) -> Result<Vec<Version>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE id IN (SELECT MAX(id) FROM key_vault_keys k WHERE k.vault_id = ?1 \
+         AND NOT EXISTS (SELECT 1 FROM key_vault_deleted_objects d WHERE d.vault_id = ?1 \
+         AND d.kind = 'key' AND d.name_key = k.name_key) GROUP BY name_key) ORDER BY name_key"
+    ))
+    .bind(vault)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The deleted names of the vault, oldest deletion first.
+pub async fn deletions(db: &SqlitePool, vault: i64) -> Result<Vec<Deletion>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT name, deleted_time, scheduled_purge_time FROM key_vault_deleted_objects \
+         WHERE vault_id = ? AND kind = ? ORDER BY deleted_time, name_key",
+    )
+    .bind(vault)
+    .bind(KIND)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(deletion_from_row).collect()
+}
+
+/// Adds a version.
+pub async fn insert(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: i64,
+    version: &Version,
+) -> Result<(), sqlx::Error> {
+    let key_ops = serde_json::to_string(&version.key_ops).map_err(decode)?;
+    let properties = serde_json::to_string(&version.properties).map_err(decode)?;
+    let tags = serde_json::to_string(&version.tags).map_err(decode)?;
+    sqlx::query(
+        "INSERT INTO key_vault_keys (vault_id, name_key, name, version, key_type, key_ops, \
+         material, properties, tags, enabled, nbf, exp, created, updated) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(vault)
+    .bind(version.name.to_lowercase())
+    .bind(&version.name)
+    .bind(&version.version)
+    .bind(version.kty.as_str())
+    .bind(key_ops)
+    .bind(&version.material.0)
+    .bind(properties)
+    .bind(tags)
+    .bind(version.enabled)
+    .bind(version.nbf)
+    .bind(version.exp)
+    .bind(version.created)
+    .bind(version.updated)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a version's key_ops, properties, tags and attributes (never its material).
+pub async fn update(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: i64,
+    version: &Version,
+) -> Result<(), sqlx::Error> {
+    let key_ops = serde_json::to_string(&version.key_ops).map_err(decode)?;
+    let properties = serde_json::to_string(&version.properties).map_err(decode)?;
+    let tags = serde_json::to_string(&version.tags).map_err(decode)?;
+    sqlx::query(
+        "UPDATE key_vault_keys SET key_ops = ?, properties = ?, tags = ?, enabled = ?, nbf = ?, \
+         exp = ?, updated = ? WHERE vault_id = ? AND name_key = ? AND version = ?",
+    )
+    .bind(key_ops)
+    .bind(properties)
+    .bind(tags)
+    .bind(version.enabled)
+    .bind(version.nbf)
+    .bind(version.exp)
+    .bind(version.updated)
+    .bind(vault)
+    .bind(version.name.to_lowercase())
+    .bind(&version.version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks `name` deleted.
+pub async fn mark_deleted(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: i64,
+    deletion: &Deletion,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO key_vault_deleted_objects (vault_id, kind, name_key, name, deleted_time, \
+         scheduled_purge_time) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(vault)
+    .bind(KIND)
+    .bind(deletion.name.to_lowercase())
+    .bind(&deletion.name)
+    .bind(deletion.deleted_time)
+    .bind(deletion.scheduled_purge_time)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Brings a deleted `name` back.
+pub async fn unmark_deleted(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM key_vault_deleted_objects WHERE vault_id = ? AND kind = ? AND name_key = ?",
+    )
+    .bind(vault)
+    .bind(KIND)
+    .bind(name.to_lowercase())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Removes `name` for good: its deletion and every version.
+pub async fn purge(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    unmark_deleted(tx, vault, name).await?;
+    sqlx::query("DELETE FROM key_vault_keys WHERE vault_id = ? AND name_key = ?")
+        .bind(vault)
+        .bind(name.to_lowercase())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
