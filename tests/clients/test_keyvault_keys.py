@@ -2,26 +2,22 @@
 KeyClient creates RSA and EC keys, CryptographyClient signs, verifies, wraps and unwraps, and every
 result is checked independently with the `cryptography` package from the public JSON Web Key alone.
 
-Host mode: a vault's URI is `https://{vault}.vault.mimic.test:{port}/`, a name the host does not
-resolve. Each snippet runs in its own mount namespace (`unshare --mount`, inside the suite's
-loopback-only network namespace) whose /etc/hosts is a bind-mounted file naming the vault at
-127.0.0.1, with REQUESTS_CA_BUNDLE = mimic's CA and the SDK's documented
-`verify_challenge_resource=False` (the challenge names https://vault.azure.net, not the vault's host).
+Host mode, as docs/key-vault.md sets it up: a vault's URI is `https://{vault}.vault.mimic.test:{port}/`,
+a name only the hosts entries `mimic hosts --write` keeps resolve (test_keyvault_host.Host: a private
+hosts file bind-mounted over /etc/hosts in a nested mount namespace), with REQUESTS_CA_BUNDLE = mimic's
+CA and the SDK's documented `verify_challenge_resource=False` (the challenge names
+https://vault.azure.net, not the vault's host).
 """
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import uuid
 from importlib.metadata import version
-from urllib.parse import urlparse
 
 import pytest
 
 from conftest import client_env
 from test_identity_vm import mimic_env
+from test_keyvault_host import create_vault, host  # noqa: F401 (the `host` fixture)
 
 KEYS = f"azure-keyvault-keys {version('azure-keyvault-keys')}"
 CRYPTO_OFFICER = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"
@@ -133,32 +129,13 @@ print(json.dumps(result))
 '''
 
 
-def create_vault(mimic, rbac, policies=()):
-    """A vault as the operator (control plane); returns its name and vaultUri."""
-    name = "kk" + uuid.uuid4().hex[:12]
-    body = {"location": "eastus", "properties": {
-        "tenantId": mimic.tenant, "sku": {"family": "A", "name": "standard"},
-        "enableRbacAuthorization": rbac, "accessPolicies": list(policies)}}
-    reply = mimic.arm("PUT", f"{mimic.group_id()}/providers/Microsoft.KeyVault/vaults/{name}?api-version={VAULT_API}",
-                      body)
-    assert reply.status_code in (200, 201), reply.text
-    return name, reply.json()["properties"]["vaultUri"]
-
-
-def run_with_vault_host(mimic, vault_uri, code, args):
-    """Runs `code` with this venv's Python in a mount namespace whose /etc/hosts names the vault's
-    host at 127.0.0.1; returns the JSON object it printed last."""
-    host = urlparse(vault_uri).hostname
-    with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as hosts:
-        hosts.write(f"127.0.0.1 localhost\n127.0.0.1 {host}\n")
-    try:
-        env = client_env(**mimic_env(mimic), SNIPPET_ARGS=json.dumps({"vault": vault_uri, **args}))
-        env["REQUESTS_CA_BUNDLE"] = env["MIMIC_CA"]
-        command = ["unshare", "--mount", "--", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
-                   hosts.name, sys.executable, "-c", code]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
-    finally:
-        os.unlink(hosts.name)
+def run_with_vault_host(mimic, host, code, args, vault_uri):
+    """Runs `code` with this venv's Python on "the host" as docs/key-vault.md sets it up (the vaults'
+    lines from `mimic hosts --write` in /etc/hosts, test_keyvault_host.Host); returns the JSON
+    object it printed last."""
+    env = client_env(**mimic_env(mimic), SNIPPET_ARGS=json.dumps({"vault": vault_uri, **args}))
+    env["REQUESTS_CA_BUNDLE"] = env["MIMIC_CA"]
+    done = host.run(sys.executable, "-c", code, env=env, timeout=180)
     lines = done.stdout.strip().splitlines()
     assert done.returncode == 0 and lines, f"exit {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
     return json.loads(lines[-1])
@@ -167,12 +144,13 @@ def run_with_vault_host(mimic, vault_uri, code, args):
 @pytest.mark.compat(client=KEYS, flow="KeyClient create_rsa_key/create_ec_key/get_key: public JWK only (RBAC, Crypto Officer)")
 @pytest.mark.compat(client=KEYS, flow="CryptographyClient sign RS256/PS256/ES256 verified with `cryptography` from the public JWK")
 @pytest.mark.compat(client=KEYS, flow="CryptographyClient wrap_key/unwrap_key RSA-OAEP-256; decrypt of RSA-OAEP made with `cryptography`")
-def test_key_client_and_cryptography_client_round_trips_verified_independently(mimic):
-    name, vault_uri = create_vault(mimic, rbac=True)
+def test_key_client_and_cryptography_client_round_trips_verified_independently(mimic, host):
+    vault = create_vault(mimic, rbac=True)
+    name, vault_uri = vault["name"], vault["properties"]["vaultUri"]
     assert vault_uri.startswith(f"https://{name}.vault.mimic.test:"), vault_uri
     mimic.grant(mimic.operator["object_id"], scope=f"{mimic.group_id()}/providers/Microsoft.KeyVault/vaults/{name}",
                 role=CRYPTO_OFFICER)
-    result = run_with_vault_host(mimic, vault_uri, OFFICER, {"rsa": "Rsa-Key", "ec": "ec-key"})
+    result = run_with_vault_host(mimic, host, OFFICER, {"rsa": "Rsa-Key", "ec": "ec-key"}, vault_uri)
 
     assert result["rsa"]["kty"] == "RSA", result
     assert result["rsa"]["id"].startswith(f"{vault_uri}keys/Rsa-Key/"), result
@@ -187,11 +165,11 @@ def test_key_client_and_cryptography_client_round_trips_verified_independently(m
 
 
 @pytest.mark.compat(client=KEYS, flow="CryptographyClient remote-only (access policy without get): sign/verify/wrap_key/unwrap_key")
-def test_cryptography_client_without_keys_get_does_every_operation_in_the_vault(mimic):
+def test_cryptography_client_without_keys_get_does_every_operation_in_the_vault(mimic, host):
     permissions = ["create", "sign", "verify", "wrapKey", "unwrapKey"]
     policy = {"tenantId": mimic.tenant, "objectId": mimic.operator["object_id"], "permissions": {"keys": permissions}}
-    _, vault_uri = create_vault(mimic, rbac=False, policies=[policy])
-    result = run_with_vault_host(mimic, vault_uri, REMOTE_ONLY, {"rsa": "remote"})
+    vault_uri = create_vault(mimic, rbac=False, policies=[policy])["properties"]["vaultUri"]
+    result = run_with_vault_host(mimic, host, REMOTE_ONLY, {"rsa": "remote"}, vault_uri)
 
     assert result["get"] == [403, "Forbidden"], result
     # The SDK names results by the id it was given (here without a version).
