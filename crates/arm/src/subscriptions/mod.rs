@@ -162,15 +162,28 @@ pub async fn metadata_endpoints(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
 ) -> HttpResponse {
-    let aad = state.settings.aad_url.trim_end_matches('/');
-    let arm = format!("{}/", state.public_url);
+    // A client that reached ARM as management.azure.com (the sandbox) sees the public cloud's names.
+    let public =
+        mimic_web::hostnames::request_public_base(&request, &[mimic_web::hostnames::ARM_HOST]);
+    let (aad, arm, graph) = match public {
+        Some(arm) => (
+            format!("https://{}", mimic_web::hostnames::LOGIN_HOSTS[0]),
+            format!("{arm}/"),
+            format!("https://{}/", mimic_web::hostnames::GRAPH_HOST),
+        ),
+        None => {
+            let aad = state.settings.aad_url.trim_end_matches('/').to_string();
+            let graph = format!("{aad}/");
+            (aad, format!("{}/", state.public_url), graph)
+        }
+    };
     let document = serde_json::json!({
         "name": "Mimic",
         "portal": arm,
         "resourceManager": arm,
-        "microsoftGraphResourceId": format!("{aad}/"),
-        "graph": format!("{aad}/"),
-        "graphAudience": format!("{aad}/"),
+        "microsoftGraphResourceId": graph,
+        "graph": graph,
+        "graphAudience": graph,
         "authentication": {
             "loginEndpoint": aad,
             // az takes the first as its ARM resource; Go-SDK-style clients and Ansible may use this

@@ -684,3 +684,60 @@ async fn vault_uri_and_metadata_follow_the_settings() {
         "vault.example.test"
     );
 }
+
+#[tokio::test]
+async fn by_azures_name_arm_describes_the_public_cloud_and_its_vault_uris() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let created = put(&app, &token, "kv-public", body(json!({}))).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let port = app.arm.base.rsplit(':').next().unwrap().to_string();
+
+    let public = |path: &str| {
+        app.arm
+            .http
+            .get(format!("{}{path}", app.arm.base))
+            .header("Host", "management.azure.com")
+    };
+    let metadata = app
+        .arm
+        .send(public("/metadata/endpoints?api-version=2022-09-01"))
+        .await;
+    assert_eq!(
+        metadata.body["resourceManager"],
+        "https://management.azure.com/"
+    );
+    assert_eq!(
+        metadata.body["authentication"]["loginEndpoint"],
+        "https://login.microsoftonline.com"
+    );
+    assert_eq!(
+        metadata.body["microsoftGraphResourceId"],
+        "https://graph.microsoft.com/"
+    );
+    assert_eq!(metadata.body["suffixes"]["keyVaultDns"], "vault.azure.net");
+    let vault = app
+        .arm
+        .send(public(&vault_path(GROUP, "kv-public", VERSION)).bearer_auth(&token))
+        .await;
+    assert_eq!(
+        vault.body["properties"]["vaultUri"], "https://kv-public.vault.azure.net/",
+        "{}",
+        vault.text
+    );
+
+    // By mimic's own address: mimic's names and ARM's port.
+    let metadata = app
+        .arm
+        .get("/metadata/endpoints?api-version=2022-09-01", None)
+        .await;
+    assert_eq!(
+        metadata.body["resourceManager"],
+        format!("{}/", app.arm.base)
+    );
+    assert_eq!(metadata.body["suffixes"]["keyVaultDns"], "vault.mimic.test");
+    assert_eq!(
+        created.body["properties"]["vaultUri"],
+        format!("https://kv-public.vault.mimic.test:{port}/")
+    );
+}
