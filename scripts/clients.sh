@@ -40,6 +40,7 @@ export MIMIC_NODE_PATH="$node_dir/node_modules"
 rust_target="$cache/clients-rust-target"
 CARGO_TARGET_DIR="$rust_target" cargo build --locked --manifest-path tests/clients/rust/Cargo.toml
 export MIMIC_RUST_CLIENT="$rust_target/debug/mi-arm"
+export MIMIC_RUST_KV_SECRET="$rust_target/debug/kv-secret"
 
 if ! unshare --net true 2>/dev/null; then
   echo "scripts/clients.sh: cannot create a network namespace (unshare --net failed; run as root)." >&2

@@ -337,10 +337,14 @@ impl Mimic {
         self.endpoints[name].as_str().unwrap().to_string()
     }
 
-    /// Enables the system-assigned identity of a fixture VM; returns its ARM id.
-    async fn enable_system_identity(&self, vm: &str) -> String {
+    fn client(&self) -> reqwest::Client {
         let ca = std::fs::read_to_string(self.field("ca_cert")).unwrap();
-        let client = mimic_web::https_client(&ca).unwrap();
+        mimic_web::https_client(&ca).unwrap()
+    }
+
+    /// `METHOD {arm}{path}` as the fixture operator (Owner); the reply must be a success.
+    async fn arm(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let client = self.client();
         let operator = &self.endpoints["operator"];
         let token: Value = client
             .post(format!(
@@ -360,24 +364,52 @@ impl Mimic {
             .json()
             .await
             .unwrap();
+        let mut request = client
+            .request(method, format!("{}{path}", self.field("arm")))
+            .bearer_auth(token["access_token"].as_str().unwrap());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.unwrap();
+        let status = reply.status();
+        let text = reply.text().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Enables the system-assigned identity of a fixture VM; returns its ARM id.
+    async fn enable_system_identity(&self, vm: &str) -> String {
         let id = format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{vm}",
             self.field("subscription_id"),
             self.field("resource_group")
         );
-        let reply = client
-            .patch(format!("{}{id}?api-version=2024-11-01", self.field("arm")))
-            .bearer_auth(token["access_token"].as_str().unwrap())
-            .json(&json!({"identity": {"type": "SystemAssigned"}}))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            reply.status().is_success(),
-            "{}",
-            reply.text().await.unwrap()
-        );
+        let body = json!({"identity": {"type": "SystemAssigned"}});
+        let path = format!("{id}?api-version=2024-11-01");
+        self.arm(reqwest::Method::PATCH, &path, Some(body)).await;
         id
+    }
+
+    /// The ARM path of key vault `name` in the fixture group, at az's api-version.
+    fn vault_path(&self, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2026-02-01",
+            self.field("subscription_id"),
+            self.field("resource_group")
+        )
+    }
+
+    async fn create_vault(&self, name: &str) {
+        let body = json!({"location": "eastus", "properties": {
+            "tenantId": self.field("tenant_id"), "sku": {"family": "A", "name": "standard"}}});
+        let path = self.vault_path(name);
+        self.arm(reqwest::Method::PUT, &path, Some(body)).await;
+    }
+
+    /// Deletes (soft-deletes) key vault `name`.
+    async fn delete_vault(&self, name: &str) {
+        let path = self.vault_path(name);
+        self.arm(reqwest::Method::DELETE, &path, None).await;
     }
 
     /// `mimic vm exec VM --netns -- ARGS…`.
@@ -566,4 +598,66 @@ async fn vm_exec_netns_ended_by_sigterm_or_sigint_ends_the_command_and_removes_i
         assert_eq!(status.code(), Some(128 + number), "SIG{signal}: {status:?}");
         assert_eq!(left, Vec::<PathBuf>::new(), "SIG{signal}: left behind");
     }
+}
+
+/// Reads one line of the sandboxed command's output (blocking: mimic runs in its own process).
+fn next_line(reader: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    line.trim_end().to_string()
+}
+
+#[tokio::test]
+async fn vm_exec_netns_vault_names_resolve_as_vaults_are_created_and_deleted_while_it_runs() {
+    if !namespaces_available() {
+        return;
+    }
+    let mimic = Mimic::start();
+    mimic.create_vault("kv-before").await;
+    // Resolved with getaddrinfo (getent ahostsv4), as clients resolve; `timeout` only ends a
+    // command that would otherwise wait for ever, so that the test fails instead of hanging.
+    let script = r#"
+        resolve() { getent ahostsv4 "$1.vault.azure.net" | awk 'NR == 1 { print $1 }'; }
+        echo "before=$(resolve kv-before)"
+        until [ -n "$(resolve kv-after)" ]; do sleep 0.2; done
+        echo "after=$(resolve kv-after)"
+        curl -sS -o /dev/null -D - "https://kv-after.vault.azure.net/secrets/s1?api-version=7.5" \
+            | tr -d '\r' | grep -i '^www-authenticate:'
+        while [ -n "$(resolve kv-before)" ]; do sleep 0.2; done
+        echo "deleted=$(resolve kv-before)"
+        getent ahostsv4 management.azure.com | awk 'NR == 1 { print "management=" $1 }'
+    "#;
+    let mut exec = Command::new(mimic_bin())
+        .arg("--data-dir")
+        .arg(mimic.dir.path())
+        .args([
+            "vm", "exec", "vm1", "--netns", "--", "timeout", "120", "sh", "-c",
+        ])
+        .arg(script)
+        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(exec.stdout.take().unwrap());
+
+    // A vault that existed when the sandbox started resolves from the first lookup on.
+    assert_eq!(next_line(&mut reader), "before=127.0.0.2");
+    mimic.create_vault("kv-after").await;
+    assert_eq!(next_line(&mut reader), "after=127.0.0.2");
+    // ARM's listener answers the new name as Key Vault: its challenge, with Azure's authority.
+    let header = next_line(&mut reader);
+    let (name, challenge) = header.split_once(": ").unwrap_or_default();
+    assert_eq!(name.to_ascii_lowercase(), "www-authenticate", "{header}");
+    assert_eq!(
+        challenge,
+        format!(
+            "Bearer authorization=\"https://login.microsoftonline.com/{}\", resource=\"https://vault.azure.net\"",
+            mimic.field("tenant_id")
+        )
+    );
+    mimic.delete_vault("kv-before").await;
+    // A soft-deleted vault stops resolving; the fixed names stay.
+    assert_eq!(next_line(&mut reader), "deleted=");
+    assert_eq!(next_line(&mut reader), "management=127.0.0.2");
+    assert!(exec.wait().unwrap().success());
 }

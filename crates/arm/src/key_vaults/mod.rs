@@ -8,6 +8,7 @@
 //! (purge) answers, which is what mimic sends, the work being done.
 
 pub mod data_plane;
+pub mod internal;
 pub mod keys;
 pub mod model;
 pub mod store;

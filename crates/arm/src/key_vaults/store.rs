@@ -63,6 +63,16 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
+/// The names of every live vault, of every subscription (names are global), lower-cased and
+/// sorted: the `{name}.vault.azure.net` hosts of the sandbox.
+pub async fn live_names(db: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name_key FROM key_vaults WHERE deleted_time IS NULL ORDER BY name_key",
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The soft-deleted vaults of a subscription, oldest deletion first.
 pub async fn list_deleted(
     db: &SqlitePool,

@@ -651,6 +651,28 @@ async fn secrets_have_versions_attributes_soft_delete_recovery_purge_and_backups
 }
 
 #[tokio::test]
+async fn the_date_named_api_versions_serve_secrets_as_7_6_does() {
+    let app = TestArm::spawn().await;
+    create_vault(&app, "kv-dated", true, json!([])).await;
+    let (officer, _) = app.new_principal("kv-officer").await;
+    app.grant(&vault_id("kv-dated"), SECRETS_OFFICER, &officer.object_id)
+        .await;
+    let token = vault_token(&app, &officer.app_id, &officer.secret).await;
+    let t = Some(token.as_str());
+
+    for version in ["2025-06-01", "2025-07-01", "2026-04-01"] {
+        let url = format!("{}/secrets/s1?api-version={version}", app.arm.base);
+        let body = json!({"value": version});
+        let set = kv_url(&app, "PUT", "kv-dated", &url, t, Some(body)).await;
+        assert_eq!(set.status, 200, "{version}: {}", set.text);
+        let got = kv_url(&app, "GET", "kv-dated", &url, t, None).await;
+        assert_eq!(got.status, 200, "{version}: {}", got.text);
+        assert_eq!(got.body["value"], version);
+        assert_eq!(got.body["id"], set.body["id"]);
+    }
+}
+
+#[tokio::test]
 async fn bad_input_gets_key_vault_errors_and_changes_nothing() {
     let app = TestArm::spawn().await;
     create_vault(&app, "kv-bad", true, json!([])).await;

@@ -741,3 +741,58 @@ async fn by_azures_name_arm_describes_the_public_cloud_and_its_vault_uris() {
         format!("https://kv-public.vault.mimic.test:{port}/")
     );
 }
+
+async fn internal_names(app: &TestArm) -> Value {
+    let reply = app.host_get("/internal/keyVaults/names").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["value"].clone()
+}
+
+#[tokio::test]
+async fn internal_names_list_live_vaults_lower_cased_and_follow_delete_recover_purge() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    assert_eq!(internal_names(&app).await, json!([]));
+    for name in ["KV-Sandbox-B", "kv-sandbox-a"] {
+        let created = put(&app, &token, name, body(json!({}))).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+
+    assert_eq!(
+        internal_names(&app).await,
+        json!(["kv-sandbox-a", "kv-sandbox-b"])
+    );
+    assert_eq!(delete(&app, &token, "kv-sandbox-a").await.status, 200);
+    assert_eq!(internal_names(&app).await, json!(["kv-sandbox-b"]));
+    let recovered = put(
+        &app,
+        &token,
+        "kv-sandbox-a",
+        body(json!({"createMode": "recover"})),
+    )
+    .await;
+    assert_eq!(recovered.status, 200, "{}", recovered.text);
+    assert_eq!(
+        internal_names(&app).await,
+        json!(["kv-sandbox-a", "kv-sandbox-b"])
+    );
+    assert_eq!(delete(&app, &token, "KV-SANDBOX-B").await.status, 200);
+    let purged = app
+        .arm
+        .post(&deleted_path("kv-sandbox-b", "/purge"), Some(&token), None)
+        .await;
+    assert_eq!(purged.status, 200, "{}", purged.text);
+    assert_eq!(internal_names(&app).await, json!(["kv-sandbox-a"]));
+}
+
+#[tokio::test]
+async fn internal_names_refuse_a_bearer_token_without_the_internal_key() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    put(&app, &token, "kv-hidden", body(json!({}))).await;
+
+    let reply = app.arm.get("/internal/keyVaults/names", Some(&token)).await;
+
+    assert_error(&reply, 401, "InvalidInternalKey");
+    assert!(!reply.text.contains("kv-hidden"), "{}", reply.text);
+}

@@ -8,7 +8,8 @@
 //!   `graph.microsoft.com` — in the namespace's own `/etc/hosts`, each on a loopback address of its
 //!   own where port 443 reaches ARM or AAD ([`names`]), which answer with the data dir's server
 //!   certificate (it names those hosts) and as the public cloud (discovery, issuers, links follow
-//!   the Host: docs/hostnames.md);
+//!   the Host: docs/hostnames.md); and `{vault}.vault.azure.net` for every live vault, on ARM's
+//!   address, kept current while the command runs (`vaults.rs`);
 //! - mimic's CA trusted everywhere clients look: the system bundle and certifi's, covered by the
 //!   combined bundle ([`trust`]), and `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`,
 //!   `NODE_EXTRA_CA_CERTS`;
@@ -35,6 +36,7 @@ mod checks;
 pub mod names;
 mod process;
 pub mod trust;
+mod vaults;
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -220,6 +222,7 @@ pub async fn exec(
         .with_context(|| format!("creating {}", config_dir.display()))?;
     let bundle = sandbox_bundle(endpoints);
     let trust_targets = trust::targets();
+    let (vault_source, vault_names) = vault_names(dir, endpoints).await;
     // Before the socket directory exists: from then on a SIGTERM must not end mimic on the spot.
     let mut signals = Signals::install()?;
     let sockets = SocketDir::create()?;
@@ -229,8 +232,10 @@ pub async fn exec(
     sockets.listen("arm.sock", arm.clone())?;
     sockets.listen("aad.sock", aad.clone())?;
     let original = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
-    let hosts = names::hosts_file(&original, &names::bindings());
-    mimic_web::files::write_public(&sockets.0.join(HOSTS_FILE), &hosts)?;
+    let hosts = vaults::HostsFile::new(sockets.0.join(HOSTS_FILE), original);
+    hosts.write(&vault_names)?;
+    let poller =
+        vault_source.map(|source| vaults::Poller::start(source, hosts, vault_names.clone()));
     let mut command = tokio::process::Command::new("unshare");
     command
         .args(["--net", "--mount", "--propagation", "private", "--"])
@@ -259,9 +264,34 @@ pub async fn exec(
         Persona::Vm(vm) => command.env("MIMIC_VM", &vm.name),
         Persona::Workload { environment } => command.envs(environment.iter().cloned()),
     };
-    let status = wait_forwarding_signals(&mut command, "unshare", &mut signals).await?;
+    let status = wait_forwarding_signals(&mut command, "unshare", &mut signals).await;
+    if let Some(poller) = poller {
+        poller.stop().await;
+    }
     // `sockets` is dropped on the way out, whatever ended the child.
-    Ok(exit_code(status))
+    Ok(exit_code(status?))
+}
+
+/// Where the vault names come from and the names now. Without them (no internal key, ARM not
+/// answering) the sandbox still runs, without `{vault}.vault.azure.net`, and says so.
+async fn vault_names(
+    dir: &Path,
+    endpoints: &Endpoints,
+) -> (Option<vaults::VaultSource>, Vec<String>) {
+    let source = vaults::VaultSource::new(dir, endpoints);
+    let fetched = match &source {
+        Ok(source) => source.fetch().await,
+        Err(error) => Err(anyhow::anyhow!("{error:#}")),
+    };
+    match fetched {
+        Ok(names) => (source.ok(), names),
+        Err(error) => {
+            eprintln!(
+                "mimic: key vault names will not resolve in the sandbox: cannot list them: {error:#}"
+            );
+            (None, Vec::new())
+        }
+    }
 }
 
 /// The bundle the sandbox trusts: the data dir's combined bundle, or mimic's CA alone when there is
@@ -301,13 +331,16 @@ fn namespace_of(kind: &str) -> anyhow::Result<String> {
 /// The hidden `mimic netns-run`: checks and sets up the namespaces, then runs CMD.
 pub async fn run_inside(args: NetnsRunArgs) -> anyhow::Result<ExitCode> {
     let mut signals = Signals::install()?;
-    if let Err(problems) = prepare(&args).await {
-        eprintln!("mimic: refusing to run the command: this namespace is not safe:");
-        for problem in problems {
-            eprintln!("  - {problem}");
+    let mounted_hosts = match prepare(&args).await {
+        Ok(mounted_hosts) => mounted_hosts,
+        Err(problems) => {
+            eprintln!("mimic: refusing to run the command: this namespace is not safe:");
+            for problem in problems {
+                eprintln!("  - {problem}");
+            }
+            return Ok(ExitCode::from(NAMESPACE_FAILURE));
         }
-        return Ok(ExitCode::from(NAMESPACE_FAILURE));
-    }
+    };
     let mut listeners: Vec<(String, PathBuf)> = Vec::new();
     if args.imds {
         let imds = args.sockets.join("imds.sock");
@@ -338,6 +371,10 @@ pub async fn run_inside(args: NetnsRunArgs) -> anyhow::Result<ExitCode> {
         };
         tokio::spawn(relay_tcp_to_unix(listener, socket));
     }
+    tokio::spawn(vaults::follow_hosts_file(
+        args.sockets.join(HOSTS_FILE),
+        mounted_hosts,
+    ));
     let (program, rest) = args
         .command
         .split_first()
@@ -355,8 +392,9 @@ pub async fn run_inside(args: NetnsRunArgs) -> anyhow::Result<ExitCode> {
 
 /// Refuses the host's namespaces or a network with a way out; then sets up the network (lo up,
 /// the link-local address for a VM) and checks it again; then the files (hosts, trust) and how the
-/// names resolve.
-async fn prepare(args: &NetnsRunArgs) -> Result<(), Vec<String>> {
+/// names resolve. The hosts file's contents as read just before it was mounted (the mount shows
+/// those or newer ones, [`vaults::follow_hosts_file`]).
+async fn prepare(args: &NetnsRunArgs) -> Result<String, Vec<String>> {
     let own = namespace_of("net").map_err(|error| vec![format!("{error:#}")])?;
     if own == args.host_netns {
         return Err(vec![format!(
@@ -391,6 +429,8 @@ async fn prepare(args: &NetnsRunArgs) -> Result<(), Vec<String>> {
     }
     mount(&["--make-rprivate", "/"]).await?;
     let hosts = args.sockets.join(HOSTS_FILE);
+    let hosts_text = std::fs::read_to_string(&hosts)
+        .map_err(|error| vec![format!("cannot read {}: {error}", hosts.display())])?;
     mount(&["--bind", &hosts.display().to_string(), "/etc/hosts"]).await?;
     for target in &args.trust {
         let (bundle, target) = (
@@ -401,13 +441,13 @@ async fn prepare(args: &NetnsRunArgs) -> Result<(), Vec<String>> {
     }
     let problems = names::check_resolution(&names::bindings()).await;
     match problems.is_empty() {
-        true => Ok(()),
+        true => Ok(hosts_text),
         false => Err(problems),
     }
 }
 
 /// Runs `mount ARGS…` (the crate forbids `unsafe`, which mount(2) through libc would need).
-async fn mount(args: &[&str]) -> Result<(), Vec<String>> {
+pub(super) async fn mount(args: &[&str]) -> Result<(), Vec<String>> {
     let output = tokio::process::Command::new("mount")
         .args(args)
         .output()

@@ -41,8 +41,12 @@ pub const RESOURCE: &str = "https://vault.azure.net";
 
 /// The api-versions of the data plane (azure-rest-api-specs
 /// `specification/keyvault/data-plane/Microsoft.KeyVault/{stable,preview}`), oldest first; what the
-/// SDKs send: azure-keyvault-secrets 4.10 `7.6`, az 2.91 `7.5`/`7.6`, the Node and Rust SDKs `7.6`,
-/// azure-keyvault-keys 4.12 (az 2.91's pin) `2026-01-01-preview` by default.
+/// SDKs send: azure-keyvault-secrets 4.10 `7.6`, az 2.91 `7.5`/`7.6`. The date-named stable
+/// versions follow 7.6 with its secrets: 2025-06-01 and 2025-07-01 (in the specs; the Rust SDK,
+/// azure_security_keyvault_secrets 1.0.0, sends 2025-07-01), and 2026-04-01, which
+/// @azure/keyvault-secrets 4.12.0 sends by default (its `KnownVersions`; newer than the specs
+/// mimic was checked against). azure-keyvault-keys 4.12 (az 2.91's pin) sends
+/// `2026-01-01-preview` by default.
 pub const VERSIONS: &[&str] = &[
     "2015-06-01",
     "2016-10-01",
@@ -53,7 +57,9 @@ pub const VERSIONS: &[&str] = &[
     "7.4",
     "7.5",
     "7.6",
+    "2025-06-01",
     "2025-07-01",
+    "2026-04-01",
     "7.3-preview",
     "7.4-preview.1",
     "7.5-preview.1",
