@@ -15,6 +15,7 @@
 pub mod access;
 pub mod backup;
 pub mod cors;
+pub mod deleted;
 pub mod error;
 pub mod secrets;
 

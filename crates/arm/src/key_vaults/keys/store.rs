@@ -7,6 +7,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
+
+pub use crate::key_vaults::data_plane::deleted::Deletion;
+use crate::key_vaults::data_plane::deleted::{self, Object};
+
+const OBJECT: Object = Object::Key;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::crypto::JsonWebKeyType;
@@ -47,16 +52,6 @@ pub struct Version {
     pub updated: i64,
 }
 
-/// A soft-deleted name.
-#[derive(Debug, Clone)]
-pub struct Deletion {
-    pub name: String,
-    pub deleted_time: i64,
-    pub scheduled_purge_time: i64,
-}
-
-const KIND: &str = "key";
-
 const SELECT: &str = "SELECT name, version, key_type, key_ops, material, properties, tags, \
     enabled, nbf, exp, created, updated FROM key_vault_keys";
 
@@ -83,32 +78,6 @@ fn from_row(row: &SqliteRow) -> Result<Version, sqlx::Error> {
         created: row.try_get("created")?,
         updated: row.try_get("updated")?,
     })
-}
-
-fn deletion_from_row(row: &SqliteRow) -> Result<Deletion, sqlx::Error> {
-    Ok(Deletion {
-        name: row.try_get("name")?,
-        deleted_time: row.try_get("deleted_time")?,
-        scheduled_purge_time: row.try_get("scheduled_purge_time")?,
-    })
-}
-
-/// The soft deletion of `name` in the vault, if it is deleted.
-pub async fn deletion<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    db: E,
-    vault: i64,
-    name: &str,
-) -> Result<Option<Deletion>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT name, deleted_time, scheduled_purge_time FROM key_vault_deleted_objects \
-         WHERE vault_id = ? AND kind = ? AND name_key = ?",
-    )
-    .bind(vault)
-    .bind(KIND)
-    .bind(name.to_lowercase())
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(deletion_from_row).transpose()
 }
 
 /// Every version of `name` (deleted or not), oldest first.
@@ -138,19 +107,6 @@ pub async fn latest_live(db: &SqlitePool, vault: i64) -> Result<Vec<Version>, sq
     .fetch_all(db)
     .await?;
     rows.iter().map(from_row).collect()
-}
-
-/// The deleted names of the vault, oldest deletion first.
-pub async fn deletions(db: &SqlitePool, vault: i64) -> Result<Vec<Deletion>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT name, deleted_time, scheduled_purge_time FROM key_vault_deleted_objects \
-         WHERE vault_id = ? AND kind = ? ORDER BY deleted_time, name_key",
-    )
-    .bind(vault)
-    .bind(KIND)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(deletion_from_row).collect()
 }
 
 /// Adds a version.
@@ -214,25 +170,27 @@ pub async fn update(
     Ok(())
 }
 
-/// Marks `name` deleted.
+/// The soft deletion of `name` in the vault, if it is deleted ([`deleted::find`]).
+pub async fn deletion<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    db: E,
+    vault: i64,
+    name: &str,
+) -> Result<Option<Deletion>, sqlx::Error> {
+    deleted::find(db, vault, OBJECT, name).await
+}
+
+/// The deleted names of the vault, oldest deletion first.
+pub async fn deletions(db: &SqlitePool, vault: i64) -> Result<Vec<Deletion>, sqlx::Error> {
+    deleted::list(db, vault, OBJECT).await
+}
+
+/// Marks `deletion.name` deleted.
 pub async fn mark_deleted(
     tx: &mut Transaction<'_, Sqlite>,
     vault: i64,
     deletion: &Deletion,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO key_vault_deleted_objects (vault_id, kind, name_key, name, deleted_time, \
-         scheduled_purge_time) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(vault)
-    .bind(KIND)
-    .bind(deletion.name.to_lowercase())
-    .bind(&deletion.name)
-    .bind(deletion.deleted_time)
-    .bind(deletion.scheduled_purge_time)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    deleted::mark(tx, vault, OBJECT, deletion).await
 }
 
 /// Brings a deleted `name` back.
@@ -241,15 +199,7 @@ pub async fn unmark_deleted(
     vault: i64,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM key_vault_deleted_objects WHERE vault_id = ? AND kind = ? AND name_key = ?",
-    )
-    .bind(vault)
-    .bind(KIND)
-    .bind(name.to_lowercase())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    deleted::unmark(tx, vault, OBJECT, name).await
 }
 
 /// Removes `name` for good: its deletion and every version.
@@ -258,11 +208,5 @@ pub async fn purge(
     vault: i64,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    unmark_deleted(tx, vault, name).await?;
-    sqlx::query("DELETE FROM key_vault_keys WHERE vault_id = ? AND name_key = ?")
-        .bind(vault)
-        .bind(name.to_lowercase())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    deleted::purge(tx, vault, OBJECT, name).await
 }
