@@ -13,9 +13,16 @@ a vault's URL as `https://{name}{suffix}`, so the port rides on the suffix and `
 az's Key Vault clients already skip the challenge-resource check (`verify_challenge_resource=False`).
 The Python SDK gets the documented `verify_challenge_resource=False`: Key Vault's challenge names
 `https://vault.azure.net`, and the SDK otherwise refuses a vault whose host is not under that domain.
+Node's and Rust's clients get their own documented options (`disableChallengeResourceVerification: true`,
+`SecretClientOptions { verify_challenge_resource: Some(false), .. }`) and a ClientSecretCredential
+pointed at mimic's AAD; they are the sandbox tests' programs (tests/clients/node/kv_secret.cjs,
+tests/clients/rust/src/kv_secret.rs) in their host mode. Each SDK's test without its option asserts
+the SDK's own refusal.
 """
 
 import json
+import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -27,6 +34,8 @@ import pytest
 
 from conftest import client_env
 from test_az_support import AZ, describe, fails, ok, ok_json, op
+from test_keyvault_sandbox import (NODE_CLIENT, RUST_CLIENT, assert_forbidden_by_rbac, grant_secrets_user,
+                                   rbac_vault_with_secret)
 
 SECRETS = f"azure-keyvault-secrets {version('azure-keyvault-secrets')}"
 IDENTITY = f"azure-identity {version('azure-identity')}"
@@ -318,10 +327,16 @@ print(json.dumps(outcome(lambda: client.get_secret(sys.argv[1]).value)))
 '''
 
 
+def mimic_env(mimic, **extra):
+    """A client's environment after `eval "$(mimic env)"` (the operator's credentials unless `extra`
+    names others), plus `extra`."""
+    return client_env(**{"MIMIC_AAD": mimic.aad_url, "MIMIC_TENANT": mimic.tenant,
+                         "MIMIC_CLIENT_ID": mimic.operator["client_id"],
+                         "MIMIC_CLIENT_SECRET": mimic.operator["client_secret"], **extra})
+
+
 def python_on_host(mimic, host, code, vault, *args, **extra):
-    env = client_env(REQUESTS_CA_BUNDLE=mimic.ca, VAULT_URL=vault_url(mimic, vault), MIMIC_TENANT=mimic.tenant,
-                     MIMIC_CLIENT_ID=mimic.operator["client_id"],
-                     MIMIC_CLIENT_SECRET=mimic.operator["client_secret"], MIMIC_AAD=mimic.aad_url, **extra)
+    env = mimic_env(mimic, REQUESTS_CA_BUNDLE=mimic.ca, VAULT_URL=vault_url(mimic, vault), **extra)
     done = host.run(sys.executable, "-c", code, *args, env=env)
     return json.loads(ok(done).strip().splitlines()[-1])
 
@@ -385,3 +400,89 @@ def test_python_without_the_option_refuses_the_challenge_before_sending_a_token(
     assert result["message"].startswith(
         "The challenge resource 'vault.azure.net' does not match the requested domain. "
         "Pass `verify_challenge_resource=False` to your client's constructor"), result
+
+
+# --- @azure/keyvault-secrets and azure_security_keyvault_secrets -------------------------------------
+# The sandbox tests' programs in their host mode: `PROGRAM --host [--without-option] VAULT_URL NAME`
+# with MIMIC_AAD, MIMIC_TENANT, MIMIC_CLIENT_ID and MIMIC_CLIENT_SECRET in the environment.
+
+def node_on_host(mimic, host, *args, **env):
+    modules = os.environ.get("MIMIC_NODE_PATH")
+    if not modules or not pathlib.Path(modules).is_dir():
+        pytest.fail("MIMIC_NODE_PATH is not set to an installed node_modules: run through scripts/clients.sh")
+    program = pathlib.Path(__file__).resolve().parent / "node" / "kv_secret.cjs"
+    return host.run("node", str(program), "--host", *args,
+                    env=mimic_env(mimic, NODE_PATH=modules, NODE_EXTRA_CA_CERTS=mimic.ca, **env))
+
+
+def rust_on_host(mimic, host, *args, **env):
+    binary = os.environ.get("MIMIC_RUST_KV_SECRET")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.fail("MIMIC_RUST_KV_SECRET does not name the built kv-secret: run through scripts/clients.sh")
+    # SSL_CERT_FILE: the probe's TLS trusts the platform roots (docs/sdk.md).
+    return host.run(binary, "--host", *args, env=mimic_env(mimic, SSL_CERT_FILE=mimic.ca, **env))
+
+
+def result_of(done, exit_code=0):
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == exit_code and lines, describe(done)
+    return json.loads(lines[-1])
+
+
+def reader_reads_after_secrets_user(mimic, host, run):
+    """A service principal reads an RBAC vault's secret through `run(host, VAULT_URL, NAME, **env)`:
+    403 ForbiddenByRbac, then Key Vault Secrets User on the vault, then the value."""
+    vault, name, value = rbac_vault_with_secret(mimic)
+    principal = op(mimic, "ad", "sp", "create-for-rbac", "--display-name", f"kv-host-{uuid.uuid4().hex[:6]}")
+    object_id = op(mimic, "ad", "sp", "show", "--id", principal["appId"])["id"]
+
+    def read():
+        done = run(mimic, host, vault_url(mimic, vault), name, MIMIC_CLIENT_ID=principal["appId"],
+                   MIMIC_CLIENT_SECRET=principal["password"])
+        return result_of(done)
+
+    assert_forbidden_by_rbac(mimic, read(), object_id, vault)
+    grant_secrets_user(mimic, object_id, vault)
+    assert read() == {"status": 200, "value": value}
+
+
+@sdk_compat(NODE_CLIENT, "SecretClient({disableChallengeResourceVerification: true}) + ClientSecretCredential "
+                         "(authorityHost, disableInstanceDiscovery): 403 ForbiddenByRbac → grant Key Vault "
+                         "Secrets User → 200")
+def test_node_secret_client_reads_with_the_documented_option(mimic, host):
+    reader_reads_after_secrets_user(mimic, host, node_on_host)
+
+
+@sdk_compat(NODE_CLIENT, "documented negative: without disableChallengeResourceVerification the SDK refuses "
+                         "the challenge (Error naming the option)")
+def test_node_without_the_option_refuses_the_challenge(mimic, host):
+    vault = create_vault(mimic)["name"]
+
+    result = result_of(node_on_host(mimic, host, "--without-option", vault_url(mimic, vault), "anything"), 1)
+
+    assert result == {"client_error": (
+        "Error: The challenge resource 'vault.azure.net' does not match the requested domain. Set "
+        "disableChallengeResourceVerification to true in your client options to disable. See "
+        "https://aka.ms/azsdk/blog/vault-uri for more information.")}, result
+
+
+@sdk_compat(RUST_CLIENT, "SecretClientOptions { verify_challenge_resource: Some(false) } + "
+                         "ClientSecretCredential (custom cloud's authority_host): 403 ForbiddenByRbac → "
+                         "grant Key Vault Secrets User → 200")
+def test_rust_secret_client_reads_with_the_documented_option(mimic, host):
+    reader_reads_after_secrets_user(mimic, host, rust_on_host)
+
+
+@sdk_compat(RUST_CLIENT, "documented negative: without verify_challenge_resource: Some(false) the SDK refuses "
+                         "the challenge (error naming the option)")
+def test_rust_without_the_option_refuses_the_challenge(mimic, host):
+    vault = create_vault(mimic)["name"]
+
+    result = result_of(rust_on_host(mimic, host, "--without-option", vault_url(mimic, vault), "anything"), 1)
+
+    # azure_core's retry policy wraps the challenge policy's error; the trailing backtick is the crate's.
+    assert result == {"client_error": (
+        "non-transport error occurred which will not be retried: challenge resource "
+        f"'https://vault.azure.net/.default' doesn't match the requested domain '{vault}.vault.mimic.test'. "
+        "Set verify_challenge_resource in client options to disable this validation if necessary. "
+        "See https://aka.ms/azsdk/blog/vault-uri for more information`")}, result
