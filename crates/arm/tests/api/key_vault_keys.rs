@@ -15,57 +15,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use mimic_testkit::fixture::{group_id, GROUP, TENANT};
+use mimic_testkit::fixture::TENANT;
 use mimic_testkit::{Reply, TestArm};
 
-const VERSION: &str = "2026-02-01";
-const KV: &str = "7.5";
+use crate::key_vault_support::{create_vault, kv_path, kv_url, port, vault_id, vault_token};
+
 const CRYPTO_OFFICER: &str = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
 const CRYPTO_USER: &str = "12338af0-0e69-4776-bea7-57ae8d297424";
 const SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 
 /// The private members of a JSON Web Key: none may appear in any response.
 const PRIVATE_MEMBERS: [&str; 6] = ["d", "p", "q", "dp", "dq", "qi"];
-
-fn vault_id(name: &str) -> String {
-    format!(
-        "{}/providers/Microsoft.KeyVault/vaults/{name}",
-        group_id(GROUP)
-    )
-}
-
-/// Creates a vault as the operator; `rbac` picks the permission model, `sku` standard or premium.
-async fn create_vault(app: &TestArm, name: &str, rbac: bool, sku: &str, policies: Value) {
-    let token = app.operator_token().await;
-    let body = json!({"location": "eastus", "properties": {
-        "tenantId": TENANT, "sku": {"family": "A", "name": sku},
-        "enableRbacAuthorization": rbac, "accessPolicies": policies}});
-    let reply = app
-        .arm
-        .put(
-            &format!("{}?api-version={VERSION}", vault_id(name)),
-            Some(&token),
-            body,
-        )
-        .await;
-    assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
-}
-
-/// A token for Key Vault by client credentials.
-async fn vault_token(app: &TestArm, app_id: &str, secret: &str) -> String {
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", app_id),
-        ("client_secret", secret),
-        ("scope", "https://vault.azure.net/.default"),
-    ];
-    let reply = app
-        .aad
-        .form(&format!("/{TENANT}/oauth2/v2.0/token"), &form)
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.token().to_string()
-}
 
 /// A new principal with `role` on the vault, and its Key Vault token.
 async fn principal_with(app: &TestArm, vault: &str, role: &str) -> String {
@@ -75,11 +35,8 @@ async fn principal_with(app: &TestArm, vault: &str, role: &str) -> String {
     vault_token(app, &principal.app_id, &principal.secret).await
 }
 
-fn port(app: &TestArm) -> String {
-    app.arm.base.rsplit(':').next().unwrap().to_string()
-}
-
-/// A data-plane request to `vault` (the `Host` names it; the connection goes to ARM's listener).
+/// A data-plane request to `vault` at `path`, api-version [`KV`]; no answer may carry a private
+/// key member.
 async fn kv(
     app: &TestArm,
     method: &str,
@@ -88,19 +45,7 @@ async fn kv(
     token: &str,
     body: Option<Value>,
 ) -> Reply {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let url = format!("{}{path}{separator}api-version={KV}", app.arm.base);
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = app
-        .arm
-        .http
-        .request(method, url)
-        .header("Host", format!("{vault}.vault.mimic.test:{}", port(app)))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let reply = app.arm.send(request).await;
+    let reply = kv_url(app, method, vault, &kv_path(app, path), Some(token), body).await;
     assert_no_private_members(&reply);
     reply
 }

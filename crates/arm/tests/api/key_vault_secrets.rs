@@ -8,58 +8,15 @@ use serde_json::{json, Value};
 use mimic_testkit::fixture::{group_id, GROUP, TENANT};
 use mimic_testkit::{Reply, TestArm};
 
-const VERSION: &str = "2026-02-01";
-const KV: &str = "7.5";
+use crate::key_vault_support::{
+    create_vault, kv_path, kv_url, port, vault_id, vault_token, KV, VERSION,
+};
+
 const SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 const READER: &str = "21090545-7ca7-4776-b22c-e363652d74d2";
 
-fn vault_id(name: &str) -> String {
-    format!(
-        "{}/providers/Microsoft.KeyVault/vaults/{name}",
-        group_id(GROUP)
-    )
-}
-
-/// Creates a vault as the operator; `rbac` picks the permission model.
-async fn create_vault(app: &TestArm, name: &str, rbac: bool, policies: Value) -> Value {
-    let token = app.operator_token().await;
-    let body = json!({"location": "eastus", "properties": {
-        "tenantId": TENANT, "sku": {"family": "A", "name": "standard"},
-        "enableRbacAuthorization": rbac, "accessPolicies": policies}});
-    let reply = app
-        .arm
-        .put(
-            &format!("{}?api-version={VERSION}", vault_id(name)),
-            Some(&token),
-            body,
-        )
-        .await;
-    assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
-    reply.body
-}
-
-/// A token for Key Vault by client credentials.
-async fn vault_token(app: &TestArm, app_id: &str, secret: &str) -> String {
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", app_id),
-        ("client_secret", secret),
-        ("scope", "https://vault.azure.net/.default"),
-    ];
-    let reply = app
-        .aad
-        .form(&format!("/{TENANT}/oauth2/v2.0/token"), &form)
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    reply.token().to_string()
-}
-
-fn port(app: &TestArm) -> String {
-    app.arm.base.rsplit(':').next().unwrap().to_string()
-}
-
-/// A data-plane request to `vault` (the `Host` names it; the connection goes to ARM's listener).
+/// A request to `vault`'s data plane at `path`, api-version [`KV`].
 async fn kv(
     app: &TestArm,
     method: &str,
@@ -68,32 +25,7 @@ async fn kv(
     token: Option<&str>,
     body: Option<Value>,
 ) -> Reply {
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let url = format!("{}{path}{separator}api-version={KV}", app.arm.base);
-    kv_url(app, method, vault, &url, token, body).await
-}
-
-async fn kv_url(
-    app: &TestArm,
-    method: &str,
-    vault: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = app
-        .arm
-        .http
-        .request(method, url)
-        .header("Host", format!("{vault}.vault.mimic.test:{}", port(app)));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    app.arm.send(request).await
+    kv_url(app, method, vault, &kv_path(app, path), token, body).await
 }
 
 fn error(reply: &Reply) -> (&str, &str) {
@@ -108,7 +40,7 @@ fn error(reply: &Reply) -> (&str, &str) {
 #[tokio::test]
 async fn without_a_token_key_vault_challenges_and_a_token_for_arm_is_refused() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-challenge", true, json!([])).await;
+    create_vault(&app, "kv-challenge", true, "standard", json!([])).await;
 
     let reply = kv(&app, "GET", "kv-challenge", "/secrets/s1", None, None).await;
     assert_eq!(reply.status, 401, "{}", reply.text);
@@ -172,7 +104,7 @@ async fn without_a_token_key_vault_challenges_and_a_token_for_arm_is_refused() {
 #[tokio::test]
 async fn rbac_vaults_check_data_actions_at_the_secret_vault_and_group_scopes() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-rbac", true, json!([])).await;
+    create_vault(&app, "kv-rbac", true, "standard", json!([])).await;
     let (admin, _) = app.new_principal("kv-admin").await;
     let (reader, _) = app.new_principal("kv-reader").await;
     let admin_token = vault_token(&app, &admin.app_id, &admin.secret).await;
@@ -321,6 +253,7 @@ async fn access_policy_vaults_follow_the_policy_of_the_caller_and_its_removal() 
         &app,
         "kv-policy",
         false,
+        "standard",
         json!([policy(&owner.object_id, &["all"])]),
     )
     .await;
@@ -417,7 +350,7 @@ async fn access_policy_vaults_follow_the_policy_of_the_caller_and_its_removal() 
 #[tokio::test]
 async fn secrets_have_versions_attributes_soft_delete_recovery_purge_and_backups() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-life", true, json!([])).await;
+    create_vault(&app, "kv-life", true, "standard", json!([])).await;
     let (officer, _) = app.new_principal("kv-officer").await;
     app.grant(&vault_id("kv-life"), SECRETS_OFFICER, &officer.object_id)
         .await;
@@ -653,7 +586,7 @@ async fn secrets_have_versions_attributes_soft_delete_recovery_purge_and_backups
 #[tokio::test]
 async fn the_date_named_api_versions_serve_secrets_as_7_6_does() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-dated", true, json!([])).await;
+    create_vault(&app, "kv-dated", true, "standard", json!([])).await;
     let (officer, _) = app.new_principal("kv-officer").await;
     app.grant(&vault_id("kv-dated"), SECRETS_OFFICER, &officer.object_id)
         .await;
@@ -675,7 +608,7 @@ async fn the_date_named_api_versions_serve_secrets_as_7_6_does() {
 #[tokio::test]
 async fn bad_input_gets_key_vault_errors_and_changes_nothing() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-bad", true, json!([])).await;
+    create_vault(&app, "kv-bad", true, "standard", json!([])).await;
     let (officer, _) = app.new_principal("kv-officer").await;
     app.grant(&vault_id("kv-bad"), SECRETS_OFFICER, &officer.object_id)
         .await;
@@ -746,7 +679,7 @@ async fn bad_input_gets_key_vault_errors_and_changes_nothing() {
 #[tokio::test]
 async fn parallel_sets_of_one_secret_all_land_as_versions() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-many", true, json!([])).await;
+    create_vault(&app, "kv-many", true, "standard", json!([])).await;
     let (officer, _) = app.new_principal("kv-officer").await;
     app.grant(&vault_id("kv-many"), SECRETS_OFFICER, &officer.object_id)
         .await;
@@ -784,7 +717,7 @@ async fn parallel_sets_of_one_secret_all_land_as_versions() {
 #[tokio::test]
 async fn purging_a_vault_removes_its_secrets() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-gone", true, json!([])).await;
+    create_vault(&app, "kv-gone", true, "standard", json!([])).await;
     let (officer, _) = app.new_principal("kv-officer").await;
     app.grant(&group_id(GROUP), SECRETS_OFFICER, &officer.object_id)
         .await;
@@ -817,7 +750,7 @@ async fn purging_a_vault_removes_its_secrets() {
     let purge = format!("/subscriptions/{}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/kv-gone/purge?api-version={VERSION}", mimic_testkit::fixture::SUBSCRIPTION);
     let reply = app.arm.post(&purge, Some(&operator), None).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    create_vault(&app, "kv-gone", true, json!([])).await;
+    create_vault(&app, "kv-gone", true, "standard", json!([])).await;
     let reply = kv(&app, "GET", "kv-gone", "/secrets", Some(&token), None).await;
     assert_eq!(
         reply.body["value"],
@@ -829,7 +762,7 @@ async fn purging_a_vault_removes_its_secrets() {
 #[tokio::test]
 async fn the_portals_origin_alone_gets_cors_answers() {
     let app = TestArm::spawn().await;
-    create_vault(&app, "kv-cors", true, json!([])).await;
+    create_vault(&app, "kv-cors", true, "standard", json!([])).await;
     let preflight = |origin: &str| {
         app.arm
             .http

@@ -14,6 +14,7 @@ mod host;
 mod internal_gate;
 mod key_vault_keys;
 mod key_vault_secrets;
+mod key_vault_support;
 mod key_vaults;
 mod operations;
 mod portal;
