@@ -15,6 +15,7 @@ use crate::key_vault_support::{
 const SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 const READER: &str = "21090545-7ca7-4776-b22c-e363652d74d2";
+const ADMINISTRATOR: &str = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
 
 /// A request to `vault`'s data plane at `path`, api-version [`KV`].
 async fn kv(
@@ -808,4 +809,84 @@ async fn the_portals_origin_alone_gets_cors_answers() {
         "{:?}",
         reply.headers
     );
+}
+
+#[tokio::test]
+async fn a_compound_identity_policy_admits_its_object_only_through_its_application() {
+    let app = TestArm::spawn().await;
+    let (caller, _) = app.new_principal("kv-compound").await;
+    let (other_app, _) = app.new_principal("kv-other-app").await;
+    let (owner, _) = app.new_principal("kv-compound-owner").await;
+    let policy = |application: &str| {
+        json!({"tenantId": TENANT, "objectId": caller.object_id, "applicationId": application,
+            "permissions": {"secrets": ["get"]}})
+    };
+    let owner_policy = json!({"tenantId": TENANT, "objectId": owner.object_id,
+        "permissions": {"secrets": ["set"]}});
+    create_vault(
+        &app,
+        "kv-compound",
+        false,
+        "standard",
+        json!([owner_policy, policy(&other_app.app_id)]),
+    )
+    .await;
+    let owner_token = vault_token(&app, &owner.app_id, &owner.secret).await;
+    let reply = kv(
+        &app,
+        "PUT",
+        "kv-compound",
+        "/secrets/s",
+        Some(&owner_token),
+        Some(json!({"value": "v"})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+
+    // The caller's object is named, but with another application: not this token's.
+    let token = vault_token(&app, &caller.app_id, &caller.secret).await;
+    let reply = kv(&app, "GET", "kv-compound", "/secrets/s", Some(&token), None).await;
+    assert_eq!(
+        (reply.status, error(&reply).1),
+        (403, "AccessDenied"),
+        "{}",
+        reply.text
+    );
+
+    // The same object through its own application (the token's appid): admitted.
+    let operator = app.operator_token().await;
+    let path = format!(
+        "{}/accessPolicies/add?api-version={VERSION}",
+        vault_id("kv-compound")
+    );
+    let body = json!({"properties": {"accessPolicies": [policy(&caller.app_id)]}});
+    let reply = app.arm.put(&path, Some(&operator), body).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = kv(&app, "GET", "kv-compound", "/secrets/s", Some(&token), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["value"], "v");
+}
+
+#[tokio::test]
+async fn key_vault_administrator_at_the_subscription_reaches_every_vault() {
+    let app = TestArm::spawn().await;
+    create_vault(&app, "kv-admin-a", true, "standard", json!([])).await;
+    let (admin, _) = app.new_principal("kv-administrator").await;
+    let subscription = format!("/subscriptions/{}", mimic_testkit::fixture::SUBSCRIPTION);
+    app.grant(&subscription, ADMINISTRATOR, &admin.object_id)
+        .await;
+    let token = vault_token(&app, &admin.app_id, &admin.secret).await;
+    for (method, path, body) in [
+        ("PUT", "/secrets/s", Some(json!({"value": "v"}))),
+        ("GET", "/secrets/s", None),
+        ("DELETE", "/secrets/s", None),
+        ("DELETE", "/deletedsecrets/s", None),
+    ] {
+        let reply = kv(&app, method, "kv-admin-a", path, Some(&token), body).await;
+        assert!(
+            matches!(reply.status, 200 | 204),
+            "{method} {path}: {}",
+            reply.text
+        );
+    }
 }
