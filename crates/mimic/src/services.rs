@@ -149,12 +149,31 @@ pub struct ArmArgs {
 pub struct KeyVaultArgs {
     /// The DNS suffix of vault URIs (`https://{vault}.{suffix}[:port]/`) and of
     /// `suffixes.keyVaultDns`; its first label must be `vault`.
-    #[arg(long, env = "MIMIC_KEY_VAULT_DNS_SUFFIX", default_value = mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX)]
+    #[arg(long, env = "MIMIC_KEY_VAULT_DNS_SUFFIX", default_value = mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX, value_parser = key_vault_dns_suffix)]
     pub key_vault_dns_suffix: String,
     /// The port of vault URIs (default: ARM's, whose listener serves the data plane; 443 writes
     /// none, e.g. behind a proxy on 443).
     #[arg(long, env = "MIMIC_KEY_VAULT_PORT")]
     pub key_vault_port: Option<u16>,
+}
+
+/// A Key Vault DNS suffix: DNS labels, the first of them `vault` (Terraform's provider reads a
+/// vault's name from the first label of its host and expects `vault` second; the data plane
+/// recognises vault hosts by it).
+fn key_vault_dns_suffix(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = value.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    match labels.len() >= 2 && labels[0] == "vault" && labels.iter().all(label_ok) {
+        true => Ok(value),
+        false => Err("a DNS suffix whose first label is `vault`, e.g. vault.mimic.test".into()),
+    }
 }
 
 impl KeyVaultArgs {
@@ -384,6 +403,28 @@ mod tests {
     use clap::Parser;
 
     use crate::cli::{Cli, Command};
+
+    #[test]
+    fn key_vault_dns_suffixes_start_with_the_vault_label() {
+        for good in [
+            "vault.mimic.test",
+            "Vault.Example.Test.",
+            "vault.corp-1.internal",
+        ] {
+            assert!(super::key_vault_dns_suffix(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "kv.example.test",
+            "vault",
+            "vault..test",
+            "vault.exa mple.test",
+            "",
+        ] {
+            assert!(super::key_vault_dns_suffix(bad).is_err(), "{bad}");
+        }
+        let up = Cli::try_parse_from(["mimic", "up", "--key-vault-dns-suffix", "kv.example.test"]);
+        assert!(up.is_err());
+    }
 
     fn lockout(args: &[&str]) -> (u32, u64) {
         let mut settings = mimic_aad::Settings::default();

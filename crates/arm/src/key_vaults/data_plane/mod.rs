@@ -85,6 +85,15 @@ impl VaultHost {
     /// The vault `host` names, if it is `{one label}.{suffix}[:port]` for `suffix` mimic's or
     /// Azure's.
     pub fn parse(host: &str, own_suffix: &str) -> Option<Self> {
+        // Every ARM request asks: most `Host`s (an IP, management.azure.com) are turned away
+        // before anything is allocated. Both suffixes' first label is `vault`.
+        let names_vault = host
+            .as_bytes()
+            .windows(7)
+            .any(|window| window.eq_ignore_ascii_case(b".vault."));
+        if !names_vault {
+            return None;
+        }
         let host = host.trim().to_ascii_lowercase();
         let host = host.strip_suffix(":443").unwrap_or(&host).to_string();
         let bare = match host.rsplit_once(':') {
