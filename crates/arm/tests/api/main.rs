@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authentication;
+mod authz_decisions;
 mod compute_catalog;
 mod compute_helpers;
 mod custom_roles;
