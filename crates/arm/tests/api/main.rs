@@ -18,6 +18,7 @@ mod key_vault_secrets;
 mod key_vault_support;
 mod key_vaults;
 mod operations;
+mod permissions;
 mod portal;
 mod rbac_conditions;
 mod resource_groups;
