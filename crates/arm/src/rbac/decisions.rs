@@ -120,8 +120,8 @@ impl Decisions {
                 appid = %record.caller.appid,
                 action = %record.action,
                 scope = %record.scope,
-                reason = %record.reason,
-                roles_that_grant = %record.roles_that_grant.join(", "),
+                reason = ?record.reason,
+                roles_that_grant = ?record.roles_that_grant.join(", "),
                 "authorization denied"
             );
         }
