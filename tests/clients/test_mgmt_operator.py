@@ -206,3 +206,28 @@ def test_mgmt_authorization_manages_custom_roles_and_assignments(mimic):
     assert done["delete_assigned"]["code"] == "RoleDefinitionHasAssignments", done
     assert (done["removed"], done["deleted"]) == (name, custom["name"]), done
     assert done["gone"].get("status") == 404, done
+
+
+PERMISSIONS = PRELUDE + OPERATOR_CLIENTS + r'''
+def blocks(pages):
+    return [{"actions": p.actions, "not_actions": p.not_actions, "data_actions": p.data_actions,
+             "not_data_actions": p.not_data_actions} for p in pages]
+
+result = {}
+result["group"] = blocks(authorization.permissions.list_for_resource_group(GROUP))
+result["identity"] = blocks(authorization.permissions.list_for_resource(
+    GROUP, "Microsoft.ManagedIdentity", "", "userAssignedIdentities", A["identity"]))
+print(json.dumps(result))
+'''
+
+
+@compat(AUTHORIZATION, flow="operator: permissions list_for_resource_group/list_for_resource (Owner: *)")
+def test_mgmt_authorization_lists_the_operators_permissions(mimic):
+    name = f"id-{uuid.uuid4().hex[:8]}"
+    created = mimic.arm("PUT", f"{mimic.identity_id(name)}?api-version=2024-11-30", {"location": "eastus"})
+    assert created.status_code == 201, created.text
+
+    done = run_python(mimic, PERMISSIONS, args={"identity": name})
+
+    owner = [{"actions": ["*"], "not_actions": [], "data_actions": [], "not_data_actions": []}]
+    assert done == {"group": owner, "identity": owner}, done

@@ -539,6 +539,30 @@ const steps = [
     await box.waitFor({ state: 'detached' });
     assert((await atVm()).length === 0, 'ARM still has the learner\'s assignment on vm1');
   }],
+  ['Access control (IAM) on the group, Check access: you hold Owner from the subscription and ARM\'s permissions say *; the learner has Reader here, then none', async () => {
+    const learnerReader = `${GROUP_SCOPE}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`;
+    await arm('PUT', learnerReader, { properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${READER}`,
+      principalId: LEARNER_OID, principalType: 'User' } });
+    await page.goto(`${ARM}/portal/`);
+    await page.getByRole('link', { name: GROUP, exact: true }).click();
+    await page.getByRole('link', { name: 'Access control (IAM)', exact: true }).click();
+    await page.getByRole('tab', { name: 'Check access', exact: true }).click();
+    await page.getByLabel('Principal').selectOption({ label: `${ADMIN[2]} (you) — User` });
+    await page.getByRole('button', { name: 'Check access', exact: true }).click();
+    const mine = page.getByRole('region', { name: `Access of ${ADMIN[2]} (you)` });
+    await mine.locator('tr').filter({ hasText: 'Owner' }).filter({ hasText: `Inherited (/subscriptions/${SUB})` }).first().waitFor();
+    await mine.getByText('What you can do here (ARM permissions)').waitFor();
+    await mine.locator('code').filter({ hasText: /^\*$/ }).first().waitFor();
+    await page.getByLabel('Principal').selectOption({ label: `${LEARNER[2]} — User` });
+    await page.getByRole('button', { name: 'Check access', exact: true }).click();
+    const learner = page.getByRole('region', { name: `Access of ${LEARNER[2]}` });
+    await learner.locator('tr').filter({ hasText: 'Reader' }).filter({ hasText: 'This resource' }).filter({ hasText: 'Direct' }).waitFor();
+    await learner.locator('code').filter({ hasText: '*/read' }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'access-control-check-access.png') });
+    await arm('DELETE', learnerReader);
+    await page.getByRole('button', { name: 'Check access', exact: true }).click();
+    await learner.getByText('No role assignments of this principal or its groups at or above this scope: it has no access here.').waitFor();
+  }],
   ['Token inspector: vm1 without an identity shows IMDS\'s "Identity not found" in the red banner', async () => {
     await page.goto(`${ARM}/portal/#/vm/${SUB}/${GROUP}/vm1/tokens`);
     await page.getByRole('button', { name: 'Get token', exact: true }).click();

@@ -2,10 +2,12 @@
 // assignments" at the scope and inherited from above (`$filter=atScope()`), + Add (Add role
 // assignment) and Remove with a Yes/No confirmation, as in the Azure portal. Users, groups and
 // service principals to assign come from Microsoft Graph (mimic's AAD), with a Graph token for the user.
+// The Check access tab (check-access.js) shows what a principal may do here and why.
 
 import { arm, list, COMPUTE, IDENTITY } from './arm.js';
 import { graph, graphList } from './graph.js';
 import { el, show, banner, showError, confirmPane } from './dom.js';
+import { checkAccessTab } from './check-access.js';
 
 const AUTHORIZATION = '2022-04-01';
 
@@ -59,8 +61,9 @@ async function directoryNames(ids) {
   return new Map([...objects].map(([id, object]) => [id, object.displayName || object.userPrincipalName || object.appId || object.id]));
 }
 
-/** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`. */
-export async function iamBlade(scope, title, kind) {
+/** Renders the blade for `scope` (e.g. `/subscriptions/{s}/resourceGroups/{g}`), titled `title`;
+ * `tab` is 'assignments' (Role assignments) or 'check' (Check access). */
+export async function iamBlade(scope, title, kind, tab = 'assignments') {
   const subscription = scope.split('/')[2];
   const assignments = await list(`${scope}/providers/Microsoft.Authorization/roleAssignments?api-version=${AUTHORIZATION}&$filter=atScope()`);
   const definitions = await list(`${scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=${AUTHORIZATION}`);
@@ -68,7 +71,20 @@ export async function iamBlade(scope, title, kind) {
   const known = await managedIdentities(subscription).catch(() => []);
   const names = await directoryNames(assignments.map((a) => (a.properties || {}).principalId)).catch(() => null);
   const state = { scope, title, kind, subscription, assignments, definitions, known, names };
+  if (tab === 'check') return renderCheckAccess(state);
   render(state);
+}
+
+function tabs(state, current) {
+  const tab = (name, key) => el('button', { type: 'button', role: 'tab', 'aria-selected': String(current === key),
+    onclick: () => { banner(''); iamBlade(state.scope, state.title, state.kind, key).catch(showError); } }, name);
+  return el('div', { class: 'tabs', role: 'tablist' }, tab('Check access', 'check'), tab('Role assignments', 'assignments'));
+}
+
+async function renderCheckAccess(state) {
+  const content = await checkAccessTab(state);
+  show('content', el('h1', {}, `${state.title} | Access control (IAM)`), el('p', { class: 'subtitle' }, state.kind),
+    tabs(state, 'check'), el('div', { role: 'tabpanel' }, content));
 }
 
 function roleName(state, roleDefinitionId) {
@@ -116,6 +132,7 @@ function render(state) {
   const add = el('button', { type: 'button', onclick: () => addPane(state).catch(showError) }, '+ Add');
   const refresh = el('button', { type: 'button', onclick: () => { banner(''); reload(state).catch(showError); } }, 'Refresh');
   show('content', el('h1', {}, `${state.title} | Access control (IAM)`), el('p', { class: 'subtitle' }, state.kind),
+    tabs(state, 'assignments'),
     el('div', { class: 'toolbar' }, add, remove, refresh),
     el('h2', {}, 'Role assignments'),
     state.assignments.length === 0

@@ -205,6 +205,38 @@ impl<'a> AadClient<'a> {
         }
     }
 
+    /// A user's or service principal's `displayName` (`GET /internal/servicePrincipals/{id}`,
+    /// then `GET /internal/users/{id}`); `None` when neither has the id.
+    pub async fn display_name(&self, id: &str) -> anyhow::Result<Option<String>> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Named {
+            display_name: Option<String>,
+        }
+        let base = self.state.settings.aad_url.trim_end_matches('/');
+        for kind in ["servicePrincipals", "users"] {
+            let response = self
+                .state
+                .http
+                .get(format!("{base}/internal/{kind}/{id}"))
+                .header(
+                    mimic_web::INTERNAL_KEY_HEADER,
+                    self.state.settings.internal_key.expose(),
+                )
+                .send()
+                .await
+                .context("calling AAD to look up a principal's name")?;
+            if response.status().is_success() {
+                let named: Named = response
+                    .json()
+                    .await
+                    .context("reading AAD's answer on a principal")?;
+                return Ok(named.display_name);
+            }
+        }
+        Ok(None)
+    }
+
     /// A principal's kind and transitive groups (`GET /internal/principals/{id}/groups`); `None`
     /// when the directory has no user, service principal or group with this id.
     pub async fn principal_groups(&self, id: &str) -> anyhow::Result<Option<PrincipalGroups>> {

@@ -27,6 +27,7 @@ pub mod lifecycle;
 pub mod locks;
 pub mod middleware;
 pub mod operations;
+pub mod permissions;
 pub mod portal;
 pub mod provider_operations;
 pub mod rbac;

@@ -32,6 +32,8 @@ pub struct AppState {
     pub deny_assignments: Arc<Vec<crate::deny_assignments::model::DenyAssignment>>,
     /// Role assignments and custom roles in memory ([`crate::rbac::index`]).
     pub rbac: Arc<crate::rbac::index::Index>,
+    /// The last authorization decisions ([`crate::rbac::decisions`]).
+    pub decisions: Arc<crate::rbac::decisions::Decisions>,
     /// Verified bearer tokens ([`crate::auth::TokenCache`]).
     pub tokens: Arc<crate::auth::TokenCache>,
     /// IMDS processes watching the host API ([`crate::host_watch`]).
@@ -70,6 +72,7 @@ impl AppState {
             public_url,
             write_locks: Arc::default(),
             rbac: Arc::default(),
+            decisions: Arc::default(),
             tokens: Arc::default(),
             watchers: Arc::default(),
             port,

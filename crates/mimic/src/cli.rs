@@ -46,6 +46,10 @@ pub enum Command {
     /// Whether `mimic up` runs on the data dir: PID, uptime, version, listeners and what it holds.
     /// Exits 0 when running, 3 when not.
     Status,
+    /// Why a caller was allowed or denied: ARM's record of its last authorization decisions
+    /// (the role assignment that granted, the deny assignment that refused, or why none applied;
+    /// docs/rbac.md). Exits 1 when none matched, 3 when mimic is not running.
+    Explain(crate::explain::ExplainArgs),
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
     /// Print the `/etc/hosts` lines that make the vaults' hosts (`{vault}.vault.mimic.test`)
@@ -158,6 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Env => print!("{}", persona::operator_env(&Endpoints::of_running(&dir)?)),
         Command::Status => return crate::status::run(&dir).await,
+        Command::Explain(args) => return crate::explain::run(&dir, args).await,
         Command::Hosts(args) => return crate::hosts::run(&dir, args).await,
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,

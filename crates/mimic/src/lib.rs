@@ -6,6 +6,7 @@ pub mod az;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;
+pub mod explain;
 pub mod fixture_record;
 pub mod hosts;
 pub mod lock;

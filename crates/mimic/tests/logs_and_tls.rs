@@ -157,10 +157,21 @@ async fn up_log_file_has_one_line_with_the_reason_for_a_403_and_no_ansi() {
     let text = String::from_utf8(text).unwrap();
     let lines: Vec<&str> = text
         .lines()
-        .filter(|line| line.contains(&format!("oid={oid}")))
+        .filter(|line| line.contains(&format!("oid={oid}")) && line.contains("mimic::request"))
         .collect();
     assert_eq!(lines.len(), 1, "one line for the caller's request:\n{text}");
     let line = lines[0];
+    // Beside it, the decision's own line explains the denial (docs/rbac.md, `mimic explain`).
+    let explained = text
+        .lines()
+        .find(|line| line.contains("authorization denied") && line.contains(&format!("oid={oid}")))
+        .unwrap_or_else(|| panic!("an `authorization denied` line:\n{text}"));
+    for part in [
+        "reason=\"no role assignment of this principal or its groups at or above this scope\"",
+        "roles_that_grant=\"Contributor, Owner, Reader",
+    ] {
+        assert!(explained.contains(part), "{part} missing in: {explained}");
+    }
     let reason = format!(
         "reason=\"no role assignment of {oid} grants Microsoft.Resources/subscriptions/resourceGroups/read at {group_path}\""
     );

@@ -162,6 +162,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::resources::OPERATIONS,
     crate::role_definitions::OPERATIONS,
     crate::role_assignments::OPERATIONS,
+    crate::permissions::OPERATIONS,
     crate::deny_assignments::OPERATIONS,
     crate::provider_operations::OPERATIONS,
     crate::virtual_machines::OPERATIONS,

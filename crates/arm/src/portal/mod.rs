@@ -58,6 +58,11 @@ const ASSETS: &[Asset] = &[
     ),
     asset("iam.js", JS, include_str!("../../portal-ui/iam.js")),
     asset(
+        "check-access.js",
+        JS,
+        include_str!("../../portal-ui/check-access.js"),
+    ),
+    asset(
         "key-vaults.js",
         JS,
         include_str!("../../portal-ui/key-vaults.js"),

@@ -24,9 +24,16 @@
 //!
 //! Handlers call [`authorize`] first, and only then look the target up, so a caller without access
 //! gets 403 `AuthorizationFailed` whether or not the target exists, as ARM answers.
+//!
+//! Every decision made for a caller ([`authorize`], [`authorize_with`], [`authorize_data`],
+//! [`decide_for`]) is recorded with what decided it ([`decisions`]); a denial also writes a log
+//! line with the reason. [`is_permitted`], which lists use to filter what a caller may see, is not
+//! recorded: one list would flood the record.
 
 pub mod condition;
+pub mod decisions;
 pub mod index;
+pub mod internal;
 
 use crate::deny_assignments::model::DenyAssignment;
 use crate::extract::Caller;
@@ -34,6 +41,7 @@ use crate::role_assignments::model::RoleAssignment;
 use crate::role_definitions::model::{action_matches, Plane};
 use crate::{AppState, ArmError};
 pub use condition::{Attributes, Outcome};
+use decisions::{CallerRecord, DecisionRecord, DenyRecord, GrantRecord};
 
 /// The decision for one action.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,16 +74,7 @@ pub async fn authorize_with(
     scope: &str,
     attributes: &Attributes,
 ) -> Result<(), ArmError> {
-    match decide(
-        state,
-        &caller.oid,
-        Plane::Control,
-        action,
-        scope,
-        attributes,
-    )
-    .await?
-    {
+    match decide_for(state, caller, Plane::Control, action, scope, attributes).await? {
         Decision::Allowed => Ok(()),
         Decision::NotGranted => Err(ArmError::AuthorizationFailed {
             client: caller.appid.clone(),
@@ -104,15 +103,146 @@ pub async fn authorize_data(
     scope: &str,
     attributes: &Attributes,
 ) -> Result<Decision, ArmError> {
-    decide(
-        state,
-        &caller.oid,
-        Plane::Data,
-        data_action,
-        scope,
-        attributes,
+    decide_for(state, caller, Plane::Data, data_action, scope, attributes).await
+}
+
+/// The decision for `caller`, recorded with what decided it ([`decisions`]).
+pub async fn decide_for(
+    state: &AppState,
+    caller: &Caller,
+    plane: Plane,
+    action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<Decision, ArmError> {
+    let principals = principal_and_groups(state, &caller.oid).await;
+    let (decision, grant) =
+        decide_among(state, &principals, plane, action, scope, attributes).await?;
+    let mut record = new_record(state, caller, plane, action, scope);
+    record.role_assignment = grant.as_ref().map(|(assignment, role)| GrantRecord {
+        id: assignment.id(),
+        scope: assignment.scope.clone(),
+        principal_id: assignment.principal_id.clone(),
+        role_definition_name: role.name.clone(),
+        role_name: role.role_name.clone(),
+    });
+    match &decision {
+        Decision::Allowed => {
+            record.decision = decisions::ALLOWED.to_string();
+            record.reason = match &record.role_assignment {
+                Some(grant) => granted_reason(caller, grant),
+                None => "granted".to_string(),
+            };
+        }
+        Decision::Denied(deny) => {
+            record.reason = format!(
+                "deny assignment '{}' ({}) at {} refuses it{}",
+                deny.deny_assignment_name,
+                deny.name(),
+                deny.scope(),
+                record
+                    .role_assignment
+                    .as_ref()
+                    .map(|grant| format!(", although {}", granted_reason(caller, grant)))
+                    .unwrap_or_default()
+            );
+            record.deny_assignment = Some(DenyRecord {
+                id: deny.full_id(),
+                name: deny.deny_assignment_name.clone(),
+                scope: deny.scope(),
+            });
+        }
+        Decision::NotGranted => {
+            record.assignments_considered = considered(state, &principals, scope)
+                .await
+                .unwrap_or_default();
+            record.reason = match record.assignments_considered.is_empty() {
+                true => "no role assignment of this principal or its groups at or above this scope"
+                    .to_string(),
+                false => format!(
+                    "no role assignment of this principal or its groups at or above this scope grants it (it holds {})",
+                    record
+                        .assignments_considered
+                        .iter()
+                        .map(|grant| format!("{} at {}", grant.role_name, grant.scope))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
+    }
+    if decision != Decision::Allowed {
+        record.roles_that_grant = decisions::roles_that_grant(plane, action);
+    }
+    state.decisions.push(record);
+    Ok(decision)
+}
+
+/// A record of `caller`'s decision on `action` at `scope`, denied until told otherwise.
+pub fn new_record(
+    state: &AppState,
+    caller: &Caller,
+    plane: Plane,
+    action: &str,
+    scope: &str,
+) -> DecisionRecord {
+    DecisionRecord {
+        sequence: 0,
+        time: mimic_azure::time::arm_timestamp(state.clock.now()),
+        caller: CallerRecord {
+            oid: caller.oid.clone(),
+            appid: caller.appid.clone(),
+            name: None,
+        },
+        plane: decisions::plane_name(plane).to_string(),
+        action: action.to_string(),
+        scope: scope.to_string(),
+        decision: decisions::DENIED.to_string(),
+        authorization: "rbac".to_string(),
+        reason: String::new(),
+        role_assignment: None,
+        deny_assignment: None,
+        assignments_considered: Vec::new(),
+        roles_that_grant: Vec::new(),
+    }
+}
+
+fn granted_reason(caller: &Caller, grant: &GrantRecord) -> String {
+    let holder = match grant.principal_id.eq_ignore_ascii_case(&caller.oid) {
+        true => "it".to_string(),
+        false => format!("its group {}", grant.principal_id),
+    };
+    format!(
+        "role assignment {} grants {holder} '{}' at {}",
+        grant.id, grant.role_name, grant.scope
     )
-    .await
+}
+
+/// The assignments of `principals` at or above `scope`, with their roles' names.
+async fn considered(
+    state: &AppState,
+    principals: &[String],
+    scope: &str,
+) -> Result<Vec<GrantRecord>, ArmError> {
+    let scope_key = scope.to_lowercase();
+    let mut found = Vec::new();
+    for principal_id in principals {
+        let assignments = state.rbac.assignments(&state.db, principal_id).await?;
+        for assignment in assignments.applying_to(&scope_key) {
+            let role = state
+                .rbac
+                .role(&state.db, &assignment.role_definition)
+                .await?;
+            found.push(GrantRecord {
+                id: assignment.id(),
+                scope: assignment.scope.clone(),
+                principal_id: assignment.principal_id.clone(),
+                role_definition_name: assignment.role_definition.clone(),
+                role_name: role.map(|role| role.role_name.clone()).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// Whether `principal_id` may perform the control-plane `action` at `scope` (granted and not
@@ -145,15 +275,31 @@ pub async fn decide(
     attributes: &Attributes,
 ) -> Result<Decision, ArmError> {
     let principals = principal_and_groups(state, principal_id).await;
-    if !is_granted(state, &principals, plane, action, scope, attributes).await? {
-        return Ok(Decision::NotGranted);
-    }
+    let (decision, _) = decide_among(state, &principals, plane, action, scope, attributes).await?;
+    Ok(decision)
+}
+
+/// The role assignment that grants an action, with its role.
+type Grant = (RoleAssignment, index::Role);
+
+/// The decision for a principal and its groups, with the assignment that granted the action.
+async fn decide_among(
+    state: &AppState,
+    principals: &[String],
+    plane: Plane,
+    action: &str,
+    scope: &str,
+    attributes: &Attributes,
+) -> Result<(Decision, Option<Grant>), ArmError> {
+    let Some(grant) = grant(state, principals, plane, action, scope, attributes).await? else {
+        return Ok((Decision::NotGranted, None));
+    };
     let deny = principals
         .iter()
         .find_map(|id| deny_for(&state.deny_assignments, id, plane, action, scope));
     Ok(match deny {
-        Some(deny) => Decision::Denied(deny.clone()),
-        None => Decision::Allowed,
+        Some(deny) => (Decision::Denied(deny.clone()), Some(grant)),
+        None => (Decision::Allowed, Some(grant)),
     })
 }
 
@@ -214,32 +360,33 @@ pub fn deny_for<'a>(
         .find(|deny| deny.denies(plane, action, principal_id, &scope_key))
 }
 
-async fn is_granted(
+async fn grant(
     state: &AppState,
     principals: &[String],
     plane: Plane,
     action: &str,
     scope: &str,
     attributes: &Attributes,
-) -> Result<bool, ArmError> {
+) -> Result<Option<Grant>, ArmError> {
     let scope_key = scope.to_lowercase();
     for principal_id in principals {
-        if is_granted_to(state, principal_id, plane, action, &scope_key, attributes).await? {
-            return Ok(true);
+        let found = grant_to(state, principal_id, plane, action, &scope_key, attributes).await?;
+        if found.is_some() {
+            return Ok(found);
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
-/// Whether one principal's own assignments grant the action.
-async fn is_granted_to(
+/// The first of one principal's own assignments that grants the action.
+async fn grant_to(
     state: &AppState,
     principal_id: &str,
     plane: Plane,
     action: &str,
     scope_key: &str,
     attributes: &Attributes,
-) -> Result<bool, ArmError> {
+) -> Result<Option<Grant>, ArmError> {
     let assignments = state.rbac.assignments(&state.db, principal_id).await?;
     for assignment in assignments.applying_to(scope_key) {
         let Some(role) = state
@@ -257,10 +404,10 @@ async fn is_granted_to(
             )
         });
         if role_grants && assignment_condition_holds(assignment, plane, action, attributes) {
-            return Ok(true);
+            return Ok(Some((assignment.clone(), role)));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// The actions an assignment's condition may restrict: data actions, and role-assignment writes

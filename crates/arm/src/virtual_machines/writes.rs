@@ -188,7 +188,16 @@ async fn resolve_user_identities(
 ) -> Result<Vec<UserAssignedIdentity>, ArmError> {
     let mut denied = Vec::new();
     for id in &identity.added {
-        if !crate::rbac::is_permitted(state, &caller.oid, ASSIGN_ACTION, id).await? {
+        let decision = crate::rbac::decide_for(
+            state,
+            caller,
+            crate::role_definitions::model::Plane::Control,
+            ASSIGN_ACTION,
+            id,
+            &crate::rbac::Attributes::none(),
+        )
+        .await?;
+        if decision != crate::rbac::Decision::Allowed {
             denied.push(id.clone());
         }
     }

@@ -229,3 +229,47 @@ async fn list_is_empty_without_fixture_deny_assignments() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.body, json!({"value": []}));
 }
+
+#[tokio::test]
+async fn a_deny_assignment_refusal_is_recorded_with_the_deny_assignment_and_the_grant_it_overrode()
+{
+    let app = spawn().await;
+    let operator = app.operator_token().await;
+    let identity = format!("{}?api-version=2025-05-31-preview", identity_id("denied"));
+
+    let refused = app
+        .arm
+        .request(
+            "PUT",
+            &identity,
+            Some(&operator),
+            Some(json!({"location": "eastus"})),
+        )
+        .await;
+
+    assert_eq!(refused.code(), "DenyAssignmentAuthorizationFailed");
+    let path = format!("/internal/authz/decisions?principal={OPERATOR_OBJECT_ID}&decision=denied");
+    let reply = app.arm.internal("GET", &path, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let record = &reply.body["value"][0];
+    assert_eq!(
+        record["action"],
+        "Microsoft.ManagedIdentity/userAssignedIdentities/write"
+    );
+    assert_eq!(
+        record["denyAssignment"]["name"],
+        "no identities for the operator"
+    );
+    assert_eq!(
+        record["denyAssignment"]["id"],
+        format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/denyAssignments/{OPERATOR_DENY}")
+    );
+    assert_eq!(record["roleAssignment"]["roleName"], "Owner");
+    let reason = record["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "deny assignment 'no identities for the operator' ({OPERATOR_DENY}) at /subscriptions/{SUBSCRIPTION} refuses it, although role assignment "
+        )),
+        "{reason}"
+    );
+}

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authentication;
+mod authz_decisions;
 mod compute_catalog;
 mod compute_helpers;
 mod custom_roles;
@@ -17,6 +18,7 @@ mod key_vault_secrets;
 mod key_vault_support;
 mod key_vaults;
 mod operations;
+mod permissions;
 mod portal;
 mod rbac_conditions;
 mod resource_groups;

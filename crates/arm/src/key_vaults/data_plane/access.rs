@@ -7,7 +7,9 @@
 //! `ForbiddenByRbac` and `AccessDenied`, with Azure's messages.
 
 use super::{KvError, Vault};
+use crate::key_vaults::model::AccessPolicyEntry;
 use crate::rbac::{self, Attributes, Decision};
+use crate::role_definitions::model::Plane;
 
 /// The object kinds of a vault's permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,26 +95,36 @@ pub async fn authorize(
         });
     }
     let principals = rbac::principal_and_groups(state, &caller.oid).await;
-    let granted = vault.record.settings.access_policies.iter().any(|policy| {
-        let names_caller = principals
+    let policies = &vault.record.settings.access_policies;
+    let names_caller = |policy: &&AccessPolicyEntry| {
+        let named = principals
             .iter()
             .any(|id| id.eq_ignore_ascii_case(&policy.object_id));
         let application_matches = match &policy.application_id {
             Some(application) => application.eq_ignore_ascii_case(&caller.appid),
             None => true,
         };
-        let list = match permission.kind {
-            Kind::Secrets => &policy.permissions.secrets,
-            Kind::Keys => &policy.permissions.keys,
-        };
-        let listed = list.iter().flatten().any(|granted| {
-            granted.eq_ignore_ascii_case(permission.policy) || granted.eq_ignore_ascii_case("all")
-        });
-        names_caller && application_matches && listed
-    });
-    match granted {
-        true => Ok(()),
-        false => Err(KvError::Forbidden {
+        named && application_matches
+    };
+    let listed = |policy: &&AccessPolicyEntry| {
+        permissions_of(policy, permission.kind)
+            .iter()
+            .any(|granted| {
+                granted.eq_ignore_ascii_case(permission.policy)
+                    || granted.eq_ignore_ascii_case("all")
+            })
+    };
+    let granting = policies.iter().filter(names_caller).find(listed);
+    record_policy_decision(
+        vault,
+        permission,
+        &scope,
+        granting,
+        policies.iter().filter(names_caller),
+    );
+    match granting {
+        Some(_) => Ok(()),
+        None => Err(KvError::Forbidden {
             message: format!(
                 "The user, group or application '{who}' does not have {} {} permission on key vault '{}'. \
                  For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
@@ -122,5 +134,69 @@ pub async fn authorize(
             ),
             inner: "AccessDenied",
         }),
+    }
+}
+
+fn permissions_of(policy: &AccessPolicyEntry, kind: Kind) -> &[String] {
+    let list = match kind {
+        Kind::Secrets => &policy.permissions.secrets,
+        Kind::Keys => &policy.permissions.keys,
+    };
+    list.as_deref().unwrap_or_default()
+}
+
+/// Records an access-policy decision ([`rbac::decisions`]): the policy that granted it, or why
+/// none did (the caller's policies and what they list, or that it has none).
+fn record_policy_decision<'a>(
+    vault: &Vault,
+    permission: Permission,
+    scope: &str,
+    granting: Option<&AccessPolicyEntry>,
+    callers: impl Iterator<Item = &'a AccessPolicyEntry>,
+) {
+    let mut record = rbac::new_record(
+        &vault.state,
+        &vault.caller,
+        Plane::Data,
+        permission.data_action,
+        scope,
+    );
+    record.authorization = "accessPolicy".to_string();
+    let wanted = format!("{} {}", permission.kind.name(), permission.policy);
+    record.reason = match granting {
+        Some(policy) => {
+            record.decision = rbac::decisions::ALLOWED.to_string();
+            format!(
+                "the access policy of {} lists {wanted}",
+                policy_holder(policy)
+            )
+        }
+        None => {
+            let held: Vec<String> = callers
+                .map(|policy| {
+                    format!(
+                        "the access policy of {} lists {} [{}]",
+                        policy_holder(policy),
+                        permission.kind.name(),
+                        permissions_of(policy, permission.kind).join(", ")
+                    )
+                })
+                .collect();
+            match held.is_empty() {
+                true => format!(
+                    "no access policy of this principal or its groups in vault '{}' (the vault uses access policies, not RBAC); one listing {wanted} would grant it",
+                    vault.display()
+                ),
+                false => format!("no access policy lists {wanted}: {}", held.join("; ")),
+            }
+        }
+    };
+    vault.state.decisions.push(record);
+}
+
+fn policy_holder(policy: &AccessPolicyEntry) -> String {
+    match &policy.application_id {
+        Some(application) => format!("object {} with application {application}", policy.object_id),
+        None => format!("object {}", policy.object_id),
     }
 }
