@@ -3,30 +3,19 @@
 //! body stays ARM's.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use mimic_testkit::TestMimic;
 use serde_json::json;
+use support::mimic;
 
 const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 const IDENTITY_WRITE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/write";
 
 /// Runs `mimic --data-dir DIR ARGS…` to completion, off the test's runtime (which serves the
 /// in-process mimic meanwhile).
-async fn mimic(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

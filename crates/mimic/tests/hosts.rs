@@ -3,28 +3,15 @@
 //! marked block follows vaults as they come and go and leaves every other line alone.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use mimic_testkit::TestMimic;
 use serde_json::json;
+use support::mimic;
 
 const KEY_VAULT_API_VERSION: &str = "2023-07-01";
-
-async fn mimic(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("MIMIC_CLIENT_ID")
-        .env_remove("MIMIC_CLIENT_SECRET")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
 
 fn stdout(output: &Output) -> String {
     assert!(

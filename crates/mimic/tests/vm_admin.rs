@@ -3,31 +3,19 @@
 //! fixture a data dir holds: another one is refused, never half-applied; and `fixtures/lab.json`.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use mimic_testkit::{Reply, TestMimic};
 use serde_json::Value;
+use support::mimic;
 
 const AZURE_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 /// Runs `mimic --data-dir DIR ARGS…` to completion, off the test's runtime (which serves the
 /// in-process mimic meanwhile).
-async fn mimic(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("MIMIC_FIXTURE")
-        .env_remove("MIMIC_CLIENT_SECRET")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }

@@ -4,27 +4,15 @@
 //! pod's environment, replaces the token file before the token expires and removes it afterwards.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use mimic_testkit::TestMimic;
 use serde_json::Value;
-
-async fn mimic(dir: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("MIMIC_CLIENT_ID")
-        .env_remove("MIMIC_CLIENT_SECRET")
-        .stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
+use support::mimic;
 
 fn text(output: &Output) -> String {
     assert!(

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -81,4 +81,23 @@ pub async fn operator_token(http: &reqwest::Client, endpoints: &Value) -> String
         .await
         .unwrap();
     body["access_token"].as_str().unwrap().to_string()
+}
+
+/// Runs `mimic --data-dir DIR ARGS…` to completion off the async runtime, quiet, with no stdin and
+/// without the operator credentials, fixture or CA a developer's shell may export (each command
+/// under test gets what the test gives it, not what the shell has).
+pub async fn mimic(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mimic"));
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("MIMIC_CLIENT_ID")
+        .env_remove("MIMIC_CLIENT_SECRET")
+        .env_remove("MIMIC_FIXTURE")
+        .stdin(Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
 }
