@@ -9,17 +9,15 @@
 //! deleted name cannot be set again until it is recovered or purged (409
 //! `ObjectIsDeletedButRecoverable`).
 
+pub mod lifecycle;
 pub mod model;
 pub mod store;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
 
 use super::access::{self, Kind, Permission};
-use super::{backup, page, KvError, Vault};
-use model::{
-    Attributes, Backup, Deleted, List, SecretBundle, SecretItem, SetParameters, UpdateParameters,
-};
+use super::{page, KvError, Vault};
+use model::{Attributes, Deleted, List, SecretBundle, SecretItem, SetParameters, UpdateParameters};
 use store::{Deletion, Version};
 
 const fn secrets(data_action: &'static str, policy: &'static str) -> Permission {
@@ -65,8 +63,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .put(set)
                 .get(get_latest)
                 .patch(update_latest)
-                .delete(delete)
-                .post(restore)
+                .delete(lifecycle::delete)
+                .post(lifecycle::restore)
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
@@ -79,23 +77,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::resource("/secrets/{name}/{tail}")
                 .get(get_version)
                 .patch(update_version)
-                .post(backup_secret)
+                .post(lifecycle::backup_secret)
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             web::resource("/deletedsecrets")
-                .get(list_deleted)
+                .get(lifecycle::list_deleted)
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             web::resource("/deletedsecrets/{name}")
-                .get(get_deleted)
-                .delete(purge)
+                .get(lifecycle::get_deleted)
+                .delete(lifecycle::purge)
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
             web::resource("/deletedsecrets/{name}/recover")
-                .post(recover)
+                .post(lifecycle::recover)
                 .default_service(web::to(method_not_allowed)),
         );
 }
@@ -419,232 +417,4 @@ async fn update_version(
     let (name, version) = path.into_inner();
     let found = update_one(&vault, &name, Some(&version), &body).await?;
     Ok(HttpResponse::Ok().json(bundle(&vault, &found, false)))
-}
-
-/// `DeleteSecret`: soft delete (the deleted secret's bundle, without its value), or removal when
-/// the vault has no soft delete.
-async fn delete(vault: Vault, path: web::Path<String>) -> Result<HttpResponse, KvError> {
-    let name = path.into_inner();
-    check_name(&name)?;
-    access::authorize(&vault, DELETE, Some(&object(&name))).await?;
-    let mut tx = crate::db::begin_write(&vault.state.db).await?;
-    if store::deletion(&mut *tx, vault.record.key, &name)
-        .await?
-        .is_some()
-    {
-        return Err(not_found(&name));
-    }
-    let versions = store::versions(&mut *tx, vault.record.key, &name).await?;
-    let latest = versions.last().cloned().ok_or_else(|| not_found(&name))?;
-    let now = now(&vault);
-    let days = vault.record.settings.soft_delete_retention_in_days;
-    let deletion = Deletion {
-        name: latest.name.clone(),
-        deleted_time: now,
-        scheduled_purge_time: now + days * 86_400,
-    };
-    if vault.record.settings.enable_soft_delete {
-        store::mark_deleted(&mut tx, vault.record.key, &deletion).await?;
-    } else {
-        store::purge(&mut tx, vault.record.key, &name).await?;
-    }
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(deleted(&vault, &deletion, bundle(&vault, &latest, false))))
-}
-
-/// `GetDeletedSecrets`.
-async fn list_deleted(vault: Vault, request: HttpRequest) -> Result<HttpResponse, KvError> {
-    access::authorize(&vault, LIST, None).await?;
-    let db = &vault.state.db;
-    let mut items = Vec::new();
-    for deletion in store::deletions(db, vault.record.key).await? {
-        let versions = store::versions(db, vault.record.key, &deletion.name).await?;
-        if let Some(latest) = versions.last() {
-            let mut item = item(&vault, latest, false);
-            item.id = format!("{}/secrets/{}", vault.base_url, deletion.name);
-            items.push(deleted(&vault, &deletion, item));
-        }
-    }
-    let page = page(items, &request, &vault)?;
-    Ok(HttpResponse::Ok().json(List {
-        value: page.items,
-        next_link: page.next,
-    }))
-}
-
-async fn find_deleted(vault: &Vault, name: &str) -> Result<(Deletion, Version), KvError> {
-    let db = &vault.state.db;
-    let deletion = store::deletion(db, vault.record.key, name)
-        .await?
-        .ok_or_else(|| deleted_not_found(name))?;
-    let latest = store::versions(db, vault.record.key, name)
-        .await?
-        .pop()
-        .ok_or_else(|| deleted_not_found(name))?;
-    Ok((deletion, latest))
-}
-
-/// `GetDeletedSecret`.
-async fn get_deleted(vault: Vault, path: web::Path<String>) -> Result<HttpResponse, KvError> {
-    let name = path.into_inner();
-    check_name(&name)?;
-    access::authorize(&vault, LIST, Some(&object(&name))).await?;
-    let (deletion, latest) = find_deleted(&vault, &name).await?;
-    Ok(HttpResponse::Ok().json(deleted(&vault, &deletion, bundle(&vault, &latest, false))))
-}
-
-/// `PurgeDeletedSecret`: 204, or 403 while the vault has purge protection.
-async fn purge(vault: Vault, path: web::Path<String>) -> Result<HttpResponse, KvError> {
-    let name = path.into_inner();
-    check_name(&name)?;
-    access::authorize(&vault, PURGE, Some(&object(&name))).await?;
-    if vault.record.settings.enable_purge_protection == Some(true) {
-        return Err(KvError::Forbidden {
-            message: format!(
-                "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: {}",
-                vault.display()
-            ),
-            inner: "PurgeProtectionEnabled",
-        });
-    }
-    let mut tx = crate::db::begin_write(&vault.state.db).await?;
-    if store::deletion(&mut *tx, vault.record.key, &name)
-        .await?
-        .is_none()
-    {
-        return Err(deleted_not_found(&name));
-    }
-    store::purge(&mut tx, vault.record.key, &name).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// `RecoverDeletedSecret`: the latest version's bundle, without its value.
-async fn recover(vault: Vault, path: web::Path<String>) -> Result<HttpResponse, KvError> {
-    let name = path.into_inner();
-    check_name(&name)?;
-    access::authorize(&vault, RECOVER, Some(&object(&name))).await?;
-    let mut tx = crate::db::begin_write(&vault.state.db).await?;
-    if store::deletion(&mut *tx, vault.record.key, &name)
-        .await?
-        .is_none()
-    {
-        return Err(deleted_not_found(&name));
-    }
-    store::unmark_deleted(&mut tx, vault.record.key, &name).await?;
-    let latest = store::versions(&mut *tx, vault.record.key, &name)
-        .await?
-        .pop()
-        .ok_or_else(|| deleted_not_found(&name))?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(bundle(&vault, &latest, false)))
-}
-
-/// What a secret's backup blob holds.
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    name: String,
-    versions: Vec<SealedVersion>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SealedVersion {
-    version: String,
-    value: String,
-    content_type: Option<String>,
-    tags: model::Tags,
-    enabled: bool,
-    nbf: Option<i64>,
-    exp: Option<i64>,
-    created: i64,
-    updated: i64,
-}
-
-/// `BackupSecret` (`POST /secrets/{name}/backup`).
-async fn backup_secret(
-    vault: Vault,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, KvError> {
-    let (name, tail) = path.into_inner();
-    if tail != "backup" {
-        return Err(KvError::MethodNotAllowed("POST".into()));
-    }
-    check_name(&name)?;
-    access::authorize(&vault, BACKUP, Some(&object(&name))).await?;
-    let versions = live_versions(&vault, &name).await?;
-    let sealed = Sealed {
-        name: versions[0].name.clone(),
-        versions: versions
-            .into_iter()
-            .map(|v| SealedVersion {
-                version: v.version,
-                value: v.value,
-                content_type: v.content_type,
-                tags: v.tags,
-                enabled: v.enabled,
-                nbf: v.nbf,
-                exp: v.exp,
-                created: v.created,
-                updated: v.updated,
-            })
-            .collect(),
-    };
-    let blob = backup::seal(&vault.state, "secret", &sealed)?;
-    Ok(HttpResponse::Ok().json(Backup { value: Some(blob) }))
-}
-
-/// `RestoreSecret` (`POST /secrets/restore`): every version back under the blob's name, which
-/// must be free (neither live nor deleted) in this vault.
-async fn restore(
-    vault: Vault,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, KvError> {
-    if path.as_str() != "restore" {
-        return Err(KvError::MethodNotAllowed("POST".into()));
-    }
-    let params: Backup = vault.body(&body)?;
-    let blob = params
-        .value
-        .ok_or_else(|| KvError::BadParameter("The parameter 'value' is required.".into()))?;
-    let sealed: Sealed = backup::open(&vault.state, "secret", &blob)?;
-    access::authorize(&vault, RESTORE, Some(&object(&sealed.name))).await?;
-    let mut tx = crate::db::begin_write(&vault.state.db).await?;
-    let deleted = store::deletion(&mut *tx, vault.record.key, &sealed.name)
-        .await?
-        .is_some();
-    let exists = !store::versions(&mut *tx, vault.record.key, &sealed.name)
-        .await?
-        .is_empty();
-    if deleted || exists {
-        return Err(KvError::Conflict {
-            message: format!(
-                "There was a conflict restoring the secret '{}'. This may happen if the secret already exists or is in a deleted state in the vault. Please delete and purge the secret and retry.",
-                sealed.name
-            ),
-            inner: None,
-        });
-    }
-    let mut latest = None;
-    for v in sealed.versions {
-        let version = Version {
-            name: sealed.name.clone(),
-            version: v.version,
-            value: v.value,
-            content_type: v.content_type,
-            tags: v.tags,
-            enabled: v.enabled,
-            nbf: v.nbf,
-            exp: v.exp,
-            created: v.created,
-            updated: v.updated,
-        };
-        store::insert(&mut tx, vault.record.key, &version).await?;
-        latest = Some(version);
-    }
-    let latest = latest.ok_or_else(|| {
-        KvError::BadParameter("Backup blob contains invalid or corrupt version.".into())
-    })?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(bundle(&vault, &latest, false)))
 }
