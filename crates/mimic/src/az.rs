@@ -49,7 +49,7 @@ fn az(endpoints: &Endpoints, config_dir: &Path) -> Command {
     command
 }
 
-fn az_installed() -> bool {
+pub(crate) fn az_installed() -> bool {
     Command::new("az")
         .arg("--version")
         .stdout(std::process::Stdio::null())

@@ -83,6 +83,19 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::workload::WorkloadCommand,
     },
+    /// Run a command as the operator in the sandbox: a new network and mount namespace with only
+    /// loopback where Azure's public names (management.azure.com, login.microsoftonline.com,
+    /// graph.microsoft.com, {vault}.vault.azure.net) reach mimic with its CA trusted, the
+    /// operator's service principal in ARM_* and AZURE_*, az signed in (needs root;
+    /// docs/terraform.md).
+    Exec {
+        /// The command and its arguments, after `--`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+    /// An interactive shell ($SHELL, else bash) as the operator in the sandbox: `mimic exec --
+    /// $SHELL` (needs root).
+    Shell,
     /// Run your own `az` as the fixture operator against mimic (cloud registered, logged in, CA trusted).
     Az {
         /// Arguments for az, e.g. `group list`.
@@ -169,6 +182,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reset { all } => crate::snapshot::reset(&dir, all).await?,
         Command::NetnsRun(args) => return crate::sandbox::run_inside(args).await,
         Command::Az { args } => return crate::az::run_az(&dir, &args),
+        Command::Exec { command } => return operator_sandbox(&dir, command).await,
+        Command::Shell => {
+            let shell = std::env::var("SHELL").unwrap_or_else(|_| "bash".into());
+            return operator_sandbox(&dir, vec![shell, "-i".into()]).await;
+        }
         Command::Issuer { command } => return crate::workload::issuer(&dir, command).await,
         Command::Workload { command } => return crate::workload::workload(&dir, command).await,
         Command::Aad(args) => services::run_aad(&dir, args).await?,
@@ -179,6 +197,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mimic exec` and `mimic shell`: the namespace check first, as for a VM's sandbox.
+async fn operator_sandbox(dir: &std::path::Path, command: Vec<String>) -> anyhow::Result<ExitCode> {
+    if let Err(message) = crate::sandbox::ensure_namespaces_possible() {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(crate::sandbox::NAMESPACE_FAILURE));
+    }
+    let endpoints = Endpoints::of_running(dir)?;
+    crate::sandbox::operator::exec(dir, &endpoints, &command).await
 }
 
 async fn vm(dir: &std::path::Path, command: VmCommand) -> anyhow::Result<ExitCode> {

@@ -661,3 +661,70 @@ async fn vm_exec_netns_vault_names_resolve_as_vaults_are_created_and_deleted_whi
     assert_eq!(next_line(&mut reader), "management=127.0.0.2");
     assert!(exec.wait().unwrap().success());
 }
+
+#[tokio::test]
+async fn operator_exec_has_the_operators_credentials_azures_names_and_nothing_pointing_elsewhere() {
+    if !namespaces_available() {
+        return;
+    }
+    let mimic = Mimic::start();
+    // The operator signs in with `ARM_*` against login.microsoftonline.com and lists the groups at
+    // management.azure.com — Azure's names, no CA option: the sandbox's trust alone. Variables set
+    // outside that would send a client elsewhere are gone inside.
+    let script = r#"
+        for variable in ARM_CLIENT_ID ARM_TENANT_ID ARM_SUBSCRIPTION_ID AZURE_CLIENT_ID \
+            AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID IDENTITY_ENDPOINT ARM_USE_MSI \
+            ARM_METADATA_HOSTNAME AZURE_FEDERATED_TOKEN_FILE; do
+            eval "echo $variable=\${$variable-unset}"
+        done
+        [ "$ARM_CLIENT_SECRET" = "$AZURE_CLIENT_SECRET" ] && [ -n "$ARM_CLIENT_SECRET" ] && echo secret=set
+        token=$(curl -sS --fail "https://login.microsoftonline.com/$ARM_TENANT_ID/oauth2/v2.0/token" \
+            -d grant_type=client_credentials -d "client_id=$ARM_CLIENT_ID" \
+            --data-urlencode "client_secret=$ARM_CLIENT_SECRET" \
+            --data-urlencode "scope=https://management.azure.com/.default" \
+            | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+        curl -sS --fail -H "Authorization: Bearer $token" \
+            "https://management.azure.com/subscriptions/$ARM_SUBSCRIPTION_ID/resourcegroups?api-version=2021-04-01"
+    "#;
+    let output = Command::new(mimic_bin())
+        .arg("--data-dir")
+        .arg(mimic.dir.path())
+        .args(["exec", "--", "timeout", "120", "sh", "-c", script])
+        .env("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi")
+        .env("ARM_USE_MSI", "true")
+        .env("ARM_METADATA_HOSTNAME", "127.0.0.1:9")
+        .env("AZURE_FEDERATED_TOKEN_FILE", "/nonexistent")
+        // Without az the sign-in step has nothing to do; this test is about the sandbox itself.
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let operator = mimic.endpoints["operator"]["client_id"].as_str().unwrap();
+    let (tenant, subscription) = (mimic.field("tenant_id"), mimic.field("subscription_id"));
+    let expected = [
+        format!("ARM_CLIENT_ID={operator}"),
+        format!("ARM_TENANT_ID={tenant}"),
+        format!("ARM_SUBSCRIPTION_ID={subscription}"),
+        format!("AZURE_CLIENT_ID={operator}"),
+        format!("AZURE_TENANT_ID={tenant}"),
+        format!("AZURE_SUBSCRIPTION_ID={subscription}"),
+        "IDENTITY_ENDPOINT=unset".to_string(),
+        "ARM_USE_MSI=unset".to_string(),
+        "ARM_METADATA_HOSTNAME=unset".to_string(),
+        "AZURE_FEDERATED_TOKEN_FILE=unset".to_string(),
+        "secret=set".to_string(),
+    ];
+    assert_eq!(lines[..expected.len()], expected);
+    let groups: Value = serde_json::from_str(lines[expected.len()]).unwrap();
+    let names: Vec<&str> = groups["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&mimic.field("resource_group").as_str()),
+        "{groups}"
+    );
+}

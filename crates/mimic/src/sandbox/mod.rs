@@ -1,9 +1,10 @@
-//! The sandbox: `mimic vm exec NAME --netns -- CMD…`, `mimic vm shell NAME` and `mimic workload
-//! exec --netns -- CMD…` run CMD in a fresh network and mount namespace that has only loopback and
+//! The sandbox: `mimic vm exec NAME --netns -- CMD…`, `mimic vm shell NAME`, `mimic workload
+//! exec --netns -- CMD…` and the operator's `mimic exec -- CMD…` / `mimic shell` run CMD in a fresh network and mount namespace that has only loopback and
 //! in which the command sees Azure as from inside Azure, with nothing configured:
 //!
 //! - a VM persona's IMDS at `169.254.169.254:80` and `127.0.0.1:50342` (a workload persona has none:
-//!   it has its federated token file);
+//!   it has its federated token file; the operator has its service principal's secret in `ARM_*`
+//!   and `AZURE_*`, and az signed in with it: [`operator`]);
 //! - Azure's public names — `management.azure.com`, `login.microsoftonline.com` and its aliases,
 //!   `graph.microsoft.com` — in the namespace's own `/etc/hosts`, each on a loopback address of its
 //!   own where port 443 reaches ARM or AAD ([`names`]), which answer with the data dir's server
@@ -34,6 +35,7 @@
 
 mod checks;
 pub mod names;
+pub mod operator;
 mod process;
 pub mod trust;
 mod vaults;
@@ -71,6 +73,12 @@ pub enum Persona<'a> {
         /// The variables the pod gets.
         environment: Vec<(String, String)>,
     },
+    /// The operator (`mimic shell`, `mimic exec`): no IMDS; the fixture operator's service
+    /// principal in `ARM_*` and `AZURE_*` ([`operator::environment`]), az signed in as it.
+    Operator {
+        /// The variables the operator's commands get.
+        environment: Vec<(String, String)>,
+    },
 }
 
 impl Persona<'_> {
@@ -84,6 +92,7 @@ impl Persona<'_> {
         Ok(match self {
             Persona::Vm(vm) => root.join("vms").join(&vm.name),
             Persona::Workload { .. } => root.join("workload"),
+            Persona::Operator { .. } => root.join("operator"),
         })
     }
 
@@ -104,6 +113,7 @@ impl Persona<'_> {
                 "AZURE_CLIENT_SECRET",
                 "AZURE_CLIENT_CERTIFICATE_PATH",
             ],
+            Persona::Operator { .. } => operator::REMOVED_VARIABLES.to_vec(),
         }
     }
 }
@@ -215,7 +225,7 @@ pub async fn exec(
     let aad = loopback_target(&endpoints.aad, "AAD")?;
     let imds = match &persona {
         Persona::Vm(vm) => Some(loopback_target(&vm.imds, "the VM's IMDS")?),
-        Persona::Workload { .. } => None,
+        Persona::Workload { .. } | Persona::Operator { .. } => None,
     };
     let config_dir = persona.config_dir(dir)?;
     std::fs::create_dir_all(&config_dir)
@@ -262,7 +272,9 @@ pub async fn exec(
     command.envs(environment(endpoints, &config_dir, &bundle));
     match &persona {
         Persona::Vm(vm) => command.env("MIMIC_VM", &vm.name),
-        Persona::Workload { environment } => command.envs(environment.iter().cloned()),
+        Persona::Workload { environment } | Persona::Operator { environment } => {
+            command.envs(environment.iter().cloned())
+        }
     };
     let status = wait_forwarding_signals(&mut command, "unshare", &mut signals).await;
     if let Some(poller) = poller {
