@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod aad_client;
+pub mod activity_log;
 pub mod auth;
 pub mod compute_catalog;
 pub mod db;
@@ -27,6 +28,7 @@ pub mod lifecycle;
 pub mod locks;
 pub mod middleware;
 pub mod operations;
+pub mod paging;
 pub mod permissions;
 pub mod portal;
 pub mod provider_operations;

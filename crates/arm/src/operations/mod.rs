@@ -171,6 +171,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::user_assigned_identities::OPERATIONS,
     crate::federated_identity_credentials::OPERATIONS,
     crate::key_vaults::OPERATIONS,
+    crate::activity_log::OPERATIONS,
 ];
 
 /// Every operation, in table order.
@@ -209,10 +210,17 @@ async fn admit(
         .insert(mimic_web::telemetry::OperationId(operation.id));
     let span = tracing::info_span!("operation", id = operation.id);
     async move {
-        match check(operation, &mut request).await {
-            Ok(()) => Ok(next.call(request).await?.map_into_left_body()),
-            Err(error) => Ok(request.error_response(error).map_into_right_body()),
-        }
+        // A write is recorded in the activity log, refused or not ([`crate::activity_log`]).
+        let activity =
+            crate::activity_log::recorder::Activity::begin(operation, &mut request).await;
+        let response = match check(operation, &mut request).await {
+            Ok(()) => next.call(request).await?.map_into_left_body(),
+            Err(error) => request.error_response(error).map_into_right_body(),
+        };
+        Ok(match activity {
+            Some(activity) => activity.finish(response).await,
+            None => response,
+        })
     }
     .instrument(span)
     .await
@@ -249,6 +257,11 @@ async fn check(
         | Authorization::InHandler(..)
         | Authorization::AnyCaller(_) => Ok(()),
     }
+}
+
+/// The request path in ARM's casing (keywords as ARM writes them, names as the client sent them).
+pub(crate) fn arm_cased_path(request: &ServiceRequest) -> String {
+    scope_of(request, ScopeRule::Path)
 }
 
 /// The scope `rule` names in the request path, in ARM's casing: keywords as ARM writes them

@@ -74,6 +74,10 @@ const IDENTITY_OPERATIONS: ResourceType = operations_type(
     "Microsoft.ManagedIdentity",
     crate::user_assigned_identities::VERSIONS,
 );
+const INSIGHTS_OPERATIONS: ResourceType = operations_type(
+    "Microsoft.Insights",
+    crate::activity_log::EVENT_TYPES.versions,
+);
 const KEY_VAULT_OPERATIONS: ResourceType =
     operations_type("Microsoft.KeyVault", crate::key_vaults::VERSIONS);
 const NETWORK_OPERATIONS: ResourceType =
@@ -125,6 +129,10 @@ pub const OPERATIONS: &[Operation] = &[
     list_operations(
         "/providers/microsoft.compute/operations",
         &COMPUTE_OPERATIONS,
+    ),
+    list_operations(
+        "/providers/microsoft.insights/operations",
+        &INSIGHTS_OPERATIONS,
     ),
     list_operations(
         "/providers/microsoft.keyvault/operations",

@@ -204,9 +204,10 @@ pub async fn delete(state: web::Data<AppState>, path: GroupPath) -> Result<HttpR
 }
 
 /// `GET /subscriptions/{s}/resourcegroups[?$filter=tagName eq 'k' and tagValue eq 'v']`:
-/// the groups the caller may read.
+/// the groups the caller may read, paged by name ([`crate::paging`]).
 pub async fn list(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
@@ -225,5 +226,6 @@ pub async fn list(
             value.push(ResourceGroupBody::from(group));
         }
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
+    let page = crate::paging::page(&state, &request, value, |group| group.name.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }

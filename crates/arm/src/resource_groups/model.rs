@@ -94,7 +94,8 @@ pub struct ResourceGroupPatch {
 #[serde(rename_all = "camelCase")]
 pub struct ResourceGroupBody {
     id: String,
-    name: String,
+    /// The group's name (the list pages by it).
+    pub name: String,
     #[serde(rename = "type")]
     kind: &'static str,
     location: String,

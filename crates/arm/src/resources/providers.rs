@@ -29,6 +29,12 @@ pub const NAMESPACES: &[Namespace] = &[
         display_name: "Microsoft Compute",
         registration_policy: "RegistrationRequired",
     },
+    // Only the activity log (`eventtypes/management/values`).
+    Namespace {
+        namespace: "Microsoft.Insights",
+        display_name: "Microsoft Monitoring Insights",
+        registration_policy: "RegistrationRequired",
+    },
     Namespace {
         namespace: "Microsoft.KeyVault",
         display_name: "Microsoft Key Vault",

@@ -258,9 +258,10 @@ pub async fn delete(
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments[?$filter=…]`: no filter →
 /// at, above and below the scope; `atScope()` → at and above; `principalId eq '…'` → that
 /// principal's, at, above and below; `assignedTo('…')` → the same for the principal and every
-/// group it is in.
+/// group it is in. Pages of [`crate::paging::DEFAULT`] with a `nextLink` (key: the name).
 pub async fn list_for_scope(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
@@ -279,5 +280,6 @@ pub async fn list_for_scope(
         .filter(|assignment| filter.keeps_for(assignment, &scope_key, &principals))
         .map(RoleAssignmentBody::from)
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })))
+    let page = crate::paging::page(&state, &request, value, |body| body.name.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -149,7 +149,8 @@ pub fn parse_name(name: &str) -> Result<String, ArmError> {
 #[derive(Debug, Serialize)]
 pub struct RoleAssignmentBody {
     id: String,
-    name: String,
+    /// The assignment's GUID (the list pages by it).
+    pub name: String,
     #[serde(rename = "type")]
     kind: &'static str,
     properties: RoleAssignmentBodyProperties,

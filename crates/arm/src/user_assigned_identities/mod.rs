@@ -16,8 +16,7 @@ use crate::scope;
 use crate::{AppState, ArmError};
 use mimic_azure::ResourceId;
 use model::{
-    IdentityCreateRequest, IdentityList, IdentityResponse, IdentityUpdateRequest,
-    SystemAssignedIdentityResponse,
+    IdentityCreateRequest, IdentityResponse, IdentityUpdateRequest, SystemAssignedIdentityResponse,
 };
 use store::IdentityKey;
 
@@ -241,17 +240,19 @@ pub struct GroupPath {
     resource_group: String,
 }
 
-/// `UserAssignedIdentities_ListByResourceGroup`.
+/// `UserAssignedIdentities_ListByResourceGroup`, paged ([`crate::paging`]).
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identities =
         store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
-    let value = identities.iter().map(IdentityResponse::from).collect();
-    Ok(HttpResponse::Ok().json(IdentityList { value }))
+    let value: Vec<IdentityResponse> = identities.iter().map(IdentityResponse::from).collect();
+    let page = crate::paging::page(&state, &request, value, |identity| identity.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of a subscription.
@@ -260,16 +261,18 @@ pub struct SubscriptionPath {
     subscription_id: String,
 }
 
-/// `UserAssignedIdentities_ListBySubscription`.
+/// `UserAssignedIdentities_ListBySubscription`, paged ([`crate::paging`]).
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let identities = store::list(&state.db, &path.subscription_id, None).await?;
-    let value = identities.iter().map(IdentityResponse::from).collect();
-    Ok(HttpResponse::Ok().json(IdentityList { value }))
+    let value: Vec<IdentityResponse> = identities.iter().map(IdentityResponse::from).collect();
+    let page = crate::paging::page(&state, &request, value, |identity| identity.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of a resource's system-assigned identity.

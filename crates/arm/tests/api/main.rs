@@ -1,6 +1,7 @@
 //! API tests of the ARM facade over real HTTPS, against a real mimic AAD for tokens.
 #![allow(clippy::unwrap_used)]
 
+mod activity_log;
 mod authentication;
 mod authz_decisions;
 mod compute_catalog;
@@ -18,6 +19,7 @@ mod key_vault_secrets;
 mod key_vault_support;
 mod key_vaults;
 mod operations;
+mod paging;
 mod permissions;
 mod portal;
 mod rbac_conditions;

@@ -210,5 +210,9 @@ async fn get_provider_lists_types_with_the_newest_api_version_first() {
     assert_eq!(unknown.status, 404, "{}", unknown.text);
     assert_eq!(unknown.code(), "InvalidResourceNamespace");
     assert_eq!(all.status, 200);
-    assert_eq!(all.body["value"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        all.body["value"].as_array().unwrap().len(),
+        7,
+        "Microsoft.Insights serves the activity log"
+    );
 }
