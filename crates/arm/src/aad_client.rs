@@ -53,6 +53,9 @@ struct CreateBody<'a> {
     app_id: &'a str,
 }
 
+/// How many times a lookup is tried before its failure is ARM's ([`AadClient`]).
+pub const LOOKUP_ATTEMPTS: u32 = 4;
+
 /// A client of AAD's internal service-principal API, over the app's HTTPS client.
 pub struct AadClient<'a> {
     state: &'a AppState,
@@ -74,6 +77,45 @@ impl<'a> AadClient<'a> {
             mimic_web::INTERNAL_KEY_HEADER,
             self.state.settings.internal_key.expose(),
         )
+    }
+
+    /// `GET {aad}/internal/{path}`, a read: retried (up to [`LOOKUP_ATTEMPTS`] times, 50 ms
+    /// doubling) when the connection fails or AAD answers 408, 429 or 5xx, so that a transient
+    /// failure between the two services — an idle keep-alive connection AAD times out as ARM
+    /// reuses it, a moment of overload — never becomes ARM's 500 for the client's write.
+    async fn lookup(&self, path: &str) -> reqwest::Result<reqwest::Response> {
+        let base = self.state.settings.aad_url.trim_end_matches('/');
+        let url = format!("{base}/internal/{path}");
+        let mut pause = std::time::Duration::from_millis(50);
+        let mut attempt = 1;
+        loop {
+            let sent = self
+                .state
+                .http
+                .get(&url)
+                .header(
+                    mimic_web::INTERNAL_KEY_HEADER,
+                    self.state.settings.internal_key.expose(),
+                )
+                .send()
+                .await;
+            let transient = match &sent {
+                Ok(response) => {
+                    let status = response.status();
+                    status == StatusCode::REQUEST_TIMEOUT
+                        || status == StatusCode::TOO_MANY_REQUESTS
+                        || status.is_server_error()
+                }
+                Err(error) => error.is_connect() || error.is_timeout() || error.is_request(),
+            };
+            if !transient || attempt == LOOKUP_ATTEMPTS {
+                return sent;
+            }
+            tracing::debug!(%url, attempt, "AAD lookup failed transiently; retrying");
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+            attempt += 1;
+        }
     }
 
     /// Creates the service principal of a managed identity (no credential: it never signs in itself).
@@ -186,16 +228,8 @@ impl<'a> AadClient<'a> {
     /// Whether the directory has a user, service principal or group with this id
     /// (`GET /internal/principals/{id}`).
     pub async fn principal_exists(&self, id: &str) -> anyhow::Result<bool> {
-        let base = self.state.settings.aad_url.trim_end_matches('/');
         let response = self
-            .state
-            .http
-            .get(format!("{base}/internal/principals/{id}"))
-            .header(
-                mimic_web::INTERNAL_KEY_HEADER,
-                self.state.settings.internal_key.expose(),
-            )
-            .send()
+            .lookup(&format!("principals/{id}"))
             .await
             .context("calling AAD to look up a principal")?;
         match response.status() {
@@ -213,17 +247,9 @@ impl<'a> AadClient<'a> {
         struct Named {
             display_name: Option<String>,
         }
-        let base = self.state.settings.aad_url.trim_end_matches('/');
         for kind in ["servicePrincipals", "users"] {
             let response = self
-                .state
-                .http
-                .get(format!("{base}/internal/{kind}/{id}"))
-                .header(
-                    mimic_web::INTERNAL_KEY_HEADER,
-                    self.state.settings.internal_key.expose(),
-                )
-                .send()
+                .lookup(&format!("{kind}/{id}"))
                 .await
                 .context("calling AAD to look up a principal's name")?;
             if response.status().is_success() {
@@ -240,16 +266,8 @@ impl<'a> AadClient<'a> {
     /// A principal's kind and transitive groups (`GET /internal/principals/{id}/groups`); `None`
     /// when the directory has no user, service principal or group with this id.
     pub async fn principal_groups(&self, id: &str) -> anyhow::Result<Option<PrincipalGroups>> {
-        let base = self.state.settings.aad_url.trim_end_matches('/');
         let response = self
-            .state
-            .http
-            .get(format!("{base}/internal/principals/{id}/groups"))
-            .header(
-                mimic_web::INTERNAL_KEY_HEADER,
-                self.state.settings.internal_key.expose(),
-            )
-            .send()
+            .lookup(&format!("principals/{id}/groups"))
             .await
             .context("calling AAD to look up a principal's groups")?;
         match response.status() {
