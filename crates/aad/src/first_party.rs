@@ -36,6 +36,10 @@ pub enum MimicUrl {
     Graph,
     /// ARM's URL (the cloud's `resourceManager`).
     ResourceManager,
+    /// `https://{keyVaultDns}` of mimic's cloud: the Go SDK (Terraform's azurerm) derives Key
+    /// Vault's resource from the cloud's `suffixes.keyVaultDns`
+    /// (hashicorp/go-azure-sdk `sdk/environments/endpoint_refresh.go`, `updateFromMetaData`).
+    KeyVault,
     /// mimic serves no such service.
     None,
 }
@@ -315,7 +319,7 @@ pub const CATALOG: &[FirstParty] = &[
         app_id: KEY_VAULT_APP_ID,
         display_name: "Azure Key Vault",
         azure_names: &["https://vault.azure.net", "https://vault.azure.net/"],
-        mimic_url: MimicUrl::None,
+        mimic_url: MimicUrl::KeyVault,
         app_roles: &[],
         scopes: &[scope(
             "f53da476-18e3-4152-8e01-aec403e6edc0",
@@ -348,6 +352,8 @@ pub struct MimicUrls {
     pub graph: String,
     /// ARM's URLs: the host API's, once known, and the public one when it differs.
     pub resource_manager: Vec<String>,
+    /// `https://{keyVaultDns}` of mimic's cloud (e.g. `https://vault.mimic.test`).
+    pub key_vault: String,
 }
 
 impl MimicUrls {
@@ -362,6 +368,7 @@ impl MimicUrls {
                 .chain(state.arm_public_url.as_deref())
                 .map(|url| url.trim_end_matches('/').to_string())
                 .collect(),
+            key_vault: format!("https://{}", state.key_vault_dns_suffix),
         }
     }
 }
@@ -392,6 +399,7 @@ impl FirstParty {
         let mimic = match self.mimic_url {
             MimicUrl::Graph => vec![urls.graph.clone()],
             MimicUrl::ResourceManager => urls.resource_manager.clone(),
+            MimicUrl::KeyVault => vec![urls.key_vault.clone()],
             MimicUrl::None => Vec::new(),
         };
         std::iter::once(self.app_id.to_string())
@@ -488,6 +496,7 @@ mod tests {
         MimicUrls {
             graph: "https://127.0.0.1:8444".into(),
             resource_manager: vec!["https://127.0.0.1:8443".into()],
+            key_vault: "https://vault.mimic.test".into(),
         }
     }
 
@@ -502,6 +511,8 @@ mod tests {
             ("https://management.azure.com", ARM_APP_ID),
             ("https://127.0.0.1:8443/", ARM_APP_ID),
             ("https://vault.azure.net", KEY_VAULT_APP_ID),
+            ("https://vault.mimic.test", KEY_VAULT_APP_ID),
+            ("https://vault.mimic.test/", KEY_VAULT_APP_ID),
             ("https://storage.azure.com/", STORAGE_APP_ID),
         ];
         for (name, app_id) in cases {

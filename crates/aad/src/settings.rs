@@ -62,7 +62,13 @@ pub struct Settings {
     pub arm_public_url: Option<String>,
     /// The local CA (PEM) that ARM's certificate chains to; empty trusts the system roots only.
     pub ca_pem: String,
+    /// The Key Vault DNS suffix of mimic's cloud (ARM's `suffixes.keyVaultDns`): tokens for
+    /// `https://{suffix}` are Key Vault tokens, as the Go SDK asks for them.
+    pub key_vault_dns_suffix: String,
 }
+
+/// The default [`Settings::key_vault_dns_suffix`] (ARM's default too).
+pub const DEFAULT_KEY_VAULT_DNS_SUFFIX: &str = "vault.mimic.test";
 
 /// ARM's base URL, known once ARM is bound.
 pub type ArmUrl = std::sync::Arc<std::sync::OnceLock<String>>;
@@ -96,6 +102,7 @@ impl Default for Settings {
             arm_url: ArmUrl::default(),
             arm_public_url: None,
             ca_pem: String::new(),
+            key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.into(),
         }
     }
 }

@@ -197,6 +197,7 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             other: settings.token_lifetime,
         },
         arm_public_url: settings.arm_public_url.clone(),
+        key_vault_dns_suffix: settings.key_vault_dns_suffix.clone(),
         arm: crate::arm_host::ArmHost::new(
             settings.arm_url.clone(),
             &settings.ca_pem,

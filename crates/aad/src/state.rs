@@ -77,6 +77,8 @@ pub struct AppState {
     pub lifetimes: Lifetimes,
     /// ARM's URL as clients reach it, when it differs from the host API's.
     pub arm_public_url: Option<String>,
+    /// The Key Vault DNS suffix of mimic's cloud ([`crate::Settings::key_vault_dns_suffix`]).
+    pub key_vault_dns_suffix: String,
     /// ARM's host API: which managed identities a VM has.
     pub arm: crate::arm_host::ArmHost,
     /// The data directory (where `aad.db` and `snapshots/` live).

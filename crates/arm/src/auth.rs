@@ -131,12 +131,26 @@ struct Verified {
 pub enum Service {
     /// Azure Resource Manager ([`audiences`]).
     Arm,
-    /// Key Vault's data plane ([`KEY_VAULT_AUDIENCES`]).
+    /// Key Vault's data plane ([`key_vault_audiences`]).
     KeyVault,
 }
 
-/// The audiences Key Vault accepts: its resource, with and without the trailing slash.
+/// Azure's Key Vault audiences: its resource, with and without the trailing slash.
 pub const KEY_VAULT_AUDIENCES: [&str; 2] = ["https://vault.azure.net", "https://vault.azure.net/"];
+
+/// Every audience Key Vault accepts: Azure's two and `https://{keyVaultDns}` of mimic's cloud,
+/// with and without the trailing slash. The Go SDK (Terraform's azurerm) asks for
+/// `https://{suffixes.keyVaultDns}/.default` (hashicorp/go-azure-sdk
+/// `sdk/environments/endpoint_refresh.go`: "Key Vault resource ID is missing in metadata, so make
+/// a best-effort guess from the domain suffix"); in Azure that is `https://vault.azure.net` too.
+pub fn key_vault_audiences(dns_suffix: &str) -> Vec<String> {
+    let own = format!("https://{}", dns_suffix.trim_matches('.'));
+    KEY_VAULT_AUDIENCES
+        .iter()
+        .map(ToString::to_string)
+        .chain([own.clone(), format!("{own}/")])
+        .collect()
+}
 
 impl TokenCache {
     /// Most tokens kept.
@@ -195,7 +209,7 @@ pub async fn authenticate_token(
         issuers: vec![issuer_of(&unverified.tid)],
         audiences: match service {
             Service::Arm => audiences(&state.public_url),
-            Service::KeyVault => KEY_VAULT_AUDIENCES.map(str::to_string).to_vec(),
+            Service::KeyVault => key_vault_audiences(&state.settings.key_vault_dns_suffix),
         },
         leeway: LEEWAY_SECONDS,
     };

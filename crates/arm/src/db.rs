@@ -43,6 +43,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "0010_activity_log.sql",
         include_str!("../../../migrations/0010_activity_log.sql"),
     ),
+    (
+        "0011_provider_registrations.sql",
+        include_str!("../../../migrations/0011_provider_registrations.sql"),
+    ),
 ]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -119,6 +123,7 @@ mod tests {
             (6, "key vaults", "BFA76159675FE591FCCEC76BCF2FC7EB59405737B8C6680B5A16D40926E093284ADD37A2EE8972630A7414580BDFAC02"),
             (7, "key vault objects", "F483AD1B2142728AA70E6BB2E48919A722FB9C43FCE0642300E3A3CD4251DD094C811C7D11B30A1493505079DFDB656D"),
             (10, "activity log", "DBB82D157D591272439F6BBA529CA971926057F5DE8293B37315528283991CE7BA7988BCDC30D5E1A272921647B88192"),
+            (11, "provider registrations", "12052CF7A6E9F470CE750EEC32D6A95E2ABAE3C5AF8E631598425642BDDF94B40DDDC665153CB275E18336253835CB45"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();

@@ -212,6 +212,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut aad_settings =
         crate::services::aad_settings(&data_dir, &fixture, &aad_addr, clock.clone());
     aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
+    aad_settings.key_vault_dns_suffix = args.key_vault.key_vault_dns_suffix.clone();
     args.aad_lockout.apply(&mut aad_settings);
     if !userrealm_addr.is_empty() && userrealm_addr != aad_addr {
         aad_settings.extra_binds.push(userrealm_addr);

@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod providers;
+pub mod store;
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -119,6 +120,32 @@ pub const OPERATIONS: &[Operation] = &[
         handler: |route| route.to(get_provider),
         summary: "Get a resource provider",
     },
+    Operation {
+        id: "Providers_Register",
+        verb: Verb::Post,
+        path: "/subscriptions/{subscription_id}/providers/{namespace}/register",
+        resource_type: &PROVIDERS,
+        versions: &[],
+        authorization: Authorization::InHandler(
+            "*/register/action",
+            "`{namespace}/register/action` at the subscription, the namespace known from the path",
+        ),
+        handler: |route| route.to(register_provider),
+        summary: "Register the subscription with a resource provider",
+    },
+    Operation {
+        id: "Providers_Unregister",
+        verb: Verb::Post,
+        path: "/subscriptions/{subscription_id}/providers/{namespace}/unregister",
+        resource_type: &PROVIDERS,
+        versions: &[],
+        authorization: Authorization::InHandler(
+            "*/unregister/action",
+            "`{namespace}/unregister/action` at the subscription, the namespace known from the path",
+        ),
+        handler: |route| route.to(unregister_provider),
+        summary: "Unregister the subscription from a resource provider (recorded; operations are not refused)",
+    },
 ];
 
 /// The id of a VM, user-assigned identity or key vault in canonical case, `None` if it does not
@@ -229,7 +256,7 @@ async fn list_resources(
     Ok(GenericResourceList { value })
 }
 
-/// `Providers_List`.
+/// `Providers_List`: every namespace mimic serves, in the subscription's registration state.
 pub async fn list_providers(
     state: web::Data<AppState>,
     _caller: Caller,
@@ -237,7 +264,11 @@ pub async fn list_providers(
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
-    Ok(HttpResponse::Ok().json(providers::all(&path.subscription_id)))
+    let mut value = Vec::new();
+    for info in providers::NAMESPACES {
+        value.push(provider_in(&state, &path.subscription_id, info).await?);
+    }
+    Ok(HttpResponse::Ok().json(providers::ProviderList { value }))
 }
 
 /// The path of one provider.
@@ -247,6 +278,29 @@ pub struct ProviderPath {
     namespace: String,
 }
 
+async fn provider_in(
+    state: &AppState,
+    subscription_id: &str,
+    info: &providers::Namespace,
+) -> Result<providers::Provider, ArmError> {
+    let recorded = store::registration_state(&state.db, subscription_id, info.namespace).await?;
+    let registration = providers::registration_state(recorded.as_deref());
+    Ok(providers::render(subscription_id, info, registration))
+}
+
+/// The namespace of a provider path mimic serves, else ARM's 404 `InvalidResourceNamespace` (ARM
+/// answers an unknown namespace here with 404, not the 400 that code carries for resource paths).
+async fn served_namespace(
+    state: &AppState,
+    path: &ProviderPath,
+) -> Result<Result<&'static providers::Namespace, HttpResponse>, ArmError> {
+    scope::require_subscription(state, &path.subscription_id).await?;
+    Ok(providers::namespace(&path.namespace).ok_or_else(|| {
+        HttpResponse::NotFound()
+            .json(ArmError::InvalidResourceNamespace(path.namespace.clone()).envelope())
+    }))
+}
+
 /// `Providers_Get`: 404 `InvalidResourceNamespace` for a namespace mimic does not serve.
 pub async fn get_provider(
     state: web::Data<AppState>,
@@ -254,12 +308,63 @@ pub async fn get_provider(
     _version: ApiVersion,
     path: web::Path<ProviderPath>,
 ) -> Result<HttpResponse, ArmError> {
-    scope::require_subscription(&state, &path.subscription_id).await?;
-    match providers::find(&path.subscription_id, &path.namespace) {
-        Some(provider) => Ok(HttpResponse::Ok().json(provider)),
-        // ARM answers an unknown namespace here with 404, not the 400 that
-        // `InvalidResourceNamespace` carries for resource paths.
-        None => Ok(HttpResponse::NotFound()
-            .json(ArmError::InvalidResourceNamespace(path.namespace.clone()).envelope())),
-    }
+    let info = match served_namespace(&state, &path).await? {
+        Ok(info) => info,
+        Err(not_found) => return Ok(not_found),
+    };
+    let provider = provider_in(&state, &path.subscription_id, info).await?;
+    Ok(HttpResponse::Ok().json(provider))
+}
+
+/// `Providers_Register`: 200 with the provider `Registered` (mimic registers at once; ARM answers
+/// `Registering` first for a namespace that was not registered, and azurerm polls
+/// `Providers_Get` until `Registered`: internal/resourceproviders/registration.go).
+pub async fn register_provider(
+    state: web::Data<AppState>,
+    caller: Caller,
+    _version: ApiVersion,
+    path: web::Path<ProviderPath>,
+) -> Result<HttpResponse, ArmError> {
+    set_registration(&state, &caller, &path, "register", providers::REGISTERED).await
+}
+
+/// `Providers_Unregister`: 200 with the provider `Unregistering`, as ARM answers; it reads
+/// `NotRegistered` from then on.
+pub async fn unregister_provider(
+    state: web::Data<AppState>,
+    caller: Caller,
+    _version: ApiVersion,
+    path: web::Path<ProviderPath>,
+) -> Result<HttpResponse, ArmError> {
+    set_registration(
+        &state,
+        &caller,
+        &path,
+        "unregister",
+        providers::NOT_REGISTERED,
+    )
+    .await
+}
+
+async fn set_registration(
+    state: &AppState,
+    caller: &Caller,
+    path: &ProviderPath,
+    verb: &str,
+    recorded: &'static str,
+) -> Result<HttpResponse, ArmError> {
+    let info = match served_namespace(state, path).await? {
+        Ok(info) => info,
+        Err(not_found) => return Ok(not_found),
+    };
+    let subscription = format!("/subscriptions/{}", path.subscription_id);
+    let action = format!("{}/{verb}/action", info.namespace);
+    rbac::authorize(state, caller, &action, &subscription).await?;
+    store::set_registration_state(&state.db, &path.subscription_id, info.namespace, recorded)
+        .await?;
+    let answered = match recorded {
+        providers::REGISTERED => providers::REGISTERED,
+        _ => providers::UNREGISTERING,
+    };
+    Ok(HttpResponse::Ok().json(providers::render(&path.subscription_id, info, answered)))
 }

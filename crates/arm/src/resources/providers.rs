@@ -104,14 +104,34 @@ pub struct ProviderList {
     pub value: Vec<Provider>,
 }
 
-fn render(subscription_id: &str, info: &Namespace) -> Provider {
+/// A namespace's registration state as ARM writes it: `Registered` unless a row says otherwise.
+pub fn registration_state(recorded: Option<&str>) -> &'static str {
+    match recorded {
+        Some(state) if state.eq_ignore_ascii_case(NOT_REGISTERED) => NOT_REGISTERED,
+        _ => REGISTERED,
+    }
+}
+
+/// `registrationState` of a registered namespace.
+pub const REGISTERED: &str = "Registered";
+/// `registrationState` of an unregistered namespace.
+pub const NOT_REGISTERED: &str = "NotRegistered";
+/// `registrationState` `Providers_Unregister` answers with, as ARM does while it unregisters.
+pub const UNREGISTERING: &str = "Unregistering";
+
+/// The provider `info` as ARM shows it in `subscription_id`, in `registration_state`.
+pub fn render(
+    subscription_id: &str,
+    info: &Namespace,
+    registration_state: &'static str,
+) -> Provider {
     Provider {
         id: format!(
             "/subscriptions/{subscription_id}/providers/{}",
             info.namespace
         ),
         namespace: info.namespace,
-        registration_state: "Registered",
+        registration_state,
         registration_policy: info.registration_policy,
         resource_types: types_of(info.namespace)
             .into_iter()
@@ -126,21 +146,6 @@ fn render(subscription_id: &str, info: &Namespace) -> Provider {
                 api_versions: t.versions.to_vec(),
                 capabilities: "None",
             })
-            .collect(),
-    }
-}
-
-/// The provider with this namespace (any case), `None` if mimic does not serve it.
-pub fn find(subscription_id: &str, name: &str) -> Option<Provider> {
-    namespace(name).map(|info| render(subscription_id, info))
-}
-
-/// Every provider mimic serves.
-pub fn all(subscription_id: &str) -> ProviderList {
-    ProviderList {
-        value: NAMESPACES
-            .iter()
-            .map(|info| render(subscription_id, info))
             .collect(),
     }
 }
@@ -164,11 +169,18 @@ mod tests {
     }
 
     #[test]
-    fn find_ignores_case_and_rejects_unknown_namespaces() {
+    fn namespace_ignores_case_and_rejects_unknown_namespaces() {
         assert_eq!(
-            find("s", "microsoft.compute").map(|p| p.namespace),
+            namespace("microsoft.compute").map(|info| info.namespace),
             Some("Microsoft.Compute")
         );
-        assert!(find("s", "Microsoft.Storage").is_none());
+        assert!(namespace("Microsoft.Storage").is_none());
+    }
+
+    #[test]
+    fn only_a_recorded_not_registered_unregisters() {
+        assert_eq!(registration_state(None), REGISTERED);
+        assert_eq!(registration_state(Some("Registered")), REGISTERED);
+        assert_eq!(registration_state(Some("NotRegistered")), NOT_REGISTERED);
     }
 }

@@ -5,6 +5,7 @@
 //! it or anywhere inside it; an invisible subscription is answered as not found, as the
 //! subscription service does.
 
+pub mod metadata;
 pub mod model;
 pub mod store;
 
@@ -156,8 +157,8 @@ pub async fn list_tenants(state: web::Data<AppState>, caller: Caller) -> HttpRes
     HttpResponse::Ok().json(serde_json::json!({ "value": tenants }))
 }
 
-/// `GET /metadata/endpoints` (no authentication): the cloud description `az cloud register`
-/// reads. `api-version=2019-05-01` (or older) gets the array form, newer ones a single object.
+/// `GET /metadata/endpoints` (no authentication): the cloud description ([`metadata`]); dated
+/// versions before `2022-09-01` get the array form, newer ones (or none) a single object.
 pub async fn metadata_endpoints(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
@@ -165,40 +166,33 @@ pub async fn metadata_endpoints(
     // A client that reached ARM as management.azure.com (the sandbox) sees the public cloud's names.
     let public =
         mimic_web::hostnames::request_public_base(&request, &[mimic_web::hostnames::ARM_HOST]);
-    let (aad, arm, graph) = match public {
-        Some(arm) => (
-            format!("https://{}", mimic_web::hostnames::LOGIN_HOSTS[0]),
-            format!("{arm}/"),
-            format!("https://{}/", mimic_web::hostnames::GRAPH_HOST),
-        ),
+    let key_vault_dns = crate::key_vaults::vault_dns(&state, &request).0;
+    let cloud = match public {
+        Some(arm) => metadata::Cloud {
+            name: "AzureCloud",
+            login: format!("https://{}", mimic_web::hostnames::LOGIN_HOSTS[0]),
+            resource_manager: format!("{arm}/"),
+            graph: format!("https://{}/", mimic_web::hostnames::GRAPH_HOST),
+            key_vault_dns,
+            public: true,
+        },
         None => {
             let aad = state.settings.aad_url.trim_end_matches('/').to_string();
-            let graph = format!("{aad}/");
-            (aad, format!("{}/", state.public_url), graph)
+            metadata::Cloud {
+                name: "Mimic",
+                graph: format!("{aad}/"),
+                login: aad,
+                resource_manager: format!("{}/", state.public_url),
+                key_vault_dns,
+                public: false,
+            }
         }
     };
-    let document = serde_json::json!({
-        "name": "Mimic",
-        "portal": arm,
-        "resourceManager": arm,
-        "microsoftGraphResourceId": graph,
-        "graph": graph,
-        "graphAudience": graph,
-        "authentication": {
-            "loginEndpoint": aad,
-            // az takes the first as its ARM resource; Go-SDK-style clients and Ansible may use this
-            // cloud's own resourceManager URL, which ARM accepts too.
-            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/", arm],
-            "tenant": "common",
-            "identityProvider": "AAD",
-        },
-        // Vault URIs are `https://{vault}.{keyVaultDns}[:port]/` (crate::key_vaults).
-        "suffixes": { "keyVaultDns": crate::key_vaults::vault_dns(&state, &request).0 },
-    });
+    let document = cloud.document();
     let version = crate::extract::ApiVersion::from_query(request.query_string())
         .map(|version| version.0)
         .unwrap_or_default();
-    match version.as_str() < "2020-01-01" && !version.is_empty() {
+    match metadata::wants_array(&version) {
         true => HttpResponse::Ok().json(serde_json::json!([document])),
         false => HttpResponse::Ok().json(document),
     }
