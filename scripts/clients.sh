@@ -41,6 +41,14 @@ rust_target="$cache/clients-rust-target"
 CARGO_TARGET_DIR="$rust_target" cargo build --locked --manifest-path tests/clients/rust/Cargo.toml
 export MIMIC_RUST_CLIENT="$rust_target/debug/mi-arm"
 export MIMIC_RUST_KV_SECRET="$rust_target/debug/kv-secret"
+# Terraform's azurerm provider, replayed from its source (test_terraform_replay.py runs each sequence).
+export MIMIC_TF_REPLAY
+MIMIC_TF_REPLAY=$(cargo test --locked -p mimic --test terraform_replay --no-run --message-format=json |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact" and message["target"]["name"] == "terraform_replay" and message.get("executable"):
+        print(message["executable"])')
 
 if ! unshare --net true 2>/dev/null; then
   echo "scripts/clients.sh: cannot create a network namespace (unshare --net failed; run as root)." >&2
