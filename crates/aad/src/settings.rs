@@ -62,6 +62,11 @@ pub struct Settings {
     pub arm_public_url: Option<String>,
     /// The local CA (PEM) that ARM's certificate chains to; empty trusts the system roots only.
     pub ca_pem: String,
+    /// The fault book of `mimic chaos` (crate::chaos); `mimic up` shares it with the IMDS host.
+    pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
+    /// Whether the IMDS listeners read [`Settings::faults`] too (`mimic up`): else AAD's internal
+    /// API refuses IMDS faults.
+    pub imds_shares_faults: bool,
 }
 
 /// ARM's base URL, known once ARM is bound.
@@ -96,6 +101,8 @@ impl Default for Settings {
             arm_url: ArmUrl::default(),
             arm_public_url: None,
             ca_pem: String::new(),
+            faults: std::sync::Arc::default(),
+            imds_shares_faults: false,
         }
     }
 }
