@@ -73,7 +73,7 @@ def test_identity_credential_retries_through_an_imds_410_window(mimic):
     assert not [line for line in left if line.startswith(f"#{fault} ")], left  # both 410s were served
 
 
-@compat(IDENTITY, flow="ManagedIdentityCredential surfaces a persistent IMDS 500 as ClientAuthenticationError")
+@compat(IDENTITY, flow="ManagedIdentityCredential surfaces a persistent IMDS 500 after its retries (mimic chaos)")
 def test_identity_credential_surfaces_a_persistent_imds_500(mimic):
     vm, _ = system_assigned_vm(mimic)
     fault = add_fault(mimic, vm, "imds", "500")
@@ -83,8 +83,10 @@ def test_identity_credential_surfaces_a_persistent_imds_500(mimic):
     finally:
         chaos(mimic, "clear", str(fault))
 
-    assert got["type"] == "ClientAuthenticationError", got
-    assert "Failed to retrieve token from the Active directory" in got["message"], got
+    # After its retries azure-identity reports IMDS's error JSON as "unavailable" (wire contract §2.2),
+    # which lets DefaultAzureCredential move on to its next credential.
+    assert got["type"] == "CredentialUnavailableError", got
+    assert "Token request error: (unknown) Failed to retrieve token from the Active directory" in got["message"], got
     # The first try and azure-identity's five retries (retry_total=5), each answered 500.
     assert struck and struck[0].endswith(", 6 hits (mimic chaos)"), struck
 

@@ -254,3 +254,30 @@ async fn chaos_skew_beyond_arms_five_minutes_makes_new_tokens_not_yet_valid() {
     assert_eq!(tolerated.status, 200, "{}", tolerated.text);
     assert_eq!(stdout(&reset), "AAD's token clock is true time (no skew)\n");
 }
+
+#[tokio::test]
+async fn aad_faults_reach_a_vm_through_its_imds_in_imds_terms() {
+    let app = TestMimic::start().await;
+    let dir = app.data_dir();
+    let token = app.operator_token().await;
+    let identity = serde_json::json!({"type": "SystemAssigned"});
+    assert_eq!(
+        app.patch_vm_identity(&token, "vm1", identity).await.status,
+        200
+    );
+
+    mimic(dir, &["chaos", "add", "vm1", "aad", "429", "--count", "1"]).await;
+    let throttled = app.imds_token("vm1", ARM_RESOURCE, "").await;
+    let vault = "resource:https://vault.azure.net";
+    mimic(dir, &["chaos", "add", vault, "aad", "503", "--count", "1"]).await;
+    let unavailable = app
+        .imds_token("vm1", "https%3A%2F%2Fvault.azure.net", "")
+        .await;
+    let fine = app.imds_token("vm1", ARM_RESOURCE, "").await;
+
+    assert_eq!(throttled.status, 429, "{}", throttled.text);
+    assert_eq!(throttled.json()["error"], "too_many_requests");
+    assert_eq!(unavailable.status, 500, "{}", unavailable.text);
+    assert_eq!(unavailable.json()["error"], "unknown");
+    assert_eq!(fine.status, 200, "{}", fine.text);
+}
