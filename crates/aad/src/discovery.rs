@@ -15,6 +15,8 @@ use crate::tenant::{MetadataTenant, TenantRef};
 
 /// Real AAD lets clients cache metadata for a day.
 const METADATA_CACHE: &str = "max-age=86400, private";
+/// The `max-age` of [`METADATA_CACHE`].
+const METADATA_MAX_AGE: i64 = 86_400;
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
 pub async fn openid_configuration_v2(
@@ -47,9 +49,25 @@ pub async fn keys(
     request: HttpRequest,
 ) -> Result<HttpResponse, AadError> {
     let issuer = Urls::new(&state, &state.login_base(&request), tenant).v2_issuer;
-    Ok(metadata(Jwks {
-        keys: vec![Jwk::from_key(&state.key, Some(issuer))],
-    }))
+    let now = state.clock.now();
+    let document = Jwks {
+        keys: (state.keys.published(now).iter())
+            .map(|key| Jwk::from_key(key, Some(issuer.clone())))
+            .collect(),
+    };
+    // While a rolled-over key is still published, caches may keep the document only until it
+    // leaves (`mimic chaos rollover`); otherwise for a day, as Entra says.
+    match state
+        .keys
+        .stable_for(now)
+        .filter(|left| *left < METADATA_MAX_AGE)
+    {
+        Some(left) => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, format!("max-age={left}, private")))
+            .content_type("application/json; charset=utf-8")
+            .json(document)),
+        None => Ok(metadata(document)),
+    }
 }
 
 /// `GET /{tenant}/discovery/instance?api-version=1.1&authorization_endpoint=…`: MSAL's instance

@@ -238,6 +238,24 @@ pub enum AadError {
     /// AADSTS700054: an authorization request for a response type other than `code`.
     #[error("response_type '{0}' is not enabled for the application.")]
     UnsupportedResponseType(String),
+    /// AADSTS90006 (ExternalServerRetryableError) with 503 `temporarily_unavailable`: OAuth's
+    /// "The server is temporarily too busy to handle the request" (Entra's error-code reference).
+    /// Only `mimic chaos`.
+    #[error("The service is temporarily unavailable.")]
+    TemporarilyUnavailable,
+    /// AADSTS90006 with 429 and `Retry-After`: Entra throttling a client-credentials caller
+    /// (MSAL's throttling docs: "429 Too Many Requests with a Retry-After: 60 header"); body
+    /// UNVERIFIED. Only `mimic chaos`.
+    #[error("The service is temporarily unavailable.")]
+    Throttled { retry_after: u32 },
+    /// AADSTS50196 (LoopDetected): "Clients that issue duplicate requests multiple times will be
+    /// sent an invalid_grant error" (Entra's token-loop notice). Only `mimic chaos`.
+    #[error("The server terminated an operation because it encountered a loop while processing a request.")]
+    LoopDetected,
+    /// AADSTS90033 (MsodsServiceUnavailable) with 503 `temporarily_unavailable`. Only
+    /// `mimic chaos`.
+    #[error("A transient error has occurred. Please try again.")]
+    MsodsServiceUnavailable,
     /// AADSTS50000: anything unexpected. The chain is logged, never sent.
     #[error("There was an error issuing a token or an issue with our sign-in service.")]
     Internal(#[from] anyhow::Error),
@@ -279,7 +297,10 @@ impl AadError {
             | CodeVerifierMismatch
             | PkceRequired
             | RedirectUriMismatch { .. }
+            | LoopDetected
             | UnsupportedResponseType(_) => StatusCode::BAD_REQUEST,
+            TemporarilyUnavailable | MsodsServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             MissingClientCredentials
             | MissingServicePrincipal { .. }
             | InvalidClientSecret { .. }
@@ -336,7 +357,11 @@ impl AadError {
             | IdsLocked
             | InvalidGrant
             | ExpiredGrant
+            | LoopDetected
             | CodeVerifierMismatch => "invalid_grant",
+            TemporarilyUnavailable | Throttled { .. } | MsodsServiceUnavailable => {
+                "temporarily_unavailable"
+            }
             UnsupportedGrantType(_) => "unsupported_grant_type",
             UnsupportedResponseType(_) => "unsupported_response_type",
             ScopeWithoutDefaultSuffix(_) | InvalidScope(_) => "invalid_scope",
@@ -419,6 +444,9 @@ impl AadError {
             PkceRequired => Some(9002325),
             RedirectUriMismatch { .. } => Some(50011),
             UnsupportedResponseType(_) => Some(700054),
+            TemporarilyUnavailable | Throttled { .. } => Some(90006),
+            LoopDetected => Some(50196),
+            MsodsServiceUnavailable => Some(90033),
             InternalKeyInvalid
             | ManagedIdentityNotAssigned
             | ServicePrincipalNotFound(_)
@@ -476,7 +504,11 @@ impl AadError {
     }
 
     fn response(&self, context: &ErrorContext) -> HttpResponse {
-        HttpResponse::build(self.status())
+        let mut response = HttpResponse::build(self.status());
+        if let Self::Throttled { retry_after } = self {
+            response.insert_header((header::RETRY_AFTER, *retry_after));
+        }
+        response
             .insert_header((header::CACHE_CONTROL, "no-store, no-cache"))
             .insert_header((header::PRAGMA, "no-cache"))
             .content_type("application/json; charset=utf-8")

@@ -18,10 +18,11 @@
 //! Reading order: [`settings`] → [`startup`] (the only wiring) → [`state`] → [`routes`] (the URL table) →
 //! [`error`] → [`tenant`] → [`discovery`] → [`token`] → [`principals`] → [`applications`] → [`credentials`] →
 //! [`users`] → [`signin`] → [`fixture`] → [`first_party`] → [`directory_roles`] → [`db`] → [`signing`] →
-//! [`graph`].
+//! [`graph`] → [`chaos`].
 
 pub mod applications;
 pub mod arm_host;
+pub mod chaos;
 pub mod credentials;
 pub mod db;
 pub mod deleted_objects;

@@ -47,6 +47,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/common/userrealm/{upn}").route(web::get().to(signin::realm::user_realm)))
         .service(get("/internal/status").route(web::get().to(principals::status)))
+        .service(
+            resource("/internal/chaos", "GET, POST, DELETE")
+                .route(web::get().to(crate::chaos::list))
+                .route(web::post().to(crate::chaos::add))
+                .route(web::delete().to(crate::chaos::clear)),
+        )
+        .service(post("/internal/chaos/rollover").route(web::post().to(crate::chaos::rollover)))
+        .service(resource("/internal/chaos/skew", "PUT").route(web::put().to(crate::chaos::skew)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))

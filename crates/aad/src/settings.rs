@@ -65,6 +65,11 @@ pub struct Settings {
     /// The Key Vault DNS suffix of mimic's cloud (ARM's `suffixes.keyVaultDns`): tokens for
     /// `https://{suffix}` are Key Vault tokens, as the Go SDK asks for them.
     pub key_vault_dns_suffix: String,
+    /// The fault book of `mimic chaos` (crate::chaos); `mimic up` shares it with the IMDS host.
+    pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
+    /// Whether the IMDS listeners read [`Settings::faults`] too (`mimic up`): else AAD's internal
+    /// API refuses IMDS faults.
+    pub imds_shares_faults: bool,
 }
 
 /// The default [`Settings::key_vault_dns_suffix`] (ARM's default too).
@@ -103,6 +108,8 @@ impl Default for Settings {
             arm_public_url: None,
             ca_pem: String::new(),
             key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.into(),
+            faults: std::sync::Arc::default(),
+            imds_shares_faults: false,
         }
     }
 }

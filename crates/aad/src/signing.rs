@@ -11,6 +11,18 @@ pub const KEY_FILE: &str = "signing-key.pem";
 /// Certificate file name.
 pub const CERT_FILE: &str = "signing-cert.pem";
 
+/// A new key, saved in `dir` in place of the current one (a signing-key rollover: the caller
+/// keeps publishing the old key for its grace period).
+pub async fn generate_and_save(dir: &Path) -> anyhow::Result<SigningKey> {
+    let key = tokio::task::spawn_blocking(|| SigningKey::generate("mimic AAD token signing"))
+        .await
+        .context("generating the signing key")??;
+    mimic_web::pki::write_private(&dir.join(KEY_FILE), key.private_key_pem())?;
+    mimic_web::pki::write_atomic(&dir.join(CERT_FILE), key.certificate_pem())?;
+    tracing::info!(kid = key.kid(), dir = %dir.display(), "saved a new token-signing key");
+    Ok(key)
+}
+
 /// Loads the key from `dir`, generating and saving one first if there is none.
 pub async fn load_or_create(dir: &Path) -> anyhow::Result<SigningKey> {
     let (key_path, cert_path) = (dir.join(KEY_FILE), dir.join(CERT_FILE));

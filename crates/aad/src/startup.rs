@@ -177,7 +177,12 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
             display_name: settings.tenant_display_name.clone(),
         },
         base_url,
-        key: Arc::new(key),
+        keys: Arc::new(crate::chaos::keys::KeyRing::new(key)),
+        chaos: Arc::new(crate::chaos::Chaos::new(
+            settings.faults.clone(),
+            settings.imds_shares_faults,
+            settings.keys_dir.clone(),
+        )),
         store,
         applications,
         users,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use mimic_token::{Clock, SigningKey};
+use mimic_token::Clock;
 use mimic_web::InternalKey;
 
 use crate::groups::store::GroupStore;
@@ -45,8 +45,10 @@ pub struct AppState {
     pub tenant: Tenant,
     /// The public URL, without a trailing slash.
     pub base_url: String,
-    /// The tenant's token-signing key.
-    pub key: Arc<SigningKey>,
+    /// The tenant's token-signing keys: the one it signs with, and rolled ones still published.
+    pub keys: Arc<crate::chaos::keys::KeyRing>,
+    /// `mimic chaos`: the fault book, the clock skew of issued tokens.
+    pub chaos: Arc<crate::chaos::Chaos>,
     /// Service principals and their credentials.
     pub store: Store,
     /// App registrations and their credentials.

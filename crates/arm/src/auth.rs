@@ -1,15 +1,24 @@
 //! Bearer-token authentication: RS256 access tokens from AAD, verified with AAD's JWKS
-//! (`{aad}/{tenant}/discovery/v2.0/keys`, fetched over HTTPS and cached; refetched when a token
-//! names an unknown `kid`, at most once per [`REFETCH_INTERVAL`]).
+//! (`{aad}/{tenant}/discovery/v2.0/keys`, fetched over HTTPS and cached).
+//!
+//! The cache follows a signing-key rollover as resource servers do
+//! (<https://learn.microsoft.com/entra/identity-platform/signing-key-rollover>): a token naming a
+//! key the cache does not know makes it refetch the keys at once, bounded as client libraries
+//! bound it — the same unknown `kid` at most once per [`REFETCH_INTERVAL`], and at most
+//! [`MAX_REFETCHES_PER_MINUTE`] such refetches a minute (node's jwks-rsa, `jwksRequestsPerMinute`
+//! 10) — so forged key ids cannot make ARM hammer AAD. The document is kept for the `max-age`
+//! AAD's response states (a day, as Entra's; shorter while a rolled-over key is about to leave,
+//! so a removed key stops verifying once it is gone), counted on the shared clock. If AAD cannot
+//! be reached when the document is due, the keys at hand stay in use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use mimic_token::{AccessTokenClaims, Expectations, Jwks, Verifier, VerifyError};
+use mimic_token::{AccessTokenClaims, Clock, Expectations, Jwks, Verifier, VerifyError};
 use tokio::sync::{Mutex, RwLock};
 use tokio::time::Instant;
 
@@ -27,63 +36,153 @@ pub const AUDIENCES: [&str; 4] = [
     "https://management.azure.com",
 ];
 
-/// Clock skew allowed on `exp` and `nbf`.
+/// Clock skew allowed on `exp` and `nbf`: five minutes, the default `ClockSkew` of
+/// Microsoft.IdentityModel's `TokenValidationParameters`, which Azure's services validate with.
 pub const LEEWAY_SECONDS: i64 = 300;
 
-/// The least time between two JWKS fetches triggered by unknown key ids.
+/// The least time between two JWKS fetches for the same unknown key id.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The most JWKS fetches for unknown key ids in any minute.
+pub const MAX_REFETCHES_PER_MINUTE: usize = 10;
+
+/// Unknown key ids remembered (a bound on memory; past it the memory starts over).
+const MAX_MISSED_KIDS: usize = 1024;
 
 /// AAD's signing keys, fetched lazily and cached.
 #[derive(Clone)]
 pub struct JwksCache {
     url: String,
     http: reqwest::Client,
-    verifier: Arc<RwLock<Option<Arc<Verifier>>>>,
-    last_fetch: Arc<Mutex<Option<Instant>>>,
+    clock: Clock,
+    cached: Arc<RwLock<Option<Cached>>>,
+    refetches: Arc<Mutex<Refetches>>,
+}
+
+/// A fetched document.
+#[derive(Clone)]
+struct Cached {
+    verifier: Arc<Verifier>,
+    /// When it is due again (the clock's seconds), if AAD said.
+    due: Option<i64>,
+}
+
+impl Cached {
+    fn fresh(&self, now: i64) -> bool {
+        self.due.is_none_or(|due| now < due)
+    }
+}
+
+/// Which unknown key ids made ARM refetch, and when.
+#[derive(Default)]
+struct Refetches {
+    missed: HashMap<String, Instant>,
+    recent: VecDeque<Instant>,
+}
+
+impl Refetches {
+    /// Whether a token naming the unknown `kid` may make ARM refetch now (and counts it).
+    fn allow(&mut self, kid: &str, at: Instant) -> bool {
+        let missed_lately = self
+            .missed
+            .get(kid)
+            .is_some_and(|missed| at.duration_since(*missed) < REFETCH_INTERVAL);
+        while self
+            .recent
+            .front()
+            .is_some_and(|then| at.duration_since(*then) >= Duration::from_secs(60))
+        {
+            self.recent.pop_front();
+        }
+        if missed_lately || self.recent.len() >= MAX_REFETCHES_PER_MINUTE {
+            return false;
+        }
+        self.recent.push_back(at);
+        true
+    }
+
+    fn missed(&mut self, kid: &str, at: Instant) {
+        if self.missed.len() >= MAX_MISSED_KIDS {
+            self.missed.clear();
+        }
+        self.missed.insert(kid.to_string(), at);
+    }
 }
 
 impl JwksCache {
-    /// A cache of the JWKS at `url`, fetched with `http`.
-    pub fn new(url: String, http: reqwest::Client) -> Self {
+    /// A cache of the JWKS at `url`, fetched with `http`, its `max-age` counted on `clock`.
+    pub fn new(url: String, http: reqwest::Client, clock: Clock) -> Self {
         Self {
             url,
             http,
-            verifier: Arc::default(),
-            last_fetch: Arc::default(),
+            clock,
+            cached: Arc::default(),
+            refetches: Arc::default(),
         }
     }
 
-    /// A verifier that knows `kid` if AAD publishes it (possibly refetching), else the cached one.
+    /// A verifier that knows `kid` if AAD publishes it (refetching when the document is due or
+    /// the key unknown, within the bounds), else the cached one.
     pub async fn verifier_for(&self, kid: &str) -> Result<Arc<Verifier>, ArmError> {
-        if let Some(verifier) = self.verifier.read().await.clone() {
-            if verifier.knows(kid) {
-                return Ok(verifier);
+        let now = self.clock.now();
+        if let Some(cached) = self.cached.read().await.clone() {
+            if cached.fresh(now) && cached.verifier.knows(kid) {
+                return Ok(cached.verifier);
             }
         }
-        let mut last_fetch = self.last_fetch.lock().await;
-        let cached = self.verifier.read().await.clone();
-        if let Some(verifier) = &cached {
-            let recently = last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL);
-            if verifier.knows(kid) || recently {
-                return Ok(verifier.clone());
+        let mut refetches = self.refetches.lock().await;
+        let cached = self.cached.read().await.clone();
+        if let Some(cached) = &cached {
+            let fresh = cached.fresh(now);
+            if fresh && (cached.verifier.knows(kid) || !refetches.allow(kid, Instant::now())) {
+                return Ok(cached.verifier.clone());
             }
         }
-        *last_fetch = Some(Instant::now());
-        let verifier = Arc::new(Verifier::from_jwks(&self.fetch().await?));
-        *self.verifier.write().await = Some(verifier.clone());
-        Ok(verifier)
+        match self.fetch().await {
+            Ok((jwks, max_age)) => {
+                let verifier = Arc::new(Verifier::from_jwks(&jwks));
+                if !verifier.knows(kid) {
+                    refetches.missed(kid, Instant::now());
+                }
+                let due = max_age.map(|age| now.saturating_add(age));
+                *self.cached.write().await = Some(Cached {
+                    verifier: verifier.clone(),
+                    due,
+                });
+                Ok(verifier)
+            }
+            Err(error) => {
+                let Some(stale) = cached else {
+                    return Err(error.into());
+                };
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "refreshing AAD's keys; keeping the ones at hand"
+                );
+                // Try again after a pause, not on every request while AAD is away.
+                let retry = now.saturating_add(REFETCH_INTERVAL.as_secs() as i64);
+                *self.cached.write().await = Some(Cached {
+                    verifier: stale.verifier.clone(),
+                    due: Some(retry),
+                });
+                Ok(stale.verifier)
+            }
+        }
     }
 
-    /// Whether `verifier` is still the one AAD's current keys give (no refetch since).
+    /// Whether `verifier` is still the one AAD's current keys give (no refetch since, and the
+    /// document not yet due).
     pub async fn is_current(&self, verifier: &Arc<Verifier>) -> bool {
-        self.verifier
+        let now = self.clock.now();
+        self.cached
             .read()
             .await
             .as_ref()
-            .is_some_and(|current| Arc::ptr_eq(current, verifier))
+            .is_some_and(|current| Arc::ptr_eq(&current.verifier, verifier) && current.fresh(now))
     }
 
-    async fn fetch(&self) -> anyhow::Result<Jwks> {
+    /// The document and its `max-age` in seconds, if AAD stated one.
+    async fn fetch(&self) -> anyhow::Result<(Jwks, Option<i64>)> {
         let response = self
             .http
             .get(&self.url)
@@ -92,8 +191,26 @@ impl JwksCache {
             .with_context(|| format!("fetching AAD's keys from {}", self.url))?
             .error_for_status()
             .context("AAD refused the keys request")?;
-        response.json().await.context("reading AAD's JWKS")
+        let max_age = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|value| value.to_str().ok())
+            .and_then(max_age);
+        let jwks = response.json().await.context("reading AAD's JWKS")?;
+        Ok((jwks, max_age))
     }
+}
+
+/// The `max-age` of a `Cache-Control` value.
+fn max_age(cache_control: &str) -> Option<i64> {
+    cache_control.split(',').find_map(|directive| {
+        let (name, value) = directive.trim().split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| value.trim().trim_matches('"').parse::<i64>().ok())
+            .flatten()
+            .filter(|age| *age >= 0)
+    })
 }
 
 /// Every audience ARM accepts: Azure's four and ARM's public URL with and without a trailing slash.
@@ -293,6 +410,38 @@ fn verify_error(error: VerifyError, claims: &UnverifiedClaims, now: i64) -> ArmE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(max_age("max-age=86400, private"), Some(86400));
+        assert_eq!(max_age("private, MAX-AGE=12"), Some(12));
+        assert_eq!(max_age("no-cache"), None);
+        assert_eq!(max_age("max-age=-1"), None);
+    }
+
+    #[test]
+    fn unknown_kids_refetch_once_per_interval_and_ten_times_a_minute() {
+        let mut refetches = Refetches::default();
+        let start = Instant::now();
+        assert!(refetches.allow("a", start));
+        refetches.missed("a", start);
+        assert!(
+            !refetches.allow("a", start + Duration::from_secs(9)),
+            "same kid, too soon"
+        );
+        assert!(refetches.allow("a", start + REFETCH_INTERVAL));
+        for n in 0..8 {
+            assert!(
+                refetches.allow(&format!("k{n}"), start + REFETCH_INTERVAL),
+                "{n}"
+            );
+        }
+        assert!(
+            !refetches.allow("new", start + REFETCH_INTERVAL),
+            "ten in a minute"
+        );
+        assert!(refetches.allow("new", start + Duration::from_secs(60)));
+    }
 
     #[test]
     fn bearer_token_requires_the_bearer_scheme_and_a_token() {

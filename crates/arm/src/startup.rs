@@ -53,6 +53,7 @@ impl AppState {
                 settings.tenant_id
             ),
             http.clone(),
+            settings.clock.clone(),
         );
         let public_url = settings
             .public_url

@@ -72,7 +72,8 @@ impl AadClient {
 
     /// A token for the managed identity `principal_id` on the VM `vm_id`, for `resource`. AAD's
     /// "Identity not found" (the identity left the VM meanwhile) becomes
-    /// [`IdentityError::IdentityNotFound`]; another 4xx OAuth error [`IdentityError::Aad`];
+    /// [`IdentityError::IdentityNotFound`]; a 429 [`IdentityError::TooManyRequests`]; another 4xx
+    /// OAuth error [`IdentityError::Aad`];
     /// anything else unexpected is `Unknown`.
     pub async fn managed_identity_token(
         &self,
@@ -103,6 +104,9 @@ impl AadClient {
             Ok(error) if error.error_description.starts_with("Identity not found") => {
                 Err(IdentityError::IdentityNotFound)
             }
+            // Entra throttling the identity: IMDS says 429 too (IMDS doc, error handling: "IMDS
+            // and/or Azure AD may return a rate limit error (429)"), which clients retry.
+            Ok(_) if status.as_u16() == 429 => Err(IdentityError::TooManyRequests),
             Ok(error) if status.is_client_error() && status.as_u16() != 401 => {
                 Err(IdentityError::Aad {
                     error: error.error,

@@ -53,6 +53,14 @@ pub(crate) enum IdentityError {
     /// `too_many_requests`; the text is UNVERIFIED.
     #[error("Too many requests")]
     TooManyRequests,
+    /// 410 while IMDS's host is updated (IMDS doc, error handling: "IMDS is going through
+    /// updates … available within 70 seconds"); code and text UNVERIFIED. Only `mimic chaos`.
+    #[error("IMDS is going through updates")]
+    Updating,
+    /// 503: transient (IMDS doc: "5xx Transient error from service"); text UNVERIFIED. Only
+    /// `mimic chaos`.
+    #[error("The service is temporarily unavailable")]
+    ServiceUnavailable,
     /// AAD refused the token request with a 4xx OAuth error; passed on as IMDS does.
     #[error("{description}")]
     Aad { error: String, description: String },
@@ -76,6 +84,7 @@ impl IdentityError {
             | Self::MultipleUserAssignedIdentities => "invalid_request",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::TooManyRequests => "too_many_requests",
+            Self::Updating | Self::ServiceUnavailable => "service_unavailable",
             Self::Aad { error, .. } => error,
             Self::Unknown(_) => "unknown",
         }
@@ -109,6 +118,8 @@ impl ResponseError for IdentityError {
             | Self::Aad { .. } => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Updating => StatusCode::GONE,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unknown(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -11,9 +11,11 @@
 //!
 //! Reading order: [`settings`], [`startup`], `routes`, `limits` (the per-VM rate limits),
 //! `extract` (checks every IMDS request shares), `error`, then the endpoints (`identity`,
-//! `instance`, `versions`) and the upstream clients (`host_api` for ARM, `aad`).
+//! `instance`, `versions`), the faults `mimic chaos` injects (`chaos`) and the upstream clients
+//! (`host_api` for ARM, `aad`).
 
 mod aad;
+mod chaos;
 mod error;
 mod extract;
 pub mod flavors;

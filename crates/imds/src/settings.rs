@@ -32,6 +32,9 @@ pub struct Settings {
     /// Where the Azure Arc endpoint writes its challenge key files
     /// ([`crate::flavors::DEFAULT_ARC_KEY_DIR`], the only place clients read them from).
     pub arc_key_dir: std::path::PathBuf,
+    /// The faults token requests may meet (`mimic chaos`); empty unless faults are added. The
+    /// IMDS host gives every listener the one book it shares with AAD.
+    pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
 }
 
 /// IMDS's per-VM rate limits (IMDS doc, "Rate limiting"). A request over a limit gets 429. Zero
@@ -96,6 +99,7 @@ impl Settings {
             clock: Clock::system(),
             limits: Limits::default(),
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
+            faults: std::sync::Arc::default(),
         }
     }
 }

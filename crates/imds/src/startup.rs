@@ -25,6 +25,10 @@ pub(crate) struct AppState {
     pub identities: CurrentIdentities,
     /// Token acquisition and its caches.
     pub tokens: TokenService,
+    /// The faults token requests may meet (`mimic chaos`).
+    pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
+    /// The clock (fault windows).
+    pub clock: mimic_token::Clock,
 }
 
 /// One VM's IMDS listener, bound but not yet serving.
@@ -85,6 +89,8 @@ impl Application {
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 .configure(routes::configure)
         })
+        // Each connection's socket, for `mimic chaos`'s connection resets (crate::chaos).
+        .on_connect(crate::chaos::remember_socket)
         .workers(workers())
         .shutdown_timeout(1);
         if !signals {
@@ -127,6 +133,8 @@ fn state(settings: &Settings, identities: CurrentIdentities) -> anyhow::Result<A
             AadClient::new(client, &settings.aad_url, settings.internal_key.clone()),
             settings.clock.clone(),
         ),
+        faults: settings.faults.clone(),
+        clock: settings.clock.clone(),
     })
 }
 

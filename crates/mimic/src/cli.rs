@@ -50,6 +50,12 @@ pub enum Command {
     /// (the role assignment that granted, the deny assignment that refused, or why none applied;
     /// docs/rbac.md). Exits 1 when none matched, 3 when mimic is not running.
     Explain(crate::explain::ExplainArgs),
+    /// Faults on the managed-identity path (docs/reality-modes.md): IMDS 410/429/5xx, slow
+    /// answers and resets; AAD 5xx and AADSTS errors; signing-key rollover; AAD clock skew.
+    Chaos {
+        #[command(subcommand)]
+        command: crate::chaos::ChaosCommand,
+    },
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
     /// Print the `/etc/hosts` lines that make the vaults' hosts (`{vault}.vault.mimic.test`)
@@ -176,6 +182,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Env => print!("{}", persona::operator_env(&Endpoints::of_running(&dir)?)),
         Command::Status => return crate::status::run(&dir).await,
         Command::Explain(args) => return crate::explain::run(&dir, args).await,
+        Command::Chaos { command } => return crate::chaos::run(&dir, command).await,
         Command::Hosts(args) => return crate::hosts::run(&dir, args).await,
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,

@@ -3,6 +3,7 @@
 //! `mimic vm list|env` and `mimic hosts` help a person use what is running.
 
 pub mod az;
+pub mod chaos;
 pub mod cli;
 pub mod data_dir;
 pub mod endpoints;

@@ -22,6 +22,16 @@ pub struct ImdsLimitArgs {
     /// Other IMDS requests (instance metadata…) per second, per VM.
     #[arg(long, env = "MIMIC_IMDS_METADATA_RPS", default_value_t = 5)]
     pub imds_metadata_rps: u32,
+    /// Seconds each VM's IMDS answers token requests with 410 after its listener starts, as
+    /// Azure's IMDS does while its host is updated (clients retry up to ~70 s); 0: never
+    /// (docs/reality-modes.md).
+    #[arg(
+        long,
+        env = "MIMIC_IMDS_UNAVAILABLE_AFTER_START",
+        default_value_t = 0,
+        value_name = "SECONDS"
+    )]
+    pub imds_unavailable_after_start: u64,
 }
 
 impl Default for ImdsLimitArgs {
@@ -31,6 +41,7 @@ impl Default for ImdsLimitArgs {
             imds_identity_rps: limits.identity_per_second,
             imds_identity_concurrency: limits.identity_concurrent,
             imds_metadata_rps: limits.metadata_per_second,
+            imds_unavailable_after_start: 0,
         }
     }
 }
@@ -299,6 +310,8 @@ pub fn imds_host_settings(
         limits: mimic_imds::Limits::default(),
         ip: std::net::Ipv4Addr::LOCALHOST.into(),
         base_port: None,
+        faults: std::sync::Arc::default(),
+        unavailable_after_start: 0,
     }
 }
 
@@ -359,7 +372,25 @@ pub async fn run_imds(dir: &Path, args: ImdsArgs) -> anyhow::Result<()> {
         clock: Clock::system(),
         limits: args.limits.limits(),
         arc_key_dir: mimic_imds::flavors::DEFAULT_ARC_KEY_DIR.into(),
+        faults: std::sync::Arc::default(),
     };
+    let unavailable = args.limits.imds_unavailable_after_start;
+    if unavailable > 0 {
+        let spec = mimic_web::chaos::FaultSpec {
+            service: mimic_web::chaos::Service::Imds,
+            scope: mimic_web::chaos::Scope::Global,
+            effect: mimic_web::chaos::Effect::Status(410),
+            for_seconds: Some(unavailable),
+            count: None,
+            probability: None,
+            retry_after: None,
+        };
+        let now = settings.clock.now();
+        settings
+            .faults
+            .add_from(spec, now, "setting")
+            .map_err(anyhow::Error::msg)?;
+    }
     let app = mimic_imds::Application::build(settings).await?;
     eprintln!("mimic imds listening on port {}", app.port());
     app.run_until_stopped().await.context("running IMDS")

@@ -99,6 +99,8 @@ async fn counts(dir: &Path, endpoints: &Endpoints) -> anyhow::Result<String> {
         .json()
         .await
         .context("reading AAD's answer")?;
+    // Faults, a rollover's keys and AAD's clock skew (`mimic chaos`), when any is in effect.
+    let chaos = crate::chaos::status(&http, &endpoints.aad, &key).await?;
     Ok(format!(
         "  subscriptions     {}\n  resource groups   {}\n  VMs               {}\n  identities        {} user-assigned, {} system-assigned\n  role assignments  {}\n  principals        {} ({} managed identities)\n  users             {}\n",
         arm.subscriptions,
@@ -110,7 +112,7 @@ async fn counts(dir: &Path, endpoints: &Endpoints) -> anyhow::Result<String> {
         aad.service_principals,
         aad.managed_identities,
         aad.users,
-    ))
+    ) + &chaos)
 }
 
 /// `1h 02m 03s`, `4m 05s`, `6s`.

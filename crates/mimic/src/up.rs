@@ -213,6 +213,10 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         crate::services::aad_settings(&data_dir, &fixture, &aad_addr, clock.clone());
     aad_settings.managed_identity_token_lifetime = args.mi_token_lifetime;
     aad_settings.key_vault_dns_suffix = args.key_vault.key_vault_dns_suffix.clone();
+    // One fault book (`mimic chaos`) for AAD, which serves its internal API, and every IMDS.
+    let faults = std::sync::Arc::new(mimic_web::chaos::FaultBook::new());
+    aad_settings.faults = faults.clone();
+    aad_settings.imds_shares_faults = true;
     args.aad_lockout.apply(&mut aad_settings);
     if !userrealm_addr.is_empty() && userrealm_addr != aad_addr {
         aad_settings.extra_binds.push(userrealm_addr);
@@ -254,6 +258,8 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let mut host_settings =
         crate::services::imds_host_settings(&data_dir, &fixture, &arm_url, &aad_url, clock.clone());
     host_settings.limits = args.imds_limits.limits();
+    host_settings.faults = faults;
+    host_settings.unavailable_after_start = args.imds_limits.imds_unavailable_after_start;
     (host_settings.ip, host_settings.base_port) = args.imds_binding();
     let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(host_settings));
     let _ = imds_cell.set(imds.clone());

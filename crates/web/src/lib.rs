@@ -2,6 +2,7 @@
 //! server and reqwest client configuration, listener binding, request ids and the version header,
 //! the internal-API key, and owner-only files for secrets.
 
+pub mod chaos;
 pub mod files;
 pub mod hostnames;
 pub mod internal;

@@ -86,7 +86,9 @@ fn bearer_token(request: &HttpRequest) -> Option<&str> {
 /// parse of one RSA public key (microseconds): cheaper than keeping a second copy in the state.
 fn verify(state: &AppState, token: &str) -> Result<AccessTokenClaims, TokenFailure> {
     let verifier = Verifier::from_jwks(&Jwks {
-        keys: vec![Jwk::from_key(&state.key, None)],
+        keys: (state.keys.published(state.clock.now()).iter())
+            .map(|key| Jwk::from_key(key, None))
+            .collect(),
     });
     let expect = Expectations {
         issuers: vec![state.tenant.v1_issuer()],

@@ -182,7 +182,8 @@ pub fn issue(state: &AppState, grant: &Grant<'_>, now: i64) -> Result<UserTokenR
 
 fn sign<T: Serialize>(state: &AppState, claims: &T) -> Result<String, AadError> {
     state
-        .key
+        .keys
+        .current()
         .sign(claims)
         .map_err(|e| AadError::Internal(anyhow::Error::new(e).context("signing a token")))
 }
@@ -237,7 +238,9 @@ pub fn verify_refresh_token(
     now: i64,
 ) -> Result<String, AadError> {
     let verifier = Verifier::from_jwks(&Jwks {
-        keys: vec![Jwk::from_key(&state.key, None)],
+        keys: (state.keys.published(now).iter())
+            .map(|key| Jwk::from_key(key, None))
+            .collect(),
     });
     let expect = Expectations {
         issuers: vec![REFRESH_ISSUER.into()],

@@ -45,6 +45,12 @@ pub async fn issue(
         .await?
         .filter(|principal| principal.is_managed_identity())
         .ok_or(AadError::ManagedIdentityNotAssigned)?;
+    let subject = mimic_web::chaos::Subject {
+        vm: Some(&request.vm_id),
+        identities: vec![principal.id.as_str(), principal.app_id.as_str()],
+        resource: Some(&request.resource),
+    };
+    crate::chaos::strike(&state, &subject).await?;
     let vm = state
         .arm
         .vm(&request.vm_id)
@@ -70,7 +76,7 @@ pub async fn issue(
         &resource.audience,
         roles,
         false,
-        state.clock.now(),
+        state.chaos.token_time(state.clock.now()),
     )?;
     issued.resource = request.resource.clone();
     tracing::info!(app_id = %client.principal.app_id, resource = %request.resource, vm = %vm.vm_id, "managed-identity token issued");

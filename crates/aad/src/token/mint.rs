@@ -36,7 +36,8 @@ pub fn mint(
     let mut claims = claims(state, client, resource, cp1, now);
     claims.roles = roles;
     let access_token = state
-        .key
+        .keys
+        .current()
         .sign(&claims)
         .map_err(|e| AadError::Internal(anyhow::Error::new(e).context("signing a token")))?;
     Ok(Issued {

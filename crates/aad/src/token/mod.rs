@@ -57,6 +57,12 @@ pub async fn token_v1(
 }
 
 async fn issue(state: &AppState, request: &TokenRequest) -> Result<Issued, AadError> {
+    let subject = mimic_web::chaos::Subject {
+        vm: None,
+        identities: vec![request.client_id.as_str()],
+        resource: Some(&request.resource),
+    };
+    crate::chaos::strike(state, &subject).await?;
     let client =
         client_auth::authenticate(state, &request.client_id, request.credential.as_ref()).await?;
     let resource = Resource::resolve(state, &request.resource).await?;
@@ -67,7 +73,7 @@ async fn issue(state: &AppState, request: &TokenRequest) -> Result<Issued, AadEr
         &resource.audience,
         roles,
         request.cp1,
-        state.clock.now(),
+        state.chaos.token_time(state.clock.now()),
     )?;
     // The v1 response echoes the resource as requested, whatever the token's `aud`.
     issued.resource = request.resource.clone();

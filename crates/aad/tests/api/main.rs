@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod chaos;
 mod discovery;
 mod federation_exchange;
 mod federation_issuers;

@@ -52,6 +52,12 @@ pub struct HostSettings {
     /// in `imds-ports.json`; a taken port is an error. `None`: any free port, the previous one if
     /// it is still free.
     pub base_port: Option<u16>,
+    /// The faults every listener's token requests may meet (`mimic chaos`), the book AAD
+    /// shares in `mimic up`.
+    pub faults: Arc<mimic_web::chaos::FaultBook>,
+    /// Seconds a VM's IMDS answers 410 after its listener starts, as Azure's does while the host
+    /// is updated (0: never; `mimic up --imds-unavailable-after-start`).
+    pub unavailable_after_start: u64,
 }
 
 /// The first fixed IMDS port when `mimic up --imds-listen` is given without `--imds-base-port`.
@@ -309,6 +315,7 @@ impl ImdsHost {
             ),
         };
         tracing::info!(vm = vm_id, url = %listener.url, "IMDS listener started");
+        self.unavailable_while_starting(vm_id);
         let running = Running {
             listener,
             memory,
@@ -317,6 +324,28 @@ impl ImdsHost {
         };
         state.running.insert(vm_id.to_ascii_lowercase(), running);
         Ok(())
+    }
+
+    /// With `unavailable_after_start`, the VM's IMDS answers 410 for that long: a fault in the
+    /// book (listed by `mimic chaos list`, cleared by `mimic chaos clear`).
+    fn unavailable_while_starting(&self, vm_id: &str) {
+        let seconds = self.settings.unavailable_after_start;
+        if seconds == 0 {
+            return;
+        }
+        let spec = mimic_web::chaos::FaultSpec {
+            service: mimic_web::chaos::Service::Imds,
+            scope: mimic_web::chaos::Scope::Vm(vm_id.to_string()),
+            effect: mimic_web::chaos::Effect::Status(410),
+            for_seconds: Some(seconds),
+            count: None,
+            probability: None,
+            retry_after: None,
+        };
+        let now = self.settings.clock.now();
+        if let Err(error) = self.settings.faults.add_from(spec, now, "setting") {
+            tracing::error!(vm = vm_id, %error, "adding the IMDS start-up 410");
+        }
     }
 
     /// The VM's previous port if it is free, else any free port.
@@ -354,6 +383,7 @@ impl ImdsHost {
             clock: self.settings.clock.clone(),
             limits: self.settings.limits,
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
+            faults: self.settings.faults.clone(),
         }
     }
 

@@ -21,6 +21,9 @@ pub(crate) async fn get_token(
 ) -> Result<HttpResponse, IdentityError> {
     let query = ImdsQuery::check(&request)?;
     let token_request = TokenRequest::from_query(&query)?;
+    if let Some(answer) = crate::chaos::strike(&state, &request, &token_request).await {
+        return Ok(answer);
+    }
     let token = issue(&state, &token_request).await?;
     Ok(HttpResponse::Ok().json(token))
 }

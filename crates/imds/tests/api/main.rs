@@ -6,6 +6,7 @@
 // Unwrapping is how tests fail.
 #![allow(clippy::unwrap_used)]
 
+mod chaos;
 mod errors;
 mod flavors;
 mod host;
