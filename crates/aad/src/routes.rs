@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/common/userrealm/{upn}").route(web::get().to(signin::realm::user_realm)))
         .service(get("/internal/status").route(web::get().to(principals::status)))
+        .service(get(graph::decisions::DECISIONS_PATH).route(web::get().to(graph::decisions::list)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))
