@@ -3,7 +3,8 @@ a VM's system-assigned identity asks IMDS for a Graph token with azure-identity 
 403 Authorization_RequestDenied; the operator grants the identity Microsoft Graph's `User.Read.All`
 app role with az (the admin-consent step: `POST /servicePrincipals/{graph}/appRoleAssignedTo`);
 the token IMDS cached before the grant still has no `roles` (as in Azure, until it expires);
-a fresh one (`bypass_cache=true`) carries `roles: ["User.Read.All"]` → 200.
+a fresh one (`bypass_cache=true`) carries `roles: ["User.Read.All"]` → 200. `mimic explain
+--last-denied` names the permission the first 403 lacked (docs/rbac.md).
 See https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-assign-app-role-managed-identity
 and docs/graph.md."""
 
@@ -46,6 +47,14 @@ def test_managed_identity_reads_users_from_graph_after_the_app_role_grant(mimic)
     assert before["body"]["error"]["code"] == "Authorization_RequestDenied", before
     assert before["body"]["error"]["message"] == "Insufficient privileges to complete the operation.", before
     assert "roles" not in before["claims"] and before["claims"]["oid"] == principal_id, before["claims"]
+
+    # Why: Graph's 403 says nothing more; `mimic explain` names the permission the token lacked.
+    explained = mimic.cli("explain", "--last-denied", "--principal", principal_id)
+    assert explained.returncode == 0, explained
+    assert "was denied 'List users' (GET /v1.0/users) on Graph: the token carries no application permission" \
+        in explained.stdout, explained.stdout
+    assert "application permissions that would grant it: User.Read.All, User.ReadWrite.All" in explained.stdout, \
+        explained.stdout
 
     # The tutorial's grant, as the operator: find Graph's principal and its User.Read.All app role.
     graph = op(mimic, "ad", "sp", "show", "--id", GRAPH_APP_ID)

@@ -55,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(post("/internal/chaos/rollover").route(web::post().to(crate::chaos::rollover)))
         .service(resource("/internal/chaos/skew", "PUT").route(web::put().to(crate::chaos::skew)))
+        .service(get(graph::decisions::DECISIONS_PATH).route(web::get().to(graph::decisions::list)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))

@@ -210,5 +210,6 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         )?,
         data_dir,
         verified_secrets: Arc::new(crate::credentials::VerifiedSecrets::new()?),
+        decisions: Arc::default(),
     })
 }

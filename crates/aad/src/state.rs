@@ -87,6 +87,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Client secrets verified once ([`crate::credentials::VerifiedSecrets`]).
     pub verified_secrets: Arc<crate::credentials::VerifiedSecrets>,
+    /// The last authorization decisions of Microsoft Graph ([`crate::graph::decisions`]).
+    pub decisions: Arc<mimic_web::authz::Decisions>,
 }
 
 impl AppState {

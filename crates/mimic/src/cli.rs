@@ -46,9 +46,10 @@ pub enum Command {
     /// Whether `mimic up` runs on the data dir: PID, uptime, version, listeners and what it holds.
     /// Exits 0 when running, 3 when not.
     Status,
-    /// Why a caller was allowed or denied: ARM's record of its last authorization decisions
-    /// (the role assignment that granted, the deny assignment that refused, or why none applied;
-    /// docs/rbac.md). Exits 1 when none matched, 3 when mimic is not running.
+    /// Why a caller was allowed or denied: ARM's and Graph's records of their last authorization
+    /// decisions (the role assignment that granted, the deny assignment that refused, the Graph
+    /// permission or directory role, or why none applied; docs/rbac.md). Exits 1 when none
+    /// matched, 3 when mimic is not running.
     Explain(crate::explain::ExplainArgs),
     /// Faults on the managed-identity path (docs/reality-modes.md): IMDS 410/429/5xx, slow
     /// answers and resets; AAD 5xx and AADSTS errors; signing-key rollover; AAD clock skew.

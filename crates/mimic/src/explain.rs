@@ -1,13 +1,16 @@
-//! `mimic explain`: why a caller was allowed or denied, from ARM's record of authorization
-//! decisions (`GET /internal/authz/decisions` with the internal key; docs/rbac.md). The 403 a
-//! client got stays Azure's; this is where its explanation is read.
+//! `mimic explain`: why a caller was allowed or denied, from the records of authorization decisions
+//! ARM (`GET /internal/authz/decisions`: its control plane and Key Vault's data plane) and AAD
+//! (`GET /internal/graph/decisions`: Microsoft Graph) keep, merged newest first (internal key;
+//! docs/rbac.md). The 403 a client got stays Azure's or Graph's; this is where its explanation is
+//! read.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mimic_arm::rbac::decisions::DecisionRecord;
-use mimic_arm::rbac::internal::{DecisionList, DECISIONS_PATH};
+use mimic_aad::graph::decisions::DECISIONS_PATH as GRAPH_DECISIONS;
+use mimic_arm::rbac::internal::DECISIONS_PATH as ARM_DECISIONS;
+use mimic_web::authz::{DecisionList, DecisionRecord, CAPACITY};
 
 use crate::endpoints::{Endpoints, NotRunning};
 
@@ -49,8 +52,7 @@ pub async fn run(dir: &Path, args: ExplainArgs) -> anyhow::Result<ExitCode> {
             "decision"
         };
         println!(
-            "no {what} recorded{whose} (ARM keeps the last {} decisions)",
-            mimic_arm::rbac::decisions::CAPACITY
+            "no {what} recorded{whose} (ARM and Graph keep the last {CAPACITY} decisions each)"
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -60,6 +62,7 @@ pub async fn run(dir: &Path, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// ARM's and Graph's decisions matching `args`, merged newest first.
 async fn fetch(
     dir: &Path,
     endpoints: &Endpoints,
@@ -76,34 +79,40 @@ async fn fetch(
     if let Some(principal) = &args.principal {
         query.push(("principal", principal.clone()));
     }
-    let list: DecisionList = http
-        .get(format!("{}{DECISIONS_PATH}", endpoints.arm))
-        .query(&query)
-        .header(mimic_web::INTERNAL_KEY_HEADER, key.expose())
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .context("asking ARM for its authorization decisions")?
-        .json()
-        .await
-        .context("reading ARM's authorization decisions")?;
-    Ok(list.value)
+    let mut lists = Vec::new();
+    for (service, url) in [
+        ("ARM", format!("{}{ARM_DECISIONS}", endpoints.arm)),
+        ("AAD", format!("{}{GRAPH_DECISIONS}", endpoints.aad)),
+    ] {
+        let list: DecisionList = http
+            .get(url)
+            .query(&query)
+            .header(mimic_web::INTERNAL_KEY_HEADER, key.expose())
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("asking {service} for its authorization decisions"))?
+            .json()
+            .await
+            .with_context(|| format!("reading {service}'s authorization decisions"))?;
+        lists.push(list.value);
+    }
+    Ok(mimic_web::authz::merge_newest_first(lists, limit))
 }
 
 /// One decision as a person reads it: a sentence, then the details.
 pub fn describe(record: &DecisionRecord) -> String {
+    if record.is_graph() {
+        return describe_graph(record);
+    }
     let caller = &record.caller;
-    let who = match &caller.name {
-        Some(name) => format!("appid {} ({name})", caller.appid),
-        None => format!("appid {}", caller.appid),
-    };
-    let verb = match record.decision.as_str() {
-        "allowed" => "was allowed",
-        _ => "was denied",
-    };
+    let verb = verb(record);
     let mut text = format!(
-        "{who} {verb} {} on {}: {}\n",
-        record.action, record.scope, record.reason
+        "{} {verb} {} on {}: {}\n",
+        who(record),
+        record.action,
+        record.scope,
+        record.reason
     );
     if !record.roles_that_grant.is_empty() {
         text.push_str(&format!(
@@ -140,4 +149,74 @@ pub fn describe(record: &DecisionRecord) -> String {
         ));
     }
     text
+}
+
+/// One of Microsoft Graph's decisions: the operation, its method and path, and "Graph" where
+/// ARM's say the scope.
+fn describe_graph(record: &DecisionRecord) -> String {
+    let caller = &record.caller;
+    let method = record.method.as_deref().unwrap_or_default();
+    let mut text = format!(
+        "{} {} '{}' ({method} {}) on Graph: {}\n",
+        who(record),
+        verb(record),
+        record.action,
+        record.scope,
+        record.reason
+    );
+    if !record.permissions_that_grant.is_empty() {
+        text.push_str(&format!(
+            "  application permissions that would grant it: {}\n",
+            record.permissions_that_grant.join(", ")
+        ));
+    }
+    if !record.directory_roles_that_grant.is_empty() {
+        text.push_str(&format!(
+            "  directory roles that would grant it: {}\n",
+            record.directory_roles_that_grant.join(", ")
+        ));
+    }
+    text.push_str(&format!("  time       {}\n", record.time));
+    text.push_str(&format!(
+        "  caller     oid {}, appid {}\n",
+        caller.oid, caller.appid
+    ));
+    text.push_str("  decided by Microsoft Graph permissions\n");
+    if let Some(object) = &record.object {
+        text.push_str(&format!("  object     {object}\n"));
+    }
+    if record.decision != "allowed" {
+        let held = |list: &[String]| match list.is_empty() {
+            true => "none".to_string(),
+            false => list.join(", "),
+        };
+        // Only an app-only caller's record names application permissions.
+        let permissions = match record.permissions_that_grant.is_empty() {
+            true => String::new(),
+            false => format!(
+                "application permissions: {}; ",
+                held(&record.permissions_held)
+            ),
+        };
+        text.push_str(&format!(
+            "  holds      {permissions}directory roles: {}\n",
+            held(&record.directory_roles_held)
+        ));
+    }
+    text
+}
+
+fn who(record: &DecisionRecord) -> String {
+    let caller = &record.caller;
+    match &caller.name {
+        Some(name) => format!("appid {} ({name})", caller.appid),
+        None => format!("appid {}", caller.appid),
+    }
+}
+
+fn verb(record: &DecisionRecord) -> &'static str {
+    match record.decision.as_str() {
+        "allowed" => "was allowed",
+        _ => "was denied",
+    }
 }

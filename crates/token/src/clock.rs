@@ -23,6 +23,18 @@ impl Clock {
             .unwrap_or_default();
         system + self.offset.load(Ordering::Relaxed)
     }
+    /// Now, as whole seconds since the epoch (as [`Clock::now`]) and the system clock's
+    /// nanoseconds within that second: for ordering records made in the same second.
+    pub fn now_precise(&self) -> (i64, u32) {
+        #[allow(clippy::disallowed_methods)]
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (
+            system.as_secs() as i64 + self.offset.load(Ordering::Relaxed),
+            system.subsec_nanos(),
+        )
+    }
     /// Moves this clock (and its clones) forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
         self.offset.fetch_add(seconds, Ordering::Relaxed);

@@ -1,7 +1,9 @@
 //! actix plumbing shared by the three services: the local CA and server certificates, rustls
 //! server and reqwest client configuration, listener binding, request ids and the version header,
-//! the internal-API key, and owner-only files for secrets.
+//! the internal-API key, owner-only files for secrets, and the record of authorization decisions
+//! both ARM and AAD keep ([`authz`]).
 
+pub mod authz;
 pub mod chaos;
 pub mod files;
 pub mod hostnames;

@@ -11,16 +11,17 @@
 //! list. Get, restore and permanent delete by id search every kind; their rows admit a caller who
 //! may read (or write) some kind, and the handler then checks the found kind's own access.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::application_resource::ApplicationResource;
 use super::auth::GraphCaller;
+use super::decisions::Asked;
 use super::directory::Directory;
 use super::error::{GraphError, RequestBadRequest, SameKeyValue};
 use super::model::{Entity, Projection, ServicePrincipalResource};
 use super::operations::{Access, Members, Operation, Verb};
-use super::permissions::{allows, Caller};
+use super::permissions::{decide, Caller};
 use super::query::ODataQuery;
 use super::users::model::{UserResource, DEFAULT_PROPERTIES};
 use super::{no_content, not_found_error, object_id, ok, page, Keyed, SERVICE_PRINCIPAL, USER};
@@ -404,20 +405,36 @@ fn typed<T: Serialize>(kind: DeletedKind, inner: &T) -> Result<Typed, GraphError
     })
 }
 
-/// May `caller` read (or write) deleted objects of `kind`? Graph's 403 if not.
+/// May `caller` read (or write) deleted objects of `kind`? Graph's 403 if not. The decision is
+/// recorded beside the operation's own ([`super::decisions`]).
 async fn check_kind(
     state: &AppState,
     caller: &GraphCaller,
+    request: &HttpRequest,
     kind: DeletedKind,
     write: bool,
 ) -> Result<(), GraphError> {
-    let allowed = allows(
+    let object = request.match_info().get("id");
+    let verdict = decide(
         state,
         &kind.access(write),
         &Caller::of(&caller.claims),
         None,
     )
     .await?;
+    let operation = request
+        .extensions()
+        .get::<mimic_web::telemetry::OperationId>()
+        .map(|operation| operation.0)
+        .unwrap_or("deleted item");
+    let asked = Asked {
+        operation,
+        method: request.method().as_str(),
+        path: request.path(),
+        object,
+    };
+    let allowed = verdict.allowed;
+    super::decisions::record(state, &caller.claims, asked, verdict);
     match allowed {
         true => Ok(()),
         false => Err(GraphError::AuthorizationRequestDenied),
@@ -480,13 +497,14 @@ pub async fn get_deleted_item(
     caller: GraphCaller,
     query: ODataQuery,
     state: web::Data<AppState>,
+    request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     query.only_select()?;
     let id = object_id(&key)?;
     for kind in DeletedKind::ALL {
         if let Some(item) = kind.get(&state, &id).await? {
-            check_kind(&state, &caller, *kind, false).await?;
+            check_kind(&state, &caller, &request, *kind, false).await?;
             return entity(&caller, &query, &item);
         }
     }
@@ -497,6 +515,7 @@ pub async fn get_deleted_item(
 pub async fn restore_deleted_item(
     caller: GraphCaller,
     state: web::Data<AppState>,
+    request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = object_id(&key)?;
@@ -504,7 +523,7 @@ pub async fn restore_deleted_item(
         if kind.get(&state, &id).await?.is_none() {
             continue;
         }
-        check_kind(&state, &caller, *kind, true).await?;
+        check_kind(&state, &caller, &request, *kind, true).await?;
         if let Some(item) = kind.restore(&state, &id).await? {
             tracing::info!(%id, kind = kind.type_name(), "deleted item restored");
             return entity(&caller, &ODataQuery::default(), &item);
@@ -517,6 +536,7 @@ pub async fn restore_deleted_item(
 pub async fn purge_deleted_item(
     caller: GraphCaller,
     state: web::Data<AppState>,
+    request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = object_id(&key)?;
@@ -524,7 +544,7 @@ pub async fn purge_deleted_item(
         if kind.get(&state, &id).await?.is_none() {
             continue;
         }
-        check_kind(&state, &caller, *kind, true).await?;
+        check_kind(&state, &caller, &request, *kind, true).await?;
         if kind.purge(&state, &id).await?.is_some() {
             tracing::info!(%id, kind = kind.type_name(), "deleted item purged");
             return Ok(no_content());

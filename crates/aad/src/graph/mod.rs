@@ -12,6 +12,7 @@ pub mod application_resource;
 pub mod applications;
 pub mod auth;
 pub mod credential_writes;
+pub mod decisions;
 pub mod deleted_items;
 pub mod directory;
 pub mod directory_objects;

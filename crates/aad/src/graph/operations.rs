@@ -53,6 +53,18 @@ pub enum Members {
     CreateSecurityGroups,
 }
 
+impl Members {
+    /// The tenant setting (`authorizationPolicy.defaultUserRolePermissions`) that lets members do
+    /// it, if any.
+    pub fn setting(self) -> Option<&'static str> {
+        match self {
+            Self::Denied => None,
+            Self::CreateApps => Some("allowedToCreateApps"),
+            Self::CreateSecurityGroups => Some("allowedToCreateSecurityGroups"),
+        }
+    }
+}
+
 /// Which object's owners may call an operation on it (the URL's `{id}` or `{app_id}`). An app
 /// holding only `Application.ReadWrite.OwnedBy` must own it too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +83,15 @@ pub enum Owned {
 }
 
 impl Owned {
+    /// What the object is, in a sentence: `application`, `service principal` or `group`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Application | Self::ApplicationOrItself => "application",
+            Self::ServicePrincipal | Self::ServicePrincipalOrItself => "service principal",
+            Self::Group => "group",
+        }
+    }
+
     /// Whether the object itself may call, without a permission.
     pub fn includes_itself(self) -> bool {
         matches!(

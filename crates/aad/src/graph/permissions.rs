@@ -16,12 +16,18 @@
 //!   ([`Owned`]); Global Administrator may do everything. The token's `scp` is not checked: mimic's
 //!   user tokens stand for az's and the portal's consented `Directory.AccessAsUser.All`.
 //!
+//! Every decision is recorded with what decided it — the application permission, the directory
+//! role, ownership, the object itself or Entra's default user permissions; for a denial, what the
+//! caller holds and what would grant it ([`Verdict`], [`super::decisions`]) — and a denial writes
+//! a log line. The 403 body stays Graph's.
+//!
 //! See <https://learn.microsoft.com/graph/permissions-overview>.
 
 use actix_web::dev::ServiceRequest;
 use actix_web::web;
 use mimic_token::AccessTokenClaims;
 
+use super::decisions::Asked;
 use super::error::GraphError;
 use super::operations::{Access, Members, Operation, Owned};
 use crate::directory_roles::{RoleTemplate, GLOBAL_ADMINISTRATOR};
@@ -59,8 +65,9 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// Checks the caller of `request` against `operation`'s access. A request without a valid token
-/// passes: the handler's extractor answers it with 401, as before any permission is checked.
+/// Checks the caller of `request` against `operation`'s access and records the decision with
+/// what decided it ([`super::decisions`]). A request without a valid token passes: the handler's
+/// extractor answers it with 401, as before any permission is checked.
 pub async fn admit(operation: &Operation, request: &ServiceRequest) -> Result<(), GraphError> {
     let Ok(caller) = super::auth::authenticate(request.request()) else {
         return Ok(());
@@ -72,33 +79,77 @@ pub async fn admit(operation: &Operation, request: &ServiceRequest) -> Result<()
         .match_info()
         .get("id")
         .or_else(|| request.match_info().get("app_id"));
-    let allowed = allows(
+    let verdict = decide(
         state,
         &operation.access,
         &Caller::of(&caller.claims),
         object,
     )
     .await?;
-    if !allowed {
-        tracing::info!(operation = operation.name, caller = %caller.claims.oid, "Graph permission denied");
-        return Err(GraphError::AuthorizationRequestDenied);
+    let asked = Asked {
+        operation: operation.name,
+        method: request.method().as_str(),
+        path: request.path(),
+        object,
+    };
+    let allowed = verdict.allowed;
+    super::decisions::record(state, &caller.claims, asked, verdict);
+    match allowed {
+        true => Ok(()),
+        false => Err(GraphError::AuthorizationRequestDenied),
     }
-    Ok(())
 }
 
-/// Whether `caller` may call an operation declaring `access` on `object` (the URL's key).
-pub async fn allows(
+/// Whether a caller may call an operation, and what decided it (for the record).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether the caller may.
+    pub allowed: bool,
+    /// What decided it, in one sentence.
+    pub reason: String,
+    /// A denial of an app-only caller: the application permissions in the token's `roles`.
+    pub permissions_held: Vec<String>,
+    /// A denial: the caller's directory roles (display names).
+    pub directory_roles_held: Vec<String>,
+    /// A denial of an app-only caller: the operation's application permissions, least
+    /// privileged first.
+    pub permissions_that_grant: Vec<String>,
+    /// A denial: the directory roles that would grant it.
+    pub directory_roles_that_grant: Vec<String>,
+}
+
+impl Verdict {
+    fn allowed(reason: impl Into<String>) -> Self {
+        Self {
+            allowed: true,
+            reason: reason.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Whether `caller` may call an operation declaring `access` on `object` (the URL's key), and
+/// what decided it: the first of the rules below that grants it, or, for a denial, what the caller
+/// holds and what would grant it.
+pub async fn decide(
     state: &AppState,
     access: &Access,
     caller: &Caller<'_>,
     object: Option<&str>,
-) -> Result<bool, GraphError> {
+) -> Result<Verdict, GraphError> {
     match (access, caller) {
+        (Access::Delegated(_), Caller::User { .. }) => Ok(Verdict::allowed(
+            "the operation serves the signed-in user's own data; no permission is needed",
+        )),
         // `/me` with an app token is the handler's 400.
-        (Access::Delegated(_), _) => Ok(true),
-        (Access::Read(_), Caller::User { .. }) => Ok(true),
+        (Access::Delegated(_), Caller::App { .. }) => Ok(Verdict::allowed(
+            "no permission is checked: the operation needs a signed-in user (Graph answers an app-only token with 400)",
+        )),
+        (Access::Read(_), Caller::User { .. }) => Ok(Verdict::allowed(
+            "Entra's default user permissions let every member user read the directory",
+        )),
         (Access::Read(application), Caller::App { id, roles }) => {
-            Ok(holds_any(roles, application) || !directory_roles(state, id).await?.is_empty())
+            read_as_app(state, application, id, roles).await
         }
         (
             Access::Write {
@@ -109,69 +160,248 @@ pub async fn allows(
             },
             caller,
         ) => {
-            if let (Some(kind), Some(object), Caller::App { id, .. }) = (owners, object, caller) {
-                if kind.includes_itself() && is_itself(state, *kind, object, id).await? {
-                    return Ok(true);
-                }
-            }
-            if let Caller::App { roles: held, .. } = caller {
-                let full = application
-                    .iter()
-                    .filter(|needed| **needed != OWNED_BY)
-                    .any(|needed| held.iter().any(|role| satisfies(role, needed)));
-                if full {
-                    return Ok(true);
-                }
-                let owned_by =
-                    application.contains(&OWNED_BY) && held.iter().any(|role| role == OWNED_BY);
-                if owned_by {
-                    // Creating is allowed (the app owns what it creates); changing needs ownership.
-                    let mine = match (owners, object) {
-                        (Some(kind), Some(object)) => {
-                            owns(state, *kind, object, caller.id()).await?
-                        }
-                        _ => true,
-                    };
-                    if mine {
-                        return Ok(true);
+            let rule = WriteRule {
+                application,
+                roles,
+                members: *members,
+                owners: *owners,
+            };
+            write(state, &rule, caller, object).await
+        }
+    }
+}
+
+async fn read_as_app(
+    state: &AppState,
+    application: &[&str],
+    id: &str,
+    held: &[String],
+) -> Result<Verdict, GraphError> {
+    if let Some(grant) = granting(held, application.iter().copied()) {
+        return Ok(Verdict::allowed(format!("{grant} grants it")));
+    }
+    let roles = role_names(&directory_roles(state, id).await?);
+    if let Some(role) = roles.first() {
+        return Ok(Verdict::allowed(format!(
+            "its directory role {role} reads the directory"
+        )));
+    }
+    Ok(Verdict {
+        allowed: false,
+        reason: format!(
+            "{}; it holds no directory role; one of the application permissions {} or any directory role (e.g. {DIRECTORY_READERS}) would grant it",
+            permissions_text(held),
+            application.join(", ")
+        ),
+        permissions_held: held.to_vec(),
+        directory_roles_held: Vec::new(),
+        permissions_that_grant: application.iter().map(|name| name.to_string()).collect(),
+        directory_roles_that_grant: vec![DIRECTORY_READERS.to_string()],
+    })
+}
+
+/// The directory role named for reads: the least privileged that reads the directory.
+const DIRECTORY_READERS: &str = "Directory Readers";
+
+/// An [`Access::Write`]'s parts.
+struct WriteRule<'a> {
+    application: &'a [&'a str],
+    roles: &'a [&'a str],
+    members: Members,
+    owners: Option<Owned>,
+}
+
+async fn write(
+    state: &AppState,
+    rule: &WriteRule<'_>,
+    caller: &Caller<'_>,
+    object: Option<&str>,
+) -> Result<Verdict, GraphError> {
+    // Why a rule that could have applied did not, for a denial's reason.
+    let mut notes: Vec<String> = Vec::new();
+    if let (Some(kind), Some(object), Caller::App { id, .. }) = (rule.owners, object, caller) {
+        if kind.includes_itself() && is_itself(state, kind, object, id).await? {
+            return Ok(Verdict::allowed(format!(
+                "the caller is the {} {object} itself, which needs no permission to roll its own keys",
+                kind.noun()
+            )));
+        }
+    }
+    if let Caller::App { roles: held, .. } = caller {
+        let full = rule
+            .application
+            .iter()
+            .copied()
+            .filter(|needed| *needed != OWNED_BY);
+        if let Some(grant) = granting(held, full) {
+            return Ok(Verdict::allowed(format!("{grant} grants it")));
+        }
+        let owned_by =
+            rule.application.contains(&OWNED_BY) && held.iter().any(|role| role == OWNED_BY);
+        if owned_by {
+            // Creating is allowed (the app owns what it creates); changing needs ownership.
+            match (rule.owners, object) {
+                (Some(kind), Some(object)) => {
+                    if owns(state, kind, object, caller.id()).await? {
+                        return Ok(Verdict::allowed(format!(
+                            "application permission {OWNED_BY} in the token's roles grants it on what the app owns, and it owns the {} {object}",
+                            kind.noun()
+                        )));
                     }
+                    notes.push(format!(
+                        "{OWNED_BY} grants it only on what the app owns, and it does not own the {} {object}",
+                        kind.noun()
+                    ));
                 }
-            }
-            let held = directory_roles(state, caller.id()).await?;
-            if held
-                .iter()
-                .any(|role| role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR))
-            {
-                return Ok(true);
-            }
-            let by_role = roles.iter().any(|name| {
-                RoleTemplate::by_name(name).is_some_and(|template| {
-                    held.iter()
-                        .any(|role| role.eq_ignore_ascii_case(template.id))
-                })
-            });
-            if by_role {
-                return Ok(true);
-            }
-            if let Caller::User { .. } = caller {
-                let policy = state.roles.default_user_permissions().await?;
-                let by_default = match members {
-                    Members::Denied => false,
-                    Members::CreateApps => policy.allowed_to_create_apps,
-                    Members::CreateSecurityGroups => policy.allowed_to_create_security_groups,
-                };
-                if by_default {
-                    return Ok(true);
+                _ => {
+                    return Ok(Verdict::allowed(format!(
+                        "application permission {OWNED_BY} in the token's roles grants it (the app owns what it creates)"
+                    )))
                 }
-            }
-            match (owners, object) {
-                (Some(kind), Some(object)) if matches!(caller, Caller::User { .. }) => {
-                    owns(state, *kind, object, caller.id()).await
-                }
-                _ => Ok(false),
             }
         }
     }
+    let held = directory_roles(state, caller.id()).await?;
+    if held
+        .iter()
+        .any(|role| role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR))
+    {
+        return Ok(Verdict::allowed(
+            "its directory role Global Administrator may do everything",
+        ));
+    }
+    let by_role = rule.roles.iter().find(|name| {
+        RoleTemplate::by_name(name).is_some_and(|template| {
+            held.iter()
+                .any(|role| role.eq_ignore_ascii_case(template.id))
+        })
+    });
+    if let Some(role) = by_role {
+        return Ok(Verdict::allowed(format!(
+            "its directory role {role} grants it"
+        )));
+    }
+    if let (Caller::User { .. }, Some(setting)) = (caller, rule.members.setting()) {
+        let policy = state.roles.default_user_permissions().await?;
+        let on = match rule.members {
+            Members::Denied => false,
+            Members::CreateApps => policy.allowed_to_create_apps,
+            Members::CreateSecurityGroups => policy.allowed_to_create_security_groups,
+        };
+        if on {
+            return Ok(Verdict::allowed(format!(
+                "Entra's default user permissions let every member user do it (the tenant's {setting} is on)"
+            )));
+        }
+        notes.push(format!(
+            "Entra's default user permissions would let members do it, but the tenant's {setting} is off"
+        ));
+    }
+    if let (Some(kind), Some(object), Caller::User { .. }) = (rule.owners, object, caller) {
+        if owns(state, kind, object, caller.id()).await? {
+            return Ok(Verdict::allowed(format!(
+                "it owns the {} {object}",
+                kind.noun()
+            )));
+        }
+        notes.push(format!(
+            "it is not an owner of the {} {object}",
+            kind.noun()
+        ));
+    }
+    Ok(write_denied(rule, caller, role_names(&held), notes))
+}
+
+/// A denied write: what the caller holds, why the rules that could have applied did not, and what
+/// would grant it.
+fn write_denied(
+    rule: &WriteRule<'_>,
+    caller: &Caller<'_>,
+    roles_held: Vec<String>,
+    notes: Vec<String>,
+) -> Verdict {
+    let mut roles_that_grant: Vec<String> =
+        rule.roles.iter().map(|name| name.to_string()).collect();
+    if !rule.roles.contains(&GLOBAL_ADMINISTRATOR_NAME) {
+        roles_that_grant.push(GLOBAL_ADMINISTRATOR_NAME.to_string());
+    }
+    let mut parts = Vec::new();
+    let (permissions_held, permissions_that_grant) = match caller {
+        Caller::App { roles, .. } => {
+            parts.push(permissions_text(roles));
+            let needed: Vec<String> = rule
+                .application
+                .iter()
+                .map(|name| name.to_string())
+                .collect();
+            (roles.to_vec(), needed)
+        }
+        Caller::User { .. } => (Vec::new(), Vec::new()),
+    };
+    parts.push(match roles_held.is_empty() {
+        true => "it holds no directory role".to_string(),
+        false => format!(
+            "its directory roles ({}) do not grant it",
+            roles_held.join(", ")
+        ),
+    });
+    parts.extend(notes);
+    let would = match permissions_that_grant.is_empty() {
+        true => format!(
+            "one of the directory roles {} would grant it",
+            roles_that_grant.join(", ")
+        ),
+        false => format!(
+            "one of the application permissions {} or directory roles {} would grant it",
+            permissions_that_grant.join(", "),
+            roles_that_grant.join(", ")
+        ),
+    };
+    parts.push(would);
+    Verdict {
+        allowed: false,
+        reason: parts.join("; "),
+        permissions_held,
+        directory_roles_held: roles_held,
+        permissions_that_grant,
+        directory_roles_that_grant: roles_that_grant,
+    }
+}
+
+/// Global Administrator's display name, as operations name roles.
+const GLOBAL_ADMINISTRATOR_NAME: &str = "Global Administrator";
+
+/// What the token's `roles` hold, for a denial's reason.
+fn permissions_text(held: &[String]) -> String {
+    match held.is_empty() {
+        true => "the token carries no application permission (no `roles` claim)".to_string(),
+        false => format!("the token's roles hold {}", held.join(", ")),
+    }
+}
+
+/// The first of `needed` (least privileged first) that `held` grants, described for a reason.
+fn granting<'a>(held: &[String], needed: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    needed.into_iter().find_map(|needed| {
+        let role = held.iter().find(|role| satisfies(role, needed))?;
+        Some(match role.eq_ignore_ascii_case(needed) {
+            true => format!("application permission {role} in the token's roles"),
+            false => format!(
+                "application permission {role} in the token's roles (which includes {needed})"
+            ),
+        })
+    })
+}
+
+/// Directory roles' display names, from their template ids.
+fn role_names(template_ids: &[String]) -> Vec<String> {
+    template_ids
+        .iter()
+        .map(|id| {
+            RoleTemplate::by_id(id)
+                .map(|template| template.display_name.to_string())
+                .unwrap_or_else(|| id.clone())
+        })
+        .collect()
 }
 
 /// Whether `held` grants `needed`: the same permission, or its `ReadWrite` form for a `Read` one
@@ -182,12 +412,6 @@ pub fn satisfies(held: &str, needed: &str) -> bool {
             && held
                 .replacen(".ReadWrite.", ".Read.", 1)
                 .eq_ignore_ascii_case(needed))
-}
-
-fn holds_any(held: &[String], needed: &[&str]) -> bool {
-    needed
-        .iter()
-        .any(|needed| held.iter().any(|role| satisfies(role, needed)))
 }
 
 async fn directory_roles(state: &AppState, principal_id: &str) -> Result<Vec<String>, GraphError> {

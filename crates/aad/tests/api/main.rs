@@ -10,6 +10,7 @@ mod federation_issuers;
 mod fixture;
 mod graph;
 mod graph_applications;
+mod graph_decisions;
 mod graph_deleted_items;
 mod graph_federated_credentials;
 mod graph_groups;

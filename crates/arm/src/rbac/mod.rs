@@ -186,9 +186,9 @@ pub fn new_record(
     action: &str,
     scope: &str,
 ) -> DecisionRecord {
+    let (seconds, nanoseconds) = state.clock.now_precise();
     DecisionRecord {
-        sequence: 0,
-        time: mimic_azure::time::arm_timestamp(state.clock.now()),
+        time: decisions::timestamp(seconds, nanoseconds),
         caller: CallerRecord {
             oid: caller.oid.clone(),
             appid: caller.appid.clone(),
@@ -199,11 +199,7 @@ pub fn new_record(
         scope: scope.to_string(),
         decision: decisions::DENIED.to_string(),
         authorization: "rbac".to_string(),
-        reason: String::new(),
-        role_assignment: None,
-        deny_assignment: None,
-        assignments_considered: Vec::new(),
-        roles_that_grant: Vec::new(),
+        ..DecisionRecord::default()
     }
 }
 
