@@ -47,6 +47,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/common/userrealm/{upn}").route(web::get().to(signin::realm::user_realm)))
         .service(get("/internal/status").route(web::get().to(principals::status)))
+        .service(get("/internal/settings").route(web::get().to(crate::reality::list_settings)))
+        .service(
+            resource("/internal/settings/{name}", "PUT")
+                .route(web::put().to(crate::reality::put_setting)),
+        )
+        .service(get("/internal/settled").route(web::get().to(crate::reality::settled)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))

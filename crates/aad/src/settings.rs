@@ -62,6 +62,9 @@ pub struct Settings {
     pub arm_public_url: Option<String>,
     /// The local CA (PEM) that ARM's certificate chains to; empty trusts the system roots only.
     pub ca_pem: String,
+    /// The run-time settings of the reality modes (docs/reality-modes.md), all off by default;
+    /// `mimic up` shares one with ARM and the IMDS host.
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// ARM's base URL, known once ARM is bound.
@@ -96,6 +99,7 @@ impl Default for Settings {
             arm_url: ArmUrl::default(),
             arm_public_url: None,
             ca_pem: String::new(),
+            reality: mimic_web::reality::Reality::new(),
         }
     }
 }

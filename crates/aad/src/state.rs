@@ -83,6 +83,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// Client secrets verified once ([`crate::credentials::VerifiedSecrets`]).
     pub verified_secrets: Arc<crate::credentials::VerifiedSecrets>,
+    /// The reality modes' settings and the principals they hold back ([`crate::reality`]).
+    pub reality: crate::reality::Reality,
 }
 
 impl AppState {

@@ -32,6 +32,10 @@ pub struct Settings {
     /// Where the Azure Arc endpoint writes its challenge key files
     /// ([`crate::flavors::DEFAULT_ARC_KEY_DIR`], the only place clients read them from).
     pub arc_key_dir: std::path::PathBuf,
+    /// The run-time settings of the reality modes (docs/reality-modes.md): with
+    /// `token-cache-realism` on, an identity removed from the VM keeps its cached tokens until
+    /// they expire. Shared with ARM and AAD under `mimic up`.
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// IMDS's per-VM rate limits (IMDS doc, "Rate limiting"). A request over a limit gets 429. Zero
@@ -96,6 +100,7 @@ impl Settings {
             clock: Clock::system(),
             limits: Limits::default(),
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
+            reality: mimic_web::reality::Reality::new(),
         }
     }
 }

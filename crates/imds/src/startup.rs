@@ -25,6 +25,8 @@ pub(crate) struct AppState {
     pub identities: CurrentIdentities,
     /// Token acquisition and its caches.
     pub tokens: TokenService,
+    /// The reality modes' settings (`token-cache-realism`).
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// One VM's IMDS listener, bound but not yet serving.
@@ -123,6 +125,7 @@ fn state(settings: &Settings, identities: CurrentIdentities) -> anyhow::Result<A
             settings.internal_key.clone(),
         ),
         identities,
+        reality: settings.reality.clone(),
         tokens: TokenService::new(
             AadClient::new(client, &settings.aad_url, settings.internal_key.clone()),
             settings.clock.clone(),

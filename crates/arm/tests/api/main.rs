@@ -20,6 +20,7 @@ mod key_vaults;
 mod operations;
 mod permissions;
 mod portal;
+mod propagation;
 mod rbac_conditions;
 mod resource_groups;
 mod resources;

@@ -52,6 +52,8 @@ pub struct HostSettings {
     /// in `imds-ports.json`; a taken port is an error. `None`: any free port, the previous one if
     /// it is still free.
     pub base_port: Option<u16>,
+    /// The run-time settings of the reality modes, shared by every listener (docs/reality-modes.md).
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// The first fixed IMDS port when `mimic up --imds-listen` is given without `--imds-base-port`.
@@ -354,6 +356,7 @@ impl ImdsHost {
             clock: self.settings.clock.clone(),
             limits: self.settings.limits,
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
+            reality: self.settings.reality.clone(),
         }
     }
 

@@ -22,6 +22,7 @@ pub(crate) fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
         limits: mimic_imds::Limits::default(),
         ip: std::net::Ipv4Addr::LOCALHOST.into(),
         base_port: None,
+        reality: mimic_web::reality::Reality::new(),
     }
 }
 

@@ -174,6 +174,7 @@ pub async fn create_user(
     body.check(true, &verified_domains(&state))?;
     let draft = draft(&state, body).await?;
     let user = state.users.create(&draft).await.map_err(conflict)?;
+    state.reality.principal_created(&user.id, state.clock.now());
     tracing::info!(id = %user.id, upn = %user.user_principal_name, "user created");
     let resource = UserResource::new(user, &state.tenant);
     created(
