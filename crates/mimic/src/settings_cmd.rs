@@ -243,7 +243,10 @@ pub async fn wait(dir: &Path, args: WaitArgs) -> anyhow::Result<ExitCode> {
         if Instant::now() >= deadline {
             eprintln!(
                 "mimic: not settled after {}: {}",
-                mimic_web::reality::format_duration(args.timeout),
+                match args.timeout {
+                    0 => "0s".to_string(),
+                    timeout => mimic_web::reality::format_duration(timeout),
+                },
                 describe_pending(&settled)
             );
             return Ok(ExitCode::FAILURE);

@@ -6,11 +6,13 @@
 //!
 //! With `principal-propagation` set, every principal created — a managed identity's service
 //! principal (ARM's internal API), an application's (`POST /servicePrincipals`), a user, a group —
-//! is held back here ([`Reality::principal_created`]) and `GET /internal/principals/{id}`, the
-//! lookup ARM checks a role assignment's principal with, answers 404 until the delay has passed.
-//! Graph itself shows the principal at once (the object is there; only the replica ARM reads
-//! lags), so az resolves `--assignee` and ARM answers `PrincipalNotFound`, as az users see.
-//! Off (the default), nothing is held back.
+//! is held back here ([`Reality::principal_created`]) and, until the delay has passed,
+//! `GET /internal/principals/{id}` (the lookup ARM checks a role assignment's principal with)
+//! answers 404, and Graph's reads by id — `GET /servicePrincipals/{id}`, `/users/{id}`,
+//! `/groups/{id}`, `/directoryObjects/{id}` and `directoryObjects/getByIds`, what az resolves
+//! `--assignee` with — do not find it (Graph is eventually consistent too:
+//! <https://learn.microsoft.com/graph/known-issues>). Lists, and the writes that created it, see it
+//! at once. Off (the default), nothing is held back.
 //!
 //! `GET|PUT /internal/settings[/{name}]` and `GET /internal/settled` are ARM's admin API over
 //! AAD's side (`crate::reality::internal` in ARM has the shapes).

@@ -278,3 +278,56 @@ async fn a_grant_made_and_removed_within_the_delay_never_applies() {
     app.clock.advance(60);
     assert_eq!(app.arm.get(&group_read(), Some(&token)).await.status, 403);
 }
+
+async fn graph_token(app: &TestArm) -> String {
+    let scope = format!("{}/.default", app.aad.url(""));
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", mimic_testkit::fixture::OPERATOR_APP_ID),
+        ("client_secret", mimic_testkit::fixture::OPERATOR_SECRET),
+        ("scope", scope.as_str()),
+    ];
+    let reply = app
+        .aad
+        .form(&format!("/{TENANT}/oauth2/v2.0/token"), &form)
+        .await;
+    assert_eq!(reply.status, 200, "graph token: {}", reply.text);
+    reply.body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn graph_reads_by_id_do_not_find_a_new_principal_until_it_propagates() {
+    let app = TestArm::spawn().await;
+    set(&app, "principal-propagation", "20s").await;
+    let graph = graph_token(&app).await;
+    let (principal, _) = app.new_principal("not-yet-in-graph").await;
+    let by_id = format!("/v1.0/servicePrincipals/{}", principal.object_id);
+    let get_by_ids = json!({"ids": [principal.object_id], "types": ["servicePrincipal"]});
+
+    let hidden = app.aad.get(&by_id, Some(&graph)).await;
+    assert_eq!(hidden.status, 404, "{}", hidden.text);
+    assert_eq!(hidden.code(), "Request_ResourceNotFound");
+    let listed = app
+        .aad
+        .post(
+            "/v1.0/directoryObjects/getByIds",
+            Some(&graph),
+            Some(get_by_ids.clone()),
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body["value"], json!([]));
+
+    app.clock.advance(20);
+    let found = app.aad.get(&by_id, Some(&graph)).await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    let listed = app
+        .aad
+        .post(
+            "/v1.0/directoryObjects/getByIds",
+            Some(&graph),
+            Some(get_by_ids),
+        )
+        .await;
+    assert_eq!(listed.body["value"][0]["id"], principal.object_id.as_str());
+}

@@ -234,6 +234,9 @@ pub async fn get_group(
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let group = find_group(&state, &key).await?;
+    if state.reality.hides(&group.id, state.clock.now()) {
+        return Err(not_found_error(&key));
+    }
     entity(&caller, "groups", &query, &group, GROUP)
 }
 

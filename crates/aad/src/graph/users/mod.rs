@@ -192,7 +192,10 @@ pub async fn get_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = id.into_inner();
-    let user = Directory::new(&state).user(&id).await?;
+    let user = Directory::new(&state)
+        .user(&id)
+        .await?
+        .filter(|user| !state.reality.hides(&user.default.id, state.clock.now()));
     let user = user.ok_or(GraphError::RequestResourceNotFound(id))?;
     user_entity(&caller, "users", &query, &user)
 }
