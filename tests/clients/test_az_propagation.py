@@ -14,8 +14,9 @@ import pytest
 
 from test_az_support import compat, fails, ok, op, unique
 
-# Long enough for az to create the identity and try the assignment within it, short enough to wait.
-DELAY = "15s"
+# Long enough that az's calls surely fall within it; the test then shortens it to a few seconds
+# (`mimic settings set` re-times what the delay holds back) and waits with `mimic wait --settled`.
+DELAY = "10m"
 
 
 @pytest.fixture
@@ -48,6 +49,8 @@ def test_a_new_identity_is_principal_not_found_until_settled_unless_the_type_is_
 
     pending = mimic.cli("wait", "--settled", "--timeout", "0s")
     assert pending.returncode == 1 and f"principal {principal} in " in pending.stderr, pending.stderr
+    shortened = mimic.cli("settings", "set", "principal-propagation", "3s")
+    assert shortened.returncode == 0, shortened.stderr
     waited = mimic.cli("wait", "--settled", "--timeout", "1m")
     assert waited.returncode == 0 and waited.stdout == "settled\n", waited.stderr
 

@@ -7,7 +7,8 @@
 //!   (`mimic arm|aad|imds`) has its own. Every setting is off (zero) by default, and off changes
 //!   nothing. Each service serves them on `GET /internal/settings` and `PUT
 //!   /internal/settings/{name}` (internal key; `mimic settings`).
-//! - [`Pending`] holds the changes a delay has not applied yet, each with the time it applies;
+//! - [`Pending`] holds the changes a delay has not applied yet, each with the time it was made
+//!   and the time it applies (made + the delay; changing the delay re-times them);
 //!   each service answers `GET /internal/settled` from its own ([`Settled`], `mimic wait
 //!   --settled`) and logs a line when one applies ([`Pending::prune`]).
 //!
@@ -272,7 +273,9 @@ pub struct PendingItem<T> {
     pub kind: &'static str,
     /// The object it is about (an object id, a role assignment's id).
     pub id: String,
-    /// When it applies.
+    /// When the change was made (epoch seconds).
+    pub held_at: i64,
+    /// When it applies: `held_at` plus the delay ([`Pending::retime`] follows a new delay).
     pub applies_at: i64,
     /// What the service needs to know about it.
     pub payload: T,
@@ -370,16 +373,13 @@ impl<T: Clone> Pending<T> {
         items.len() != before
     }
 
-    /// Applies every change of `kind` at once (its delay was turned off).
-    pub fn release(&self, kind: &str) {
-        let mut items = self.lock();
-        items.retain(|item| {
-            let release = item.kind == kind;
-            if release {
-                applied(item);
-            }
-            !release
-        });
+    /// Every change of `kind` now applies `delay` seconds after it was made (its delay was
+    /// changed): a shorter delay brings them forward, zero (off) applies them at `now`.
+    pub fn retime(&self, kind: &str, delay: i64, now: i64) {
+        for item in self.lock().iter_mut().filter(|item| item.kind == kind) {
+            item.applies_at = item.held_at + delay.max(0);
+        }
+        self.prune(now);
     }
 
     /// The changes still pending at `now` that `wanted` keeps.
@@ -517,12 +517,13 @@ mod tests {
     }
 
     #[test]
-    fn pending_changes_apply_at_their_time_or_on_release() {
+    fn pending_changes_apply_at_their_time_and_follow_a_new_delay() {
         let pending = Pending::default();
         for (id, at) in [("a", 110), ("b", 105)] {
             pending.add(PendingItem {
                 kind: "principal",
                 id: id.into(),
+                held_at: 100,
                 applies_at: at,
                 payload: (),
             });
@@ -534,7 +535,9 @@ mod tests {
         assert_eq!(now.pending[0].applies_in, 5);
         assert!(pending.holds(106, &["principal"], "A"));
         assert!(!pending.holds(106, &["principal"], "b"));
-        pending.release("principal");
+        pending.retime("principal", 20, 106);
+        assert_eq!(pending.settled(106).settles_at, Some(120));
+        pending.retime("principal", 0, 106);
         assert!(pending.settled(106).settled);
     }
 }

@@ -57,6 +57,7 @@ impl Reality {
             self.principals.add(PendingItem {
                 kind: PRINCIPAL,
                 id: id.to_ascii_lowercase(),
+                held_at: now,
                 applies_at: now + delay,
                 payload: (),
             });
@@ -88,8 +89,9 @@ pub async fn list_settings(_: InternalCaller, state: web::Data<AppState>) -> Htt
     })
 }
 
-/// `PUT /internal/settings/{name}` `{"value": "10s"}` → 200 with the setting; 404 for an unknown name, 400 for a value of the wrong kind. Turning
-/// `principal-propagation` off makes every held principal visible at once.
+/// `PUT /internal/settings/{name}` `{"value": "10s"}` → 200 with the setting; 404 for an
+/// unknown name, 400 for a value of the wrong kind. A new `principal-propagation` re-times the
+/// principals held back (each visible the new delay after its creation; off: all at once).
 pub async fn put_setting(
     _: InternalCaller,
     state: web::Data<AppState>,
@@ -106,9 +108,11 @@ pub async fn put_setting(
             SettingError::Unknown(_) => AadError::RouteNotFound,
             bad => AadError::InvalidInternalRequest(bad.to_string()),
         })?;
-    if !state.reality.settings.is_on(PRINCIPAL_PROPAGATION) {
-        state.reality.principals.release(PRINCIPAL);
-    }
+    let delay = state.reality.settings.seconds(PRINCIPAL_PROPAGATION);
+    state
+        .reality
+        .principals
+        .retime(PRINCIPAL, delay, state.clock.now());
     Ok(HttpResponse::Ok().json(view))
 }
 

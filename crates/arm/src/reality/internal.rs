@@ -46,7 +46,8 @@ pub async fn list_settings(_: InternalCaller, state: web::Data<AppState>) -> Htt
 }
 
 /// `PUT /internal/settings/{name}` → 200 with the setting; 404 for an unknown name, 400 for a
-/// value of the wrong kind. Turning `role-assignment-propagation` off applies what it held back.
+/// value of the wrong kind. A new `role-assignment-propagation` re-times what it holds back (each
+/// change applies the new delay after it was made; off: all at once).
 pub async fn put_setting(
     _: InternalCaller,
     state: web::Data<AppState>,
@@ -61,9 +62,12 @@ pub async fn put_setting(
             SettingError::Unknown(_) => ArmError::NotFound(format!("/internal/settings/{name}")),
             bad => ArmError::InvalidRequestContent(bad.to_string()),
         })?;
-    if !state.reality.settings.is_on(ROLE_ASSIGNMENT_PROPAGATION) {
-        state.reality.assignments.release(ASSIGNMENT_CREATED);
-        state.reality.assignments.release(ASSIGNMENT_DELETED);
+    let (delay, now) = (
+        state.reality.settings.seconds(ROLE_ASSIGNMENT_PROPAGATION),
+        state.clock.now(),
+    );
+    for kind in [ASSIGNMENT_CREATED, ASSIGNMENT_DELETED] {
+        state.reality.assignments.retime(kind, delay, now);
     }
     Ok(HttpResponse::Ok().json(view))
 }

@@ -67,6 +67,7 @@ impl Reality {
         self.assignments.add(PendingItem {
             kind,
             id,
+            held_at: now,
             applies_at: now + delay,
             payload: assignment.clone(),
         });

@@ -234,7 +234,7 @@ async fn a_new_grant_applies_to_decisions_after_the_delay_while_reads_show_it_at
 }
 
 #[tokio::test]
-async fn turning_a_delay_off_applies_what_it_held_back_at_once() {
+async fn changing_a_delay_re_times_what_it_holds_back_and_off_applies_it_at_once() {
     let app = TestArm::spawn().await;
     set(&app, "role-assignment-propagation", "1h").await;
     let operator = app.operator_token().await;
@@ -250,6 +250,14 @@ async fn turning_a_delay_off_applies_what_it_held_back_at_once() {
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(app.arm.get(&group_read(), Some(&token)).await.status, 403);
 
+    // A shorter delay re-times what is held back: it applies that long after the write.
+    set(&app, "role-assignment-propagation", "10s").await;
+    let pending = settled(&app.arm).await;
+    assert!(
+        pending["pending"][0]["appliesIn"].as_i64().unwrap() <= 10,
+        "{pending}"
+    );
+    // Off applies it at once.
     set(&app, "role-assignment-propagation", "off").await;
 
     assert_eq!(settled(&app.arm).await["settled"], true);
