@@ -239,8 +239,10 @@ def test_role_and_identity_errors_as_az_shows_them(mimic):
     scope = mimic.group_id()
     fails(mimic.az("role", "assignment", "create", "--assignee", nobody, "--role", "Reader", "--scope", scope), 1,
           f"ERROR: Cannot find user or service principal in graph database for '{nobody}'.")
+    # With principalType ServicePrincipal ARM creates the assignment whatever the directory says
+    # (replication delay, docs/reality-modes.md); a User it cannot find is PrincipalNotFound.
     fails(mimic.az("role", "assignment", "create", "--assignee-object-id", nobody, "--assignee-principal-type",
-                   "ServicePrincipal", "--role", "Reader", "--scope", scope), 1,
+                   "User", "--role", "Reader", "--scope", scope), 1,
           f"ERROR: (PrincipalNotFound) Principal {nobody} does not exist in the directory {mimic.tenant}.")
     fails(mimic.az("role", "assignment", "create", "--assignee-object-id", nobody, "--assignee-principal-type",
                    "ServicePrincipal", "--role", "No Such Role", "--scope", scope), 1,

@@ -35,6 +35,7 @@ pub mod fixture;
 pub mod graph;
 pub mod groups;
 pub mod principals;
+pub mod reality;
 pub mod routes;
 pub mod settings;
 pub mod signin;

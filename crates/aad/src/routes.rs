@@ -56,6 +56,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(post("/internal/chaos/rollover").route(web::post().to(crate::chaos::rollover)))
         .service(resource("/internal/chaos/skew", "PUT").route(web::put().to(crate::chaos::skew)))
         .service(get(graph::decisions::DECISIONS_PATH).route(web::get().to(graph::decisions::list)))
+        .service(get("/internal/settings").route(web::get().to(crate::reality::list_settings)))
+        .service(
+            resource("/internal/settings/{name}", "PUT")
+                .route(web::put().to(crate::reality::put_setting)),
+        )
+        .service(get("/internal/settled").route(web::get().to(crate::reality::settled)))
         .service(post("/internal/users").route(web::post().to(users::create)))
         .service(get("/internal/users/{id}").route(web::get().to(users::get)))
         .service(get("/internal/principals/{id}").route(web::get().to(crate::groups::principal)))

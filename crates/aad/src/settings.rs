@@ -70,6 +70,9 @@ pub struct Settings {
     /// Whether the IMDS listeners read [`Settings::faults`] too (`mimic up`): else AAD's internal
     /// API refuses IMDS faults.
     pub imds_shares_faults: bool,
+    /// The run-time settings of the reality modes (docs/reality-modes.md), all off by default;
+    /// `mimic up` shares one with ARM and the IMDS host.
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// The default [`Settings::key_vault_dns_suffix`] (ARM's default too).
@@ -110,6 +113,7 @@ impl Default for Settings {
             key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.into(),
             faults: std::sync::Arc::default(),
             imds_shares_faults: false,
+            reality: mimic_web::reality::Reality::new(),
         }
     }
 }

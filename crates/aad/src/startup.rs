@@ -211,5 +211,6 @@ async fn state(settings: &Settings, base_url: String) -> anyhow::Result<AppState
         data_dir,
         verified_secrets: Arc::new(crate::credentials::VerifiedSecrets::new()?),
         decisions: Arc::default(),
+        reality: crate::reality::Reality::new(settings.reality.clone(), settings.clock.clone()),
     })
 }

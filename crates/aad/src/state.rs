@@ -89,6 +89,8 @@ pub struct AppState {
     pub verified_secrets: Arc<crate::credentials::VerifiedSecrets>,
     /// The last authorization decisions of Microsoft Graph ([`crate::graph::decisions`]).
     pub decisions: Arc<mimic_web::authz::Decisions>,
+    /// The reality modes' settings and the principals they hold back ([`crate::reality`]).
+    pub reality: crate::reality::Reality,
 }
 
 impl AppState {

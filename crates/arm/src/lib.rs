@@ -33,6 +33,7 @@ pub mod permissions;
 pub mod portal;
 pub mod provider_operations;
 pub mod rbac;
+pub mod reality;
 pub mod resource_groups;
 pub mod resources;
 pub mod role_assignments;

@@ -88,6 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::host::configure(cfg);
     crate::key_vaults::internal::configure(cfg);
     crate::rbac::internal::configure(cfg);
+    crate::reality::internal::configure(cfg);
     crate::snapshots::configure(cfg);
     crate::portal::configure(cfg);
 }

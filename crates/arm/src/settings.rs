@@ -48,6 +48,9 @@ pub struct Settings {
     /// The port of vault URIs; `None`: ARM's own port (the data plane shares its listener). 443
     /// is not written.
     pub key_vault_port: Option<u16>,
+    /// The run-time settings of the reality modes (docs/reality-modes.md), all off by default;
+    /// `mimic up` shares one with AAD and the IMDS host.
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// The default [`Settings::key_vault_dns_suffix`].
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("key_vault_dns_suffix", &self.key_vault_dns_suffix)
             .field("key_vault_port", &self.key_vault_port)
+            .field("reality", &self.reality)
             .finish()
     }
 }
@@ -117,6 +121,7 @@ impl Settings {
             membership_changes: None,
             key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
             key_vault_port: None,
+            reality: mimic_web::reality::Reality::new(),
         }
     }
 }

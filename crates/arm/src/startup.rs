@@ -40,6 +40,8 @@ pub struct AppState {
     pub watchers: Arc<crate::host_watch::Watchers>,
     /// The port ARM listens on (vault URIs name it unless `key_vault_port` is set).
     pub port: u16,
+    /// The reality modes' settings and the changes they hold back ([`crate::reality`]).
+    pub reality: crate::reality::Reality,
 }
 
 impl AppState {
@@ -63,7 +65,10 @@ impl AppState {
             .to_string();
         let deny_assignments =
             crate::deny_assignments::model::from_fixture(settings.fixture.as_ref())?;
+        let reality =
+            crate::reality::Reality::new(settings.reality.clone(), settings.clock.clone());
         Ok(Self {
+            reality,
             db,
             deny_assignments: Arc::new(deny_assignments),
             clock: settings.clock.clone(),

@@ -35,6 +35,10 @@ pub struct Settings {
     /// The faults token requests may meet (`mimic chaos`); empty unless faults are added. The
     /// IMDS host gives every listener the one book it shares with AAD.
     pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
+    /// The run-time settings of the reality modes (docs/reality-modes.md): with
+    /// `token-cache-realism` on, an identity removed from the VM keeps its cached tokens until
+    /// they expire. Shared with ARM and AAD under `mimic up`.
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// IMDS's per-VM rate limits (IMDS doc, "Rate limiting"). A request over a limit gets 429. Zero
@@ -100,6 +104,7 @@ impl Settings {
             limits: Limits::default(),
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
             faults: std::sync::Arc::default(),
+            reality: mimic_web::reality::Reality::new(),
         }
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct AppState {
     pub faults: std::sync::Arc<mimic_web::chaos::FaultBook>,
     /// The clock (fault windows).
     pub clock: mimic_token::Clock,
+    /// The reality modes' settings (`token-cache-realism`).
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// One VM's IMDS listener, bound but not yet serving.
@@ -129,6 +131,7 @@ fn state(settings: &Settings, identities: CurrentIdentities) -> anyhow::Result<A
             settings.internal_key.clone(),
         ),
         identities,
+        reality: settings.reality.clone(),
         tokens: TokenService::new(
             AadClient::new(client, &settings.aad_url, settings.internal_key.clone()),
             settings.clock.clone(),

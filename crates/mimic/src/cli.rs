@@ -57,6 +57,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::chaos::ChaosCommand,
     },
+    /// The reality modes' run-time settings (propagation delays; docs/reality-modes.md): show
+    /// them, or change one while mimic runs. Exits 3 when mimic is not running.
+    Settings(crate::settings_cmd::SettingsArgs),
+    /// Wait until every change a propagation delay held back has applied (`--settled`), instead
+    /// of sleeping. Exits 1 on timeout, 3 when mimic is not running.
+    Wait(crate::settings_cmd::WaitArgs),
     /// Print `export` lines for the operator's shell (ARM/AAD URLs, CA, tenant, operator credentials).
     Env,
     /// Print the `/etc/hosts` lines that make the vaults' hosts (`{vault}.vault.mimic.test`)
@@ -184,6 +190,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status => return crate::status::run(&dir).await,
         Command::Explain(args) => return crate::explain::run(&dir, args).await,
         Command::Chaos { command } => return crate::chaos::run(&dir, command).await,
+        Command::Settings(args) => return crate::settings_cmd::settings(&dir, args).await,
+        Command::Wait(args) => return crate::settings_cmd::wait(&dir, args).await,
         Command::Hosts(args) => return crate::hosts::run(&dir, args).await,
         Command::Vm { command } => return vm(&dir, command).await,
         Command::Snapshot { command } => crate::snapshot::run(&dir, command).await?,

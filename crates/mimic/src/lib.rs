@@ -14,6 +14,7 @@ pub mod lock;
 pub mod persona;
 pub mod sandbox;
 pub mod services;
+pub mod settings_cmd;
 pub mod snapshot;
 pub mod status;
 pub mod trust;

@@ -118,6 +118,8 @@ pub struct AadArgs {
     pub arm_public_url: Option<String>,
     #[command(flatten)]
     pub aad_lockout: AadLockoutArgs,
+    #[command(flatten)]
+    pub reality: crate::settings_cmd::RealityArgs,
     /// Answer `/internal/*` from any peer, not only loopback (services in separate containers,
     /// as docker-compose runs them; the internal key is still required).
     #[arg(long, env = "MIMIC_INTERNAL_API_ON_NETWORK")]
@@ -153,6 +155,8 @@ pub struct ArmArgs {
     pub lenient_api_versions: bool,
     #[command(flatten)]
     pub key_vault: KeyVaultArgs,
+    #[command(flatten)]
+    pub reality: crate::settings_cmd::RealityArgs,
 }
 
 /// ARM's Key Vault flags (`mimic up`, `mimic arm`).
@@ -236,6 +240,8 @@ pub struct ImdsArgs {
     pub fixture: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub limits: ImdsLimitArgs,
+    #[command(flatten)]
+    pub reality: crate::settings_cmd::RealityArgs,
 }
 
 /// AAD's settings on this data dir.
@@ -288,6 +294,7 @@ pub fn arm_settings(
         clock,
         key_vault_dns_suffix: mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
         key_vault_port: None,
+        reality: mimic_web::reality::Reality::new(),
     }
 }
 
@@ -312,6 +319,7 @@ pub fn imds_host_settings(
         base_port: None,
         faults: std::sync::Arc::default(),
         unavailable_after_start: 0,
+        reality: mimic_web::reality::Reality::new(),
     }
 }
 
@@ -327,6 +335,7 @@ pub async fn run_aad(dir: &Path, args: AadArgs) -> anyhow::Result<()> {
     let _ = settings.arm_url.set(args.arm_url);
     settings.arm_public_url = args.arm_public_url;
     args.aad_lockout.apply(&mut settings);
+    settings.reality = args.reality.reality();
     let app = mimic_aad::Application::build(settings).await?;
     eprintln!("mimic aad listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())
@@ -350,6 +359,7 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     settings.lenient_api_versions = args.lenient_api_versions;
     args.key_vault.apply(&mut settings);
+    settings.reality = args.reality.reality();
     let app = mimic_arm::Application::build(settings).await?;
     eprintln!("mimic arm listening on port {}", app.port());
     serve_until_signal(app.handle(), app.run_until_stopped())
@@ -373,6 +383,7 @@ pub async fn run_imds(dir: &Path, args: ImdsArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         arc_key_dir: mimic_imds::flavors::DEFAULT_ARC_KEY_DIR.into(),
         faults: std::sync::Arc::default(),
+        reality: args.reality.reality(),
     };
     let unavailable = args.limits.imds_unavailable_after_start;
     if unavailable > 0 {

@@ -49,6 +49,11 @@ pub async fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     match counts(dir, &endpoints).await {
         Ok(counts) => {
             print!("{counts}");
+            // The reality modes (docs/reality-modes.md): what is on, what is pending.
+            match crate::settings_cmd::status_lines(dir, &endpoints).await {
+                Ok(lines) => print!("{lines}"),
+                Err(error) => println!("  reality    unavailable: {error:#}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

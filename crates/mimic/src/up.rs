@@ -63,6 +63,8 @@ pub struct UpArgs {
     pub lenient_api_versions: bool,
     #[command(flatten)]
     pub key_vault: crate::services::KeyVaultArgs,
+    #[command(flatten)]
+    pub reality: crate::settings_cmd::RealityArgs,
 }
 
 impl UpArgs {
@@ -206,6 +208,8 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let fixture = Fixture::load(args.fixture.as_deref())?;
     crate::fixture_record::check(&data_dir, &fixture, args.fixture.as_deref())?;
     let mut tasks = Vec::new();
+    // One set of run-time settings for the whole process: `mimic settings` changes all three.
+    let reality = args.reality.reality();
 
     let (aad_addr, arm_addr, userrealm_addr) =
         (args.aad_bind(), args.arm_bind(), args.userrealm_bind());
@@ -217,6 +221,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     let faults = std::sync::Arc::new(mimic_web::chaos::FaultBook::new());
     aad_settings.faults = faults.clone();
     aad_settings.imds_shares_faults = true;
+    aad_settings.reality = reality.clone();
     args.aad_lockout.apply(&mut aad_settings);
     if !userrealm_addr.is_empty() && userrealm_addr != aad_addr {
         aad_settings.extra_binds.push(userrealm_addr);
@@ -241,6 +246,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
         crate::services::arm_settings(&data_dir, &fixture, &arm_addr, &aad_url, clock.clone());
     arm_settings.vm_hook = Some(hook);
     arm_settings.lenient_api_versions = args.lenient_api_versions;
+    arm_settings.reality = reality.clone();
     args.key_vault.apply(&mut arm_settings);
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));
@@ -260,6 +266,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     host_settings.limits = args.imds_limits.limits();
     host_settings.faults = faults;
     host_settings.unavailable_after_start = args.imds_limits.imds_unavailable_after_start;
+    host_settings.reality = reality;
     (host_settings.ip, host_settings.base_port) = args.imds_binding();
     let imds = std::sync::Arc::new(mimic_imds::host::ImdsHost::new(host_settings));
     let _ = imds_cell.set(imds.clone());

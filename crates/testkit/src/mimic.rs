@@ -62,6 +62,7 @@ impl TestMimic {
             ephemeral: false,
             lenient_api_versions: false,
             key_vault: Default::default(),
+            reality: Default::default(),
         }
     }
 

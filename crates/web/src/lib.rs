@@ -10,6 +10,7 @@ pub mod hostnames;
 pub mod internal;
 pub mod migrations;
 pub mod pki;
+pub mod reality;
 pub mod server;
 pub mod snapshot;
 pub mod telemetry;

@@ -69,6 +69,9 @@ pub async fn create_service_principal(
         Err(AadError::ServicePrincipalConflict { .. }) => return Err(already()),
         other => other?,
     };
+    state
+        .reality
+        .principal_created(&principal.id, state.clock.now());
     tracing::info!(id = %principal.id, app_id = %principal.app_id, "service principal created through Graph");
     let resource = Directory::new(&state)
         .service_principal(&principal.id)

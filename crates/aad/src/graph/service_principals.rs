@@ -263,7 +263,10 @@ pub async fn get_service_principal(
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = object_id(&key)?;
-    let principal = Directory::new(&state).service_principal(&id).await?;
+    let principal = match state.reality.hides(&id, state.clock.now()) {
+        true => None,
+        false => Directory::new(&state).service_principal(&id).await?,
+    };
     let principal = principal.ok_or_else(|| not_found_error(&key))?;
     entity(
         &caller,

@@ -80,6 +80,9 @@ pub async fn create(
         .map_err(|e| AadError::InvalidServicePrincipal(e.to_string()))?;
     let draft = request.into_draft(iso_timestamp(state.clock.now()))?;
     let principal = state.store.create(&draft).await?;
+    state
+        .reality
+        .principal_created(&principal.id, state.clock.now());
     tracing::info!(id = %principal.id, app_id = %principal.app_id, "service principal created");
     Ok(HttpResponse::Created().json(ServicePrincipalView::from(principal)))
 }

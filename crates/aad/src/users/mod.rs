@@ -22,6 +22,7 @@ pub async fn create(
         serde_json::from_slice(&body).map_err(|e| AadError::InvalidUser(e.to_string()))?;
     let draft = request.into_draft(iso_timestamp(state.clock.now()))?;
     let user = state.users.create(&draft).await?;
+    state.reality.principal_created(&user.id, state.clock.now());
     tracing::info!(id = %user.id, upn = %user.user_principal_name, "user created");
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }

@@ -103,7 +103,7 @@ pub async fn caller_blocks(
 ) -> Result<Vec<Permission>, ArmError> {
     let mut blocks: Vec<Permission> = Vec::new();
     for principal in crate::rbac::principal_and_groups(state, principal_id).await {
-        let assignments = state.rbac.assignments(&state.db, &principal).await?;
+        let assignments = crate::reality::assignments(state, &principal).await?;
         for assignment in assignments.applying_to(scope_key) {
             let Some(role) = state
                 .rbac

@@ -74,7 +74,8 @@ pub struct Assignments {
 }
 
 impl Assignments {
-    fn new(all: Vec<RoleAssignment>) -> Self {
+    /// Indexes `all` by scope.
+    pub fn new(all: Vec<RoleAssignment>) -> Self {
         let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
         for (position, assignment) in all.iter().enumerate() {
             let key = assignment.scope_key().trim_end_matches('/').to_string();

@@ -223,7 +223,7 @@ async fn considered(
     let scope_key = scope.to_lowercase();
     let mut found = Vec::new();
     for principal_id in principals {
-        let assignments = state.rbac.assignments(&state.db, principal_id).await?;
+        let assignments = crate::reality::assignments(state, principal_id).await?;
         for assignment in assignments.applying_to(&scope_key) {
             let role = state
                 .rbac
@@ -383,7 +383,7 @@ async fn grant_to(
     scope_key: &str,
     attributes: &Attributes,
 ) -> Result<Option<Grant>, ArmError> {
-    let assignments = state.rbac.assignments(&state.db, principal_id).await?;
+    let assignments = crate::reality::assignments(state, principal_id).await?;
     for assignment in assignments.applying_to(scope_key) {
         let Some(role) = state
             .rbac
@@ -462,7 +462,7 @@ pub async fn has_any_assignment_around(
 ) -> Result<bool, ArmError> {
     let scope_key = scope.to_lowercase();
     for principal_id in principal_and_groups(state, principal_id).await {
-        let assignments = state.rbac.assignments(&state.db, &principal_id).await?;
+        let assignments = crate::reality::assignments(state, &principal_id).await?;
         let around = assignments.all().iter().any(|assignment| {
             assignment.applies_to(&scope_key)
                 || crate::role_assignments::model::encloses(&scope_key, &assignment.scope_key())

@@ -158,12 +158,17 @@ pub async fn create(
     let scope = crate::scope::resolve(&state, &scope).await?;
     let assignment = new_assignment(&state, &caller, &scope, name, body).await?;
     match store::create_or_update(&state.db, &assignment).await? {
-        Written::Created(created) => Ok(HttpResponse::Created().json(RoleAssignmentBody::from(
-            RoleAssignment {
-                created_by: None,
-                ..created
-            },
-        ))),
+        Written::Created(created) => {
+            state
+                .reality
+                .assignment_created(&created, state.clock.now());
+            Ok(
+                HttpResponse::Created().json(RoleAssignmentBody::from(RoleAssignment {
+                    created_by: None,
+                    ..created
+                })),
+            )
+        }
         Written::Updated(updated) => Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(updated))),
         Written::UpdateNotPermitted => Err(ArmError::RoleAssignmentUpdateNotPermitted),
         Written::Duplicate => Err(ArmError::RoleAssignmentExists),
@@ -187,7 +192,8 @@ async fn new_assignment(
             requested: false,
         })?;
     let principal_id = properties.principal_id.trim().to_lowercase();
-    if !principal_exists(state, &principal_id).await? {
+    let skips_replication = skips_replication_check(&principal_id, &properties.principal_type);
+    if !principal_exists(state, &principal_id).await? && !skips_replication {
         return Err(ArmError::PrincipalNotFound {
             principal_id: properties.principal_id,
             tenant_id: state.settings.tenant_id.clone(),
@@ -210,6 +216,21 @@ async fn new_assignment(
         created_by: Some(caller.oid.clone()),
         updated_by: Some(caller.oid.clone()),
     })
+}
+
+/// Whether ARM creates the assignment even when the directory does not know the principal (yet):
+/// a GUID with `principalType: ServicePrincipal`. Azure looks the principal up in every case,
+/// but for a service principal it takes "not found" for replication delay and goes on; a `User`
+/// or `Group` it does not find is still `PrincipalNotFound` (the Authorization service team, in
+/// <https://github.com/hashicorp/terraform-provider-azurerm/pull/4168>: "Only for
+/// `ServicePrincipal`, if AAD returns principal not found, then role assignment" is created;
+/// "Set principalType … to avoid replication delay",
+/// <https://learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignments-for-new-principal-fail>).
+fn skips_replication_check(principal_id: &str, principal_type: &Option<String>) -> bool {
+    uuid::Uuid::parse_str(principal_id).is_ok()
+        && principal_type
+            .as_deref()
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("ServicePrincipal"))
 }
 
 /// Whether AAD knows the principal: a service principal (managed identities included), a user or
@@ -252,6 +273,9 @@ pub async fn delete(
         return Ok(HttpResponse::NoContent().finish());
     };
     store::delete(&state.db, &assignment.name).await?;
+    state
+        .reality
+        .assignment_deleted(&assignment, state.clock.now());
     Ok(HttpResponse::Ok().json(RoleAssignmentBody::from(assignment)))
 }
 

@@ -22,6 +22,7 @@ mod operations;
 mod paging;
 mod permissions;
 mod portal;
+mod propagation;
 mod rbac_conditions;
 mod resource_groups;
 mod resources;

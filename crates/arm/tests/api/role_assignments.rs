@@ -122,8 +122,20 @@ async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_sto
     let token = app.operator_token().await;
     let ghost = uuid::Uuid::new_v4().to_string();
     let name = uuid::Uuid::new_v4().to_string();
+    // Without principalType (and with `User` or `Group`), ARM refuses a principal the
+    // directory does not know.
+    let mut without_type = body(READER, &ghost, json!({}));
+    without_type["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("principalType");
     let reply = app
-        .put_assignment(&token, &app.group(GROUP), &name, READER, &ghost)
+        .arm
+        .put(
+            &assignment(&app.group(GROUP), &name),
+            Some(&token),
+            without_type,
+        )
         .await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.code(), "PrincipalNotFound");
@@ -136,6 +148,42 @@ async fn create_for_an_unknown_principal_returns_400_principal_not_found_and_sto
         .get(&assignments(&app.subscription(), ""), Some(&token))
         .await;
     assert!(!list.text.contains(&name));
+}
+
+#[tokio::test]
+async fn create_for_an_unknown_principal_with_type_user_is_principal_not_found_too() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let ghost = uuid::Uuid::new_v4().to_string();
+    let path = assignment(&app.group(GROUP), &uuid::Uuid::new_v4().to_string());
+    let user = body(READER, &ghost, json!({"principalType": "User"}));
+    let reply = app.arm.put(&path, Some(&token), user).await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.code(), "PrincipalNotFound");
+}
+
+#[tokio::test]
+async fn create_with_principal_type_service_principal_skips_the_replication_check() {
+    // Azure takes a service principal it cannot find for one not yet replicated, and creates
+    // the assignment ("Set principalType … to avoid replication delay").
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let ghost = uuid::Uuid::new_v4().to_string();
+    let name = uuid::Uuid::new_v4().to_string();
+    let reply = app
+        .put_assignment(&token, &app.group(GROUP), &name, READER, &ghost)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body["properties"]["principalId"], ghost.as_str());
+    assert_eq!(
+        reply.body["properties"]["principalType"],
+        "ServicePrincipal"
+    );
+    let read = app
+        .arm
+        .get(&assignment(&app.group(GROUP), &name), Some(&token))
+        .await;
+    assert_eq!(read.status, 200);
 }
 
 #[tokio::test]

@@ -58,6 +58,8 @@ pub struct HostSettings {
     /// Seconds a VM's IMDS answers 410 after its listener starts, as Azure's does while the host
     /// is updated (0: never; `mimic up --imds-unavailable-after-start`).
     pub unavailable_after_start: u64,
+    /// The run-time settings of the reality modes, shared by every listener (docs/reality-modes.md).
+    pub reality: mimic_web::reality::Reality,
 }
 
 /// The first fixed IMDS port when `mimic up --imds-listen` is given without `--imds-base-port`.
@@ -384,6 +386,7 @@ impl ImdsHost {
             limits: self.settings.limits,
             arc_key_dir: crate::flavors::DEFAULT_ARC_KEY_DIR.into(),
             faults: self.settings.faults.clone(),
+            reality: self.settings.reality.clone(),
         }
     }
 

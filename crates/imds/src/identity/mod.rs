@@ -39,16 +39,33 @@ pub(crate) async fn issue(
         .get(&state.host)
         .await?
         .ok_or(IdentityError::IdentityNotFound)?;
-    let identity = select::identity(&vm.identities, &request.selector)?;
+    let identity = match select::identity(&vm.identities, &request.selector) {
+        Ok(identity) => identity,
+        Err(IdentityError::IdentityNotFound) => {
+            return retained(state, request).ok_or(IdentityError::IdentityNotFound)
+        }
+        Err(other) => return Err(other),
+    };
     let token = state
         .tokens
         .token_for(identity, vm.arm_id(&state.vm_id), request)
         .await?;
-    // The identity may have been removed while AAD was asked: never answer with its token then.
+    // The identity may have been removed while AAD was asked: never answer with its token then
+    // (unless `token-cache-realism` keeps serving it, as Azure's IMDS does).
     match state.identities.still_assigned(&identity.principal_id) {
         true => Ok(token),
-        false => Err(IdentityError::IdentityNotFound),
+        false => retained(state, request).ok_or(IdentityError::IdentityNotFound),
     }
+}
+
+/// With `token-cache-realism` on (docs/reality-modes.md), the cached token of an identity the VM
+/// no longer has, until it expires; off (the default), nothing.
+fn retained(state: &AppState, request: &TokenRequest) -> Option<tokens::TokenResponse> {
+    state
+        .reality
+        .is_on(mimic_web::reality::TOKEN_CACHE_REALISM)
+        .then(|| state.tokens.retained(request))
+        .flatten()
 }
 
 /// imds.json `IdentityInfoResponse`.

@@ -106,6 +106,9 @@ pub(crate) struct TokenService {
     aad: AadClient,
     clock: Clock,
     tokens: Mutex<HashMap<TokenKey, IssuedToken>>,
+    /// Every identity a token was issued for, by principal id: what `token-cache-realism`
+    /// selects among once an identity is no longer on the VM ([`TokenService::retained`]).
+    served: Mutex<HashMap<String, HostIdentity>>,
     /// Single flight: one lock per key being fetched. Concurrent misses for one key queue on it,
     /// and all but the first find the token the first one stored, so they make one AAD call.
     fetching: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
@@ -118,6 +121,7 @@ impl TokenService {
             aad,
             clock,
             tokens: Mutex::default(),
+            served: Mutex::default(),
             fetching: Mutex::default(),
         }
     }
@@ -146,8 +150,49 @@ impl TokenService {
                 None => self.fetch_once(key, identity, vm_id, now).await?,
             },
         };
+        self.remember(identity);
         // `now` from the start of the request: a fresh token shows AAD's full lifetime.
         Ok(TokenResponse::new(&token, identity, &request.resource, now))
+    }
+
+    fn remember(&self, identity: &HostIdentity) {
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        if served.len() >= MAX_CACHED_TOKENS {
+            served.clear();
+        }
+        served.insert(identity.principal_id.to_ascii_lowercase(), identity.clone());
+    }
+
+    /// `token-cache-realism`: the token this listener already holds for an identity the request
+    /// selects among those it served before, while that token has not expired — what Azure's
+    /// IMDS does for an identity removed from its VM, whose cached token keeps being served
+    /// until it expires. `None` when the request bypasses the cache or nothing is held.
+    pub fn retained(&self, request: &TokenRequest) -> Option<TokenResponse> {
+        if request.bypass_cache {
+            return None;
+        }
+        let now = self.clock.now();
+        let served: Vec<HostIdentity> = self
+            .served
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let identity = super::select::identity(&served, &request.selector).ok()?;
+        let key = (
+            identity.principal_id.to_ascii_lowercase(),
+            request.resource.clone(),
+        );
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .filter(|token| token.expires_on > now)
+            .cloned()?;
+        tracing::info!(principal = %identity.principal_id, "token-cache-realism: serving the cached token of an identity no longer on the VM");
+        Some(TokenResponse::new(&token, identity, &request.resource, now))
     }
 
     /// A cache miss: fetches the token unless a concurrent request for the same key already did.

@@ -24,6 +24,7 @@ pub(crate) fn host_settings(world: &World, data_dir: &Path) -> HostSettings {
         base_port: None,
         faults: std::sync::Arc::default(),
         unavailable_after_start: 0,
+        reality: mimic_web::reality::Reality::new(),
     }
 }
 

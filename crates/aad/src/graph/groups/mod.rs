@@ -219,6 +219,9 @@ pub async fn create_group(
         created_date_time: iso_timestamp(state.clock.now()),
     };
     let group = state.groups.create(&group).await?;
+    state
+        .reality
+        .principal_created(&group.id, state.clock.now());
     tracing::info!(id = %group.id, name = %group.display_name, "group created");
     created(&caller, "groups", &GroupResource::from(group))
 }
@@ -231,6 +234,9 @@ pub async fn get_group(
     key: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let group = find_group(&state, &key).await?;
+    if state.reality.hides(&group.id, state.clock.now()) {
+        return Err(not_found_error(&key));
+    }
     entity(&caller, "groups", &query, &group, GROUP)
 }
 

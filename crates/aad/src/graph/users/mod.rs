@@ -174,6 +174,7 @@ pub async fn create_user(
     body.check(true, &verified_domains(&state))?;
     let draft = draft(&state, body).await?;
     let user = state.users.create(&draft).await.map_err(conflict)?;
+    state.reality.principal_created(&user.id, state.clock.now());
     tracing::info!(id = %user.id, upn = %user.user_principal_name, "user created");
     let resource = UserResource::new(user, &state.tenant);
     created(
@@ -191,7 +192,10 @@ pub async fn get_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, GraphError> {
     let id = id.into_inner();
-    let user = Directory::new(&state).user(&id).await?;
+    let user = Directory::new(&state)
+        .user(&id)
+        .await?
+        .filter(|user| !state.reality.hides(&user.default.id, state.clock.now()));
     let user = user.ok_or(GraphError::RequestResourceNotFound(id))?;
     user_entity(&caller, "users", &query, &user)
 }
