@@ -39,6 +39,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "0007_key_vault_objects.sql",
         include_str!("../../../migrations/0007_key_vault_objects.sql"),
     ),
+    (
+        "0009_system_data.sql",
+        include_str!("../../../migrations/0009_system_data.sql"),
+    ),
 ]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -114,6 +118,7 @@ mod tests {
             (5, "federated identity credentials", "426E7554169FFF20786BAA316DCFDE996265E23B1748554175CDE6D46C9F4A1AB0694A2B750F8335EA10A05A310B2DC5"),
             (6, "key vaults", "BFA76159675FE591FCCEC76BCF2FC7EB59405737B8C6680B5A16D40926E093284ADD37A2EE8972630A7414580BDFAC02"),
             (7, "key vault objects", "F483AD1B2142728AA70E6BB2E48919A722FB9C43FCE0642300E3A3CD4251DD094C811C7D11B30A1493505079DFDB656D"),
+            (9, "system data", "233656985A3D5D91970BEE7D54AAF0937DE375F9F67670ED3C9E9310F900246AE52BFDBFCC4DF0A54FC99E7ECB2823D2"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();

@@ -40,6 +40,8 @@ pub struct AppState {
     pub watchers: Arc<crate::host_watch::Watchers>,
     /// The port ARM listens on (vault URIs name it unless `key_vault_port` is set).
     pub port: u16,
+    /// The request counters ARM's `x-ms-ratelimit-remaining-*` headers report ([`crate::throttling`]).
+    pub rate_limits: Arc<crate::throttling::RateLimits>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             tokens: Arc::default(),
             watchers: Arc::default(),
             port,
+            rate_limits: Arc::default(),
         })
     }
 }
@@ -110,6 +113,7 @@ impl Application {
                 .app_data(crate::routes::path_config())
                 .wrap(from_fn(crate::middleware::media_type))
                 .wrap(from_fn(crate::middleware::gate))
+                .wrap(from_fn(crate::response_headers::arm_headers))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 // Key Vault's data plane: requests whose `Host` names a vault.
                 .service(crate::key_vaults::data_plane::service())

@@ -168,6 +168,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::virtual_machines::OPERATIONS,
     crate::compute_catalog::OPERATIONS,
     crate::virtual_networks::OPERATIONS,
+    crate::network_interfaces::OPERATIONS,
     crate::user_assigned_identities::OPERATIONS,
     crate::federated_identity_credentials::OPERATIONS,
     crate::key_vaults::OPERATIONS,
@@ -198,7 +199,8 @@ fn route(operation: &'static Operation) -> Route {
 }
 
 /// What runs before every handler (after [`crate::middleware::gate`] authenticated the caller):
-/// names the operation for the request log, checks the api-version, then authorizes.
+/// names the operation for the request log, checks the api-version, then authorizes; and after
+/// it, records the write's `systemData` ([`crate::system_data::after`]).
 async fn admit(
     operation: &'static Operation,
     mut request: ServiceRequest,
@@ -210,7 +212,11 @@ async fn admit(
     let span = tracing::info_span!("operation", id = operation.id);
     async move {
         match check(operation, &mut request).await {
-            Ok(()) => Ok(next.call(request).await?.map_into_left_body()),
+            Ok(()) => {
+                let response = next.call(request).await?;
+                crate::system_data::after(operation, &response).await;
+                Ok(response.map_into_left_body())
+            }
             Err(error) => Ok(request.error_response(error).map_into_right_body()),
         }
     }

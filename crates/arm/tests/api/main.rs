@@ -3,6 +3,7 @@
 
 mod authentication;
 mod authz_decisions;
+mod batch;
 mod compute_catalog;
 mod compute_helpers;
 mod custom_roles;
@@ -17,16 +18,19 @@ mod key_vault_keys;
 mod key_vault_secrets;
 mod key_vault_support;
 mod key_vaults;
+mod network_interfaces;
 mod operations;
 mod permissions;
 mod portal;
 mod rbac_conditions;
 mod resource_groups;
 mod resources;
+mod response_headers;
 mod role_assignments;
 mod role_definitions;
 mod routing;
 mod subscriptions;
+mod system_data;
 mod user_assigned_identities;
 mod virtual_machines;
 mod workload_identity;
