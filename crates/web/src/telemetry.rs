@@ -5,7 +5,8 @@
 //! A service tells that line who called and why a request was refused through extensions:
 //! [`Principal`] in the request's extensions (ARM's gate puts the token's `oid`/`appid` there),
 //! [`Refusal`] in the response's (ARM's errors put the 401/403 reason there), and optionally
-//! [`OperationId`] and [`CorrelationId`] in the request's. Neither changes what the client receives.
+//! [`OperationId`] and [`CorrelationId`] in the request's. None of them changes what the client
+//! receives.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
