@@ -7,8 +7,8 @@ each other and of the order they run in.
 from test_az_support import (READER, compat, create_identity_rest, fails, ok, op, unique, vm_body)
 
 GROUP_KEYS = {"id", "location", "managedBy", "name", "properties", "tags", "type"}
-IDENTITY_KEYS = {"clientId", "id", "isolationScope", "location", "name", "principalId", "resourceGroup", "tags",
-                 "tenantId", "type"}
+IDENTITY_KEYS = {"clientId", "id", "isolationScope", "location", "name", "principalId", "resourceGroup", "systemData",
+                 "tags", "tenantId", "type"}
 ASSIGNMENT_KEYS = {"condition", "conditionVersion", "createdBy", "createdOn", "delegatedManagedIdentityResourceId",
                    "description", "id", "name", "principalId", "principalType", "resourceGroup", "roleDefinitionId",
                    "scope", "type", "updatedBy", "updatedOn"}

@@ -339,6 +339,7 @@ pub async fn authenticate_token(
         oid: claims.oid.clone(),
         appid: claims.appid.clone(),
         tid: claims.tid.clone(),
+        upn: unverified.upn.or(unverified.unique_name),
         claims,
     };
     state.tokens.put(
@@ -376,6 +377,12 @@ struct UnverifiedClaims {
     tid: String,
     #[serde(default)]
     aud: serde_json::Value,
+    /// A user token's sign-in name (`upn`, else `unique_name`): read here because the verified
+    /// claims type (shared with app tokens) has no such claim; trusted once the signature is.
+    #[serde(default)]
+    upn: Option<String>,
+    #[serde(default)]
+    unique_name: Option<String>,
 }
 
 fn peek_claims(token: &str) -> Result<UnverifiedClaims, ArmError> {

@@ -95,6 +95,9 @@ pub struct Caller {
     pub appid: String,
     /// The token's tenant (`tid`).
     pub tid: String,
+    /// A user's sign-in name (`upn`, else `unique_name`); `None` for applications and managed
+    /// identities.
+    pub upn: Option<String>,
     /// All claims of the token.
     pub claims: mimic_token::AccessTokenClaims,
 }

@@ -76,14 +76,16 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use crate::extract::ApiVersion;
 use crate::{subscriptions, ArmError};
 
-/// The whole URL table: mimic's own service routes, then every ARM operation from the
+/// The whole URL table: mimic's own service routes and ARM's batch API ([`crate::batch`]: each
+/// request inside passes the operation table on its own), then every ARM operation from the
 /// operation table ([`crate::operations`]), then the internal and portal routes (not ARM
 /// operations: no RBAC action, no api-version).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(health)))
         .service(
             resource("/metadata/endpoints").route(web::get().to(subscriptions::metadata_endpoints)),
-        );
+        )
+        .service(resource("/batch").route(web::post().to(crate::batch::post)));
     crate::operations::configure(cfg);
     crate::host::configure(cfg);
     crate::key_vaults::internal::configure(cfg);

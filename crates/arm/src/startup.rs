@@ -42,6 +42,8 @@ pub struct AppState {
     pub port: u16,
     /// The reality modes' settings and the changes they hold back ([`crate::reality`]).
     pub reality: crate::reality::Reality,
+    /// The request counters ARM's `x-ms-ratelimit-remaining-*` headers report ([`crate::throttling`]).
+    pub rate_limits: Arc<crate::throttling::RateLimits>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             tokens: Arc::default(),
             watchers: Arc::default(),
             port,
+            rate_limits: Arc::default(),
         })
     }
 }
@@ -116,6 +119,7 @@ impl Application {
                 .app_data(crate::routes::path_config())
                 .wrap(from_fn(crate::middleware::media_type))
                 .wrap(from_fn(crate::middleware::gate))
+                .wrap(from_fn(crate::response_headers::arm_headers))
                 .wrap(from_fn(mimic_web::telemetry::request_id))
                 // Key Vault's data plane: requests whose `Host` names a vault.
                 .service(crate::key_vaults::data_plane::service())

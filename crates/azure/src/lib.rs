@@ -1,9 +1,10 @@
 //! Azure vocabulary shared by the mimic services: ARM resource ids and scopes, api-versions, the
-//! ARM error envelope, tags, time formats and location names. Parse, don't validate: once a value is one of these types, code trusts it.
+//! ARM error envelope, tags, time formats, location names and a VM's derived network identity. Parse, don't validate: once a value is one of these types, code trusts it.
 
 pub mod api_version;
 pub mod error;
 pub mod location;
+pub mod network;
 pub mod resource_id;
 pub mod tags;
 pub mod time;

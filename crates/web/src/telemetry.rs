@@ -5,7 +5,8 @@
 //! A service tells that line who called and why a request was refused through extensions:
 //! [`Principal`] in the request's extensions (ARM's gate puts the token's `oid`/`appid` there),
 //! [`Refusal`] in the response's (ARM's errors put the 401/403 reason there), and optionally
-//! [`OperationId`] in the request's. Neither changes what the client receives.
+//! [`OperationId`] and [`CorrelationId`] in the request's. None of them changes what the client
+//! receives.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,11 @@ pub struct Refusal(pub String);
 /// The Azure operationId that served a request, when the service knows it.
 #[derive(Debug, Clone)]
 pub struct OperationId(pub &'static str);
+
+/// The request's `x-ms-correlation-request-id` (the client's, or one the service chose), when
+/// the service keeps one (ARM does): the request line logs it as `correlation_id`.
+#[derive(Debug, Clone)]
+pub struct CorrelationId(pub String);
 
 /// Installs a fmt subscriber on stderr filtered by `RUST_LOG` (default [`DEFAULT_FILTER`]).
 /// Safe to call twice.
@@ -166,11 +172,17 @@ fn log_request<B>(
         .as_ref()
         .map(|principal| tracing::field::display(principal.appid.as_str()));
     let operation = operation.as_deref().map(tracing::field::display);
+    let correlation = request
+        .extensions()
+        .get::<CorrelationId>()
+        .map(|correlation| correlation.0.clone());
+    let correlation_id = correlation.as_deref().map(tracing::field::display);
     // Strings without spaces print bare; the reason (a sentence) is quoted.
     macro_rules! line {
         ($level:expr) => {
             tracing::event!(target: "mimic::request", $level, %method, %path, status,
-                operation, oid, appid, reason = reason.as_deref(), request_id = %id, "request")
+                operation, oid, appid, reason = reason.as_deref(), request_id = %id,
+                correlation_id, "request")
         };
     }
     match path == "/healthz" {

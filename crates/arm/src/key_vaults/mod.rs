@@ -18,13 +18,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::extract::ApiVersion;
+use crate::extract::{ApiVersion, Caller};
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
-use crate::{scope, AppState, ArmError};
+use crate::{scope, system_data, AppState, ArmError};
 use model::{
     AccessPolicyUpdateKind, AccessPolicyUpdateRequest, AccessPolicyUpdateResponse,
     AccessPolicyUpdateResponseProperties, CheckNameRequest, CheckNameResponse, DeletedVaultList,
     DeletedVaultResponse, VaultCreateRequest, VaultList, VaultPatchRequest, VaultResponse,
+    RESOURCE_TYPE,
 };
 use writes::VaultKey;
 
@@ -257,6 +258,26 @@ fn render(state: &AppState, request: &HttpRequest, vault: &model::Vault) -> Vaul
     VaultResponse::of(vault, &suffix, port)
 }
 
+/// The vaults of a list, with their `systemData` (everything under `prefix`, read once).
+async fn render_list(
+    state: &AppState,
+    request: &HttpRequest,
+    vaults: &[model::Vault],
+    prefix: &str,
+    version: &ApiVersion,
+) -> Result<Vec<VaultResponse>, ArmError> {
+    let shown = (RESOURCE_TYPE, version.0.as_str());
+    let mut system_data = system_data::under(state, prefix, shown).await?;
+    Ok(vaults
+        .iter()
+        .map(|vault| {
+            let mut response = render(state, request, vault);
+            response.system_data = system_data.remove(&vault.id().to_lowercase());
+            response
+        })
+        .collect())
+}
+
 /// The vault DNS suffix and port a request's client should see: Azure's (`vault.azure.net`, 443)
 /// when it reached ARM as `management.azure.com` (inside the sandbox), else mimic's
 /// ([`crate::Settings::key_vault_dns_suffix`]) with [`crate::Settings::key_vault_port`] or ARM's
@@ -278,6 +299,7 @@ pub fn vault_dns(state: &AppState, request: &HttpRequest) -> (String, Option<u16
 pub async fn create_or_update(
     state: web::Data<AppState>,
     request: HttpRequest,
+    caller: Caller,
     version: ApiVersion,
     path: web::Path<VaultPath>,
     body: web::Json<VaultCreateRequest>,
@@ -287,30 +309,41 @@ pub async fn create_or_update(
         true => StatusCode::CREATED,
         false => StatusCode::OK,
     };
-    Ok(HttpResponse::build(status).json(render(&state, &request, &vault)))
+    let shown = (RESOURCE_TYPE, version.0.as_str());
+    let system_data = system_data::record(&state, &caller, &vault.id(), created, shown).await?;
+    let mut response = render(&state, &request, &vault);
+    response.system_data = system_data;
+    Ok(HttpResponse::build(status).json(response))
 }
 
 /// `Vaults_Get`.
 pub async fn get(
     state: web::Data<AppState>,
     request: HttpRequest,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<VaultPath>,
 ) -> Result<HttpResponse, ArmError> {
     let vault = writes::find(&state, &path.key()).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &request, &vault)))
+    let mut response = render(&state, &request, &vault);
+    response.system_data =
+        system_data::of(&state, &vault.id(), (RESOURCE_TYPE, version.0.as_str())).await?;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// `Vaults_Update` (PATCH).
 pub async fn update(
     state: web::Data<AppState>,
     request: HttpRequest,
-    _version: ApiVersion,
+    caller: Caller,
+    version: ApiVersion,
     path: web::Path<VaultPath>,
     body: web::Json<VaultPatchRequest>,
 ) -> Result<HttpResponse, ArmError> {
     let vault = writes::update(&state, &path.key(), &body).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &request, &vault)))
+    let shown = (RESOURCE_TYPE, version.0.as_str());
+    let mut response = render(&state, &request, &vault);
+    response.system_data = system_data::record(&state, &caller, &vault.id(), false, shown).await?;
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// `Vaults_Delete`: 200 when soft-deleted, 204 when there was nothing to delete.
@@ -381,15 +414,16 @@ pub struct GroupPath {
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
     request: HttpRequest,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let vaults = store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
-    let value = vaults
-        .iter()
-        .map(|vault| render(&state, &request, vault))
-        .collect();
+    let prefix = format!(
+        "/subscriptions/{}/resourceGroups/{}/",
+        path.subscription_id, path.resource_group
+    );
+    let value = render_list(&state, &request, &vaults, &prefix, &version).await?;
     Ok(HttpResponse::Ok().json(VaultList { value }))
 }
 
@@ -403,15 +437,13 @@ pub struct SubscriptionPath {
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
     request: HttpRequest,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let vaults = store::list(&state.db, &path.subscription_id, None).await?;
-    let value = vaults
-        .iter()
-        .map(|vault| render(&state, &request, vault))
-        .collect();
+    let prefix = format!("/subscriptions/{}/", path.subscription_id);
+    let value = render_list(&state, &request, &vaults, &prefix, &version).await?;
     Ok(HttpResponse::Ok().json(VaultList { value }))
 }
 

@@ -607,6 +607,9 @@ pub struct VaultResponse {
     pub kind: &'static str,
     pub location: String,
     pub tags: Tags,
+    /// From 2021-04-01-preview ([`crate::system_data`]).
+    #[serde(rename = "systemData", skip_serializing_if = "Option::is_none")]
+    pub system_data: Option<crate::system_data::SystemData>,
     pub properties: VaultResponseProperties,
 }
 
@@ -629,6 +632,7 @@ impl VaultResponse {
             kind: RESOURCE_TYPE,
             location: vault.location.clone(),
             tags: vault.tags.clone(),
+            system_data: None,
             properties: VaultResponseProperties {
                 settings: vault.settings.clone(),
                 vault_uri: vault_uri(&vault.name, dns_suffix, port),

@@ -168,6 +168,7 @@ pub const TABLES: &[&[Operation]] = &[
     crate::virtual_machines::OPERATIONS,
     crate::compute_catalog::OPERATIONS,
     crate::virtual_networks::OPERATIONS,
+    crate::network_interfaces::OPERATIONS,
     crate::user_assigned_identities::OPERATIONS,
     crate::federated_identity_credentials::OPERATIONS,
     crate::key_vaults::OPERATIONS,
@@ -199,7 +200,8 @@ fn route(operation: &'static Operation) -> Route {
 }
 
 /// What runs before every handler (after [`crate::middleware::gate`] authenticated the caller):
-/// names the operation for the request log, checks the api-version, then authorizes.
+/// names the operation for the request log, checks the api-version, then authorizes; and after
+/// it, records the write's `systemData` ([`crate::system_data::after`]).
 async fn admit(
     operation: &'static Operation,
     mut request: ServiceRequest,
@@ -214,7 +216,11 @@ async fn admit(
         let activity =
             crate::activity_log::recorder::Activity::begin(operation, &mut request).await;
         let response = match check(operation, &mut request).await {
-            Ok(()) => next.call(request).await?.map_into_left_body(),
+            Ok(()) => {
+                let response = next.call(request).await?;
+                crate::system_data::after(operation, &response).await;
+                response.map_into_left_body()
+            }
             Err(error) => request.error_response(error).map_into_right_body(),
         };
         Ok(match activity {

@@ -45,7 +45,8 @@ pub const NAMESPACES: &[Namespace] = &[
         display_name: "Managed Service Identity",
         registration_policy: "RegistrationRequired",
     },
-    // Only the (empty) virtual-network list of a group, for `az vm create`.
+    // The (empty) virtual-network list of a group, for `az vm create`, and the VMs' network
+    // interfaces (read-only).
     Namespace {
         namespace: "Microsoft.Network",
         display_name: "Microsoft Network",

@@ -10,13 +10,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::extract::ApiVersion;
+use crate::extract::{ApiVersion, Caller};
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
-use crate::scope;
+use crate::{scope, system_data};
 use crate::{AppState, ArmError};
 use mimic_azure::ResourceId;
 use model::{
-    IdentityCreateRequest, IdentityResponse, IdentityUpdateRequest, SystemAssignedIdentityResponse,
+    IdentityCreateRequest, IdentityResponse, IdentityUpdateRequest,
+    SystemAssignedIdentityResponse, RESOURCE_TYPE,
 };
 use store::IdentityKey;
 
@@ -176,7 +177,8 @@ impl IdentityPath {
 /// `UserAssignedIdentities_CreateOrUpdate`: 201 for a new identity, 200 for an existing one.
 pub async fn create_or_update(
     state: web::Data<AppState>,
-    _version: ApiVersion,
+    caller: Caller,
+    version: ApiVersion,
     path: web::Path<IdentityPath>,
     body: web::Json<IdentityCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
@@ -185,7 +187,11 @@ pub async fn create_or_update(
         true => StatusCode::CREATED,
         false => StatusCode::OK,
     };
-    Ok(HttpResponse::build(status).json(IdentityResponse::from(&identity)))
+    let id = identity.id();
+    let system_data =
+        system_data::record(&state, &caller, &id, created, (RESOURCE_TYPE, &version.0)).await?;
+    Ok(HttpResponse::build(status)
+        .json(IdentityResponse::from(&identity).with_system_data(system_data)))
 }
 
 /// The identity at `path`: 404 `ResourceGroupNotFound` / `ResourceNotFound` otherwise.
@@ -202,23 +208,28 @@ async fn find(
 /// `UserAssignedIdentities_Get`.
 pub async fn get(
     state: web::Data<AppState>,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<IdentityPath>,
 ) -> Result<HttpResponse, ArmError> {
     let identity = find(&state, &path).await?;
-    Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
+    let system_data = system_data::of(&state, &identity.id(), (RESOURCE_TYPE, &version.0)).await?;
+    Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity).with_system_data(system_data)))
 }
 
 /// `UserAssignedIdentities_Update` (PATCH): tags and isolation scope.
 pub async fn update(
     state: web::Data<AppState>,
-    _version: ApiVersion,
+    caller: Caller,
+    version: ApiVersion,
     path: web::Path<IdentityPath>,
     body: web::Json<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identity = writes::update_identity(&state, &path.key(), &body).await?;
-    Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity)))
+    let id = identity.id();
+    let system_data =
+        system_data::record(&state, &caller, &id, false, (RESOURCE_TYPE, &version.0)).await?;
+    Ok(HttpResponse::Ok().json(IdentityResponse::from(&identity).with_system_data(system_data)))
 }
 
 /// `UserAssignedIdentities_Delete`: 200 when deleted, 204 when there was nothing to delete.
@@ -244,15 +255,37 @@ pub struct GroupPath {
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
-    scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
+    let group =
+        scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let identities =
         store::list(&state.db, &path.subscription_id, Some(&path.resource_group)).await?;
-    let value: Vec<IdentityResponse> = identities.iter().map(IdentityResponse::from).collect();
+    let prefix = format!(
+        "/subscriptions/{}/resourceGroups/{}/",
+        group.subscription_id, group.name
+    );
+    let value = render_list(&state, &identities, &prefix, &version).await?;
     let page = crate::paging::page(&state, &request, value, |identity| identity.id.clone())?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The identities of a list, with their `systemData` (everything under `prefix`, read once).
+async fn render_list(
+    state: &AppState,
+    identities: &[model::UserAssignedIdentity],
+    prefix: &str,
+    version: &ApiVersion,
+) -> Result<Vec<IdentityResponse>, ArmError> {
+    let mut system_data = system_data::under(state, prefix, (RESOURCE_TYPE, &version.0)).await?;
+    Ok(identities
+        .iter()
+        .map(|identity| {
+            let found = system_data.remove(&identity.id().to_lowercase());
+            IdentityResponse::from(identity).with_system_data(found)
+        })
+        .collect())
 }
 
 /// The path of a subscription.
@@ -265,12 +298,13 @@ pub struct SubscriptionPath {
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
     request: actix_web::HttpRequest,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let identities = store::list(&state.db, &path.subscription_id, None).await?;
-    let value: Vec<IdentityResponse> = identities.iter().map(IdentityResponse::from).collect();
+    let prefix = format!("/subscriptions/{}/", path.subscription_id);
+    let value = render_list(&state, &identities, &prefix, &version).await?;
     let page = crate::paging::page(&state, &request, value, |identity| identity.id.clone())?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -88,6 +88,9 @@ pub struct IdentityResponse {
     pub kind: &'static str,
     pub location: String,
     pub tags: Tags,
+    /// From 2023-01-31 ([`crate::system_data`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_data: Option<crate::system_data::SystemData>,
     pub properties: IdentityResponseProperties,
 }
 
@@ -99,6 +102,14 @@ pub struct IdentityResponseProperties {
     pub tenant_id: String,
     pub principal_id: String,
     pub client_id: String,
+}
+
+impl IdentityResponse {
+    /// The response with `systemData` (when the api-version shows it).
+    pub fn with_system_data(mut self, system_data: Option<crate::system_data::SystemData>) -> Self {
+        self.system_data = system_data;
+        self
+    }
 }
 
 /// A page of identities.
@@ -115,6 +126,7 @@ impl From<&UserAssignedIdentity> for IdentityResponse {
             kind: RESOURCE_TYPE,
             location: identity.location.clone(),
             tags: identity.tags.clone(),
+            system_data: None,
             properties: IdentityResponseProperties {
                 isolation_scope: identity.isolation_scope.clone(),
                 tenant_id: identity.tenant_id.clone(),

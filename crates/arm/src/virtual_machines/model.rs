@@ -370,7 +370,7 @@ impl From<&VirtualMachine> for VirtualMachineResponse {
             identity: vm.identity_block(),
             properties: VirtualMachineResponseProperties {
                 vm_id: vm.vm_id.clone(),
-                profile: vm.profile.clone(),
+                profile: crate::network_interfaces::model::profile_with_nics(vm),
                 provisioning_state: "Succeeded",
                 time_created: mimic_azure::time::compute_timestamp(vm.created_time),
             },

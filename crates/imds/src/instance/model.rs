@@ -293,25 +293,18 @@ fn tag_pairs(vm: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// One interface with a private address and MAC derived from the VM id, so they are stable.
+/// One interface with a private address and MAC derived from the VM id, so they are stable
+/// (and equal to what ARM's `Microsoft.Network/networkInterfaces` shows for the VM's NIC).
 fn network(vm: &Value, vm_id: &str) -> Value {
     let vm_uuid = text(&vm["properties"], "/vmId", "");
-    let seed = match vm_uuid.is_empty() {
-        true => vm_id.to_ascii_lowercase(),
-        false => vm_uuid.to_ascii_lowercase(),
-    };
-    let hash = stable_hash(seed.as_bytes());
-    // Azure keeps .0-.3 and .255 of a subnet for itself: hosts get .4-.254.
-    let host = 4 + hash % 251;
-    // 60:45:BD is one of Microsoft's OUIs that Azure NICs carry.
-    let mac = format!("6045BD{:06X}", (hash >> 16) & 0xFF_FFFF);
+    let interface = mimic_azure::network::PrimaryInterface::of_vm(&vm_uuid, vm_id);
     json!({"interface": [{
         "ipv4": {
-            "ipAddress": [{"privateIpAddress": format!("10.0.0.{host}"), "publicIpAddress": ""}],
-            "subnet": [{"address": "10.0.0.0", "prefix": "24"}],
+            "ipAddress": [{"privateIpAddress": interface.private_ip_address, "publicIpAddress": ""}],
+            "subnet": [{"address": interface.subnet_address, "prefix": interface.subnet_prefix}],
         },
         "ipv6": {"ipAddress": []},
-        "macAddress": mac,
+        "macAddress": interface.mac_address,
     }]})
 }
 
@@ -340,16 +333,6 @@ fn id_segment(id: &str, key: &str) -> String {
         }
     }
     String::new()
-}
-
-/// FNV-1a with murmur3's finaliser, so that ids differing in one character differ everywhere.
-fn stable_hash(bytes: &[u8]) -> u64 {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    let hash = (hash ^ (hash >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-    let hash = (hash ^ (hash >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    hash ^ (hash >> 33)
 }
 
 #[cfg(test)]
