@@ -39,6 +39,10 @@ pub const MIGRATIONS: Embedded = Embedded(&[
         "0007_key_vault_objects.sql",
         include_str!("../../../migrations/0007_key_vault_objects.sql"),
     ),
+    (
+        "0008_async_operations.sql",
+        include_str!("../../../migrations/0008_async_operations.sql"),
+    ),
 ]);
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -114,6 +118,7 @@ mod tests {
             (5, "federated identity credentials", "426E7554169FFF20786BAA316DCFDE996265E23B1748554175CDE6D46C9F4A1AB0694A2B750F8335EA10A05A310B2DC5"),
             (6, "key vaults", "BFA76159675FE591FCCEC76BCF2FC7EB59405737B8C6680B5A16D40926E093284ADD37A2EE8972630A7414580BDFAC02"),
             (7, "key vault objects", "F483AD1B2142728AA70E6BB2E48919A722FB9C43FCE0642300E3A3CD4251DD094C811C7D11B30A1493505079DFDB656D"),
+            (8, "async operations", "ED4DE0C980AA4FDB02F528726D0CE2190D03F117FCEBF35ADDDC9235FFD87C758AA58EC226C7FB4E0BA2E0115C723C1C"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("x.db")).await.unwrap();

@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod aad_client;
+pub mod async_operations;
 pub mod auth;
 pub mod compute_catalog;
 pub mod db;

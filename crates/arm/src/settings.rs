@@ -48,6 +48,9 @@ pub struct Settings {
     /// The port of vault URIs; `None`: ARM's own port (the data plane shares its listener). 443
     /// is not written.
     pub key_vault_port: Option<u16>,
+    /// How long a long-running operation (VM create/update/delete, resource-group delete) stays
+    /// `InProgress`, in seconds (`--async-operation-seconds`); 0: it has ended by its first poll.
+    pub async_operation_seconds: u64,
 }
 
 /// The default [`Settings::key_vault_dns_suffix`].
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("key_vault_dns_suffix", &self.key_vault_dns_suffix)
             .field("key_vault_port", &self.key_vault_port)
+            .field("async_operation_seconds", &self.async_operation_seconds)
             .finish()
     }
 }
@@ -117,6 +121,7 @@ impl Settings {
             membership_changes: None,
             key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
             key_vault_port: None,
+            async_operation_seconds: 0,
         }
     }
 }

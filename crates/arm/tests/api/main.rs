@@ -1,6 +1,7 @@
 //! API tests of the ARM facade over real HTTPS, against a real mimic AAD for tokens.
 #![allow(clippy::unwrap_used)]
 
+mod async_operations;
 mod authentication;
 mod authz_decisions;
 mod compute_catalog;
