@@ -43,9 +43,10 @@ result["identity"] = {"id": identity.id, "client_id": identity.client_id, "princ
 poller = compute.virtual_machines.begin_update(GROUP, A["vm"], VirtualMachineUpdate(
     identity=VirtualMachineIdentity(type="UserAssigned",
                                     user_assigned_identities={identity.id: UserAssignedIdentitiesValue()})))
-# The first response is final: the poller never waits (wire contract §1 item 11: no 30 s polling).
-result["done_at_once"] = poller.done()
+# A long-running operation (Azure-AsyncOperation): the poller follows it to the end.
 vm = poller.result()
+result["poller_status"] = poller.status()
+result["provisioning_state"] = vm.provisioning_state
 result["vm_identity"] = {"type": vm.identity.type, "principal_id": vm.identity.principal_id,
                          "user_assigned": {k: {"principal_id": v.principal_id, "client_id": v.client_id}
                                            for k, v in vm.identity.user_assigned_identities.items()}}
@@ -77,7 +78,7 @@ print(json.dumps(outcome(lambda: resources.resource_groups.get(GROUP).id)))
 
 @compat(IDENTITY, flow="ClientSecretCredential (authority, disable_instance_discovery) as the operator")
 @compat(MSI, flow="operator: user_assigned_identities.create_or_update (2024-11-30)")
-@compat(COMPUTE, flow="operator: virtual_machines.begin_update with a user-assigned identity (poller done at once)")
+@compat(COMPUTE, flow="operator: virtual_machines.begin_update with a user-assigned identity (polls Azure-AsyncOperation)")
 @compat(AUTHORIZATION, flow="operator: role_definitions.list with $filter, role_assignments.create (409 on repeat)")
 @compat(RESOURCE, flow="seed 004 with the SDKs: the VM reads the group after the operator's grant")
 def test_mgmt_operator_seed_004_with_the_sdks(mimic):
@@ -90,7 +91,7 @@ def test_mgmt_operator_seed_004_with_the_sdks(mimic):
     assert identity["id"].lower() == mimic.identity_id(identity_name).lower(), done
     assert identity["type"] == "Microsoft.ManagedIdentity/userAssignedIdentities", done
     assert identity["tenant_id"] == mimic.tenant and identity["client_id"] and identity["principal_id"], done
-    assert done["done_at_once"] is True, done  # wire contract §1 item 11: no 30 s polling interval
+    assert (done["poller_status"], done["provisioning_state"]) == ("Succeeded", "Succeeded"), done
     assert done["vm_identity"]["type"] == "UserAssigned" and done["vm_identity"]["principal_id"] is None, done
     assert {k.lower(): v for k, v in done["vm_identity"]["user_assigned"].items()} == {
         identity["id"].lower(): {"principal_id": identity["principal_id"], "client_id": identity["client_id"]}}, done

@@ -21,6 +21,43 @@ export class ArmError extends Error {
 
 /** Calls ARM: `path` is an id or path with its query; returns the JSON body (null if empty). */
 export async function arm(method, path, body) {
+  return (await send(method, path, body)).json;
+}
+
+/** The path and query of a URL ARM gave out (the portal is served from ARM's origin). */
+function localPath(url) {
+  const parsed = new URL(url, window.location.origin);
+  return parsed.pathname + parsed.search;
+}
+
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+/**
+ * A long-running write (VM PUT/PATCH/DELETE, resource-group DELETE), followed as Azure's SDKs do:
+ * poll `Azure-AsyncOperation` until its status is terminal (else `Location` until it stops
+ * answering 202), waiting `Retry-After` seconds between polls; then a PUT or PATCH returns the
+ * resource as a GET shows it, a DELETE null. A failed operation throws its error.
+ */
+export async function armOperation(method, path, body) {
+  const initial = await send(method, path, body);
+  const status = initial.response.headers.get('azure-asyncoperation');
+  const location = initial.response.headers.get('location');
+  if (!status && !location) return initial.json;
+  let reply = initial;
+  for (let polls = 0; polls < 600; polls += 1) {
+    reply = await send('GET', localPath(status || location));
+    const running = status ? reply.json && reply.json.status === 'InProgress' : reply.response.status === 202;
+    if (!running) break;
+    await sleep(Number(reply.response.headers.get('retry-after')) || 1);
+  }
+  if (status && reply.json && reply.json.status !== 'Succeeded') {
+    const error = reply.json.error || {};
+    throw new ArmError(500, error.code || reply.json.status, error.message || `The operation ${reply.json.status}.`);
+  }
+  return method === 'PUT' || method === 'PATCH' ? arm('GET', path) : null;
+}
+
+async function send(method, path, body) {
   const current = session();
   if (!current) throw new ArmError(401, 'AuthenticationFailed', 'You are signed out. Reload the page to sign in.');
   const response = await fetch(path, {
@@ -37,7 +74,7 @@ export async function arm(method, path, body) {
     const error = (json && json.error) || {};
     throw new ArmError(response.status, error.code || `HTTP ${response.status}`, error.message || text);
   }
-  return json;
+  return { response, json };
 }
 
 /** GET of every page of a list (`value` + `nextLink`). */

@@ -2,7 +2,7 @@
 // Every change is a PATCH of the VM's `identity` block (merge semantics, so the other kind of
 // identity is preserved).
 
-import { arm, list, COMPUTE, IDENTITY } from './arm.js';
+import { arm, armOperation, list, COMPUTE, IDENTITY } from './arm.js';
 import { el, show, banner, showError, confirmPane } from './dom.js';
 
 function userIds(vm) {
@@ -37,7 +37,8 @@ export async function identityBlade(path, tab = 'system') {
 
 async function patch(state, identity, done) {
   try {
-    state.vm = await arm('PATCH', `${state.path}?api-version=${COMPUTE}`, { identity });
+    // A VM PATCH is a long-running operation: follow it, then show the VM as it ended.
+    state.vm = await armOperation('PATCH', `${state.path}?api-version=${COMPUTE}`, { identity });
     render(state);
     banner(done, 'info');
   } catch (error) {

@@ -338,6 +338,27 @@ pub enum ArmError {
         /// The location as requested.
         location: String,
     },
+    /// A write to a VM whose deletion is in progress (Compute's text, e.g.
+    /// Azure/azure-sdk-for-python#2702: "Operation 'Update VM' is not allowed on VM 'x' since the
+    /// VM is marked for deletion. …").
+    #[error("Operation '{operation}' is not allowed on VM '{vm}' since the VM is marked for deletion. You can only retry the Delete operation (or wait for an ongoing one to complete).")]
+    OperationNotAllowed { operation: &'static str, vm: String },
+    /// A write in (or to) a resource group whose deletion is in progress (ARM's text, as az prints it).
+    #[error(
+        "The resource group '{0}' is in deprovisioning state and cannot perform this operation."
+    )]
+    ResourceGroupBeingDeleted(String),
+    /// `If-Match` names another etag than the resource's (Compute's text, as seen for VM scale sets
+    /// in kubernetes-sigs/cloud-provider-azure#9728).
+    #[error("Etag provided in if-match header {given} does not match etag {current} of resource.")]
+    PreconditionFailed { given: String, current: String },
+    /// `If-None-Match: *` on a resource that exists. Compute's exact text is unverified.
+    #[error("The resource '{0}' already exists and 'If-None-Match: *' was specified.")]
+    ResourceExistsPreconditionFailed(String),
+    /// A status or result URL of an operation ARM does not know (never gave out, or forgot).
+    /// Compute's text for an unknown entity; unverified for operations.
+    #[error("The entity was not found in this Azure location.")]
+    OperationNotFound,
     /// Anything unexpected; logged in full, answered generically.
     #[error("Encountered internal server error.")]
     Internal(#[from] anyhow::Error),
@@ -415,6 +436,12 @@ impl ArmError {
             Self::ConflictError(_) => "ConflictError",
             Self::InvalidOperation(_) => "InvalidOperation",
             Self::DeletedVaultNotFound { .. } => "ResourceNotFound",
+            Self::OperationNotAllowed { .. } => "OperationNotAllowed",
+            Self::ResourceGroupBeingDeleted(_) => "ResourceGroupBeingDeleted",
+            Self::PreconditionFailed { .. } | Self::ResourceExistsPreconditionFailed(_) => {
+                "PreconditionFailed"
+            }
+            Self::OperationNotFound => "NotFound",
             Self::Internal(_) => "InternalServerError",
         }
     }
@@ -528,6 +555,7 @@ impl ResponseError for ArmError {
             | Self::RoleAssignmentNotFound(_)
             | Self::DenyAssignmentNotFound(_)
             | Self::DeletedVaultNotFound { .. }
+            | Self::OperationNotFound
             | Self::RoleDefinitionDoesNotExist {
                 requested: true, ..
             } => StatusCode::NOT_FOUND,
@@ -540,7 +568,12 @@ impl ResponseError for ArmError {
             | Self::InvalidResourceGroupLocation { .. }
             | Self::ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity(_)
             | Self::VaultAlreadyExists(_)
-            | Self::ConflictError(_) => StatusCode::CONFLICT,
+            | Self::ConflictError(_)
+            | Self::OperationNotAllowed { .. }
+            | Self::ResourceGroupBeingDeleted(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } | Self::ResourceExistsPreconditionFailed(_) => {
+                StatusCode::PRECONDITION_FAILED
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -13,6 +13,7 @@
 
 pub mod aad_client;
 pub mod activity_log;
+pub mod async_operations;
 pub mod auth;
 pub mod batch;
 pub mod compute_catalog;

@@ -51,6 +51,9 @@ pub struct Settings {
     /// The run-time settings of the reality modes (docs/reality-modes.md), all off by default;
     /// `mimic up` shares one with AAD and the IMDS host.
     pub reality: mimic_web::reality::Reality,
+    /// How long a long-running operation (VM create/update/delete, resource-group delete) stays
+    /// `InProgress`, in seconds (`--async-operation-seconds`); 0: it has ended by its first poll.
+    pub async_operation_seconds: u64,
 }
 
 /// The default [`Settings::key_vault_dns_suffix`].
@@ -88,6 +91,7 @@ impl std::fmt::Debug for Settings {
             .field("key_vault_dns_suffix", &self.key_vault_dns_suffix)
             .field("key_vault_port", &self.key_vault_port)
             .field("reality", &self.reality)
+            .field("async_operation_seconds", &self.async_operation_seconds)
             .finish()
     }
 }
@@ -122,6 +126,7 @@ impl Settings {
             key_vault_dns_suffix: DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
             key_vault_port: None,
             reality: mimic_web::reality::Reality::new(),
+            async_operation_seconds: 0,
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct AppState {
     pub reality: crate::reality::Reality,
     /// The request counters ARM's `x-ms-ratelimit-remaining-*` headers report ([`crate::throttling`]).
     pub rate_limits: Arc<crate::throttling::RateLimits>,
+    /// Which long-running operations are due ([`crate::async_operations`]).
+    pub operations: Arc<crate::async_operations::Tracker>,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             watchers: Arc::default(),
             port,
             rate_limits: Arc::default(),
+            operations: Arc::default(),
         })
     }
 }
@@ -93,6 +96,7 @@ impl AppState {
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    state: AppState,
 }
 
 impl Application {
@@ -110,7 +114,7 @@ impl Application {
             .context("applying the ARM fixture")?;
         crate::lifecycle::reconcile::orphans(&state).await;
         crate::lifecycle::reconcile::federated_credentials(&state).await;
-        let data = web::Data::new(state);
+        let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -135,7 +139,11 @@ impl Application {
         .listen_rustls_0_23(listener, tls)
         .context("starting the ARM server")?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The bound port.
@@ -148,8 +156,14 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped.
+    /// Serves until the server is stopped, ending long-running operations nobody polls once a
+    /// second meanwhile ([`crate::async_operations::tick`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let ticker = crate::async_operations::tick(self.state);
+        tokio::pin!(ticker);
+        tokio::select! {
+            served = self.server => served,
+            () = &mut ticker => Ok(()),
+        }
     }
 }

@@ -153,6 +153,10 @@ pub struct ArmArgs {
     /// publishes for its type.
     #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
     pub lenient_api_versions: bool,
+    /// How long ARM's long-running operations (VM create/update/delete, resource-group delete)
+    /// stay in progress, in seconds; 0 (the default): they have ended by the first poll.
+    #[arg(long, env = "MIMIC_ASYNC_OPERATION_SECONDS", default_value_t = 0)]
+    pub async_operation_seconds: u64,
     #[command(flatten)]
     pub key_vault: KeyVaultArgs,
     #[command(flatten)]
@@ -295,6 +299,7 @@ pub fn arm_settings(
         key_vault_dns_suffix: mimic_arm::settings::DEFAULT_KEY_VAULT_DNS_SUFFIX.to_string(),
         key_vault_port: None,
         reality: mimic_web::reality::Reality::new(),
+        async_operation_seconds: 0,
     }
 }
 
@@ -358,6 +363,7 @@ pub async fn run_arm(dir: &Path, args: ArmArgs) -> anyhow::Result<()> {
     settings.public_url = args.public_url;
     settings.internal_peers = mimic_web::InternalPeers::from_flag(args.internal_api_on_network);
     settings.lenient_api_versions = args.lenient_api_versions;
+    settings.async_operation_seconds = args.async_operation_seconds;
     args.key_vault.apply(&mut settings);
     settings.reality = args.reality.reality();
     let app = mimic_arm::Application::build(settings).await?;

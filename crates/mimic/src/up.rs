@@ -61,6 +61,10 @@ pub struct UpArgs {
     /// publishes for its type (for clients that send unreleased versions).
     #[arg(long, env = "MIMIC_LENIENT_API_VERSIONS")]
     pub lenient_api_versions: bool,
+    /// How long ARM's long-running operations (VM create/update/delete, resource-group delete)
+    /// stay in progress, in seconds; 0 (the default): they have ended by the first poll.
+    #[arg(long, env = "MIMIC_ASYNC_OPERATION_SECONDS", default_value_t = 0)]
+    pub async_operation_seconds: u64,
     #[command(flatten)]
     pub key_vault: crate::services::KeyVaultArgs,
     #[command(flatten)]
@@ -247,6 +251,7 @@ pub async fn start(dir: &Path, args: &UpArgs, clock: Clock) -> anyhow::Result<Mi
     arm_settings.vm_hook = Some(hook);
     arm_settings.lenient_api_versions = args.lenient_api_versions;
     arm_settings.reality = reality.clone();
+    arm_settings.async_operation_seconds = args.async_operation_seconds;
     args.key_vault.apply(&mut arm_settings);
     let imds_cell = std::sync::Arc::new(std::sync::OnceLock::new());
     arm_settings.imds_directory = Some(imds_directory(imds_cell.clone()));

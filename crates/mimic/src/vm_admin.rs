@@ -1,7 +1,9 @@
 //! `mimic vm create|delete`: a VM's ARM PUT and DELETE, sent over HTTPS to the running ARM as the
 //! fixture operator (or another service principal), so RBAC, validation and the VM lifecycle apply
-//! exactly as for any other client. When the PUT returns, ARM's VM hook has already started the
-//! VM's IMDS listener and rewritten `endpoints.json`; when the DELETE returns, both are gone.
+//! exactly as for any other client. Both are long-running operations in ARM: the command polls
+//! `Azure-AsyncOperation` (waiting `Retry-After` between polls) until the operation ends, as the
+//! SDKs do. When the create ends, ARM's VM hook has started the VM's IMDS listener and rewritten
+//! `endpoints.json`; when the delete ends, both are gone.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -71,11 +73,21 @@ pub(crate) struct Arm {
     token: String,
 }
 
-/// An ARM reply: status and JSON body (Null when empty).
+/// An ARM reply: status, headers and JSON body (Null when empty).
 pub(crate) struct Reply {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// How many polls a long-running operation gets before the command gives up.
+const MAX_POLLS: usize = 600;
 
 impl Arm {
     pub(crate) async fn connect(
@@ -136,13 +148,72 @@ impl Arm {
         }
         read(request.send().await.context("calling ARM")?).await
     }
+
+    /// Follows the long-running operation a write started (`Azure-AsyncOperation`, else
+    /// `Location`) until it ends, waiting `Retry-After` between polls; returns the last poll, or
+    /// the write's reply when it started none.
+    pub(crate) async fn wait(&self, write: Reply) -> anyhow::Result<Reply> {
+        let (url, by_status) = match (
+            write.header("azure-asyncoperation"),
+            write.header("location"),
+        ) {
+            (Some(url), _) => (url.to_string(), true),
+            (None, Some(url)) => (url.to_string(), false),
+            (None, None) => return Ok(write),
+        };
+        // ARM's URLs name its public address; ask the one this client talks to.
+        let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let path = after_scheme
+            .find('/')
+            .map_or("/", |index| &after_scheme[index..]);
+        for _ in 0..MAX_POLLS {
+            let poll = self.send(reqwest::Method::GET, path, None).await?;
+            let running = match by_status {
+                true => poll.status == 200 && poll.body["status"] == "InProgress",
+                false => poll.status == 202,
+            };
+            if !running {
+                return Ok(poll);
+            }
+            let seconds = poll
+                .header("retry-after")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+        }
+        anyhow::bail!("the operation at {url} was still in progress after {MAX_POLLS} polls")
+    }
+}
+
+/// Whether the last poll of an operation says it succeeded.
+fn succeeded(poll: &Reply) -> bool {
+    match poll.body["status"].as_str() {
+        Some(status) => status == "Succeeded",
+        None => matches!(poll.status, 200 | 201 | 204),
+    }
+}
+
+/// Prints a failed operation's error and returns exit code 1.
+fn failed(what: &str, poll: &Reply) -> ExitCode {
+    let error = &poll.body["error"];
+    eprintln!(
+        "mimic: {what} failed: {}: {}",
+        error["code"].as_str().unwrap_or("unknown"),
+        error["message"].as_str().unwrap_or_default()
+    );
+    ExitCode::FAILURE
 }
 
 async fn read(response: reqwest::Response) -> anyhow::Result<Reply> {
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let text = response.text().await.context("reading the reply")?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Prints ARM's error (code and message) and returns exit code 1.
@@ -259,14 +330,16 @@ pub async fn create(
     } else {
         "updated"
     };
+    let id = reply.body["id"].as_str().unwrap_or(&vm_id).to_string();
+    let done = arm.wait(reply).await?;
+    if !succeeded(&done) {
+        return Ok(failed(&format!("creating VM '{}'", args.name), &done));
+    }
     let imds = Endpoints::read(&dir.join("endpoints.json"))?
         .vm(&args.name)
         .map(|vm| vm.imds.clone())
         .unwrap_or_default();
-    println!(
-        "{verb} {}  IMDS {imds}",
-        reply.body["id"].as_str().unwrap_or(&vm_id)
-    );
+    println!("{verb} {id}  IMDS {imds}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -289,6 +362,10 @@ pub async fn delete(
     let reply = arm.send(reqwest::Method::DELETE, &path, None).await?;
     match reply.status {
         200 | 202 => {
+            let done = arm.wait(reply).await?;
+            if !succeeded(&done) {
+                return Ok(failed(&format!("deleting VM '{}'", args.name), &done));
+            }
             println!("deleted {vm_id}");
             Ok(ExitCode::SUCCESS)
         }

@@ -180,11 +180,17 @@ impl TestArm {
         self.arm.put(&path, Some(token), body).await
     }
 
-    /// PUTs a minimal VM ([`vm_body`]) and asserts it was created; returns its body.
+    /// PUTs a minimal VM ([`vm_body`]), asserts it was created and polls the operation to its
+    /// end as a client does; returns the VM as a GET then shows it.
     pub async fn create_vm(&self, token: &str, name: &str) -> Value {
         let reply = self.put_vm(token, name, vm_body()).await;
         assert_eq!(reply.status, 201, "create VM {name}: {}", reply.text);
-        reply.body
+        self.arm
+            .assert_operation_succeeds(&reply, Some(token))
+            .await;
+        let shown = self.get_vm(token, name).await;
+        assert_eq!(shown.status, 200, "GET VM {name}: {}", shown.text);
+        shown.body
     }
 
     /// GETs a VM with az's read api-version.
@@ -199,17 +205,36 @@ impl TestArm {
         self.arm.patch(&path, Some(token), body).await
     }
 
-    /// PATCHes a VM's identity block (as az does) and asserts success; returns the VM.
+    /// PATCHes a VM's identity block (as az does), asserts success and polls the operation to
+    /// its end; returns the VM as a GET then shows it.
     pub async fn patch_identity(&self, token: &str, name: &str, identity: Value) -> Value {
         let reply = self
             .patch_vm(token, name, json!({"identity": identity}))
             .await;
         assert_eq!(reply.status, 200, "PATCH {identity}: {}", reply.text);
-        reply.body
+        self.arm
+            .assert_operation_succeeds(&reply, Some(token))
+            .await;
+        let shown = self.get_vm(token, name).await;
+        assert_eq!(shown.status, 200, "GET VM {name}: {}", shown.text);
+        shown.body
     }
 
-    /// DELETEs a VM.
+    /// DELETEs a VM and, when ARM accepted the deletion (202), polls the operation to its end;
+    /// returns the DELETE's reply.
     pub async fn delete_vm(&self, token: &str, name: &str) -> Reply {
+        let path = format!("{}?api-version={VM_WRITE_VERSION}", vm_id(name));
+        let reply = self.arm.delete(&path, Some(token)).await;
+        if reply.status == 202 {
+            self.arm
+                .assert_operation_succeeds(&reply, Some(token))
+                .await;
+        }
+        reply
+    }
+
+    /// DELETEs a VM without following the operation.
+    pub async fn delete_vm_once(&self, token: &str, name: &str) -> Reply {
         let path = format!("{}?api-version={VM_WRITE_VERSION}", vm_id(name));
         self.arm.delete(&path, Some(token)).await
     }

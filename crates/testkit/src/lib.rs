@@ -35,6 +35,7 @@ mod arm_operations;
 mod client;
 pub mod fixture;
 pub mod imds;
+mod lro;
 mod mimic;
 mod reply;
 

@@ -61,6 +61,7 @@ impl TestMimic {
             imds_limits: Default::default(),
             ephemeral: false,
             lenient_api_versions: false,
+            async_operation_seconds: 0,
             key_vault: Default::default(),
             reality: Default::default(),
         }

@@ -159,6 +159,7 @@ impl Operation {
 pub const TABLES: &[&[Operation]] = &[
     crate::subscriptions::OPERATIONS,
     crate::resource_groups::OPERATIONS,
+    crate::async_operations::OPERATIONS,
     crate::resources::OPERATIONS,
     crate::role_definitions::OPERATIONS,
     crate::role_assignments::OPERATIONS,
@@ -240,6 +241,8 @@ async fn check(
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
+    // Long-running operations whose time is up end first, so every answer sees them ended.
+    crate::async_operations::settle(&state).await?;
     let version = ApiVersion::from_query(request.query_string())?;
     if !state.settings.lenient_api_versions && !operation.accepts(&version.0) {
         return Err(version_error(operation, &version.0, request).await);
@@ -492,6 +495,7 @@ const KEYWORDS: &[&str] = &[
     "operations",
     "identities",
     "virtualNetworks",
+    "instanceView",
 ];
 
 #[cfg(test)]

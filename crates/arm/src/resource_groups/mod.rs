@@ -1,10 +1,17 @@
 //! Resource groups: `ResourceGroups_CreateOrUpdate` (PUT), `_Get`, `_CheckExistence` (HEAD),
-//! `_Update` (PATCH), `_Delete` and `_List`.
+//! `_Update` (PATCH), `_Delete` and `_List`. A deletion is a long-running operation, as in ARM
+//! ([`crate::async_operations`]): 202 with `Location: …/subscriptions/{s}/operationresults/{token}`
+//! and `Retry-After`; the group shows `provisioningState: Deleting` (and refuses writes with
+//! `ResourceGroupBeingDeleted`) until the operation ends and takes the group and its contents.
 
 pub mod model;
 pub mod store;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+
+use crate::async_operations::{self as lro, NewOperation, OperationKind};
+use crate::extract::ApiVersion;
 
 use crate::extract::Caller;
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
@@ -128,6 +135,7 @@ pub async fn create_or_update(
     require_group_location(body.location.as_deref().unwrap_or_default())?;
     let existing = store::find(&state.db, &subscription.subscription_id, &name).await?;
     if let Some(existing) = &existing {
+        refuse_while_deleting(&state, existing).await?;
         if existing.location != location {
             return Err(ArmError::InvalidResourceGroupLocation {
                 requested: location,
@@ -155,7 +163,17 @@ pub async fn create_or_update(
 pub async fn get(state: web::Data<AppState>, path: GroupPath) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
     let group = require_resource_group(&state, &subscription_id, &name).await?;
-    Ok(HttpResponse::Ok().json(ResourceGroupBody::from(group)))
+    let pending = lro::pending_kind(&state, &group.id()).await?;
+    let provisioning_state = lro::model::provisioning_state(pending);
+    Ok(HttpResponse::Ok().json(ResourceGroupBody::with_state(group, provisioning_state)))
+}
+
+/// `ResourceGroupBeingDeleted` while the group's deletion runs.
+async fn refuse_while_deleting(state: &AppState, group: &ResourceGroup) -> Result<(), ArmError> {
+    match lro::pending_kind(state, &group.id()).await? {
+        Some(OperationKind::Delete) => Err(ArmError::ResourceGroupBeingDeleted(group.name.clone())),
+        _ => Ok(()),
+    }
 }
 
 /// `HEAD …/resourcegroups/{name}`: 204 when it exists, 404 (no body) when not.
@@ -183,6 +201,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
     let mut group = require_resource_group(&state, &subscription_id, &name).await?;
+    refuse_while_deleting(&state, &group).await?;
     let patch = body.into_inner();
     group.tags = patch.tags.or(group.tags);
     group.managed_by = patch.managed_by.or(group.managed_by);
@@ -191,16 +210,52 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ResourceGroupBody::from(group)))
 }
 
-/// `DELETE …/resourcegroups/{name}`: deletes what the group contains (VMs, identities and
-/// their principals), every role assignment at or under it, then the group. Answers 200 when
-/// done (synchronously; clients treat a 200 as a finished long-running operation).
-pub async fn delete(state: web::Data<AppState>, path: GroupPath) -> Result<HttpResponse, ArmError> {
+/// `DELETE …/resourcegroups/{name}`: 202 with `Location` (ARM's operation result) and
+/// `Retry-After`; the deletion happens when the operation ends ([`complete_delete`]). A second
+/// DELETE while the first runs answers with the first one's `Location`.
+pub async fn delete(
+    state: web::Data<AppState>,
+    version: ApiVersion,
+    path: GroupPath,
+) -> Result<HttpResponse, ArmError> {
     let (subscription_id, name) = path.into_inner();
     let group = require_resource_group(&state, &subscription_id, &name).await?;
-    crate::lifecycle::delete_group_contents(&state, &group.subscription_id, &group.name).await?;
+    let id = group.id();
+    let operation = match lro::pending_of(&state, &id, OperationKind::Delete).await? {
+        Some(running) => running,
+        None => {
+            let new = NewOperation {
+                id: lro::resource_group_deletion_token(&group.name, &group.location),
+                resource_type: model::RESOURCE_TYPE,
+                resource_id: &id,
+                subscription_id: &group.subscription_id,
+                location: &group.location,
+                kind: OperationKind::Delete,
+            };
+            lro::begin(&state, new).await?
+        }
+    };
+    // With no time in progress, the group is gone before the answer.
+    lro::settle(&state).await?;
+    let location = lro::resources_result_url(&state, &operation, &version.0);
+    Ok(lro::accepted(StatusCode::ACCEPTED, None, Some(&location)).finish())
+}
+
+/// Ends a group's deletion: deletes what the group contains (VMs, identities and their
+/// principals, key vaults to the soft-deleted state), every role assignment at or under it, then
+/// the group — if it is still there.
+pub async fn complete_delete(state: &AppState, group_id: &str) -> Result<(), ArmError> {
+    let segments: Vec<&str> = group_id.split('/').collect();
+    let (Some(subscription_id), Some(name)) = (segments.get(2), segments.get(4)) else {
+        return Err(anyhow::anyhow!("the deleted group's id '{group_id}' does not parse").into());
+    };
+    let Some(group) = store::find(&state.db, subscription_id, name).await? else {
+        return Ok(());
+    };
+    crate::lifecycle::delete_group_contents(state, &group.subscription_id, &group.name).await?;
     crate::role_assignments::store::delete_within(&state.db, &group.id()).await?;
     store::delete(&state.db, &group.subscription_id, &group.name).await?;
-    Ok(HttpResponse::Ok().finish())
+    Ok(())
 }
 
 /// `GET /subscriptions/{s}/resourcegroups[?$filter=tagName eq 'k' and tagValue eq 'v']`:
@@ -219,11 +274,14 @@ pub async fn list(
         authorize(&state, &caller, READ, &scope).await?;
     }
     let subscription = require_subscription(&state, &subscription_id).await?;
+    let pending = lro::pending_under(&state, &format!("{scope}/")).await?;
     let mut value = Vec::new();
     for group in store::list(&state.db, &subscription.subscription_id).await? {
         let readable = crate::rbac::is_permitted(&state, &caller.oid, READ, &group.id()).await?;
         if readable && filter.keeps(&group) {
-            value.push(ResourceGroupBody::from(group));
+            let kind = pending.get(&group.id().to_lowercase()).copied();
+            let state = lro::model::provisioning_state(kind);
+            value.push(ResourceGroupBody::with_state(group, state));
         }
     }
     let page = crate::paging::page(&state, &request, value, |group| group.name.clone())?;

@@ -7,6 +7,9 @@ use crate::ArmError;
 /// Tags: string keys and values.
 pub use mimic_azure::Tags;
 
+/// The ARM resource type.
+pub const RESOURCE_TYPE: &str = "Microsoft.Resources/resourceGroups";
+
 /// A resource group as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceGroup {
@@ -114,6 +117,13 @@ struct ResourceGroupProperties {
 
 impl From<ResourceGroup> for ResourceGroupBody {
     fn from(group: ResourceGroup) -> Self {
+        Self::with_state(group, "Succeeded")
+    }
+}
+
+impl ResourceGroupBody {
+    /// The group with `provisioningState` (`Deleting` while its deletion runs).
+    pub fn with_state(group: ResourceGroup, provisioning_state: &'static str) -> Self {
         Self {
             id: group.id(),
             name: group.name,
@@ -121,9 +131,7 @@ impl From<ResourceGroup> for ResourceGroupBody {
             location: group.location,
             managed_by: group.managed_by,
             tags: group.tags,
-            properties: ResourceGroupProperties {
-                provisioning_state: "Succeeded",
-            },
+            properties: ResourceGroupProperties { provisioning_state },
         }
     }
 }

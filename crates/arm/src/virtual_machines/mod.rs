@@ -1,16 +1,24 @@
-//! `Microsoft.Compute/virtualMachines`: create/replace, get, update (tags, size, identity),
-//! delete and list, plus Compute's async-operation status endpoint. Writes complete
-//! synchronously: 200/201 with `provisioningState: "Succeeded"` and no `Azure-AsyncOperation`
-//! header, so clients do not poll (wire-contract §5.10).
+//! `Microsoft.Compute/virtualMachines`: create/replace, get (with `$expand=instanceView`),
+//! instance view, update (tags, size, identity), delete and list, plus Compute's async-operation
+//! status endpoint. Writes are long-running operations, as Compute's spec marks them
+//! ([`crate::async_operations`]): a PUT answers 201/200 with `provisioningState: Creating` or
+//! `Updating` and `Azure-AsyncOperation`, a PATCH 200 with `Updating`, a DELETE 202 with
+//! `Azure-AsyncOperation` and `Location` (Compute's `VirtualMachine_Delete_Force` example); all with
+//! a short `Retry-After` (wire-contract §5.10). PUT and PATCH honour `If-Match` and
+//! `If-None-Match` against the VM's `etag` ([`conditions`]).
 
+pub mod conditions;
+pub mod instance_view;
 pub mod model;
 pub mod profile;
 pub mod store;
 pub mod writes;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+
+use crate::async_operations::{self as lro, AsyncOperation, NewOperation, OperationKind};
 
 use crate::extract::{ApiVersion, Caller};
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
@@ -108,6 +116,16 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Get a virtual machine",
     },
     Operation {
+        id: "VirtualMachines_InstanceView",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.compute/virtualmachines/{name}/instanceview",
+        resource_type: &VIRTUAL_MACHINES,
+        versions: &[],
+        authorization: Authorization::Action(READ, ScopeRule::Parent(1)),
+        handler: |route| route.to(instance_view),
+        summary: "Get a virtual machine's instance view (provisioning and power state)",
+    },
+    Operation {
         id: "VirtualMachines_Update",
         verb: Verb::Patch,
         path: VM_PATH,
@@ -154,10 +172,10 @@ pub const OPERATIONS: &[Operation] = &[
         resource_type: &LOCATION_OPERATIONS,
         versions: &[],
         authorization: Authorization::AnyCaller(
-            "every write completes before it answers, so any operation a client polls has succeeded",
+            "Compute answers the caller that holds the URL it gave out; the status carries no data",
         ),
         handler: |route| route.to(get_operation),
-        summary: "Get an async operation's status (not in Compute's spec: the URL comes from the server)",
+        summary: "Get an async operation's status, or with `monitor=true` its result (not in Compute's spec: the URL comes from the server)",
     },
 ];
 
@@ -179,31 +197,92 @@ impl VmPath {
     }
 }
 
-/// `VirtualMachines_CreateOrUpdate`: 201 for a new VM, 200 for a replaced one.
+/// `VirtualMachines_CreateOrUpdate`: 201 for a new VM, 200 for a replaced one, each with
+/// `provisioningState: Creating`/`Updating` and `Azure-AsyncOperation`.
 pub async fn create_or_update(
     state: web::Data<AppState>,
     caller: Caller,
-    _version: ApiVersion,
+    version: ApiVersion,
+    request: HttpRequest,
     path: web::Path<VmPath>,
     body: web::Json<VirtualMachineCreateRequest>,
 ) -> Result<HttpResponse, ArmError> {
     let change = VmChange::Replace(Box::new(body.into_inner()));
-    let (vm, created) = writes::write_vm(&state, &caller, &path.key(), &change).await?;
-    let status = match created {
-        true => StatusCode::CREATED,
-        false => StatusCode::OK,
+    let conditions = conditions::Preconditions::of(&request);
+    let (vm, created) =
+        writes::write_vm(&state, &caller, &path.key(), &change, &conditions).await?;
+    let (status, kind) = match created {
+        true => (StatusCode::CREATED, OperationKind::Create),
+        false => (StatusCode::OK, OperationKind::Update),
     };
-    Ok(HttpResponse::build(status).json(VirtualMachineResponse::from(&vm)))
+    accept_write(&state, &vm, kind, status, &version).await
 }
 
-/// `VirtualMachines_Get`.
+/// Records a VM write's operation and answers with the VM in its in-progress state.
+async fn accept_write(
+    state: &AppState,
+    vm: &model::VirtualMachine,
+    kind: OperationKind,
+    status: StatusCode,
+    version: &ApiVersion,
+) -> Result<HttpResponse, ArmError> {
+    let operation = begin_operation(state, vm, kind).await?;
+    let pending = lro::pending_kind(state, &vm.id()).await?;
+    let status_url = lro::compute_status_url(state, &operation, &version.0);
+    Ok(lro::accepted(status, Some(&status_url), None)
+        .json(VirtualMachineResponse::new(vm, pending)))
+}
+
+async fn begin_operation(
+    state: &AppState,
+    vm: &model::VirtualMachine,
+    kind: OperationKind,
+) -> Result<AsyncOperation, ArmError> {
+    let id = vm.id();
+    let new = NewOperation {
+        id: lro::compute_operation_id(),
+        resource_type: model::RESOURCE_TYPE,
+        resource_id: &id,
+        subscription_id: &vm.subscription_id,
+        location: &vm.location,
+        kind,
+    };
+    lro::begin(state, new).await
+}
+
+/// `$expand` of `VirtualMachines_Get`.
+#[derive(Debug, Deserialize)]
+pub struct GetQuery {
+    #[serde(rename = "$expand")]
+    expand: Option<String>,
+}
+
+/// `VirtualMachines_Get`, with `properties.instanceView` for `$expand=instanceView`.
 pub async fn get(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    path: web::Path<VmPath>,
+    query: web::Query<GetQuery>,
+) -> Result<HttpResponse, ArmError> {
+    let vm = find(&state, &path).await?;
+    let pending = lro::pending_kind(&state, &vm.id()).await?;
+    let expand = query.expand.as_deref().unwrap_or_default();
+    let body = match expand.eq_ignore_ascii_case("instanceView") {
+        true => VirtualMachineResponse::with_instance_view(&vm, pending),
+        false => VirtualMachineResponse::new(&vm, pending),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `VirtualMachines_InstanceView`.
+pub async fn instance_view(
     state: web::Data<AppState>,
     _version: ApiVersion,
     path: web::Path<VmPath>,
 ) -> Result<HttpResponse, ArmError> {
     let vm = find(&state, &path).await?;
-    Ok(HttpResponse::Ok().json(VirtualMachineResponse::from(&vm)))
+    let pending = lro::pending_kind(&state, &vm.id()).await?;
+    Ok(HttpResponse::Ok().json(instance_view::instance_view(&vm, pending)))
 }
 
 /// The VM at `path`, or the Azure 404 for it (`ResourceGroupNotFound` or `ResourceNotFound`).
@@ -214,30 +293,56 @@ pub async fn find(state: &AppState, path: &VmPath) -> Result<model::VirtualMachi
         .ok_or_else(|| ArmError::ResourceNotFound(vm_resource_id(&path.key())))
 }
 
-/// `VirtualMachines_Update` (PATCH): tags, size and identity (merge semantics, §5.7).
+/// `VirtualMachines_Update` (PATCH): tags, size and identity (merge semantics, §5.7); 200 with
+/// `provisioningState: Updating` and `Azure-AsyncOperation`.
 pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    _version: ApiVersion,
+    version: ApiVersion,
+    request: HttpRequest,
     path: web::Path<VmPath>,
     body: web::Json<VirtualMachineUpdateRequest>,
 ) -> Result<HttpResponse, ArmError> {
     find(&state, &path).await?;
     let change = VmChange::Update(body.into_inner());
-    let (vm, _) = writes::write_vm(&state, &caller, &path.key(), &change).await?;
-    Ok(HttpResponse::Ok().json(VirtualMachineResponse::from(&vm)))
+    let conditions = conditions::Preconditions::of(&request);
+    let (vm, _) = writes::write_vm(&state, &caller, &path.key(), &change, &conditions).await?;
+    accept_write(&state, &vm, OperationKind::Update, StatusCode::OK, &version).await
 }
 
-/// `VirtualMachines_Delete`: 200 when deleted, 204 when there was nothing to delete.
+/// `VirtualMachines_Delete`: 202 with `Azure-AsyncOperation` and `Location` (the VM shows
+/// `Deleting` until the operation ends, then is gone); 204 when there was nothing to delete. A
+/// second DELETE while the first runs answers with the first one's URLs.
 pub async fn delete(
     state: web::Data<AppState>,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<VmPath>,
 ) -> Result<HttpResponse, ArmError> {
-    match writes::delete_vm(&state, &path.key()).await? {
-        Some(_) => Ok(HttpResponse::Ok().finish()),
-        None => Ok(HttpResponse::NoContent().finish()),
-    }
+    let key = path.key();
+    let operation = {
+        let _writing = state.write_locks.lock(&vm_lock_key(&key)).await;
+        let Some(vm) = store::get(&state.db, &key).await? else {
+            return Ok(HttpResponse::NoContent().finish());
+        };
+        match lro::pending_of(&state, &vm.id(), OperationKind::Delete).await? {
+            Some(running) => running,
+            None => begin_operation(&state, &vm, OperationKind::Delete).await?,
+        }
+    };
+    // With no time in progress, the VM is gone before the answer (the lock is released first:
+    // the deletion takes it).
+    lro::settle(&state).await?;
+    let status_url = lro::compute_status_url(&state, &operation, &version.0);
+    let result_url = lro::compute_result_url(&state, &operation, &version.0);
+    Ok(lro::accepted(StatusCode::ACCEPTED, Some(&status_url), Some(&result_url)).finish())
+}
+
+/// Ends a VM deletion: deletes the VM (and its system-assigned principal), if it is still there.
+pub async fn complete_delete(state: &AppState, vm_id: &str) -> Result<(), ArmError> {
+    let resource = ResourceId::parse(vm_id)
+        .map_err(|_| anyhow::anyhow!("the deleted VM's id '{vm_id}' does not parse"))?;
+    writes::delete_vm(state, &vm_key_of(&resource)).await?;
+    Ok(())
 }
 
 /// The path of a resource group's VM collection.
@@ -260,8 +365,7 @@ pub async fn list(
         Some(&path.resource_group),
     )
     .await?;
-    let value = vms.iter().map(VirtualMachineResponse::from).collect();
-    Ok(HttpResponse::Ok().json(VirtualMachineList { value }))
+    render_list(&state, &path.subscription_id, &vms).await
 }
 
 /// The path of a subscription.
@@ -278,26 +382,54 @@ pub async fn list_all(
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let vms = store::list(&state.db, Some(&path.subscription_id), None).await?;
-    let value = vms.iter().map(VirtualMachineResponse::from).collect();
+    render_list(&state, &path.subscription_id, &vms).await
+}
+
+/// A list of VMs, each in the state of its operation in progress.
+async fn render_list(
+    state: &AppState,
+    subscription_id: &str,
+    vms: &[model::VirtualMachine],
+) -> Result<HttpResponse, ArmError> {
+    let pending = lro::pending_under(state, &format!("/subscriptions/{subscription_id}/")).await?;
+    let value = vms
+        .iter()
+        .map(|vm| VirtualMachineResponse::new(vm, pending.get(&vm.id().to_lowercase()).copied()))
+        .collect();
     Ok(HttpResponse::Ok().json(VirtualMachineList { value }))
 }
 
-/// Compute's async-operation status. mimic completes every write before answering, so any
-/// operation a client polls has already succeeded.
+/// The query of Compute's operation URL: `monitor=true` asks for the result (`Location`).
+#[derive(Debug, Deserialize)]
+pub struct OperationQuery {
+    #[serde(default)]
+    monitor: Option<String>,
+}
+
+/// Compute's async-operation status (`Azure-AsyncOperation`: 200 with `status`), or with
+/// `monitor=true` its result (`Location`: 202 while in progress, 200 when done).
 pub async fn get_operation(
     state: web::Data<AppState>,
-    _caller: Caller,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<(String, String, String)>,
+    query: web::Query<OperationQuery>,
 ) -> Result<HttpResponse, ArmError> {
-    let (_subscription_id, _location, operation_id) = path.into_inner();
-    let now = mimic_azure::time::compute_timestamp(state.clock.now());
-    Ok(HttpResponse::Ok().json(model::OperationStatus {
-        start_time: now.clone(),
-        end_time: now,
-        status: "Succeeded",
-        name: operation_id,
-    }))
+    let (subscription_id, _location, operation_id) = path.into_inner();
+    let operation = lro::find(&state, &subscription_id, &operation_id).await?;
+    if !operation.resource_type.starts_with("Microsoft.Compute/") {
+        return Err(ArmError::OperationNotFound);
+    }
+    let monitor = query
+        .monitor
+        .as_deref()
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    Ok(match monitor {
+        true => lro::result_response(
+            &operation,
+            &lro::compute_result_url(&state, &operation, &version.0),
+        ),
+        false => lro::status_response(&operation),
+    })
 }
 
 /// A VM of the fixture (`arm.virtualMachines[]` of `fixtures/default.json`).

@@ -327,6 +327,8 @@ pub struct VirtualMachineResponse {
     pub location: String,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+    /// Changes on every write ([`super::conditions::etag`]).
+    pub etag: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<VirtualMachineIdentity>,
     pub properties: VirtualMachineResponseProperties,
@@ -341,16 +343,9 @@ pub struct VirtualMachineResponseProperties {
     pub profile: VirtualMachineProfile,
     pub provisioning_state: &'static str,
     pub time_created: String,
-}
-
-/// The body of Compute's async-operation status.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OperationStatus {
-    pub start_time: String,
-    pub end_time: String,
-    pub status: &'static str,
-    pub name: String,
+    /// With `$expand=instanceView`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_view: Option<super::instance_view::InstanceView>,
 }
 
 /// A page of VMs.
@@ -359,22 +354,44 @@ pub struct VirtualMachineList {
     pub value: Vec<VirtualMachineResponse>,
 }
 
-impl From<&VirtualMachine> for VirtualMachineResponse {
-    fn from(vm: &VirtualMachine) -> Self {
+impl VirtualMachineResponse {
+    /// The VM while `pending` runs on it (`None`: nothing runs, `provisioningState: Succeeded`).
+    pub fn new(
+        vm: &VirtualMachine,
+        pending: Option<crate::async_operations::OperationKind>,
+    ) -> Self {
         Self {
             name: vm.name.clone(),
             id: vm.id(),
             kind: RESOURCE_TYPE,
             location: vm.location.clone(),
             tags: vm.tags.clone(),
+            etag: super::conditions::etag(vm),
             identity: vm.identity_block(),
             properties: VirtualMachineResponseProperties {
                 vm_id: vm.vm_id.clone(),
                 profile: crate::network_interfaces::model::profile_with_nics(vm),
-                provisioning_state: "Succeeded",
+                provisioning_state: crate::async_operations::model::provisioning_state(pending),
                 time_created: mimic_azure::time::compute_timestamp(vm.created_time),
+                instance_view: None,
             },
         }
+    }
+
+    /// The same with `properties.instanceView` (`$expand=instanceView`).
+    pub fn with_instance_view(
+        vm: &VirtualMachine,
+        pending: Option<crate::async_operations::OperationKind>,
+    ) -> Self {
+        let mut response = Self::new(vm, pending);
+        response.properties.instance_view = Some(super::instance_view::instance_view(vm, pending));
+        response
+    }
+}
+
+impl From<&VirtualMachine> for VirtualMachineResponse {
+    fn from(vm: &VirtualMachine) -> Self {
+        Self::new(vm, None)
     }
 }
 

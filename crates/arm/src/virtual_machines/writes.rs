@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 
+use super::conditions::Preconditions;
 use super::{vm_resource_id, VM_WRITE_ACTION};
 use crate::aad_client::IdentityKind;
 use crate::extract::Caller;
@@ -231,12 +232,14 @@ async fn resolve_user_identities(
     Ok(resolved)
 }
 
-/// Creates, replaces or updates a VM with its identities; returns the VM and whether it is new.
+/// Creates, replaces or updates a VM with its identities if `conditions` hold; returns the VM and
+/// whether it is new. Refused while the VM or its group is being deleted, as Compute and ARM do.
 pub async fn write_vm(
     state: &AppState,
     caller: &Caller,
     key: &VmKey,
     change: &VmChange,
+    conditions: &Preconditions,
 ) -> Result<(VirtualMachine, bool), ArmError> {
     let group =
         crate::scope::require_resource_group(state, &key.subscription_id, &key.resource_group)
@@ -246,6 +249,7 @@ pub async fn write_vm(
         .tenant_id;
     // Writes of one VM queue here: each sees what the previous one committed (crate::locks).
     let _writing = state.write_locks.lock(&super::vm_lock_key(key)).await;
+    refuse_while_deleting(state, &group, key).await?;
     let target = Target {
         key,
         subscription_id: &group.subscription_id,
@@ -253,11 +257,32 @@ pub async fn write_vm(
         tenant_id: &tenant,
     };
     for _ in 0..MAX_ATTEMPTS {
-        if let Some(written) = attempt_write(state, caller, &target, change).await? {
+        if let Some(written) = attempt_write(state, caller, &target, change, conditions).await? {
             return Ok(written);
         }
     }
     Err(anyhow::anyhow!("the VM kept changing while it was being written").into())
+}
+
+/// `ResourceGroupBeingDeleted` while the group's deletion runs, `OperationNotAllowed` while the
+/// VM's does.
+async fn refuse_while_deleting(
+    state: &AppState,
+    group: &crate::resource_groups::model::ResourceGroup,
+    key: &VmKey,
+) -> Result<(), ArmError> {
+    use crate::async_operations::{pending_kind, OperationKind};
+    if pending_kind(state, &group.id()).await? == Some(OperationKind::Delete) {
+        return Err(ArmError::ResourceGroupBeingDeleted(group.name.clone()));
+    }
+    let vm_id = vm_model::vm_id_of(&group.subscription_id, &group.name, &key.name);
+    if pending_kind(state, &vm_id).await? == Some(OperationKind::Delete) {
+        return Err(ArmError::OperationNotAllowed {
+            operation: "Update VM",
+            vm: key.name.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Where a VM write goes, with the canonical names of its subscription and group.
@@ -317,8 +342,15 @@ async fn attempt_write(
     caller: &Caller,
     target: &Target<'_>,
     change: &VmChange,
+    conditions: &Preconditions,
 ) -> Result<Option<(VirtualMachine, bool)>, ArmError> {
     let current = vm_store::get(&state.db, target.key).await?;
+    let resource_id = vm_model::vm_id_of(
+        target.subscription_id,
+        target.resource_group,
+        &target.key.name,
+    );
+    conditions.check(current.as_ref(), &resource_id)?;
     let draft = draft_vm(state, target.key, current.as_ref(), change)?;
     let name = current
         .as_ref()

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod activity_log;
+mod async_operations;
 mod authentication;
 mod authz_decisions;
 mod batch;

@@ -236,7 +236,7 @@ async fn delete_removes_the_group_and_the_role_assignments_under_it() {
         .await;
     let path = format!("{}?{V}", app.group("doomed"));
     let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
-    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(deleted.status, 202, "{}", deleted.text);
     assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
     let assignments = app
         .arm
@@ -382,6 +382,6 @@ async fn reads_follow_every_write_of_a_group() {
         json!({"round": "2"})
     );
     let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
-    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(deleted.status, 202, "{}", deleted.text);
     assert_eq!(app.arm.get(&path, Some(&token)).await.status, 404);
 }

@@ -248,7 +248,7 @@ async fn resource_group_delete_removes_vms_identities_and_their_principals() {
         )
         .await;
 
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.status, 202, "{}", reply.text);
     assert!(!app.aad_has_principal(&identity_principal).await);
     assert!(!app.aad_has_principal(&vm_principal).await);
     let host = app.host_get("/internal/vms").await;

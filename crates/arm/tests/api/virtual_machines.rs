@@ -18,7 +18,7 @@ async fn create_or_update_returns_201_then_200_with_the_compute_shape() {
     let replaced = app.put_vm(&token, "WEB1", vm_body()).await;
 
     assert_eq!(created.status, 201, "{}", created.text);
-    assert!(created.headers.get("azure-asyncoperation").is_none());
+    assert!(created.headers.get("azure-asyncoperation").is_some());
     let vm = &created.body;
     assert_eq!(vm["id"], vm_id("web1"));
     assert_eq!(vm["name"], "web1");
@@ -26,7 +26,7 @@ async fn create_or_update_returns_201_then_200_with_the_compute_shape() {
     assert_eq!(vm["location"], "eastus");
     assert!(vm.get("identity").is_none(), "{vm}");
     let properties = &vm["properties"];
-    assert_eq!(properties["provisioningState"], "Succeeded");
+    assert_eq!(properties["provisioningState"], "Creating");
     assert_eq!(properties["hardwareProfile"]["vmSize"], "Standard_B2s");
     assert_eq!(properties["storageProfile"]["osDisk"]["osType"], "Linux");
     assert_eq!(
@@ -215,7 +215,7 @@ async fn delete_removes_the_vm_and_its_principal_then_answers_204() {
     let deleted = app.delete_vm(&token, "doomed").await;
     let again = app.delete_vm(&token, "doomed").await;
 
-    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert_eq!(deleted.status, 202, "{}", deleted.text);
     assert_eq!(app.get_vm(&token, "doomed").await.status, 404);
     assert!(!app.aad_has_principal(&principal_id).await);
     assert_eq!(again.status, 204);
@@ -507,7 +507,7 @@ async fn update_changes_tags_and_size_and_keeps_the_rest() {
 }
 
 #[tokio::test]
-async fn get_operation_reports_succeeded() {
+async fn get_operation_answers_404_for_an_operation_compute_never_started() {
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
 
@@ -515,8 +515,8 @@ async fn get_operation_reports_succeeded() {
         .arm.get(&format!("{}/providers/Microsoft.Compute/locations/eastus/operations/3b7c1f7e-0000-4000-8000-000000000000?p=x&api-version=2024-11-01", app.subscription()), Some(&token))
         .await;
 
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.body["status"], "Succeeded");
+    assert_eq!(reply.status, 404, "{}", reply.text);
+    assert_eq!(reply.code(), "NotFound");
 }
 
 #[tokio::test]
@@ -584,7 +584,8 @@ async fn create_and_delete_announce_the_vm_to_the_imds_host_before_answering() {
     let patched = vm_status(&app, "PATCH", &token, "hooked", Some(patch)).await;
     let deleted = vm_status(&app, "DELETE", &token, "hooked", None).await;
 
-    assert_eq!((created, patched, deleted), (201, 200, 200));
+    // With no time in progress, the deletion has ended (and been announced) before the 202.
+    assert_eq!((created, patched, deleted), (201, 200, 202));
     assert_eq!(
         seen_now(),
         vec![
