@@ -16,8 +16,8 @@ use crate::{scope, system_data};
 use crate::{AppState, ArmError};
 use mimic_azure::ResourceId;
 use model::{
-    IdentityCreateRequest, IdentityResponse, IdentityUpdateRequest,
-    SystemAssignedIdentityResponse, RESOURCE_TYPE,
+    IdentityCreateRequest, IdentityResponse, IdentityUpdateRequest, SystemAssignedIdentityResponse,
+    RESOURCE_TYPE,
 };
 use store::IdentityKey;
 

@@ -125,13 +125,15 @@ mod tests {
 
     #[test]
     fn if_match_and_if_none_match_decide_as_compute_declares() {
-        let current = vm(1); // etag "2"
-        let cases: [(
-            &str,
+        /// (what, the request's conditions, the VM there is, the expected answer)
+        type Case<'a> = (
+            &'a str,
             Preconditions,
-            Option<&VirtualMachine>,
-            Result<(), &str>,
-        ); 9] = [
+            Option<&'a VirtualMachine>,
+            Result<(), &'a str>,
+        );
+        let current = vm(1); // etag "2"
+        let cases: [Case; 9] = [
             (
                 "no conditions",
                 conditions(None, None),
