@@ -9,7 +9,7 @@ use anyhow::Context;
 use mimic_aad::chaos::ChaosView;
 use mimic_web::chaos::{Effect, Fault, FaultSpec, Scope, Service};
 
-use crate::endpoints::{Endpoints, NotRunning};
+use crate::endpoints::Endpoints;
 
 /// `mimic chaos …`.
 #[derive(Debug, clap::Subcommand)]
@@ -71,13 +71,9 @@ pub struct AddArgs {
 
 /// Runs `mimic chaos …`: exit 0 when done, 1 when refused, 3 when mimic is not running.
 pub async fn run(dir: &Path, command: ChaosCommand) -> anyhow::Result<ExitCode> {
-    let endpoints = match Endpoints::of_running(dir) {
+    let endpoints = match Endpoints::running_or_exit(dir)? {
         Ok(endpoints) => endpoints,
-        Err(error) if error.is::<NotRunning>() => {
-            println!("{error}");
-            return Ok(ExitCode::from(crate::status::NOT_RUNNING));
-        }
-        Err(error) => return Err(error),
+        Err(code) => return Ok(code),
     };
     let aad = Aad::connect(dir, &endpoints)?;
     let outcome = match command {

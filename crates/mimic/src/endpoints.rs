@@ -95,6 +95,21 @@ impl Endpoints {
         Self::read(&dir.join("endpoints.json"))
     }
 
+    /// [`Endpoints::of_running`] for a command that reports "not running" as `mimic status` does:
+    /// its message printed and `Err(3)` to exit with.
+    pub fn running_or_exit(dir: &Path) -> anyhow::Result<Result<Self, std::process::ExitCode>> {
+        match Self::of_running(dir) {
+            Ok(endpoints) => Ok(Ok(endpoints)),
+            Err(error) if error.is::<NotRunning>() => {
+                println!("{error}");
+                Ok(Err(std::process::ExitCode::from(
+                    crate::status::NOT_RUNNING,
+                )))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
     /// The VM with this name (case-insensitive).
     pub fn vm(&self, name: &str) -> Option<&VmEndpoint> {
         self.vms

@@ -12,7 +12,7 @@ use mimic_aad::graph::decisions::DECISIONS_PATH as GRAPH_DECISIONS;
 use mimic_arm::rbac::internal::DECISIONS_PATH as ARM_DECISIONS;
 use mimic_web::authz::{DecisionList, DecisionRecord, CAPACITY};
 
-use crate::endpoints::{Endpoints, NotRunning};
+use crate::endpoints::Endpoints;
 
 /// `mimic explain` arguments.
 #[derive(Debug, clap::Args)]
@@ -31,13 +31,9 @@ pub struct ExplainArgs {
 /// `mimic explain`: exit 0 with decisions printed, 1 when none matched, 3 when mimic is not
 /// running.
 pub async fn run(dir: &Path, args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let endpoints = match Endpoints::of_running(dir) {
+    let endpoints = match Endpoints::running_or_exit(dir)? {
         Ok(endpoints) => endpoints,
-        Err(error) if error.is::<NotRunning>() => {
-            println!("{error}");
-            return Ok(ExitCode::from(crate::status::NOT_RUNNING));
-        }
-        Err(error) => return Err(error),
+        Err(code) => return Ok(code),
     };
     let decisions = fetch(dir, &endpoints, &args).await?;
     if decisions.is_empty() {

@@ -13,7 +13,7 @@ use mimic_web::reality::{
     TOKEN_CACHE_REALISM,
 };
 
-use crate::endpoints::{Endpoints, NotRunning};
+use crate::endpoints::Endpoints;
 
 /// The reality modes' start values (every one off unless given).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -186,21 +186,9 @@ impl Admin {
     }
 }
 
-/// The running mimic's endpoints, or the exit code 3 with `mimic status`'s message.
-fn running(dir: &Path) -> anyhow::Result<Result<Endpoints, ExitCode>> {
-    match Endpoints::of_running(dir) {
-        Ok(endpoints) => Ok(Ok(endpoints)),
-        Err(error) if error.is::<NotRunning>() => {
-            println!("{error}");
-            Ok(Err(ExitCode::from(crate::status::NOT_RUNNING)))
-        }
-        Err(error) => Err(error),
-    }
-}
-
 /// `mimic settings [show | set NAME VALUE]`: 0, 1 for a bad name or value, 3 when not running.
 pub async fn settings(dir: &Path, args: SettingsArgs) -> anyhow::Result<ExitCode> {
-    let endpoints = match running(dir)? {
+    let endpoints = match Endpoints::running_or_exit(dir)? {
         Ok(endpoints) => endpoints,
         Err(code) => return Ok(code),
     };
@@ -228,7 +216,7 @@ const POLL: Duration = Duration::from_millis(250);
 /// `mimic wait --settled [--timeout D]`: 0 once nothing is pending, 1 on timeout (naming what
 /// is still pending), 3 when mimic is not running.
 pub async fn wait(dir: &Path, args: WaitArgs) -> anyhow::Result<ExitCode> {
-    let endpoints = match running(dir)? {
+    let endpoints = match Endpoints::running_or_exit(dir)? {
         Ok(endpoints) => endpoints,
         Err(code) => return Ok(code),
     };

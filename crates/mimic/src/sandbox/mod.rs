@@ -113,7 +113,7 @@ impl Persona<'_> {
                 "AZURE_CLIENT_SECRET",
                 "AZURE_CLIENT_CERTIFICATE_PATH",
             ],
-            Persona::Operator { .. } => operator::REMOVED_VARIABLES.to_vec(),
+            Persona::Operator { .. } => operator::removed_variables(),
         }
     }
 }

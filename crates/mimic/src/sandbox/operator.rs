@@ -21,25 +21,15 @@ use anyhow::Context;
 
 use super::Persona;
 use crate::endpoints::Endpoints;
+use crate::persona::OTHER_IDENTITY_VARIABLES;
 
-/// Variables that would make the operator's clients use another credential or cloud.
-pub const REMOVED_VARIABLES: &[&str] = &[
+/// Variables of Terraform's provider (and az's and the SDKs' beyond [`OTHER_IDENTITY_VARIABLES`])
+/// that would make the operator's clients use another credential or cloud.
+const OTHER_OPERATOR_VARIABLES: &[&str] = &[
     "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "ACC_CLOUD",
-    "AZURE_CLIENT_CERTIFICATE_PATH",
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_USERNAME",
     "AZURE_PASSWORD",
-    "AZURE_AUTHORITY_HOST",
-    "MSAL_FORCE_REGION",
-    "AZURE_REGIONAL_AUTHORITY_NAME",
     "ARM_ENVIRONMENT",
     "ARM_METADATA_HOSTNAME",
     "ARM_METADATA_HOST",
@@ -57,6 +47,16 @@ pub const REMOVED_VARIABLES: &[&str] = &[
     "ARM_CLIENT_SECRET_FILE_PATH",
     "ARM_USE_CLI",
 ];
+
+/// Every variable removed before the operator's own are set ([`environment`] sets
+/// `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and `AZURE_TENANT_ID` again, after the removal).
+pub fn removed_variables() -> Vec<&'static str> {
+    OTHER_IDENTITY_VARIABLES
+        .iter()
+        .chain(OTHER_OPERATOR_VARIABLES)
+        .copied()
+        .collect()
+}
 
 /// The operator's credential variables.
 pub fn environment(endpoints: &Endpoints) -> Vec<(String, String)> {
