@@ -24,8 +24,7 @@ use crate::{scope, system_data, AppState, ArmError};
 use model::{
     AccessPolicyUpdateKind, AccessPolicyUpdateRequest, AccessPolicyUpdateResponse,
     AccessPolicyUpdateResponseProperties, CheckNameRequest, CheckNameResponse, DeletedVaultList,
-    DeletedVaultResponse, VaultCreateRequest, VaultList, VaultPatchRequest, VaultResponse,
-    RESOURCE_TYPE,
+    DeletedVaultResponse, VaultCreateRequest, VaultPatchRequest, VaultResponse, RESOURCE_TYPE,
 };
 use writes::VaultKey;
 
@@ -410,7 +409,7 @@ pub struct GroupPath {
     resource_group: String,
 }
 
-/// `Vaults_ListByResourceGroup`.
+/// `Vaults_ListByResourceGroup`, paged ([`crate::paging`]).
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -424,7 +423,8 @@ pub async fn list_by_resource_group(
         path.subscription_id, path.resource_group
     );
     let value = render_list(&state, &request, &vaults, &prefix, &version).await?;
-    Ok(HttpResponse::Ok().json(VaultList { value }))
+    let page = crate::paging::page(&state, &request, value, |vault| vault.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of a subscription.
@@ -433,7 +433,7 @@ pub struct SubscriptionPath {
     subscription_id: String,
 }
 
-/// `Vaults_ListBySubscription`.
+/// `Vaults_ListBySubscription`, paged ([`crate::paging`]).
 pub async fn list_by_subscription(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -444,7 +444,8 @@ pub async fn list_by_subscription(
     let vaults = store::list(&state.db, &path.subscription_id, None).await?;
     let prefix = format!("/subscriptions/{}/", path.subscription_id);
     let value = render_list(&state, &request, &vaults, &prefix, &version).await?;
-    Ok(HttpResponse::Ok().json(VaultList { value }))
+    let page = crate::paging::page(&state, &request, value, |vault| vault.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// `Vaults_ListDeleted`.

@@ -648,12 +648,6 @@ pub fn vault_uri(name: &str, dns_suffix: &str, port: Option<u16>) -> String {
     format!("https://{}.{dns_suffix}{port}/", name.to_lowercase())
 }
 
-/// A page of vaults.
-#[derive(Debug, Clone, Serialize)]
-pub struct VaultList {
-    pub value: Vec<VaultResponse>,
-}
-
 /// A soft-deleted vault (`DeletedVault`).
 #[derive(Debug, Clone, Serialize)]
 pub struct DeletedVaultResponse {

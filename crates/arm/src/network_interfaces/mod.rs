@@ -18,7 +18,7 @@ use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb}
 use crate::virtual_machines::store as vm_store;
 use crate::{scope, AppState, ArmError};
 use mimic_azure::ResourceId;
-use model::{NetworkInterfaceList, NetworkInterfaceResponse, VmNic};
+use model::{NetworkInterfaceResponse, VmNic};
 
 const READ: &str = "Microsoft.Network/networkInterfaces/read";
 
@@ -148,16 +148,20 @@ pub struct SubscriptionPath {
     subscription_id: String,
 }
 
-/// `NetworkInterfaces_ListAll`.
+/// `NetworkInterfaces_ListAll`, paged ([`crate::paging`]).
 pub async fn list_all(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let nics = nics_of_subscription(&state, &path.subscription_id).await?;
     let value = nics.iter().map(NetworkInterfaceResponse::from).collect();
-    Ok(HttpResponse::Ok().json(NetworkInterfaceList { value }))
+    let page = crate::paging::page(&state, &request, value, |nic: &NetworkInterfaceResponse| {
+        nic.id.clone()
+    })?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of a resource group's NICs.
@@ -167,9 +171,10 @@ pub struct GroupPath {
     resource_group: String,
 }
 
-/// `NetworkInterfaces_List`: the NICs whose ids name this group.
+/// `NetworkInterfaces_List`: the NICs whose ids name this group, paged ([`crate::paging`]).
 pub async fn list(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
@@ -184,7 +189,10 @@ pub async fn list(
         })
         .map(NetworkInterfaceResponse::from)
         .collect();
-    Ok(HttpResponse::Ok().json(NetworkInterfaceList { value }))
+    let page = crate::paging::page(&state, &request, value, |nic: &NetworkInterfaceResponse| {
+        nic.id.clone()
+    })?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of one NIC.

@@ -194,12 +194,6 @@ pub struct IpConfigurationProperties {
     pub private_ip_address_version: &'static str,
 }
 
-/// A page of NICs.
-#[derive(Debug, Clone, Serialize)]
-pub struct NetworkInterfaceList {
-    pub value: Vec<NetworkInterfaceResponse>,
-}
-
 /// A GUID-shaped string derived from `seed` (stable: etags and `resourceGuid` change only when
 /// the VM does).
 fn derived_guid(seed: &str) -> String {

@@ -5,7 +5,7 @@ pub mod model;
 pub mod providers;
 pub mod store;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::extract::{ApiVersion, Caller};
@@ -13,7 +13,7 @@ use crate::operations::{Authorization, Operation, ResourceType, Verb};
 use crate::user_assigned_identities::store as identity_store;
 use crate::virtual_machines::store as vm_store;
 use crate::{rbac, scope, AppState, ArmError};
-use model::{Expand, Filter, GenericResourceList, Resource};
+use model::{Expand, Filter, GenericResource, Resource};
 
 /// The api-versions of the resource API (`Microsoft.Resources`: groups, resources, providers).
 pub const VERSIONS: &[&str] = &[
@@ -182,22 +182,32 @@ pub struct GroupPath {
     resource_group: String,
 }
 
-/// `Resources_List`.
+/// `Resources_List`, paged ([`crate::paging`]; `$top` items a page).
 pub async fn list(
     state: web::Data<AppState>,
+    request: HttpRequest,
     caller: Caller,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
-    let page = list_resources(&state, &caller, &path.subscription_id, None, &query).await?;
+    let page = list_resources(
+        &state,
+        &request,
+        &caller,
+        &path.subscription_id,
+        None,
+        &query,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// `Resources_ListByResourceGroup`.
+/// `Resources_ListByResourceGroup`, paged ([`crate::paging`]; `$top` items a page).
 pub async fn list_by_resource_group(
     state: web::Data<AppState>,
+    request: HttpRequest,
     caller: Caller,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
@@ -207,6 +217,7 @@ pub async fn list_by_resource_group(
         scope::require_resource_group(&state, &path.subscription_id, &path.resource_group).await?;
     let page = list_resources(
         &state,
+        &request,
         &caller,
         &path.subscription_id,
         Some(&group.name),
@@ -216,14 +227,17 @@ pub async fn list_by_resource_group(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// The resources of a subscription (or group) that match the query and that the caller may read.
+/// The page of a subscription's (or group's) resources that match the query and that the caller
+/// may read. `$top` is the page size, as the spec defines it for this list ("the number of
+/// results per page"); without it, [`crate::paging::DEFAULT`].
 async fn list_resources(
     state: &AppState,
+    request: &HttpRequest,
     caller: &Caller,
     subscription_id: &str,
     group: Option<&str>,
     query: &ListQuery,
-) -> Result<GenericResourceList, ArmError> {
+) -> Result<crate::paging::Page<GenericResource>, ArmError> {
     let filter = match query
         .filter
         .as_deref()
@@ -246,14 +260,12 @@ async fn list_resources(
         .filter(|resource| filter.matches(resource));
     let mut value = Vec::new();
     for resource in candidates {
-        if value.len() >= query.top.unwrap_or(usize::MAX) {
-            break;
-        }
         if rbac::is_permitted(state, &caller.oid, &resource.read_action(), &resource.id).await? {
             value.push(resource.render(expand, filter.is_on_tags()));
         }
     }
-    Ok(GenericResourceList { value })
+    let size = query.top.unwrap_or(crate::paging::DEFAULT).max(1);
+    crate::paging::page_of(state, request, value, |resource| resource.id.clone(), size)
 }
 
 /// `Providers_List`: every namespace mimic serves, in the subscription's registration state.

@@ -101,12 +101,6 @@ pub struct GenericResource {
     pub provisioning_state: Option<&'static str>,
 }
 
-/// A page of generic resources.
-#[derive(Debug, Clone, Serialize)]
-pub struct GenericResourceList {
-    pub value: Vec<GenericResource>,
-}
-
 /// The `$expand` members ARM accepts for the generic list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Expand {

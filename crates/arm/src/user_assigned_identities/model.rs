@@ -112,12 +112,6 @@ impl IdentityResponse {
     }
 }
 
-/// A page of identities.
-#[derive(Debug, Clone, Serialize)]
-pub struct IdentityList {
-    pub value: Vec<IdentityResponse>,
-}
-
 impl From<&UserAssignedIdentity> for IdentityResponse {
     fn from(identity: &UserAssignedIdentity) -> Self {
         Self {

@@ -25,10 +25,7 @@ use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb}
 use crate::scope;
 use crate::{AppState, ArmError};
 use mimic_azure::ResourceId;
-use model::{
-    VirtualMachineCreateRequest, VirtualMachineList, VirtualMachineResponse,
-    VirtualMachineUpdateRequest,
-};
+use model::{VirtualMachineCreateRequest, VirtualMachineResponse, VirtualMachineUpdateRequest};
 use store::VmKey;
 use writes::VmChange;
 
@@ -352,9 +349,10 @@ pub struct GroupPath {
     resource_group: String,
 }
 
-/// `VirtualMachines_List` (one resource group).
+/// `VirtualMachines_List` (one resource group), paged ([`crate::paging`]).
 pub async fn list(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<GroupPath>,
 ) -> Result<HttpResponse, ArmError> {
@@ -365,7 +363,7 @@ pub async fn list(
         Some(&path.resource_group),
     )
     .await?;
-    render_list(&state, &path.subscription_id, &vms).await
+    render_list(&state, &request, &path.subscription_id, &vms).await
 }
 
 /// The path of a subscription.
@@ -374,20 +372,22 @@ pub struct SubscriptionPath {
     subscription_id: String,
 }
 
-/// `VirtualMachines_ListAll` (whole subscription).
+/// `VirtualMachines_ListAll` (whole subscription), paged ([`crate::paging`]).
 pub async fn list_all(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
     let vms = store::list(&state.db, Some(&path.subscription_id), None).await?;
-    render_list(&state, &path.subscription_id, &vms).await
+    render_list(&state, &request, &path.subscription_id, &vms).await
 }
 
-/// A list of VMs, each in the state of its operation in progress.
+/// A page of VMs, each in the state of its operation in progress.
 async fn render_list(
     state: &AppState,
+    request: &HttpRequest,
     subscription_id: &str,
     vms: &[model::VirtualMachine],
 ) -> Result<HttpResponse, ArmError> {
@@ -396,7 +396,8 @@ async fn render_list(
         .iter()
         .map(|vm| VirtualMachineResponse::new(vm, pending.get(&vm.id().to_lowercase()).copied()))
         .collect();
-    Ok(HttpResponse::Ok().json(VirtualMachineList { value }))
+    let page = crate::paging::page(state, request, value, |vm| vm.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The query of Compute's operation URL: `monitor=true` asks for the result (`Location`).

@@ -348,12 +348,6 @@ pub struct VirtualMachineResponseProperties {
     pub instance_view: Option<super::instance_view::InstanceView>,
 }
 
-/// A page of VMs.
-#[derive(Debug, Clone, Serialize)]
-pub struct VirtualMachineList {
-    pub value: Vec<VirtualMachineResponse>,
-}
-
 impl VirtualMachineResponse {
     /// The VM while `pending` runs on it (`None`: nothing runs, `provisioningState: Succeeded`).
     pub fn new(

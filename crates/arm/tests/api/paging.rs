@@ -148,3 +148,134 @@ async fn resource_groups_page_by_name() {
     sorted.sort_by_key(|name| name.to_lowercase());
     assert_eq!(all, sorted, "pages are in name order");
 }
+
+#[tokio::test]
+async fn vaults_page_by_500_and_generic_resources_by_their_top() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let body = json!({"location": "eastus", "properties": {
+        "tenantId": mimic_testkit::fixture::TENANT, "sku": {"family": "A", "name": "standard"}}});
+    futures::stream::iter(0..501)
+        .map(|index| {
+            let (app, token, body) = (&app, &token, body.clone());
+            async move {
+                let path = format!(
+                    "{}?api-version={}",
+                    crate::key_vault_support::vault_id(&format!("kv-paged-{index:03}")),
+                    crate::key_vault_support::VERSION
+                );
+                let reply = app.arm.put(&path, Some(token), body).await;
+                assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+
+    // Vaults_ListBySubscription: 500, then the one left.
+    let vaults = pages(
+        &app,
+        &token,
+        &format!(
+            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.KeyVault/vaults?api-version={}",
+            crate::key_vault_support::VERSION
+        ),
+    )
+    .await;
+    assert_eq!(
+        vaults.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![500, 1]
+    );
+    let mut listed = names(&vaults);
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), 501);
+
+    // Resources_List: `$top` is the page size; the nextLink keeps the filter and the top.
+    let resources = pages(
+        &app,
+        &token,
+        &format!(
+            "/subscriptions/{SUBSCRIPTION}/resources?api-version=2021-04-01&$top=200\
+             &$filter=resourceType%20eq%20%27Microsoft.KeyVault%2Fvaults%27"
+        ),
+    )
+    .await;
+    assert_eq!(
+        resources.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![200, 200, 101]
+    );
+    let mut found = names(&resources);
+    found.sort();
+    assert_eq!(found, listed);
+}
+
+#[tokio::test]
+async fn vm_and_nic_lists_take_a_skiptoken_and_refuse_a_forged_one() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    for name in ["pvm-a", "pvm-b", "pvm-c"] {
+        app.create_vm(&token, name).await;
+    }
+    let vms = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines?api-version={}",
+        mimic_testkit::fixture::GROUP,
+        mimic_testkit::fixture::VM_READ_VERSION
+    );
+    // Three VMs fit one page: no nextLink. The generic list with `$top=1` pages them one by one,
+    // and its nextLink is a token the VM list reads too (both key by id).
+    let all = app.arm.get(&vms, Some(&token)).await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert!(all.body.get("nextLink").is_none(), "{}", all.text);
+    let ours = |pages: &[Vec<Value>]| {
+        names(pages)
+            .into_iter()
+            .filter(|name| name.starts_with("pvm-"))
+            .collect::<Vec<_>>()
+    };
+    let generic = pages(
+        &app,
+        &token,
+        &format!(
+            "/subscriptions/{SUBSCRIPTION}/resources?api-version=2021-04-01&$top=1\
+             &$filter=resourceType%20eq%20%27Microsoft.Compute%2FvirtualMachines%27"
+        ),
+    )
+    .await;
+    assert!(generic.iter().all(|page| page.len() == 1));
+    assert_eq!(ours(&generic), ["pvm-a", "pvm-b", "pvm-c"]);
+    let first = app
+        .arm
+        .get(
+            &format!(
+                "/subscriptions/{SUBSCRIPTION}/resources?api-version=2021-04-01&$top=1\
+                 &$filter=resourceType%20eq%20%27Microsoft.Compute%2FvirtualMachines%27"
+            ),
+            Some(&token),
+        )
+        .await;
+    let link = first.body["nextLink"].as_str().unwrap();
+    let skiptoken = link.split("$skiptoken=").nth(1).unwrap();
+    let after_first = app
+        .arm
+        .get(&format!("{vms}&$skiptoken={skiptoken}"), Some(&token))
+        .await;
+    assert_eq!(after_first.status, 200, "{}", after_first.text);
+    assert_eq!(
+        after_first.body["value"].as_array().unwrap().len(),
+        all.body["value"].as_array().unwrap().len() - 1
+    );
+    for path in [
+        vms.clone(),
+        format!(
+            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Network/networkInterfaces?api-version=2024-05-01"
+        ),
+    ] {
+        let forged = app
+            .arm
+            .get(&format!("{path}&$skiptoken=not-base64!"), Some(&token))
+            .await;
+        assert_eq!(forged.status, 400, "{path}: {}", forged.text);
+        assert_eq!(forged.body["error"]["code"], "BadRequest", "{}", forged.text);
+    }
+}
