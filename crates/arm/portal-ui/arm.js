@@ -33,7 +33,7 @@ function localPath(url) {
 const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 /**
- * A long-running write (VM PUT/PATCH/DELETE, resource-group DELETE), followed as Azure's SDKs do:
+ * A long-running write (VM PUT/PATCH/DELETE, resource-group DELETE, Key Vault purge), followed as Azure's SDKs do:
  * poll `Azure-AsyncOperation` until its status is terminal (else `Location` until it stops
  * answering 202), waiting `Retry-After` seconds between polls; then a PUT or PATCH returns the
  * resource as a GET shows it, a DELETE null. A failed operation throws its error.

@@ -5,7 +5,7 @@
 // vaults", the pane of a subscription's soft-deleted vaults (Recover, Purge).
 // Routes: #/keyvaults, #/keyvaults/new.
 
-import { arm, list, vaultPath, groupOf, KEY_VAULT, RESOURCES } from './arm.js';
+import { arm, armOperation, list, vaultPath, groupOf, KEY_VAULT, RESOURCES } from './arm.js';
 import { session } from './auth.js';
 import { el, show, banner, showError, confirmPane, field, dataTable, details, navigate, openPane, wizardTabs } from './dom.js';
 import { vaultHash, RBAC_MODEL, POLICY_MODEL, RESOURCE_ACCESS } from './key-vault.js';
@@ -245,7 +245,7 @@ async function deletedVaultsPane(subscriptions) {
     if (!(await confirmPane('Purge key vault',
       `Are you sure you want to purge ${names}? Purging permanently deletes the key vault and its keys, secrets and certificates; this cannot be undone. Its name becomes free.`))) return;
     try {
-      for (const vault of picked) await arm('POST', `${vault.id}/purge?api-version=${KEY_VAULT}`);
+      for (const vault of picked) await armOperation('POST', `${vault.id}/purge?api-version=${KEY_VAULT}`);
       navigate('#/keyvaults', `Purged ${names}.`);
     } catch (error) {
       showError(error);

@@ -51,8 +51,9 @@ pub struct Settings {
     /// The run-time settings of the reality modes (docs/reality-modes.md), all off by default;
     /// `mimic up` shares one with AAD and the IMDS host.
     pub reality: mimic_web::reality::Reality,
-    /// How long a long-running operation (VM create/update/delete, resource-group delete) stays
-    /// `InProgress`, in seconds (`--async-operation-seconds`); 0: it has ended by its first poll.
+    /// How long a long-running operation (VM create/update/delete, resource-group delete, Key
+    /// Vault purge) stays `InProgress`, in seconds (`--async-operation-seconds`); 0: it has ended
+    /// by its first poll.
     pub async_operation_seconds: u64,
 }
 

@@ -775,23 +775,98 @@ mod key_vault {
         .await;
         assert!(matches!(contacts.status, 403 | 404), "{}", contacts.text);
         // Delete: GET (location and soft-delete settings), DELETE (404 tolerated). With
-        // `purge_soft_delete_on_destroy = false` the provider stops here (docs/terraform.md).
+        // `purge_soft_delete_on_destroy = false` the provider stops here.
         let deleted = provider.arm("DELETE", &path, None).await;
         assert!(matches!(deleted.status, 200 | 204), "{}", deleted.text);
         let gone = provider.arm("GET", &path, None).await;
         assert_eq!(gone.status, 404, "{}", gone.text);
         // The soft-deleted vault is what a later create finds by Vaults_GetDeleted.
+        let deleted_vault = format!(
+            "{}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/tf-kv-1",
+            provider.subscription()
+        );
         let soft = provider
             .arm(
                 "GET",
-                &format!(
-                    "{}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/tf-kv-1?api-version=2023-02-01",
-                    provider.subscription()
-                ),
+                &format!("{deleted_vault}?api-version=2023-02-01"),
                 None,
             )
             .await;
         assert_eq!(soft.status, 200, "{}", soft.text);
+        purge(&provider, &deleted_vault).await;
+        // The vault is gone for good and its name is free.
+        let purged = provider
+            .arm(
+                "GET",
+                &format!("{deleted_vault}?api-version=2023-02-01"),
+                None,
+            )
+            .await;
+        assert_eq!(purged.status, 404, "{}", purged.text);
+    }
+
+    /// The purge of the default `purge_soft_delete_on_destroy = true` (soft delete on, no purge
+    /// protection): key_vault_resource.go `resourceKeyVaultDelete` (stored commit
+    /// cbbab265a2a655e79b38441520a28e5c2de2d72c: `client.PurgeDeleted(ctx, name, location)` then
+    /// `future.WaitForCompletionRef`; 4.x: `PurgeDeletedThenPoll` of go-azure-sdk
+    /// resource-manager/keyvault/…/vaults/method_purgedeleted.go, stored commit
+    /// a2239d13651c6cabfe81eb465a136af5970aa45f): `POST {deletedVaultId}/purge`, no body,
+    /// expecting 200 or 202. Then sdk/client/resourcemanager/poller.go `PollerFromResponse`
+    /// (stored commit 29a094f7a38369e24329208a8bd2388d88b1b77e): only a 201/202 with a polling
+    /// URI is polled as a long-running operation — a 200 would be polled by `provisioningState`
+    /// on the purged (404) deleted vault, which fails. poller_lro.go `Poll`: GET the URI's path and
+    /// query; 202 is in progress; 200 with `Content-Length: 0` is done ("returns a 200 OK with no
+    /// Body"); anything else must be JSON with `status` or `properties.provisioningState`.
+    async fn purge(provider: &Provider, deleted_vault: &str) {
+        let started = provider
+            .arm(
+                "POST",
+                &format!("{deleted_vault}/purge?api-version=2023-02-01"),
+                None,
+            )
+            .await;
+        assert_eq!(started.status, 202, "{}", started.text);
+        let location = started.header("location").to_string();
+        assert!(started.header("azure-asyncoperation").is_empty());
+        assert!(
+            location
+                .contains("/providers/Microsoft.KeyVault/locations/westeurope/operationResults/"),
+            "{location}"
+        );
+        // poller_lro.go: the URI must be absolute; `Retry-After` sets the first wait.
+        let url = reqwest::Url::parse(&location).unwrap();
+        assert_eq!(started.header("retry-after"), "1");
+        let base =
+            reqwest::Url::parse(provider.cloud["resourceManager"].as_str().unwrap()).unwrap();
+        assert_eq!(url.host_str(), base.host_str(), "{location}");
+        for _ in 0..600 {
+            let polled = provider
+                .arm(
+                    "GET",
+                    &format!("{}?{}", url.path(), url.query().unwrap_or_default()),
+                    None,
+                )
+                .await;
+            match polled.status {
+                202 => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                200 if polled.header("content-length") == "0" => return,
+                200 | 201 | 204 => {
+                    assert!(
+                        polled.content_type().contains("application/json"),
+                        "{}",
+                        polled.text
+                    );
+                    let status = [
+                        &polled.body["status"],
+                        &polled.body["properties"]["provisioningState"],
+                    ];
+                    assert!(status.iter().any(|s| *s == "Succeeded"), "{}", polled.text);
+                    return;
+                }
+                other => panic!("unexpected {other}: {}", polled.text),
+            }
+        }
+        panic!("{location} never finished");
     }
 }
 

@@ -171,6 +171,9 @@ async fn complete(state: &AppState, operation: &AsyncOperation) -> Result<(), Ar
         (crate::resource_groups::model::RESOURCE_TYPE, OperationKind::Delete) => {
             crate::resource_groups::complete_delete(state, &operation.resource_id).await
         }
+        (crate::key_vaults::model::DELETED_TYPE, OperationKind::Delete) => {
+            crate::key_vaults::writes::complete_purge(state, &operation.resource_id).await
+        }
         _ => Ok(()),
     }
 }

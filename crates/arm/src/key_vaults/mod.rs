@@ -4,8 +4,11 @@
 //! names are global. Each vault's `vaultUri` is `https://{name}.{keyVaultDns}[:port]/`
 //! ([`vault_dns`]); the data plane behind it is [`data_plane`], on ARM's listener.
 //!
-//! No LROs: Azure declares the PUT and the purge long-running but allows 200/201 (PUT) and 200
-//! (purge) answers, which is what mimic sends, the work being done.
+//! The purge is a long-running operation (`Vaults_PurgeDeleted` is `x-ms-long-running-operation`,
+//! 200/202): it answers 202 with a `Location` under `…/locations/{l}/operationResults/{id}`, as
+//! Key Vault does, through [`crate::async_operations`]; the soft-deleted vault (and its name) stay
+//! until the operation ends. `Vaults_Delete` is not long-running in the spec (200/204) and answers
+//! at once; the PUT is declared long-running but allows 200/201, which is what mimic sends.
 
 pub mod data_plane;
 pub mod internal;
@@ -18,6 +21,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::async_operations as lro;
 use crate::extract::{ApiVersion, Caller};
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
 use crate::{scope, system_data, AppState, ArmError};
@@ -36,6 +40,9 @@ const DELETED_READ: &str = "Microsoft.KeyVault/deletedVaults/read";
 const LOCATION_DELETED_READ: &str = "Microsoft.KeyVault/locations/deletedVaults/read";
 const PURGE: &str = "Microsoft.KeyVault/locations/deletedVaults/purge/action";
 const CHECK_NAME: &str = "Microsoft.KeyVault/checkNameAvailability/read";
+/// In the built-in Key Vault Purge Operator role beside the purge action, so a purge's caller
+/// holds it.
+const OPERATION_RESULTS_READ: &str = "Microsoft.KeyVault/locations/operationResults/read";
 
 const VAULT_PATH: &str = "/subscriptions/{subscription_id}/resourcegroups/{resource_group}/providers/microsoft.keyvault/vaults/{name}";
 const DELETED_VAULT_PATH: &str = "/subscriptions/{subscription_id}/providers/microsoft.keyvault/locations/{location}/deletedvaults/{name}";
@@ -120,6 +127,15 @@ pub const CHECK_NAME_AVAILABILITY: ResourceType = ResourceType {
     versions: SOFT_DELETE_VERSIONS,
 };
 
+/// `Microsoft.KeyVault/locations/operationResults` (the `Location` of a purge).
+pub const LOCATION_OPERATION_RESULTS: ResourceType = ResourceType {
+    namespace: "Microsoft.KeyVault",
+    name: "locations/operationResults",
+    display_name: "Operation Results",
+    regional: false,
+    versions: SOFT_DELETE_VERSIONS,
+};
+
 /// The Key Vault control-plane operations.
 pub const OPERATIONS: &[Operation] = &[
     Operation {
@@ -161,6 +177,16 @@ pub const OPERATIONS: &[Operation] = &[
         authorization: Authorization::Action(PURGE, ScopeRule::Parent(1)),
         handler: |route| route.to(purge_deleted),
         summary: "Purge a soft-deleted vault (its name becomes free)",
+    },
+    Operation {
+        id: "VaultOperationResults_Get",
+        verb: Verb::Get,
+        path: "/subscriptions/{subscription_id}/providers/microsoft.keyvault/locations/{location}/operationresults/{operation_id}",
+        resource_type: &LOCATION_OPERATION_RESULTS,
+        versions: &[],
+        authorization: Authorization::Action(OPERATION_RESULTS_READ, ScopeRule::Subscription),
+        handler: |route| route.to(get_operation_result),
+        summary: "Get a purge's result: 202 while it runs, 200 when done (not in the spec: the URL comes from the purge's `Location`)",
     },
     Operation {
         id: "Vaults_ListBySubscription",
@@ -481,15 +507,60 @@ pub async fn get_deleted(
     Ok(HttpResponse::Ok().json(DeletedVaultResponse::from(&vault)))
 }
 
-/// `Vaults_PurgeDeleted`: 200 once purged.
+/// `Vaults_PurgeDeleted`: 202 with the operation's `Location` and `Retry-After`.
 pub async fn purge_deleted(
     state: web::Data<AppState>,
-    _version: ApiVersion,
+    version: ApiVersion,
     path: web::Path<DeletedVaultPath>,
 ) -> Result<HttpResponse, ArmError> {
     scope::require_subscription(&state, &path.subscription_id).await?;
-    writes::purge(&state, &path.subscription_id, &path.location, &path.name).await?;
-    Ok(HttpResponse::Ok().finish())
+    let operation =
+        writes::purge(&state, &path.subscription_id, &path.location, &path.name).await?;
+    // With no time in progress, the vault is gone before the answer.
+    lro::settle(&state).await?;
+    let location = operation_result_url(&state, &operation, &version.0);
+    Ok(lro::accepted(StatusCode::ACCEPTED, None, Some(&location)).finish())
+}
+
+/// Key Vault's `Location` URL of an operation:
+/// `…/providers/Microsoft.KeyVault/locations/{l}/operationResults/{id}?api-version=…` (as a
+/// recorded purge's `Location` reads; the spec's example only shows that there is one).
+pub fn operation_result_url(
+    state: &AppState,
+    operation: &lro::AsyncOperation,
+    version: &str,
+) -> String {
+    format!(
+        "{}/subscriptions/{}/providers/Microsoft.KeyVault/locations/{}/operationResults/{}?api-version={version}",
+        state.public_url, operation.subscription_id, operation.location, operation.id
+    )
+}
+
+/// The path of a Key Vault operation result.
+#[derive(Debug, Deserialize)]
+pub struct OperationResultPath {
+    subscription_id: String,
+    location: String,
+    operation_id: String,
+}
+
+/// `GET …/locations/{l}/operationResults/{id}`: 202 with `Location` and `Retry-After` while the
+/// purge runs, then 200 without a body — which go-azure-sdk's poller reads as done ("returns a
+/// 200 OK with no Body", sdk/client/resourcemanager/poller_lro.go), as azure-core does any
+/// answer but 202.
+pub async fn get_operation_result(
+    state: web::Data<AppState>,
+    version: ApiVersion,
+    path: web::Path<OperationResultPath>,
+) -> Result<HttpResponse, ArmError> {
+    let operation = lro::find(&state, &path.subscription_id, &path.operation_id).await?;
+    let same_location = mimic_azure::normalize_location(&operation.location)
+        == mimic_azure::normalize_location(&path.location);
+    if operation.resource_type != model::DELETED_TYPE || !same_location {
+        return Err(ArmError::OperationNotFound);
+    }
+    let location = operation_result_url(&state, &operation, &version.0);
+    Ok(lro::result_response(&operation, &location))
 }
 
 /// `Vaults_CheckNameAvailability`: `AccountNameInvalid` / `AlreadyExists` with the texts of the

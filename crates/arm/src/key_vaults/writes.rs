@@ -4,8 +4,9 @@
 //! ([`crate::locks`]): identical concurrent PUTs create one vault and answer 201 then 200.
 //!
 //! Soft delete keeps the vault's row, its name and the role assignments at its scope (recovering
-//! the vault brings it back as it was, its access included); purging it, or the end of its
-//! retention, removes the row and the role assignments at (or under) its id
+//! the vault brings it back as it was, its access included); purging it (when the purge's
+//! long-running operation ends, `crate::async_operations`), or the end of its retention, removes
+//! the row and the role assignments at (or under) its id
 //! (`crate::lifecycle::forget_scope`), as Azure removes a resource's assignments with the
 //! resource.
 
@@ -13,7 +14,9 @@ use super::model::{
     self, AccessPolicyEntry, AccessPolicyUpdateKind, Vault, VaultCreateRequest, VaultPatchRequest,
 };
 use super::store::{self, VaultRecord};
+use crate::async_operations::{self as lro, AsyncOperation, NewOperation, OperationKind};
 use crate::{AppState, ArmError};
+use base64::Engine as _;
 use mimic_azure::ResourceId;
 
 /// Azure's text for a PUT of a name soft-deleted in the same subscription (Azure/azure-cli#29115).
@@ -96,6 +99,12 @@ pub async fn create_or_update(
             .clone()
             .filter(|vault| vault.deleted_time.is_some())
         {
+            if being_purged(state, &vault).await? {
+                return Err(ArmError::ConflictError(format!(
+                    "The deleted vault '{}' is being purged and cannot be recovered.",
+                    vault.name
+                )));
+            }
             return recover(state, key, &location, vault).await;
         }
         if find_live(state, key).await?.is_none() {
@@ -273,19 +282,65 @@ pub async fn find_deleted(
     })
 }
 
-/// `Vaults_PurgeDeleted`: removes a soft-deleted vault for good (unless purge protection is on).
+/// `Vaults_PurgeDeleted`: starts removing a soft-deleted vault for good (unless purge protection
+/// is on) and returns the operation; the vault and its name go when it ends
+/// ([`complete_purge`]). A second purge while one runs gets the running one.
 pub async fn purge(
     state: &AppState,
     subscription_id: &str,
     location: &str,
     name: &str,
-) -> Result<(), ArmError> {
+) -> Result<AsyncOperation, ArmError> {
     let _writing = state.write_locks.lock(&lock_key(name)).await;
     let vault = find_deleted(state, subscription_id, location, name).await?;
     if vault.settings.enable_purge_protection == Some(true) {
         return Err(ArmError::InvalidOperation(PURGE_NOT_ALLOWED.to_string()));
     }
-    forget(state, &vault).await
+    let deleted_id = vault.deleted_id();
+    if let Some(running) = lro::pending_of(state, &deleted_id, OperationKind::Delete).await? {
+        return Ok(running);
+    }
+    let new = NewOperation {
+        id: operation_id(state.clock.now()),
+        resource_type: model::DELETED_TYPE,
+        resource_id: &deleted_id,
+        subscription_id: &vault.subscription_id,
+        location: &vault.location,
+        kind: OperationKind::Delete,
+    };
+    lro::begin(state, new).await
+}
+
+/// Ends a purge: removes the soft-deleted vault `deleted_id` names, if it is still soft-deleted.
+pub async fn complete_purge(state: &AppState, deleted_id: &str) -> Result<(), ArmError> {
+    let name = deleted_id.rsplit('/').next().unwrap_or_default();
+    let _writing = state.write_locks.lock(&lock_key(name)).await;
+    let vault = store::find_name(&state.db, name).await?.filter(|vault| {
+        vault.deleted_time.is_some() && vault.deleted_id().eq_ignore_ascii_case(deleted_id)
+    });
+    match vault {
+        Some(vault) => forget(state, &vault).await,
+        None => Ok(()),
+    }
+}
+
+/// Whether a purge of the soft-deleted `vault` is in progress.
+async fn being_purged(state: &AppState, vault: &Vault) -> Result<bool, ArmError> {
+    let running = lro::pending_of(state, &vault.deleted_id(), OperationKind::Delete).await?;
+    Ok(running.is_some())
+}
+
+/// The id of a Key Vault operation in its `Location` URL. Key Vault's read as base64 of
+/// `UT|{.NET ticks, 19 digits}|{32 upper-case hex digits}` (e.g.
+/// `VVR8MDYzNzU0NDA3MTY0MzE2NTczMnwwNjZENTEwRTA4N0U0MTY5ODc1MDhDRDY3QUJDMzdGOQ`, in a recorded
+/// purge's `Location` kept by azure-sdk-for-ios's test suite); mimic writes the same shape with
+/// the URL-safe alphabet (what the hex part means is Key Vault's; here it is random).
+pub fn operation_id(now: i64) -> String {
+    /// .NET ticks (100 ns since 0001-01-01) at the Unix epoch.
+    const EPOCH_TICKS: i64 = 621_355_968_000_000_000;
+    let ticks = now.saturating_mul(10_000_000).saturating_add(EPOCH_TICKS);
+    let unique = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("UT|{ticks:019}|{unique}"))
 }
 
 async fn forget(state: &AppState, vault: &Vault) -> Result<(), ArmError> {

@@ -750,7 +750,7 @@ async fn purging_a_vault_removes_its_secrets() {
     );
     let purge = format!("/subscriptions/{}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/kv-gone/purge?api-version={VERSION}", mimic_testkit::fixture::SUBSCRIPTION);
     let reply = app.arm.post(&purge, Some(&operator), None).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.status, 202, "{}", reply.text);
     create_vault(&app, "kv-gone", true, "standard", json!([])).await;
     let reply = kv(&app, "GET", "kv-gone", "/secrets", Some(&token), None).await;
     assert_eq!(

@@ -320,7 +320,7 @@ async fn check_name_availability_sees_invalid_live_and_soft_deleted_names() {
         .arm
         .post(&deleted_path("kv-check", "/purge"), Some(&token), None)
         .await;
-    assert_eq!(purged.status, 200, "{}", purged.text);
+    assert_eq!(purged.status, 202, "{}", purged.text);
     assert_eq!(
         check_name(&app, &token, "kv-check").await,
         json!({"nameAvailable": true})
@@ -467,7 +467,7 @@ async fn soft_delete_recover_and_purge_keep_the_name_until_purged() {
         .arm
         .post(&deleted_path("kv-soft", "/purge"), Some(&token), None)
         .await;
-    assert_eq!(purged.status, 200, "{}", purged.text);
+    assert_eq!(purged.status, 202, "{}", purged.text);
     assert_error(
         &app.arm
             .get(&deleted_path("kv-soft", ""), Some(&token))
@@ -817,7 +817,7 @@ async fn internal_names_list_live_vaults_lower_cased_and_follow_delete_recover_p
         .arm
         .post(&deleted_path("kv-sandbox-b", "/purge"), Some(&token), None)
         .await;
-    assert_eq!(purged.status, 200, "{}", purged.text);
+    assert_eq!(purged.status, 202, "{}", purged.text);
     assert_eq!(internal_names(&app).await, json!(["kv-sandbox-a"]));
 }
 
@@ -831,4 +831,146 @@ async fn internal_names_refuse_a_bearer_token_without_the_internal_key() {
 
     assert_error(&reply, 401, "InvalidInternalKey");
     assert!(!reply.text.contains("kv-hidden"), "{}", reply.text);
+}
+
+/// The path and query of an absolute URL ARM gave out.
+fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest[rest.find('/').expect("a path")..].to_string()
+}
+
+/// Creates a vault, soft-deletes it and POSTs its purge.
+async fn delete_and_purge(app: &TestArm, token: &str, name: &str) -> Reply {
+    let created = put(app, token, name, body(json!({}))).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(delete(app, token, name).await.status, 200);
+    app.arm
+        .post(&deleted_path(name, "/purge"), Some(token), None)
+        .await
+}
+
+#[tokio::test]
+async fn purge_answers_202_with_key_vaults_location_which_answers_200_when_done() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+
+    let purged = delete_and_purge(&app, &token, "kv-lro").await;
+    let location = purged.header("location").to_string();
+    let result = app.arm.get(&path_of(&location), Some(&token)).await;
+
+    assert_eq!(purged.status, 202, "{}", purged.text);
+    assert_eq!(purged.text, "");
+    assert_eq!(purged.header("retry-after"), "1");
+    assert!(purged.header("azure-asyncoperation").is_empty());
+    let prefix = format!(
+        "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/eastus/operationResults/"
+    );
+    let result_path = path_of(&location);
+    let (id, query) = result_path
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{location}"))
+        .split_once('?')
+        .unwrap();
+    assert_eq!(query, format!("api-version={VERSION}"));
+    // Key Vault's operation ids read as base64 of `UT|{ticks}|{hex}`.
+    assert!(id.starts_with("VVR8"), "{id}");
+    // go-azure-sdk's poller reads a 200 without a body as done; azure-core any answer but 202.
+    assert_eq!((result.status, result.text.as_str()), (200, ""));
+    assert_eq!(result.header("content-length"), "0");
+    assert_error(
+        &app.arm.get(&deleted_path("kv-lro", ""), Some(&token)).await,
+        404,
+        "ResourceNotFound",
+    );
+    assert_eq!(
+        check_name(&app, &token, "kv-lro").await,
+        json!({"nameAvailable": true})
+    );
+}
+
+#[tokio::test]
+async fn a_purge_keeps_the_deleted_vault_and_its_name_until_its_time_is_up() {
+    const IN_PROGRESS: u64 = 30;
+    let app = TestArm::spawn_with(|settings| settings.async_operation_seconds = IN_PROGRESS).await;
+    let token = app.operator_token().await;
+
+    let purged = delete_and_purge(&app, &token, "kv-slow").await;
+    let location = path_of(purged.header("location"));
+    let running = app.arm.get(&location, Some(&token)).await;
+    let shown = app
+        .arm
+        .get(&deleted_path("kv-slow", ""), Some(&token))
+        .await;
+    let listed = deleted_names(&app, &token).await;
+    let name = check_name(&app, &token, "kv-slow").await;
+    let again = app
+        .arm
+        .post(&deleted_path("kv-slow", "/purge"), Some(&token), None)
+        .await;
+    let recover = put(
+        &app,
+        &token,
+        "kv-slow",
+        body(json!({"createMode": "recover"})),
+    )
+    .await;
+    let create = put(&app, &token, "kv-slow", body(json!({}))).await;
+    app.clock.advance(IN_PROGRESS as i64);
+    let ended = app.arm.get(&location, Some(&token)).await;
+
+    assert_eq!(purged.status, 202, "{}", purged.text);
+    assert_eq!(running.status, 202, "{}", running.text);
+    assert_eq!(path_of(running.header("location")), location);
+    assert_eq!(running.header("retry-after"), "1");
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["name"], "kv-slow");
+    assert_eq!(listed, vec!["kv-slow"]);
+    assert_eq!(name["reason"], "AlreadyExists");
+    // A second purge while one runs answers with the running one.
+    assert_eq!(again.status, 202, "{}", again.text);
+    assert_eq!(path_of(again.header("location")), location);
+    assert_error(&recover, 409, "ConflictError");
+    assert_error(&create, 409, "ConflictError");
+    assert_eq!((ended.status, ended.text.as_str()), (200, ""));
+    assert!(deleted_names(&app, &token).await.is_empty());
+    assert_eq!(
+        check_name(&app, &token, "kv-slow").await,
+        json!({"nameAvailable": true})
+    );
+}
+
+#[tokio::test]
+async fn operation_results_need_key_vaults_read_action_and_an_id_it_gave_out() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let purged = delete_and_purge(&app, &token, "kv-result").await;
+    let location = path_of(purged.header("location"));
+    let (_, stranger_token) = app.new_principal("kv-stranger").await;
+
+    let denied = app.arm.get(&location, Some(&stranger_token)).await;
+    let unknown = app
+        .arm
+        .get(
+            &format!(
+                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/eastus/operationResults/VVR8bm8?api-version={VERSION}"
+            ),
+            Some(&token),
+        )
+        .await;
+    let elsewhere = app
+        .arm
+        .get(&location.replace("/eastus/", "/westus/"), Some(&token))
+        .await;
+
+    assert_error(&denied, 403, "AuthorizationFailed");
+    assert!(
+        denied
+            .text
+            .contains("Microsoft.KeyVault/locations/operationResults/read"),
+        "{}",
+        denied.text
+    );
+    assert_error(&unknown, 404, "NotFound");
+    assert_error(&elsewhere, 404, "NotFound");
+    assert_eq!(app.arm.get(&location, Some(&token)).await.status, 200);
 }
