@@ -72,6 +72,14 @@ impl Tracker {
     fn lower(&self, due: i64) {
         self.next_due.fetch_min(due, Ordering::SeqCst);
     }
+
+    /// Whether no operation is in progress, known without the store: a settle has found none left
+    /// and none has begun since (`next_due` at its "nothing" value) and no settle is running.
+    /// Reads of a resource's state skip their query then — every GET of a VM or a group would
+    /// otherwise pay one, and with the default time of 0 nothing is ever in progress.
+    fn idle(&self) -> bool {
+        self.next_due.load(Ordering::SeqCst) == i64::MAX && self.settling.try_lock().is_ok()
+    }
 }
 
 /// What a new operation is about.
@@ -207,6 +215,9 @@ pub async fn pending_kind(
     state: &AppState,
     resource_id: &str,
 ) -> Result<Option<OperationKind>, ArmError> {
+    if state.operations.idle() {
+        return Ok(None);
+    }
     let pending = store::pending_for(&state.db, resource_id).await?;
     Ok(strongest(
         pending.into_iter().map(|operation| operation.kind),
@@ -220,6 +231,9 @@ pub async fn pending_of(
     resource_id: &str,
     kind: OperationKind,
 ) -> Result<Option<AsyncOperation>, ArmError> {
+    if state.operations.idle() {
+        return Ok(None);
+    }
     let pending = store::pending_for(&state.db, resource_id).await?;
     Ok(pending.into_iter().find(|operation| operation.kind == kind))
 }
@@ -231,6 +245,9 @@ pub async fn pending_under(
     prefix: &str,
 ) -> Result<std::collections::HashMap<String, OperationKind>, ArmError> {
     let mut states = std::collections::HashMap::new();
+    if state.operations.idle() {
+        return Ok(states);
+    }
     for (key, kind) in store::pending_under(&state.db, prefix).await? {
         let current = states.get(&key).copied();
         if let Some(kind) = strongest(current.into_iter().chain([kind])) {
