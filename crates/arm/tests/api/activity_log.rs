@@ -1,7 +1,6 @@
 //! The activity log (`Microsoft.Insights/eventtypes/management/values`): every write recorded as
 //! a Started and a Succeeded/Failed event, `$filter`, `$select`, paging, retention and RBAC.
 
-use futures::StreamExt;
 use serde_json::{json, Value};
 
 use mimic_testkit::fixture::{
@@ -187,23 +186,8 @@ async fn filters_select_and_paging_follow_the_spec() {
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
     // 110 writes are 220 events: more than one page of 200.
-    futures::stream::iter(0..110)
-        .map(|index| {
-            let (app, token) = (&app, &token);
-            async move {
-                let reply = app
-                    .put_group(
-                        token,
-                        &format!("page-rg-{index}"),
-                        json!({"location": "eastus"}),
-                    )
-                    .await;
-                assert_eq!(reply.status, 201, "{}", reply.text);
-            }
-        })
-        .buffer_unordered(8)
-        .collect::<Vec<()>>()
-        .await;
+    let names: Vec<String> = (0..110).map(|index| format!("page-rg-{index}")).collect();
+    crate::paging::put_groups(&app, &token, &names, 8).await;
 
     let first = app
         .arm

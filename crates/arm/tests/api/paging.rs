@@ -22,6 +22,20 @@ async fn pages(app: &TestArm, token: &str, path: &str) -> Vec<Vec<Value>> {
     pages
 }
 
+/// Creates the groups `names` (each a 201), `concurrency` PUTs in flight at once.
+pub async fn put_groups(app: &TestArm, token: &str, names: &[String], concurrency: usize) {
+    futures::stream::iter(names)
+        .map(|name| async move {
+            let reply = app
+                .put_group(token, name, json!({"location": "eastus"}))
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.text);
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<()>>()
+        .await;
+}
+
 fn names(pages: &[Vec<Value>]) -> Vec<String> {
     pages
         .iter()
@@ -115,23 +129,8 @@ async fn a_list_that_fits_one_page_has_no_next_link_and_a_foreign_token_is_400()
 async fn resource_groups_page_by_name() {
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    futures::stream::iter(0..505)
-        .map(|index| {
-            let (app, token) = (&app, &token);
-            async move {
-                let reply = app
-                    .put_group(
-                        token,
-                        &format!("paged-{index:03}"),
-                        json!({"location": "eastus"}),
-                    )
-                    .await;
-                assert_eq!(reply.status, 201, "{}", reply.text);
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<()>>()
-        .await;
+    let groups: Vec<String> = (0..505).map(|index| format!("paged-{index:03}")).collect();
+    put_groups(&app, &token, &groups, 16).await;
     let path = format!("/subscriptions/{SUBSCRIPTION}/resourcegroups?api-version={GROUP_VERSION}");
 
     let listed = pages(&app, &token, &path).await;
