@@ -89,6 +89,17 @@ impl Watchers {
         seen.values().filter(|entry| entry.live_until > now).count()
     }
 
+    /// How many live watchers hold the current generation: those whose memory is up to date
+    /// (a watcher's first poll holds nothing; its next one says what it took in).
+    pub fn current(&self) -> usize {
+        let now = Instant::now();
+        let generation = self.generation();
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.values()
+            .filter(|entry| entry.live_until > now && entry.holds == generation)
+            .count()
+    }
+
     /// `watcher` holds `holds` and asks again within `wait` (plus [`GRACE`]).
     pub fn heard(&self, watcher: &str, holds: u64, wait: Duration) {
         let live_until = Instant::now() + wait.min(MAX_WAIT) + GRACE;
@@ -154,7 +165,14 @@ mod tests {
         watchers.publish().await;
         assert_eq!(watchers.generation(), 2);
 
+        watchers.heard("a", 0, MAX_WAIT);
+        assert_eq!(
+            (watchers.live(), watchers.current()),
+            (1, 0),
+            "a first poll holds nothing"
+        );
         watchers.heard("a", 2, MAX_WAIT);
+        assert_eq!(watchers.current(), 1);
         let publishing = tokio::spawn({
             let watchers = watchers.clone();
             async move { watchers.publish().await }

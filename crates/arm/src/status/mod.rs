@@ -11,9 +11,9 @@ use crate::{AppState, ArmError};
 
 /// `GET /internal/status` → `{"subscriptions","resourceGroups","virtualMachines",
 /// "userAssignedIdentities","systemAssignedIdentities","roleAssignments"}`, each a count, and
-/// `"hostApi": {"identityReads", "watchers"}`: how often the host API was asked for a VM's
-/// identities other than by a watch, and how many IMDS processes watch it now
-/// ([`crate::host_watch`]).
+/// `"hostApi": {"identityReads", "watchers", "watchersCurrent"}`: how often the host API was asked
+/// for a VM's identities other than by a watch, how many IMDS processes watch it now, and how many
+/// of those hold the current generation ([`crate::host_watch`]).
 pub async fn get(_: InternalCaller, state: web::Data<AppState>) -> Result<HttpResponse, ArmError> {
     let counts = store::counts(&state.db).await?;
     Ok(HttpResponse::Ok().json(Status {
@@ -21,6 +21,7 @@ pub async fn get(_: InternalCaller, state: web::Data<AppState>) -> Result<HttpRe
         host_api: HostApi {
             identity_reads: state.watchers.reads(),
             watchers: state.watchers.live(),
+            watchers_current: state.watchers.current(),
         },
     }))
 }
@@ -38,4 +39,5 @@ struct Status {
 struct HostApi {
     identity_reads: u64,
     watchers: usize,
+    watchers_current: usize,
 }

@@ -57,10 +57,12 @@ async fn host_api(app: &TestArm) -> Value {
     status.body["hostApi"].clone()
 }
 
-/// Waits (bounded) until ARM counts the IMDS among its watchers.
+/// Waits (bounded) until ARM counts the IMDS among its watchers holding the current generation:
+/// being counted as a watcher is not enough, as ARM counts it on its first poll, before the IMDS
+/// has taken the answer in (until then, requests still ask ARM).
 async fn until_watched(app: &TestArm) {
     for _ in 0..200 {
-        if host_api(app).await["watchers"] == 1 {
+        if host_api(app).await["watchersCurrent"] == 1 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
