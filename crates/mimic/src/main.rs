@@ -2,6 +2,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    quiet_on_closed_stdout();
     let cli = mimic::cli::Cli::parse();
     let logging = mimic_web::telemetry::LogOptions {
         format: cli.log_format,
@@ -25,4 +26,23 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `mimic status | head -1`: once the reader has gone, the next `println!` fails with EPIPE (Rust
+/// ignores SIGPIPE) and panics. Such a panic ends the process as SIGPIPE ends `ls` (status 141,
+/// 128 + SIGPIPE), without a panic message; every other panic reports as before.
+fn quiet_on_closed_stdout() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }

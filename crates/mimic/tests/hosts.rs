@@ -196,3 +196,32 @@ async fn hosts_as_a_principal_that_cannot_list_subscriptions_vaults_lists_none()
     // ARM lists only what the caller may read: a principal without a role sees no subscription.
     assert_eq!(stdout(&output), "");
 }
+
+/// `mimic hosts | head -0`: the reader is gone before mimic prints. It ends as `ls` does there
+/// (status 141, 128 + SIGPIPE), without a panic message.
+#[tokio::test]
+async fn hosts_into_a_closed_pipe_ends_quietly() {
+    let app = TestMimic::start().await;
+    let token = app.operator_token().await;
+    create_vault(&app, &token, &unique("hd")).await;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mimic"));
+    command
+        .arg("--data-dir")
+        .arg(app.data_dir())
+        .arg("hosts")
+        .env("RUST_LOG", "warn")
+        .env_remove("MIMIC_CLIENT_ID")
+        .env_remove("MIMIC_CLIENT_SECRET")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
