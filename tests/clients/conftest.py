@@ -133,22 +133,35 @@ def client_env(**extra):
     return env
 
 
-@pytest.fixture(scope="session")
-def mimic(tmp_path_factory):
+def start_mimic(data_dir, *flags, env=None):
+    """`mimic --data-dir DATA_DIR up` on free loopback ports with FLAGS (and ENV, default the client
+    environment), logging to DATA_DIR's name + `.log` beside it; returns once it serves."""
     binary = os.environ.get("MIMIC_BIN") or str(REPO / "target" / "debug" / "mimic")
-    data_dir = tmp_path_factory.mktemp("mimic-data")
-    log = open(data_dir.parent / "mimic.log", "w")
+    data_dir = pathlib.Path(data_dir)
+    log = open(data_dir.parent / f"{data_dir.name}.log", "w")
     process = subprocess.Popen(
-        [binary, "--data-dir", str(data_dir), "up", "--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0"],
-        stdout=log, stderr=subprocess.STDOUT, env=client_env(RUST_LOG="warn"))
+        [binary, "--data-dir", str(data_dir), "up", "--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0",
+         *flags],
+        stdout=log, stderr=subprocess.STDOUT, env=env or client_env(RUST_LOG="warn"))
     deadline = time.time() + 60
     while not (data_dir / "endpoints.json").exists():
         if process.poll() is not None or time.time() > deadline:
+            process.kill()
             raise RuntimeError(f"mimic up did not start; see {log.name}")
         time.sleep(0.1)
-    yield Mimic(binary, data_dir, process)
-    process.terminate()
-    process.wait(timeout=30)
+    return Mimic(binary, data_dir, process)
+
+
+def stop_mimic(running):
+    running.process.terminate()
+    running.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def mimic(tmp_path_factory):
+    running = start_mimic(tmp_path_factory.mktemp("mimic-data"))
+    yield running
+    stop_mimic(running)
 
 
 # --- docs/compatibility.md, generated from this suite's own results ---------------------------------

@@ -9,15 +9,11 @@ would be refused once the old key is gone.
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 
-from conftest import Mimic, client_env
+from conftest import start_mimic, stop_mimic
 from test_az_support import AZ, as_vm, fails, ok_json
 from test_identity_vm import IDENTITY, PRELUDE, RESOURCE, mimic_env, run_python, system_assigned_vm
 
@@ -116,21 +112,9 @@ def test_az_login_identity_fails_under_429s_and_signs_in_once_they_pass(mimic):
 
 @pytest.fixture(scope="module")
 def own_mimic(tmp_path_factory):
-    binary = os.environ.get("MIMIC_BIN")
-    data_dir = tmp_path_factory.mktemp("mimic-rollover")
-    log = open(data_dir.parent / "mimic-rollover.log", "w")
-    process = subprocess.Popen(
-        [binary, "--data-dir", str(data_dir), "up", "--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0",
-         "--aad-userrealm-addr", ""],
-        stdout=log, stderr=subprocess.STDOUT, env=client_env(RUST_LOG="warn"))
-    deadline = time.time() + 60
-    while not (data_dir / "endpoints.json").exists():
-        if process.poll() is not None or time.time() > deadline:
-            raise RuntimeError(f"mimic up did not start; see {log.name}")
-        time.sleep(0.1)
-    yield Mimic(binary, data_dir, process)
-    process.terminate()
-    process.wait(timeout=30)
+    running = start_mimic(tmp_path_factory.mktemp("mimic-rollover"), "--aad-userrealm-addr", "")
+    yield running
+    stop_mimic(running)
 
 
 READ_WITH = PRELUDE + r'''

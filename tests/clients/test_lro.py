@@ -12,12 +12,10 @@ import json
 import os
 import pathlib
 import subprocess
-import time
-import uuid
 
 import pytest
 
-from conftest import Mimic, client_env
+from conftest import client_env, start_mimic, stop_mimic
 from test_az_support import fails, ok, op, unique
 from test_identity_vm import COMPUTE, PRELUDE, RESOURCE, compat, run_python
 
@@ -28,21 +26,9 @@ IN_PROGRESS = 3
 @pytest.fixture(scope="module")
 def slow_mimic(tmp_path_factory):
     """A second `mimic up` whose long-running operations stay in progress for IN_PROGRESS seconds."""
-    binary = os.environ.get("MIMIC_BIN") or str(HERE.parent.parent / "target" / "debug" / "mimic")
-    data_dir = tmp_path_factory.mktemp("mimic-slow-data")
-    log = open(data_dir.parent / "mimic-slow.log", "w")
-    process = subprocess.Popen(
-        [binary, "--data-dir", str(data_dir), "up", "--arm-addr", "127.0.0.1:0", "--aad-addr", "127.0.0.1:0",
-         "--async-operation-seconds", str(IN_PROGRESS)],
-        stdout=log, stderr=subprocess.STDOUT, env=client_env(RUST_LOG="warn"))
-    deadline = time.time() + 60
-    while not (data_dir / "endpoints.json").exists():
-        if process.poll() is not None or time.time() > deadline:
-            raise RuntimeError(f"mimic up did not start; see {log.name}")
-        time.sleep(0.1)
-    yield Mimic(binary, data_dir, process)
-    process.terminate()
-    process.wait(timeout=30)
+    running = start_mimic(tmp_path_factory.mktemp("mimic-slow"), "--async-operation-seconds", str(IN_PROGRESS))
+    yield running
+    stop_mimic(running)
 
 
 # The operator's SDK clients, recording every response the pipeline sees (initial answers and polls).
