@@ -1,17 +1,22 @@
 """Issue 17 items 3 and 5 through real clients: the activity log as `az monitor activity-log list`,
 `az role assignment list-changelogs` and azure-mgmt-monitor read it, and ARM lists paged with
-`nextLink` (1 200 role assignments listed completely by az and azure-mgmt-authorization).
+`nextLink` (1 200 role assignments listed completely by az and azure-mgmt-authorization; 61
+subscriptions, ARM's 50 a page, found by `az login` and azure-mgmt-resource).
 
 azure-mgmt-monitor is the version az 2.91.0 pins (installed with it), so it needs no line of its own
 in requirements.txt.
 """
 
 import concurrent.futures
+import json
 import uuid
 from importlib.metadata import version
 
+import pytest
+
+from conftest import REPO, start_mimic, stop_mimic
 from test_az_support import AZ, op, unique
-from test_identity_vm import AUTHORIZATION, PRELUDE, compat, run_python
+from test_identity_vm import AUTHORIZATION, PRELUDE, RESOURCE, compat, run_python
 
 MONITOR = f"azure-mgmt-monitor {version('azure-mgmt-monitor')}"
 GROUP_WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
@@ -170,3 +175,56 @@ def test_1200_role_assignments_are_listed_completely(mimic):
     done = run_python(mimic, LIST_FOR_SUBSCRIPTION, timeout=300)
     sdk_names = set(done["names"])
     assert names <= sdk_names and len(done["names"]) == len(sdk_names), (len(names & sdk_names), len(done["names"]))
+
+
+# --- 61 subscriptions, on a mimic of its own --------------------------------------------------------
+
+EXTRA_SUBSCRIPTIONS = [f"5ab5c000-0000-4000-8000-{n:012}" for n in range(60)]
+
+
+@pytest.fixture(scope="module")
+def many_subscriptions(tmp_path_factory):
+    """A `mimic up` seeded with the default fixture plus 60 subscriptions the operator reads."""
+    fixture = json.loads((REPO / "fixtures" / "default.json").read_text())
+    arm = fixture["arm"]
+    operator = next(a["principalId"] for a in arm["roleAssignments"] if a.get("principalType") == "ServicePrincipal")
+    for n, subscription in enumerate(EXTRA_SUBSCRIPTIONS):
+        arm["subscriptions"].append({"subscriptionId": subscription, "displayName": f"paged-{n}",
+                                     "tenantId": arm["subscriptions"][0]["tenantId"]})
+        arm["roleAssignments"].append({"name": f"5ab5ca00-0000-4000-8000-{n:012}", "scope": f"/subscriptions/{subscription}",
+                                       "roleDefinitionId": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                                       "principalId": operator, "principalType": "ServicePrincipal"})
+    path = tmp_path_factory.mktemp("fixture") / "many-subscriptions.json"
+    path.write_text(json.dumps(fixture))
+    running = start_mimic(tmp_path_factory.mktemp("mimic-subscriptions"), "--fixture", str(path),
+                          "--aad-userrealm-addr", "")
+    yield running
+    stop_mimic(running)
+
+
+LIST_SUBSCRIPTIONS = PRELUDE + r'''
+from azure.identity import ClientSecretCredential
+from azure.mgmt.resource import SubscriptionClient
+
+credential = ClientSecretCredential(os.environ["MIMIC_TENANT"], os.environ["MIMIC_CLIENT_ID"],
+                                    os.environ["MIMIC_CLIENT_SECRET"], authority=os.environ["MIMIC_AAD"],
+                                    disable_instance_discovery=True)
+client = SubscriptionClient(credential, base_url=ARM)
+print(json.dumps({"ids": [s.subscription_id for s in client.subscriptions.list()]}))
+'''
+
+
+@compat(AZ, flow="az login / az account list: 61 subscriptions over ARM's 50-a-page nextLink")
+@compat(RESOURCE, flow="operator: subscriptions.list(), 61 subscriptions over nextLink pages")
+def test_61_subscriptions_are_found_across_pages(many_subscriptions):
+    mimic = many_subscriptions
+    first = mimic.arm("GET", "/subscriptions?api-version=2022-12-01")
+    assert first.status_code == 200, first.text
+    assert len(first.json()["value"]) == 50 and "$skiptoken=" in first.json()["nextLink"], first.text
+    expected = sorted([mimic.subscription, *EXTRA_SUBSCRIPTIONS])
+
+    accounts = op(mimic, "account", "list", "--all")
+    assert sorted(a["id"] for a in accounts) == expected, len(accounts)
+
+    done = run_python(mimic, LIST_SUBSCRIPTIONS)
+    assert sorted(done["ids"]) == expected, len(done["ids"])

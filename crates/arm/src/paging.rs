@@ -16,9 +16,20 @@ use serde::Serialize;
 
 use crate::{AppState, ArmError};
 
-/// Items per page of a list whose Azure page size is undocumented (role assignments, role
-/// definitions, resource groups, resources, identities, virtual machines, vaults).
+/// Items per page of a list whose Azure page size is undocumented: role assignments, deny
+/// assignments, resource groups, resources (`$top` overrides it), identities, virtual machines,
+/// network interfaces, vaults and deleted vaults, providers, provider operations, the operations
+/// lists (but Microsoft.Compute's), tenants.
+///
+/// Not paged, as in Azure: role definitions (ARM answers all built-ins in one page: az's recorded
+/// `test_built_in_role_definition_scenario`, 790 kB without `nextLink`), locations and Compute's
+/// operations and VM sizes (`nextLinkName: null` in their specs), resource SKUs (one page of over
+/// 20 MB, azure-rest-api-specs#15672), the VM image lists (bare arrays in the spec).
 pub const DEFAULT: usize = 500;
+
+/// Subscriptions per page of `GET /subscriptions`: ARM's own, as answers seen past 50
+/// subscriptions show (`"count": {"type": "Partial", "value": 50}` and a `nextLink`).
+pub const SUBSCRIPTIONS: usize = 50;
 
 /// Events per page of the activity log (undocumented too).
 pub const ACTIVITY_LOG: usize = 200;
@@ -74,6 +85,11 @@ pub fn page_of<T>(
         value: keyed.into_iter().map(|(_, item)| item).collect(),
         next_link,
     })
+}
+
+/// Whether the request resumes a list (carries a `$skiptoken`).
+pub fn resumes(request: &HttpRequest) -> bool {
+    query_value(request.query_string(), "$skiptoken").is_some()
 }
 
 /// The decoded `$skiptoken` of a query, if any; one mimic did not issue is 400 `BadRequest`.

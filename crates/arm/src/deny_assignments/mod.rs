@@ -4,7 +4,7 @@
 
 pub mod model;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::extract::Caller;
 use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb};
@@ -74,32 +74,41 @@ pub const OPERATIONS: &[Operation] = &[
 /// below the scope; `atScope()` → at and above; `principalId eq '…'`, `denyAssignmentName eq '…'`.
 pub async fn list_for_scope(
     state: web::Data<AppState>,
+    request: HttpRequest,
     path: web::Path<String>,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let scope = crate::scope::parse_captured(&path)?;
     let filter = Filter::parse(query.filter.as_deref())?;
     let scope = crate::scope::resolve(&state, &scope).await?;
-    Ok(list(&state, &filter, &scope.key()))
+    list(&state, &request, &filter, &scope.key())
 }
 
 /// `GET /providers/Microsoft.Authorization/denyAssignments[?$filter=…]` (the tenant root).
 pub async fn list_at_root(
     state: web::Data<AppState>,
+    request: HttpRequest,
     query: web::Query<crate::extract::FilterQuery>,
 ) -> Result<HttpResponse, ArmError> {
     let filter = Filter::parse(query.filter.as_deref())?;
-    Ok(list(&state, &filter, "/"))
+    list(&state, &request, &filter, "/")
 }
 
-fn list(state: &AppState, filter: &Filter, scope_key: &str) -> HttpResponse {
+/// The deny assignments `filter` keeps at `scope_key`, paged ([`crate::paging`]) by id.
+fn list(
+    state: &AppState,
+    request: &HttpRequest,
+    filter: &Filter,
+    scope_key: &str,
+) -> Result<HttpResponse, ArmError> {
     let value: Vec<DenyAssignmentBody> = state
         .deny_assignments
         .iter()
         .filter(|assignment| filter.keeps(assignment, scope_key))
         .map(DenyAssignmentBody::from)
         .collect();
-    HttpResponse::Ok().json(serde_json::json!({ "value": value }))
+    let page = crate::paging::page(state, request, value, |body| body.id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/denyAssignments/{guid}`: the deny assignment

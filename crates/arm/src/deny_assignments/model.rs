@@ -236,7 +236,7 @@ fn quoted_after(clause: &str, prefix: &str) -> Option<String> {
 /// The 2022-04-01 wire shape of a deny assignment.
 #[derive(Debug, Serialize)]
 pub struct DenyAssignmentBody {
-    id: String,
+    pub id: String,
     name: String,
     #[serde(rename = "type")]
     kind: &'static str,

@@ -27,7 +27,7 @@ use crate::operations::{Authorization, Operation, ResourceType, ScopeRule, Verb}
 use crate::{scope, system_data, AppState, ArmError};
 use model::{
     AccessPolicyUpdateKind, AccessPolicyUpdateRequest, AccessPolicyUpdateResponse,
-    AccessPolicyUpdateResponseProperties, CheckNameRequest, CheckNameResponse, DeletedVaultList,
+    AccessPolicyUpdateResponseProperties, CheckNameRequest, CheckNameResponse,
     DeletedVaultResponse, VaultCreateRequest, VaultPatchRequest, VaultResponse, RESOURCE_TYPE,
 };
 use writes::VaultKey;
@@ -474,9 +474,10 @@ pub async fn list_by_subscription(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// `Vaults_ListDeleted`.
+/// `Vaults_ListDeleted`, paged ([`crate::paging`]) by id.
 pub async fn list_deleted(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
 ) -> Result<HttpResponse, ArmError> {
@@ -484,7 +485,10 @@ pub async fn list_deleted(
     writes::sweep(&state).await?;
     let vaults = store::list_deleted(&state.db, &path.subscription_id).await?;
     let value = vaults.iter().map(DeletedVaultResponse::from).collect();
-    Ok(HttpResponse::Ok().json(DeletedVaultList { value }))
+    let page = crate::paging::page(&state, &request, value, |vault: &DeletedVaultResponse| {
+        vault.id.clone()
+    })?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of one soft-deleted vault.

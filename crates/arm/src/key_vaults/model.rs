@@ -697,12 +697,6 @@ fn date(epoch_seconds: i64) -> String {
     }
 }
 
-/// A page of deleted vaults.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeletedVaultList {
-    pub value: Vec<DeletedVaultResponse>,
-}
-
 /// The answer to an access-policy update (`VaultAccessPolicyParameters`).
 #[derive(Debug, Clone, Serialize)]
 pub struct AccessPolicyUpdateResponse {

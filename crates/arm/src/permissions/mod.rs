@@ -7,7 +7,7 @@
 //! grants. The subscription form (`/subscriptions/{s}/providers/Microsoft.Authorization/permissions`)
 //! is answered the same way; Azure's specs publish only the group and resource forms.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::extract::{ApiVersion, Caller};
@@ -58,27 +58,30 @@ pub const OPERATIONS: &[Operation] = &[
 /// `GET /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Authorization/permissions`.
 pub async fn list_for_resource_group(
     state: web::Data<AppState>,
+    request: HttpRequest,
     caller: Caller,
     version: ApiVersion,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ArmError> {
     let (subscription_id, group) = path.into_inner();
     let scope = format!("subscriptions/{subscription_id}/resourceGroups/{group}");
-    list(&state, &caller, &version, &scope).await
+    list(&state, &request, &caller, &version, &scope).await
 }
 
 /// `GET {resource or subscription}/providers/Microsoft.Authorization/permissions`.
 pub async fn list_for_resource(
     state: web::Data<AppState>,
+    request: HttpRequest,
     caller: Caller,
     version: ApiVersion,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ArmError> {
-    list(&state, &caller, &version, &path).await
+    list(&state, &request, &caller, &version, &path).await
 }
 
 async fn list(
     state: &AppState,
+    request: &HttpRequest,
     caller: &Caller,
     version: &ApiVersion,
     captured: &str,
@@ -87,11 +90,17 @@ async fn list(
     let scope = crate::scope::resolve(state, &scope).await?;
     let blocks = caller_blocks(state, &caller.oid, &scope.key()).await?;
     let with_conditions = shows_conditions(&version.0);
-    let value = blocks
+    // Paged ([`crate::paging`]) in this order (broadest scope first): the key is the position.
+    let value: Vec<(usize, PermissionBody)> = blocks
         .into_iter()
         .map(|block| PermissionBody::new(block, with_conditions))
+        .enumerate()
         .collect();
-    Ok(HttpResponse::Ok().json(PermissionGetResult { value }))
+    let page = crate::paging::page(state, request, value, |(at, _)| format!("{at:08}"))?;
+    Ok(HttpResponse::Ok().json(crate::paging::Page {
+        value: page.value.into_iter().map(|(_, body)| body).collect(),
+        next_link: page.next_link,
+    }))
 }
 
 /// The permission blocks of every role `principal_id` (or one of its groups) holds at or above
@@ -120,12 +129,6 @@ pub async fn caller_blocks(
         }
     }
     Ok(blocks)
-}
-
-/// Azure's `PermissionGetResult`.
-#[derive(Debug, Serialize)]
-struct PermissionGetResult {
-    value: Vec<PermissionBody>,
 }
 
 /// Azure's `Permission` as the permissions API answers it: the four lists always present.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::extract::ApiVersion;
 use crate::operations::{self, Authorization, Operation, ResourceType, Verb};
 use crate::resources::providers::{self, Namespace};
-use crate::ArmError;
+use crate::{AppState, ArmError};
 
 /// An action a handler checks itself on another resource than the request's.
 pub struct LinkedAction {
@@ -202,7 +202,13 @@ struct OperationDisplay {
 }
 
 /// `Operations_List`: the namespace comes from the path (`/providers/{namespace}/operations`).
-async fn list(_version: ApiVersion, request: actix_web::HttpRequest) -> HttpResponse {
+/// Paged ([`crate::paging`]) by name, except Microsoft.Compute's: its spec declares the list
+/// unpaged (`nextLinkName: null`, no `nextLink` in `ComputeOperationListResult`).
+async fn list(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, ArmError> {
     let namespace = request.path().split('/').nth(2).unwrap_or_default();
     let value: Vec<OperationBody> = providers::namespace(namespace)
         .map(|info| {
@@ -222,7 +228,11 @@ async fn list(_version: ApiVersion, request: actix_web::HttpRequest) -> HttpResp
                 .collect()
         })
         .unwrap_or_default();
-    HttpResponse::Ok().json(serde_json::json!({ "value": value }))
+    if namespace.eq_ignore_ascii_case("Microsoft.Compute") {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "value": value })));
+    }
+    let page = crate::paging::page(&state, &request, value, |body| body.name.to_string())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// `ProviderOperationsMetadata` of the authorization API.
@@ -292,9 +302,15 @@ fn metadata(info: &Namespace) -> Metadata {
 }
 
 /// `ProviderOperationsMetadata_List` (`$expand=resourceTypes` is the default and always applied).
-async fn list_metadata(_version: ApiVersion) -> HttpResponse {
+/// Paged ([`crate::paging`]) by namespace.
+async fn list_metadata(
+    state: web::Data<AppState>,
+    _version: ApiVersion,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, ArmError> {
     let value: Vec<Metadata> = providers::NAMESPACES.iter().map(metadata).collect();
-    HttpResponse::Ok().json(serde_json::json!({ "value": value }))
+    let page = crate::paging::page(&state, &request, value, |body| body.name.to_string())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// `ProviderOperationsMetadata_Get`: 404 `InvalidResourceNamespace` for a namespace mimic does not serve.

@@ -268,9 +268,11 @@ async fn list_resources(
     crate::paging::page_of(state, request, value, |resource| resource.id.clone(), size)
 }
 
-/// `Providers_List`: every namespace mimic serves, in the subscription's registration state.
+/// `Providers_List`: every namespace mimic serves, in the subscription's registration state;
+/// paged ([`crate::paging`]) by namespace.
 pub async fn list_providers(
     state: web::Data<AppState>,
+    request: HttpRequest,
     _caller: Caller,
     _version: ApiVersion,
     path: web::Path<SubscriptionPath>,
@@ -280,7 +282,10 @@ pub async fn list_providers(
     for info in providers::NAMESPACES {
         value.push(provider_in(&state, &path.subscription_id, info).await?);
     }
-    Ok(HttpResponse::Ok().json(providers::ProviderList { value }))
+    let page = crate::paging::page(&state, &request, value, |provider| {
+        provider.namespace.to_string()
+    })?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// The path of one provider.

@@ -99,12 +99,6 @@ pub struct ProviderResourceType {
     pub capabilities: &'static str,
 }
 
-/// A page of providers.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProviderList {
-    pub value: Vec<Provider>,
-}
-
 /// A namespace's registration state as ARM writes it: `Registered` unless a row says otherwise.
 pub fn registration_state(recorded: Option<&str>) -> &'static str {
     match recorded {

@@ -9,7 +9,7 @@ pub mod metadata;
 pub mod model;
 pub mod store;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::extract::Caller;
 use crate::operations::{Authorization, Operation, ResourceType, Verb};
@@ -109,8 +109,14 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// `GET /subscriptions`: the subscriptions of the token's tenant the caller can see. A token
 /// from another tenant lists none of this tenant's subscriptions, even for a principal that
-/// holds roles here: ARM answers for the tenant the token was issued in.
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ArmError> {
+/// holds roles here: ARM answers for the tenant the token was issued in. Paged as ARM pages it:
+/// [`crate::paging::SUBSCRIPTIONS`] a page, by subscription id; `count` is `Total` on a list that
+/// fits one page, else `Partial` with the page's length (ARM's answer past 50 subscriptions).
+pub async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ArmError> {
     let mut visible = Vec::new();
     for subscription in store::list(&state.db).await? {
         let same_tenant = subscription.tenant_id.eq_ignore_ascii_case(&caller.tid);
@@ -118,11 +124,27 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
             visible.push(SubscriptionBody::from(subscription));
         }
     }
-    let count = visible.len();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "value": visible,
-        "count": {"type": "Total", "value": count},
-    })))
+    let page = crate::paging::page_of(
+        &state,
+        &request,
+        visible,
+        |subscription| subscription.subscription_id.clone(),
+        crate::paging::SUBSCRIPTIONS,
+    )?;
+    let whole = page.next_link.is_none() && !crate::paging::resumes(&request);
+    let count = serde_json::json!({
+        "type": if whole { "Total" } else { "Partial" },
+        "value": page.value.len(),
+    });
+    Ok(HttpResponse::Ok().json(SubscriptionPage { page, count }))
+}
+
+/// `SubscriptionListResult`: a page and its `count`.
+#[derive(serde::Serialize)]
+struct SubscriptionPage {
+    #[serde(flatten)]
+    page: crate::paging::Page<SubscriptionBody>,
+    count: serde_json::Value,
 }
 
 /// `GET /subscriptions/{subscription_id}`.
@@ -147,14 +169,19 @@ pub async fn list_locations(
 }
 
 /// `GET /tenants`: the home tenant, for a token issued in it; a token from another tenant lists
-/// no tenant of this directory.
-pub async fn list_tenants(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
+/// no tenant of this directory. Paged ([`crate::paging`]) by tenant id.
+pub async fn list_tenants(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    caller: Caller,
+) -> Result<HttpResponse, ArmError> {
     let home = &state.settings.tenant_id;
     let tenants: Vec<TenantBody> = match home.eq_ignore_ascii_case(&caller.tid) {
         true => vec![TenantBody::home(home, "mimic", "mimic.onmicrosoft.com")],
         false => Vec::new(),
     };
-    HttpResponse::Ok().json(serde_json::json!({ "value": tenants }))
+    let page = crate::paging::page(&state, &request, tenants, |tenant| tenant.tenant_id.clone())?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// `GET /metadata/endpoints` (no authentication): the cloud description ([`metadata`]); dated

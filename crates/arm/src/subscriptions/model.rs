@@ -24,7 +24,7 @@ pub struct SubscriptionBody {
     id: String,
     authorization_source: &'static str,
     managed_by_tenants: Vec<serde_json::Value>,
-    subscription_id: String,
+    pub subscription_id: String,
     tenant_id: String,
     display_name: String,
     state: String,
@@ -67,7 +67,7 @@ impl From<Subscription> for SubscriptionBody {
 #[serde(rename_all = "camelCase")]
 pub struct TenantBody {
     id: String,
-    tenant_id: String,
+    pub tenant_id: String,
     tenant_category: &'static str,
     country_code: &'static str,
     display_name: String,

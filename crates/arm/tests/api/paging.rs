@@ -278,3 +278,184 @@ async fn vm_and_nic_lists_take_a_skiptoken_and_refuse_a_forged_one() {
         assert_eq!(forged.body["error"]["code"], "BadRequest", "{}", forged.text);
     }
 }
+
+/// The `pages` of a list as ids (`key`), in order.
+fn keys(pages: &[Vec<Value>], key: &str) -> Vec<String> {
+    pages
+        .iter()
+        .flatten()
+        .map(|item| item[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn subscriptions_page_by_50_with_a_partial_count_as_arm_does() {
+    // 60 more subscriptions, the operator a Reader of each: 61 in all.
+    let extra: Vec<String> = (0..60)
+        .map(|n| format!("5ab5c000-0000-4000-8000-{n:012}"))
+        .collect();
+    let seeded = extra.clone();
+    let app = TestArm::spawn_with(move |arm| {
+        let fixture = arm.fixture.as_mut().unwrap();
+        for (n, id) in seeded.iter().enumerate() {
+            fixture["subscriptions"].as_array_mut().unwrap().push(
+                json!({"subscriptionId": id, "displayName": format!("paged-{n}"), "tenantId": mimic_testkit::fixture::TENANT}),
+            );
+            fixture["roleAssignments"].as_array_mut().unwrap().push(json!({
+                "name": format!("5ab5ca00-0000-4000-8000-{n:012}"),
+                "scope": format!("/subscriptions/{id}"),
+                "roleDefinitionId": mimic_testkit::fixture::READER,
+                "principalId": mimic_testkit::fixture::OPERATOR_OBJECT_ID,
+                "principalType": "ServicePrincipal",
+            }));
+        }
+    })
+    .await;
+    let token = app.operator_token().await;
+    let path = "/subscriptions?api-version=2022-12-01";
+
+    let first = app.arm.get(path, Some(&token)).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.body["value"].as_array().unwrap().len(), 50);
+    assert_eq!(first.body["count"], json!({"type": "Partial", "value": 50}));
+    let all = pages(&app, &token, path).await;
+    assert_eq!(
+        all.iter().map(Vec::len).collect::<Vec<_>>(),
+        [50, 11],
+        "ARM's 50 a page"
+    );
+    let mut listed = keys(&all, "subscriptionId");
+    let mut expected = extra;
+    expected.push(SUBSCRIPTION.to_string());
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "every subscription once");
+
+    // A list that fits one page is whole: its count is the total.
+    let other = TestArm::spawn().await;
+    let reply = other
+        .arm
+        .get(path, Some(&other.operator_token().await))
+        .await;
+    assert_eq!(reply.body["count"], json!({"type": "Total", "value": 1}));
+    assert!(reply.body.get("nextLink").is_none(), "{}", reply.text);
+}
+
+#[tokio::test]
+async fn deny_assignments_page_by_500() {
+    let app = TestArm::spawn_with(|arm| {
+        let denies: Vec<Value> = (0..501)
+            .map(|n| {
+                json!({
+                    "id": format!("d0000000-0000-4000-8000-{n:012}"),
+                    "denyAssignmentName": format!("deny {n}"),
+                    "scope": format!("/subscriptions/{SUBSCRIPTION}"),
+                    "permissions": [{"actions": ["Microsoft.Network/*/write"]}],
+                    "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+                })
+            })
+            .collect();
+        arm.fixture.as_mut().unwrap()["denyAssignments"] = Value::Array(denies);
+    })
+    .await;
+    let token = app.operator_token().await;
+    let all = pages(
+        &app,
+        &token,
+        &format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/denyAssignments?api-version={RA_VERSION}"),
+    )
+    .await;
+    assert_eq!(all.iter().map(Vec::len).collect::<Vec<_>>(), [500, 1]);
+    let mut listed = names(&all);
+    listed.dedup();
+    assert_eq!(listed.len(), 501, "every deny assignment once");
+}
+
+/// Each list mimic serves small resumes after the item its token names (the key ARM pages it by)
+/// and refuses a token it did not issue; the lists Azure never pages ignore the parameter.
+#[tokio::test]
+async fn every_other_list_takes_a_skiptoken_and_the_unpaged_ones_stay_whole() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    // Two deleted vaults for the deleted-vault list.
+    for name in ["kv-paged-a", "kv-paged-b"] {
+        let path = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{name}?api-version=2023-07-01", mimic_testkit::fixture::GROUP);
+        let body = json!({"location": "eastus", "properties": {"tenantId": mimic_testkit::fixture::TENANT, "sku": {"family": "A", "name": "standard"}}});
+        let created = app
+            .arm
+            .request("PUT", &path, Some(&token), Some(body))
+            .await;
+        assert!(
+            created.status == 200 || created.status == 201,
+            "{}",
+            created.text
+        );
+        let deleted = app.arm.request("DELETE", &path, Some(&token), None).await;
+        assert_eq!(deleted.status, 200, "{}", deleted.text);
+    }
+    let paged = [
+        ("/tenants?api-version=2022-12-01".to_string(), "tenantId"),
+        (format!("/subscriptions/{SUBSCRIPTION}/providers?api-version=2024-11-01"), "namespace"),
+        ("/providers/Microsoft.Authorization/providerOperations?api-version=2022-04-01".to_string(), "name"),
+        ("/providers/Microsoft.ManagedIdentity/operations?api-version=2023-01-31".to_string(), "name"),
+        ("/providers/Microsoft.KeyVault/operations?api-version=2023-07-01".to_string(), "name"),
+        (format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedVaults?api-version=2023-07-01"), "id"),
+    ];
+    for (path, key) in &paged {
+        let whole = app.arm.get(path, Some(&token)).await;
+        assert_eq!(whole.status, 200, "{path}: {}", whole.text);
+        let mut all = keys(&[whole.body["value"].as_array().unwrap().clone()], key);
+        assert!(!all.is_empty(), "{path}: {}", whole.text);
+        all.sort_by_key(|item| item.to_lowercase());
+        let after = &all[0];
+        let token_of = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            after.to_lowercase(),
+        );
+        let rest = app
+            .arm
+            .get(&format!("{path}&$skiptoken={token_of}"), Some(&token))
+            .await;
+        assert_eq!(rest.status, 200, "{path}: {}", rest.text);
+        let rest = keys(&[rest.body["value"].as_array().unwrap().clone()], key);
+        assert_eq!(rest, all[1..], "{path}: everything after {after}");
+
+        let forged = app
+            .arm
+            .get(&format!("{path}&$skiptoken=%25%25"), Some(&token))
+            .await;
+        assert_eq!(forged.status, 400, "{path}: {}", forged.text);
+        assert_eq!(forged.body["error"]["code"], "BadRequest", "{path}");
+    }
+    // The permissions list pages in its own order (broadest scope first).
+    let permissions = format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01");
+    let forged = app
+        .arm
+        .get(&format!("{permissions}&$skiptoken=%25%25"), Some(&token))
+        .await;
+    assert_eq!(forged.status, 400, "{}", forged.text);
+
+    // Never paged in Azure: every built-in role in one answer, and Compute's operations.
+    let roles = app
+        .arm
+        .get(
+            &format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions?api-version={RA_VERSION}"),
+            Some(&token),
+        )
+        .await;
+    assert!(
+        roles.body["value"].as_array().unwrap().len() >= 928,
+        "{}",
+        roles.text
+    );
+    assert!(roles.body.get("nextLink").is_none());
+    let compute = app
+        .arm
+        .get(
+            "/providers/Microsoft.Compute/operations?api-version=2024-11-01&$skiptoken=%25%25",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(compute.status, 200, "{}", compute.text);
+    assert!(compute.body.get("nextLink").is_none());
+}
