@@ -52,8 +52,9 @@ pub struct Settings {
     /// `mimic up` shares one with AAD and the IMDS host.
     pub reality: mimic_web::reality::Reality,
     /// How long a long-running operation (VM create/update/delete, resource-group delete, Key
-    /// Vault purge) stays `InProgress`, in seconds (`--async-operation-seconds`); 0: it has ended
-    /// by its first poll.
+    /// Vault purge) stays `InProgress` at start, in seconds (`--async-operation-seconds`); 0: it
+    /// has ended by its first poll. The start value of the run-time setting
+    /// `async-operation-time` ([`mimic_web::reality::ASYNC_OPERATION_TIME`], `mimic settings`).
     pub async_operation_seconds: u64,
 }
 

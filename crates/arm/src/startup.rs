@@ -69,6 +69,13 @@ impl AppState {
             .to_string();
         let deny_assignments =
             crate::deny_assignments::model::from_fixture(settings.fixture.as_ref())?;
+        if settings.async_operation_seconds > 0 {
+            let seconds = settings.async_operation_seconds.to_string();
+            settings
+                .reality
+                .set(mimic_web::reality::ASYNC_OPERATION_TIME, &seconds)
+                .context("--async-operation-seconds")?;
+        }
         let reality =
             crate::reality::Reality::new(settings.reality.clone(), settings.clock.clone());
         Ok(Self {

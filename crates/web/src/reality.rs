@@ -28,6 +28,8 @@ pub const PRINCIPAL_PROPAGATION: &str = "principal-propagation";
 pub const ROLE_ASSIGNMENT_PROPAGATION: &str = "role-assignment-propagation";
 /// IMDS keeps serving the cached token of an identity removed from its VM until it expires.
 pub const TOKEN_CACHE_REALISM: &str = "token-cache-realism";
+/// ARM's long-running operations stay `InProgress` this long after they are accepted.
+pub const ASYNC_OPERATION_TIME: &str = "async-operation-time";
 
 /// What a setting's value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +69,11 @@ pub const SETTINGS: &[Setting] = &[
         name: TOKEN_CACHE_REALISM,
         kind: Kind::Switch,
         summary: "IMDS keeps serving the cached token of an identity removed from its VM until the token expires",
+    },
+    Setting {
+        name: ASYNC_OPERATION_TIME,
+        kind: Kind::Duration,
+        summary: "ARM's long-running operations (VM writes and deletes, group deletes, vault purges) stay InProgress this long; off: ended by the first poll",
     },
 ];
 

@@ -3,7 +3,8 @@
 //!
 //! A write that Azure runs asynchronously is applied when it is accepted, and an operation is
 //! recorded beside it ([`begin`]): durable in SQLite, `InProgress` for the configured time
-//! ([`crate::Settings::async_operation_seconds`], default 0), then `Succeeded` (or `Failed`).
+//! (the run-time setting `async-operation-time`, started from
+//! [`crate::Settings::async_operation_seconds`]; default 0), then `Succeeded` (or `Failed`).
 //! The write answers as Azure's provider does — 201/200 with `provisioningState: Creating` or
 //! `Updating` and `Azure-AsyncOperation`, or 202 with `Azure-AsyncOperation` and/or `Location` —
 //! always with a short `Retry-After` ([`RETRY_AFTER_SECONDS`]): without one, azure-core and az wait
@@ -99,7 +100,10 @@ pub struct NewOperation<'a> {
 /// Records an operation that has just been accepted; it is in progress for the configured time.
 pub async fn begin(state: &AppState, new: NewOperation<'_>) -> Result<AsyncOperation, ArmError> {
     let now = state.clock.now();
-    let seconds = i64::try_from(state.settings.async_operation_seconds).unwrap_or(i64::MAX / 2);
+    let seconds = state
+        .reality
+        .settings
+        .seconds(mimic_web::reality::ASYNC_OPERATION_TIME);
     let operation = AsyncOperation {
         id: new.id,
         subscription_id: new.subscription_id.to_string(),

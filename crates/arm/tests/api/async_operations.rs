@@ -76,6 +76,46 @@ async fn vm_create_answers_201_creating_with_azure_async_operation_and_the_first
     assert_eq!(shown.body["properties"]["provisioningState"], "Succeeded");
 }
 
+/// The time in progress is a run-time setting (`mimic settings set async-operation-time …`): the
+/// start flag's value shows there, and a change applies to the operations accepted after it.
+#[tokio::test]
+async fn the_time_in_progress_changes_at_run_time_for_the_operations_after_it() {
+    let app = app_with_time_in_progress().await;
+    let token = app.operator_token().await;
+    let setting = "/internal/settings/async-operation-time";
+    let listed = app.arm.internal("GET", "/internal/settings", None).await;
+    let shown = listed.body["value"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == "async-operation-time"))
+        .cloned();
+    let before = app.put_vm(&token, "before", vm_body()).await;
+    let off = app
+        .arm
+        .internal("PUT", setting, Some(json!({"value": "off"})))
+        .await;
+    let after = app.put_vm(&token, "after", vm_body()).await;
+    let before_poll = follow(&app, &token, before.header("azure-asyncoperation")).await;
+    let after_poll = follow(&app, &token, after.header("azure-asyncoperation")).await;
+
+    assert_eq!(
+        shown.map(|s| s["value"].clone()),
+        Some(json!("30s")),
+        "{}",
+        listed.text
+    );
+    assert_eq!(
+        (off.status, &off.body["value"]),
+        (200, &json!("off")),
+        "{}",
+        off.text
+    );
+    assert_eq!(
+        before_poll.body["status"], "InProgress",
+        "accepted under 30 s"
+    );
+    assert_eq!(after_poll.body["status"], "Succeeded", "accepted under off");
+}
+
 #[tokio::test]
 async fn vm_create_stays_creating_until_its_time_is_up() {
     let app = app_with_time_in_progress().await;

@@ -73,6 +73,7 @@ async fn every_setting_is_off_by_default_and_nothing_is_pending() {
                 ("principal-propagation", "off"),
                 ("role-assignment-propagation", "off"),
                 ("token-cache-realism", "off"),
+                ("async-operation-time", "off"),
             ]
         );
         assert_eq!(settled(service).await["settled"], true);
