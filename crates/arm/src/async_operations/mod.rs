@@ -24,7 +24,7 @@
 pub mod model;
 pub mod store;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::{HeaderName, LOCATION, RETRY_AFTER};
@@ -53,9 +53,17 @@ pub const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asy
 
 /// Which operations are due: the earliest end time of those in progress, so [`settle`] costs
 /// nothing until then; and one settler at a time.
+///
+/// Every request reads it, so its reads take no lock: a settle raises `running` before it
+/// resets `next_due` and lowers it after `next_due` is right again, and readers load `next_due`
+/// first, then `running` — a reader that saw the reset value also sees the settle running.
+/// (Probing the mutex with `try_lock` instead failed whenever another request was probing it at
+/// the same moment, and sent concurrent requests down the slow path: two queries each, one
+/// request at a time.)
 #[derive(Debug)]
 pub struct Tracker {
     next_due: AtomicI64,
+    running: AtomicBool,
     settling: tokio::sync::Mutex<()>,
 }
 
@@ -64,6 +72,7 @@ impl Default for Tracker {
         Self {
             // Unknown until the store is read: the first settle reads it.
             next_due: AtomicI64::new(i64::MIN),
+            running: AtomicBool::new(false),
             settling: tokio::sync::Mutex::new(()),
         }
     }
@@ -74,12 +83,17 @@ impl Tracker {
         self.next_due.fetch_min(due, Ordering::SeqCst);
     }
 
+    /// Whether nothing is due at `now` and no settle is running: [`settle`] has nothing to do.
+    fn nothing_due(&self, now: i64) -> bool {
+        now < self.next_due.load(Ordering::SeqCst) && !self.running.load(Ordering::SeqCst)
+    }
+
     /// Whether no operation is in progress, known without the store: a settle has found none left
     /// and none has begun since (`next_due` at its "nothing" value) and no settle is running.
     /// Reads of a resource's state skip their query then — every GET of a VM or a group would
     /// otherwise pay one, and with the default time of 0 nothing is ever in progress.
     fn idle(&self) -> bool {
-        self.next_due.load(Ordering::SeqCst) == i64::MAX && self.settling.try_lock().is_ok()
+        self.next_due.load(Ordering::SeqCst) == i64::MAX && !self.running.load(Ordering::SeqCst)
     }
 }
 
@@ -130,22 +144,34 @@ pub async fn begin(state: &AppState, new: NewOperation<'_>) -> Result<AsyncOpera
 pub async fn settle(state: &AppState) -> Result<(), ArmError> {
     let tracker = &state.operations;
     let now = state.clock.now();
-    if now < tracker.next_due.load(Ordering::SeqCst) && tracker.settling.try_lock().is_ok() {
+    if tracker.nothing_due(now) {
         return Ok(());
     }
     let _settling = tracker.settling.lock().await;
+    if tracker.nothing_due(now) {
+        // The settle this one waited for has done it.
+        return Ok(());
+    }
+    // Left raised if this future is dropped half-way: the next request then settles again, which
+    // is right, as `next_due` may not be.
+    tracker.running.store(true, Ordering::SeqCst);
     // New operations lower this again while the due ones are carried out.
     tracker.next_due.store(i64::MAX, Ordering::SeqCst);
     let outcome = complete_due(state, now).await;
-    match store::next_due(&state.db).await {
-        Ok(next) => tracker.lower(next.unwrap_or(i64::MAX)),
+    let next = store::next_due(&state.db).await;
+    let outcome = match next {
+        Ok(next) => {
+            tracker.lower(next.unwrap_or(i64::MAX));
+            outcome
+        }
         Err(error) => {
             tracker.lower(now);
-            return Err(anyhow::Error::from(error)
+            Err(anyhow::Error::from(error)
                 .context("reading the next operation's end")
-                .into());
+                .into())
         }
-    }
+    };
+    tracker.running.store(false, Ordering::SeqCst);
     outcome
 }
 
@@ -445,5 +471,25 @@ mod tests {
             .starts_with("RESOURCEGROUPDELETIONJOB-MY-RG-EASTUS|"));
         assert_eq!(job["jobLocation"], "eastus");
         assert_ne!(token, resource_group_deletion_token("my-rg", "eastus"));
+    }
+
+    #[test]
+    fn the_tracker_reads_take_no_lock_and_see_a_running_settle() {
+        let tracker = Tracker::default();
+        assert!(!tracker.nothing_due(0), "unknown until the store is read");
+        tracker.next_due.store(i64::MAX, Ordering::SeqCst);
+        // Another request holding the settle lock (as one probing it did) changes nothing here.
+        let held = tracker.settling.try_lock().unwrap();
+        assert!(tracker.idle() && tracker.nothing_due(100));
+        drop(held);
+        tracker.running.store(true, Ordering::SeqCst);
+        assert!(
+            !tracker.idle() && !tracker.nothing_due(100),
+            "a settle is running"
+        );
+        tracker.running.store(false, Ordering::SeqCst);
+        tracker.lower(50);
+        assert!(!tracker.idle());
+        assert!(tracker.nothing_due(49) && !tracker.nothing_due(50));
     }
 }
