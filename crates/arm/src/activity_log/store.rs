@@ -11,8 +11,8 @@ pub struct Stored {
     pub event: EventData,
 }
 
-/// Appends `events` (in order) under `subscription_id`, then drops events older than
-/// `oldest_kept` (seconds since the epoch) and all but the newest `cap`.
+/// Appends `events` (in order) under `subscription_id`, then drops the subscription's events
+/// older than `oldest_kept` (seconds since the epoch) and all but the newest `cap` of the log.
 pub async fn append(
     db: &SqlitePool,
     subscription_id: &str,
@@ -39,7 +39,12 @@ pub async fn append(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("DELETE FROM activity_log WHERE event_timestamp < ?")
+    // This subscription's expired events, through its index: without the subscription the
+    // DELETE scanned the whole table (up to MAX_EVENTS rows of JSON) under the write lock on every
+    // write, and concurrent writers waited past the busy timeout (500 `database is locked`). Other
+    // subscriptions' expired events go on their next write; reads never show them meanwhile.
+    sqlx::query("DELETE FROM activity_log WHERE subscription_id = ? AND event_timestamp < ?")
+        .bind(subscription_id)
         .bind(oldest_kept)
         .execute(&mut *tx)
         .await?;
