@@ -4,7 +4,7 @@
 //! both kinds; `secrets::store` and `keys::store` name their kind.
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 
 /// The kinds of vault objects with soft deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,7 @@ pub async fn list(
 
 /// Marks `deletion.name` deleted.
 pub async fn mark(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     object: Object,
     deletion: &Deletion,
@@ -100,14 +100,14 @@ pub async fn mark(
     .bind(&deletion.name)
     .bind(deletion.deleted_time)
     .bind(deletion.scheduled_purge_time)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Brings a deleted `name` back.
 pub async fn unmark(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     object: Object,
     name: &str,
@@ -118,14 +118,14 @@ pub async fn unmark(
     .bind(vault)
     .bind(object.kind())
     .bind(name.to_lowercase())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Removes `name` for good: its deletion and every version.
 pub async fn purge(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     object: Object,
     name: &str,
@@ -137,7 +137,7 @@ pub async fn purge(
     ))
     .bind(vault)
     .bind(name.to_lowercase())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ pub use crate::key_vaults::data_plane::deleted::Deletion;
 use crate::key_vaults::data_plane::deleted::{self, Object};
 
 const OBJECT: Object = Object::Secret;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::model::Tags;
 
@@ -81,7 +81,7 @@ pub async fn latest_live(db: &SqlitePool, vault: i64) -> Result<Vec<Version>, sq
 
 /// Adds a version.
 pub async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     version: &Version,
 ) -> Result<(), sqlx::Error> {
@@ -102,14 +102,14 @@ pub async fn insert(
     .bind(version.exp)
     .bind(version.created)
     .bind(version.updated)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Replaces a version's attributes, content type and tags.
 pub async fn update(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     version: &Version,
 ) -> Result<(), sqlx::Error> {
@@ -127,7 +127,7 @@ pub async fn update(
     .bind(vault)
     .bind(version.name.to_lowercase())
     .bind(&version.version)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -148,7 +148,7 @@ pub async fn deletions(db: &SqlitePool, vault: i64) -> Result<Vec<Deletion>, sql
 
 /// Marks `deletion.name` deleted.
 pub async fn mark_deleted(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     deletion: &Deletion,
 ) -> Result<(), sqlx::Error> {
@@ -157,7 +157,7 @@ pub async fn mark_deleted(
 
 /// Brings a deleted `name` back.
 pub async fn unmark_deleted(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut SqliteConnection,
     vault: i64,
     name: &str,
 ) -> Result<(), sqlx::Error> {
@@ -165,10 +165,6 @@ pub async fn unmark_deleted(
 }
 
 /// Removes `name` for good: its deletion and every version.
-pub async fn purge(
-    tx: &mut Transaction<'_, Sqlite>,
-    vault: i64,
-    name: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn purge(tx: &mut SqliteConnection, vault: i64, name: &str) -> Result<(), sqlx::Error> {
     deleted::purge(tx, vault, OBJECT, name).await
 }
