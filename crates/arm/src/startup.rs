@@ -46,6 +46,8 @@ pub struct AppState {
     pub rate_limits: Arc<crate::throttling::RateLimits>,
     /// Which long-running operations are due ([`crate::async_operations`]).
     pub operations: Arc<crate::async_operations::Tracker>,
+    /// The activity log's group commit ([`crate::activity_log::writer`]).
+    pub activity: crate::activity_log::writer::Writer,
 }
 
 impl AppState {
@@ -78,7 +80,10 @@ impl AppState {
         }
         let reality =
             crate::reality::Reality::new(settings.reality.clone(), settings.clock.clone());
+        let activity =
+            crate::activity_log::writer::Writer::start(db.clone(), crate::activity_log::MAX_EVENTS);
         Ok(Self {
+            activity,
             reality,
             db,
             deny_assignments: Arc::new(deny_assignments),

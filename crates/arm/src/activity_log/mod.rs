@@ -17,6 +17,7 @@
 pub mod model;
 pub mod recorder;
 pub mod store;
+pub mod writer;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

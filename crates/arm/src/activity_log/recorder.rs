@@ -189,14 +189,15 @@ impl Activity {
         end.submission_timestamp = end.event_timestamp.clone();
         let events = [(self.started_at, self.start), (ended_at, end)];
         let oldest_kept = ended_at - super::RETENTION_DAYS * 86_400;
-        let stored = super::store::append(
-            &self.state.db,
-            &self.subscription_id,
-            &events,
-            oldest_kept,
-            super::MAX_EVENTS,
-        )
-        .await;
+        let stored = self
+            .state
+            .activity
+            .append(super::store::Batch {
+                subscription_id: self.subscription_id.clone(),
+                events: Vec::from(events),
+                oldest_kept,
+            })
+            .await;
         if let Err(error) = stored {
             tracing::warn!(error = %format!("{error:#}"), "recording the activity log failed");
         }

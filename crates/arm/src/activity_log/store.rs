@@ -20,34 +20,58 @@ pub async fn append(
     oldest_kept: i64,
     cap: i64,
 ) -> anyhow::Result<()> {
+    let batch = Batch {
+        subscription_id: subscription_id.to_string(),
+        events: events.to_vec(),
+        oldest_kept,
+    };
+    append_all(db, std::slice::from_ref(&batch), cap).await
+}
+
+/// One write's events, as [`append_all`] stores them.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub subscription_id: String,
+    pub events: Vec<(i64, EventData)>,
+    /// The subscription's events older than this (seconds since the epoch) are dropped.
+    pub oldest_kept: i64,
+}
+
+/// Appends every batch's events (in order) in one write transaction — one durable commit for
+/// all of them ([`super::writer`]) — then drops each subscription's expired events and all but
+/// the newest `cap` of the log.
+pub async fn append_all(db: &SqlitePool, batches: &[Batch], cap: i64) -> anyhow::Result<()> {
     let mut tx = crate::db::begin_write(db).await?;
-    for (timestamp, event) in events {
-        sqlx::query(
-            "INSERT INTO activity_log (subscription_id, event_timestamp, resource_group, \
-             resource_id, resource_provider, correlation_id, caller, status, event) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(subscription_id)
-        .bind(timestamp)
-        .bind(event.resource_group_name.as_deref().unwrap_or_default())
-        .bind(&event.resource_id)
-        .bind(&event.resource_provider_name.value)
-        .bind(&event.correlation_id)
-        .bind(&event.caller)
-        .bind(&event.status.value)
-        .bind(serde_json::to_string(event)?)
-        .execute(&mut *tx)
-        .await?;
+    for batch in batches {
+        for (timestamp, event) in &batch.events {
+            sqlx::query(
+                "INSERT INTO activity_log (subscription_id, event_timestamp, resource_group, \
+                 resource_id, resource_provider, correlation_id, caller, status, event) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&batch.subscription_id)
+            .bind(timestamp)
+            .bind(event.resource_group_name.as_deref().unwrap_or_default())
+            .bind(&event.resource_id)
+            .bind(&event.resource_provider_name.value)
+            .bind(&event.correlation_id)
+            .bind(&event.caller)
+            .bind(&event.status.value)
+            .bind(serde_json::to_string(event)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // This subscription's expired events, through its index: without the subscription the
+        // DELETE scanned the whole table (up to MAX_EVENTS rows of JSON) under the write lock on
+        // every write, and concurrent writers waited past the busy timeout (500 `database is
+        // locked`). Other subscriptions' expired events go on their next write; reads never show
+        // them meanwhile.
+        sqlx::query("DELETE FROM activity_log WHERE subscription_id = ? AND event_timestamp < ?")
+            .bind(&batch.subscription_id)
+            .bind(batch.oldest_kept)
+            .execute(&mut *tx)
+            .await?;
     }
-    // This subscription's expired events, through its index: without the subscription the
-    // DELETE scanned the whole table (up to MAX_EVENTS rows of JSON) under the write lock on every
-    // write, and concurrent writers waited past the busy timeout (500 `database is locked`). Other
-    // subscriptions' expired events go on their next write; reads never show them meanwhile.
-    sqlx::query("DELETE FROM activity_log WHERE subscription_id = ? AND event_timestamp < ?")
-        .bind(subscription_id)
-        .bind(oldest_kept)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
         "DELETE FROM activity_log WHERE sequence <= (SELECT MAX(sequence) FROM activity_log) - ?",
     )
@@ -118,11 +142,11 @@ pub async fn count(db: &SqlitePool) -> anyhow::Result<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::activity_log::model::{HttpRequestInfo, LocalizableString, SenderAuthorization};
 
-    fn event(resource_group: &str, caller: &str) -> EventData {
+    pub(crate) fn event(resource_group: &str, caller: &str) -> EventData {
         EventData {
             authorization: SenderAuthorization {
                 action: "Microsoft.Resources/subscriptions/resourceGroups/write".into(),
@@ -161,7 +185,7 @@ mod tests {
         }
     }
 
-    async fn db() -> (tempfile::TempDir, SqlitePool) {
+    pub(crate) async fn db() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::connect(&dir.path().join("arm.db"))
             .await
