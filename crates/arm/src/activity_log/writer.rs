@@ -20,12 +20,6 @@ struct Job {
     done: oneshot::Sender<Result<(), String>>,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("batch", &self.batch).finish()
-    }
-}
-
 /// The handle of the task that commits the activity log.
 #[derive(Debug, Clone)]
 pub struct Writer {
@@ -62,12 +56,13 @@ async fn run(db: sqlx::SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>, cap:
                 Err(_) => break,
             }
         }
-        let batches: Vec<Batch> = jobs.iter().map(|job| job.batch.clone()).collect();
+        let (batches, waiting): (Vec<Batch>, Vec<_>) =
+            jobs.into_iter().map(|job| (job.batch, job.done)).unzip();
         let outcome = store::append_all(&db, &batches, cap)
             .await
             .map_err(|error| format!("{error:#}"));
-        for job in jobs {
-            let _ = job.done.send(outcome.clone());
+        for done in waiting {
+            let _ = done.send(outcome.clone());
         }
     }
 }
