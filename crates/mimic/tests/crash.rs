@@ -114,19 +114,26 @@ async fn sigkill_during_identity_creates_leaves_no_orphan_and_loses_no_acknowled
 
     let running = start(dir.path());
     let token = running.operator_token().await;
-    let listed: Value = running
-        .http
-        .get(format!(
-            "{}?api-version=2024-11-30",
-            running.identities_url()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // ARM pages identities at 500, as Azure does: follow nextLink to the end.
+    let mut listed: Vec<Value> = Vec::new();
+    let mut next = Some(format!(
+        "{}?api-version=2024-11-30",
+        running.identities_url()
+    ));
+    while let Some(url) = next {
+        let page: Value = running
+            .http
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        listed.extend(page["value"].as_array().unwrap().iter().cloned());
+        next = page["nextLink"].as_str().map(str::to_string);
+    }
     let key = std::fs::read_to_string(dir.path().join("internal.key")).unwrap();
     let principals: Value = running
         .http
@@ -143,9 +150,7 @@ async fn sigkill_during_identity_creates_leaves_no_orphan_and_loses_no_acknowled
         .unwrap();
     running.kill();
 
-    let identities: HashMap<String, String> = listed["value"]
-        .as_array()
-        .unwrap()
+    let identities: HashMap<String, String> = listed
         .iter()
         .map(|identity| {
             (
@@ -157,6 +162,7 @@ async fn sigkill_during_identity_creates_leaves_no_orphan_and_loses_no_acknowled
             )
         })
         .collect();
+    assert_eq!(identities.len(), listed.len(), "an identity listed twice");
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() >= ROUNDS,
