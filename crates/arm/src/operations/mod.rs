@@ -265,7 +265,46 @@ async fn check(
         Authorization::Filtered(..)
         | Authorization::InHandler(..)
         | Authorization::AnyCaller(_) => Ok(()),
+    }?;
+    refuse_writes_into_a_deleting_group(&state, operation, request.path()).await
+}
+
+/// ARM refuses every write into a resource group whose deletion is in progress with 409
+/// `ResourceGroupBeingDeleted`, whatever the resource type: az's `appservice plan create`
+/// (Azure/azure-cli#21121), a deployment (openshift/openshift-azure#2020) and a tag update
+/// (Azure/azure-sdk-tools#5515) all meet it. The group's own operations (its PUT, PATCH, DELETE)
+/// decide for themselves ([`crate::resource_groups`]).
+async fn refuse_writes_into_a_deleting_group(
+    state: &AppState,
+    operation: &Operation,
+    path: &str,
+) -> Result<(), ArmError> {
+    if !matches!(operation.verb, Verb::Put | Verb::Patch) {
+        return Ok(());
     }
+    // The gate has lower-cased the keywords; the names are as the client sent them.
+    let mut segments = path.split('/').skip(1);
+    let (Some("subscriptions"), Some(subscription), Some("resourcegroups"), Some(group), Some(_)) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Ok(());
+    };
+    let id = format!("/subscriptions/{subscription}/resourceGroups/{group}");
+    if crate::async_operations::pending_kind(state, &id).await?
+        != Some(crate::async_operations::OperationKind::Delete)
+    {
+        return Ok(());
+    }
+    let name = state
+        .rbac
+        .resource_group(&state.db, subscription, group)
+        .await?
+        .map_or_else(|| group.to_string(), |stored| stored.name.clone());
+    Err(ArmError::ResourceGroupBeingDeleted(name))
 }
 
 /// The request path in ARM's casing (keywords as ARM writes them, names as the client sent them).

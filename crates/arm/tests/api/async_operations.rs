@@ -351,6 +351,87 @@ async fn a_deleting_group_shows_deleting_refuses_writes_and_goes_with_its_vms_wh
 }
 
 #[tokio::test]
+async fn every_write_into_a_deleting_group_is_refused_whatever_its_type_and_changes_nothing() {
+    let app = app_with_time_in_progress().await;
+    let token = app.operator_token().await;
+    let before = app.create_identity(&token, "before").await;
+    let identity = before["id"].as_str().unwrap().to_string();
+    let group = mimic_testkit::fixture::group_id(GROUP);
+
+    let deleted = app.arm.delete(&group_path(GROUP), Some(&token)).await;
+    let vault =
+        format!("{group}/providers/Microsoft.KeyVault/vaults/late-vault?api-version=2023-07-01");
+    let vault_body = json!({"location": "eastus", "properties": {
+        "tenantId": mimic_testkit::fixture::TENANT, "sku": {"family": "A", "name": "standard"}}});
+    let credential = format!("{identity}/federatedIdentityCredentials/late?api-version=2023-01-31");
+    let credential_body = json!({"properties": {"issuer": "https://issuer.example",
+        "subject": "late", "audiences": ["api://AzureADTokenExchange"]}});
+    let writes = [
+        (
+            "identity PUT",
+            app.put_identity(&token, "late", json!({"location": "eastus"}))
+                .await,
+        ),
+        (
+            "identity PATCH",
+            app.arm
+                .patch(
+                    &format!("{identity}?api-version=2023-01-31"),
+                    Some(&token),
+                    json!({"tags": {"late": "yes"}}),
+                )
+                .await,
+        ),
+        (
+            "credential PUT",
+            app.arm
+                .put(&credential, Some(&token), credential_body)
+                .await,
+        ),
+        (
+            "vault PUT",
+            app.arm.put(&vault, Some(&token), vault_body).await,
+        ),
+        (
+            "role assignment PUT",
+            app.put_assignment(
+                &token,
+                &group,
+                "0d4f2a6e-3b1c-4e8d-9f7a-5c6b8e2d1a30",
+                mimic_testkit::fixture::READER,
+                mimic_testkit::fixture::OPERATOR_OBJECT_ID,
+            )
+            .await,
+        ),
+    ];
+    let late = app
+        .arm
+        .get(
+            &format!("{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/late?api-version=2023-01-31"),
+            Some(&token),
+        )
+        .await;
+    let still = app
+        .arm
+        .get(&format!("{identity}?api-version=2023-01-31"), Some(&token))
+        .await;
+
+    assert_eq!(deleted.status, 202, "{}", deleted.text);
+    for (write, refused) in &writes {
+        assert_eq!(refused.status, 409, "{write}: {}", refused.text);
+        assert_eq!(refused.code(), "ResourceGroupBeingDeleted", "{write}");
+        assert_eq!(
+            refused.message(),
+            format!("The resource group '{GROUP}' is in deprovisioning state and cannot perform this operation."),
+            "{write}"
+        );
+    }
+    assert_eq!(late.status, 404, "the refused PUT created nothing");
+    assert_eq!(still.status, 200, "reads go on while the group is deleted");
+    assert!(still.body["tags"].get("late").is_none(), "{}", still.text);
+}
+
+#[tokio::test]
 async fn an_acknowledged_operation_survives_a_restart_of_arm() {
     let app = app_with_time_in_progress().await;
     let token = app.operator_token().await;
