@@ -225,16 +225,27 @@ impl<'a> AadClient<'a> {
         Ok(())
     }
 
-    /// Whether the directory has a user, service principal or group with this id
-    /// (`GET /internal/principals/{id}`).
-    pub async fn principal_exists(&self, id: &str) -> anyhow::Result<bool> {
+    /// The type (`User`, `ServicePrincipal` or `Group`) of the directory's principal with this
+    /// id, `None` when the directory has none (`GET /internal/principals/{id}`).
+    pub async fn principal_type(&self, id: &str) -> anyhow::Result<Option<String>> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Found {
+            principal_type: String,
+        }
         let response = self
             .lookup(&format!("principals/{id}"))
             .await
             .context("calling AAD to look up a principal")?;
         match response.status() {
-            status if status.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
+            status if status.is_success() => {
+                let found: Found = response
+                    .json()
+                    .await
+                    .context("reading AAD's answer on a principal")?;
+                Ok(Some(found.principal_type))
+            }
+            StatusCode::NOT_FOUND => Ok(None),
             status => anyhow::bail!("AAD failed to look up principal {id}: {status}"),
         }
     }

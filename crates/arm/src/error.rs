@@ -174,6 +174,21 @@ pub enum ArmError {
         /// The tenant searched.
         tenant_id: String,
     },
+    /// A role assignment whose `principalType` is not the directory's type of its principal.
+    /// Azure's text, its misspelling, the space before the comma and the id without hyphens
+    /// included, as deployments recorded it (Azure/modern-web-app-pattern-dotnet#129, azd's
+    /// validation guide; the Authorization team in hashicorp/terraform-provider-azurerm#4168:
+    /// the service "fails the call if … the principal type in AAD doesn't match what the request
+    /// specified").
+    #[error("The PrincipalId '{principal_id}' has type '{actual}' , which is different from specified PrinciaplType '{given}'.")]
+    UnmatchedPrincipalType {
+        /// The principal's GUID without hyphens, as ARM writes it here.
+        principal_id: String,
+        /// The directory's type.
+        actual: String,
+        /// The type the request gave.
+        given: String,
+    },
     /// An unknown role definition.
     #[error("The specified role definition with ID '{id}' does not exist.")]
     RoleDefinitionDoesNotExist {
@@ -403,6 +418,7 @@ impl ArmError {
             Self::DenyAssignmentAuthorizationFailed { .. } => "DenyAssignmentAuthorizationFailed",
             Self::RoleAssignmentUpdateNotPermitted => "RoleAssignmentUpdateNotPermitted",
             Self::PrincipalNotFound { .. } => "PrincipalNotFound",
+            Self::UnmatchedPrincipalType { .. } => "UnmatchedPrincipalType",
             Self::RoleDefinitionDoesNotExist { .. } => "RoleDefinitionDoesNotExist",
             Self::RoleDefinitionWithSameNameExists => "RoleDefinitionWithSameNameExists",
             Self::RoleDefinitionHasAssignments => "RoleDefinitionHasAssignments",
@@ -520,6 +536,7 @@ impl ResponseError for ArmError {
             // https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
             | Self::RoleAssignmentUpdateNotPermitted
             | Self::PrincipalNotFound { .. }
+            | Self::UnmatchedPrincipalType { .. }
             | Self::RoleDefinitionDoesNotExist {
                 requested: false, ..
             }

@@ -192,22 +192,34 @@ async fn new_assignment(
             requested: false,
         })?;
     let principal_id = properties.principal_id.trim().to_lowercase();
-    let skips_replication = skips_replication_check(&principal_id, &properties.principal_type);
-    if !principal_exists(state, &principal_id).await? && !skips_replication {
-        return Err(ArmError::PrincipalNotFound {
-            principal_id: properties.principal_id,
-            tenant_id: state.settings.tenant_id.clone(),
-        });
-    }
+    let found = directory_type(state, &principal_id).await?;
+    let principal_type = match (found, properties.principal_type) {
+        (Some(actual), Some(given)) if !actual.eq_ignore_ascii_case(&given) => {
+            return Err(ArmError::UnmatchedPrincipalType {
+                principal_id: principal_id.replace('-', ""),
+                actual,
+                given,
+            })
+        }
+        // Given and matching, or given as a service principal the directory does not show yet.
+        (_, Some(given)) if skips_replication_check(&principal_id, &given) => given,
+        (Some(_), Some(given)) => given,
+        // Left out: the directory's type, as ARM resolves it.
+        (Some(actual), None) => actual,
+        (None, _) => {
+            return Err(ArmError::PrincipalNotFound {
+                principal_id: properties.principal_id,
+                tenant_id: state.settings.tenant_id.clone(),
+            })
+        }
+    };
     let now = mimic_azure::time::arm_timestamp(state.clock.now());
     Ok(RoleAssignment {
         name,
         scope: scope.to_string(),
         role_definition: definition.name,
         principal_id,
-        principal_type: properties
-            .principal_type
-            .unwrap_or_else(|| model::DEFAULT_PRINCIPAL_TYPE.to_string()),
+        principal_type,
         description: properties.description,
         condition: properties.condition,
         condition_version: properties.condition_version,
@@ -226,21 +238,19 @@ async fn new_assignment(
 /// `ServicePrincipal`, if AAD returns principal not found, then role assignment" is created;
 /// "Set principalType … to avoid replication delay",
 /// <https://learn.microsoft.com/azure/role-based-access-control/troubleshooting#symptom---role-assignments-for-new-principal-fail>).
-fn skips_replication_check(principal_id: &str, principal_type: &Option<String>) -> bool {
+fn skips_replication_check(principal_id: &str, principal_type: &str) -> bool {
     uuid::Uuid::parse_str(principal_id).is_ok()
-        && principal_type
-            .as_deref()
-            .is_some_and(|kind| kind.eq_ignore_ascii_case("ServicePrincipal"))
+        && principal_type.eq_ignore_ascii_case("ServicePrincipal")
 }
 
-/// Whether AAD knows the principal: a service principal (managed identities included), a user or
-/// a group.
-async fn principal_exists(state: &AppState, principal_id: &str) -> Result<bool, ArmError> {
+/// The directory's type of the principal (`User`, `ServicePrincipal` — managed identities
+/// included — or `Group`), `None` when AAD does not show it (yet).
+async fn directory_type(state: &AppState, principal_id: &str) -> Result<Option<String>, ArmError> {
     if uuid::Uuid::parse_str(principal_id).is_err() {
-        return Ok(false);
+        return Ok(None);
     }
     let aad = crate::aad_client::AadClient::new(state);
-    Ok(aad.principal_exists(principal_id).await?)
+    Ok(aad.principal_type(principal_id).await?)
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`.

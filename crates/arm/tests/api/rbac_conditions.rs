@@ -1,6 +1,6 @@
 //! ABAC conditions as Azure applies them: a conditional role grants the actions its condition
 //! does not name and the role-assignment writes/deletes the condition allows; an assignment's
-//! own condition restricts the writes it names; `principalType` defaults to `User`.
+//! own condition restricts the writes it names; a `principalType` left out is the directory's.
 
 use serde_json::json;
 
@@ -211,8 +211,10 @@ async fn an_assignment_condition_restricts_the_role_assignment_writes_it_names()
     );
 }
 
+/// Azure resolves a `principalType` the request leaves out from the directory (the 2022-04-01
+/// spec's `User` default is the spec's, not the service's: Azure/azure-rest-api-specs#21664).
 #[tokio::test]
-async fn create_without_principal_type_stores_user_as_the_spec_defaults() {
+async fn create_without_principal_type_stores_the_directorys_type() {
     let app = TestArm::spawn().await;
     let operator = app.operator_token().await;
     let group = app.group(GROUP);
@@ -230,9 +232,12 @@ async fn create_without_principal_type_stores_user_as_the_spec_defaults() {
         .await;
 
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(created.body["properties"]["principalType"], "User");
+    assert_eq!(
+        created.body["properties"]["principalType"],
+        "ServicePrincipal"
+    );
     let got = app.arm.get(&path, Some(&operator)).await;
-    assert_eq!(got.body["properties"]["principalType"], "User");
+    assert_eq!(got.body["properties"]["principalType"], "ServicePrincipal");
 }
 
 #[tokio::test]

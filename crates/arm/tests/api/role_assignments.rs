@@ -36,6 +36,9 @@ fn body(role: &str, principal_id: &str, extra: serde_json::Value) -> serde_json:
     json!({ "properties": properties })
 }
 
+/// The fixture's learner: a user, not a service principal.
+const LEARNER: &str = "1ea40000-0000-4000-8000-00000000b002";
+
 fn names(reply: &mimic_testkit::Reply) -> Vec<String> {
     reply.body["value"]
         .as_array()
@@ -190,14 +193,93 @@ async fn create_with_principal_type_service_principal_skips_the_replication_chec
 async fn create_for_a_directory_user_returns_201() {
     let app = TestArm::spawn().await;
     let token = app.operator_token().await;
-    // The fixture's learner: a user, not a service principal.
-    let learner = "1ea40000-0000-4000-8000-00000000b002";
     let name = uuid::Uuid::new_v4().to_string();
     let reply = app
-        .put_assignment(&token, &app.group(GROUP), &name, READER, learner)
+        .arm
+        .put(
+            &assignment(&app.group(GROUP), &name),
+            Some(&token),
+            body(READER, LEARNER, json!({"principalType": "User"})),
+        )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    assert_eq!(reply.body["properties"]["principalId"], learner);
+    assert_eq!(reply.body["properties"]["principalId"], LEARNER);
+    assert_eq!(reply.body["properties"]["principalType"], "User");
+}
+
+/// ARM looks every principal up and refuses a `principalType` that is not the directory's, in
+/// Azure's words (misspelling, stray space and hyphen-less id included); the case of the type
+/// does not matter.
+#[tokio::test]
+async fn create_with_another_principal_type_than_the_directorys_is_400_unmatched_principal_type() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let (principal, _) = app.new_principal("typed").await;
+    let scope = app.group(GROUP);
+    let (user_name, sp_name) = (
+        uuid::Uuid::new_v4().to_string(),
+        uuid::Uuid::new_v4().to_string(),
+    );
+
+    let user_as_sp = app
+        .arm
+        .put(
+            &assignment(&scope, &user_name),
+            Some(&token),
+            body(READER, LEARNER, json!({})),
+        )
+        .await;
+    let sp_as_group = app
+        .arm
+        .put(
+            &assignment(&scope, &sp_name),
+            Some(&token),
+            body(
+                READER,
+                &principal.object_id,
+                json!({"principalType": "Group"}),
+            ),
+        )
+        .await;
+    let sp_lower_case = app
+        .arm
+        .put(
+            &assignment(&scope, &uuid::Uuid::new_v4().to_string()),
+            Some(&token),
+            body(
+                READER,
+                &principal.object_id,
+                json!({"principalType": "serviceprincipal"}),
+            ),
+        )
+        .await;
+    let listed = app.arm.get(&assignments(&scope, ""), Some(&token)).await;
+
+    for (refused, actual, given, id) in [
+        (&user_as_sp, "User", "ServicePrincipal", LEARNER),
+        (
+            &sp_as_group,
+            "ServicePrincipal",
+            "Group",
+            principal.object_id.as_str(),
+        ),
+    ] {
+        assert_eq!(refused.status, 400, "{}", refused.text);
+        assert_eq!(refused.code(), "UnmatchedPrincipalType");
+        assert_eq!(
+            refused.message(),
+            format!(
+                "The PrincipalId '{}' has type '{actual}' , which is different from specified PrinciaplType '{given}'.",
+                id.replace('-', "")
+            )
+        );
+    }
+    assert_eq!(sp_lower_case.status, 201, "{}", sp_lower_case.text);
+    let names = names(&listed);
+    assert!(
+        !names.contains(&user_name) && !names.contains(&sp_name),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
