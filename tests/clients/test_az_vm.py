@@ -32,7 +32,9 @@ def create_vm_in(mimic, group, name=None, identity=None):
 
 def rest_get(mimic, vm, url, token):
     """`az rest` as the VM with a bearer token it already holds (the seed's curl step)."""
-    return as_vm(mimic, vm, "rest", "--method", "get", "--url", url, "--headers", f"Authorization=Bearer {token}")
+    # The JSON form: az tries `KEY=VALUE` as a Python literal first (a stray SyntaxWarning for some tokens).
+    return as_vm(mimic, vm, "rest", "--method", "get", "--url", url, "--headers",
+                 json.dumps({"Authorization": f"Bearer {token}"}))
 
 
 def login_account(accounts):
