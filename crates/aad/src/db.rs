@@ -42,6 +42,9 @@ pub const MIGRATIONS: Embedded = Embedded(&[
     ),
 ]);
 
+/// How long a writer waits for SQLite's write lock (and for its turn, [`begin_write`]).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens (creating if missing) and migrates the database at `path`.
 pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
     // Created owner-only before SQLite opens it; SQLite gives `-wal` and `-shm` the same mode.
@@ -54,7 +57,7 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         // 200/201 must mean the state is durable.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(BUSY_TIMEOUT)
         // 1 MiB of page cache per connection (SQLite's default is 2 MiB): the directory a token
         // request reads is small, and memory is a goal (docs/benchmarks.md).
         .pragma("cache_size", "-1024");
@@ -76,13 +79,10 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
-/// A write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock up front (waiting up to the
-/// busy timeout for it), so a transaction that reads and then writes can never fail with
-/// `database is locked` (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT) when it upgrades from reading.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// A write transaction that takes this process's turn on the database first
+/// ([`mimic_web::sqlite`]), waiting at most the busy timeout for it.
+pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<mimic_web::sqlite::WriteTx> {
+    mimic_web::sqlite::begin_write(pool, BUSY_TIMEOUT).await
 }
 
 #[cfg(test)]

@@ -95,72 +95,13 @@ pub async fn connect(path: &Path) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
-/// A write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock up front (waiting up to the
-/// busy timeout for it), so a transaction that reads and then writes can never fail with
-/// `database is locked` (SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT) when it upgrades from reading.
-///
-/// Before that, it waits for its turn among this process's writers of the same database
-/// ([`WriteTx`]): first come, first served, woken the moment the previous transaction ends. Left
-/// to SQLite, concurrent writers meet its busy handler, which sleeps 1, 2, 5, 10 … ms between
-/// tries however soon the lock is free — under 16 concurrent PUTs most of a write's latency
-/// (docs/benchmarks.md). Another process (a second `mimic arm` on the same file) still meets the
-/// busy handler, as before.
+/// A write transaction that takes this process's turn on the database first
+/// ([`mimic_web::sqlite`]), waiting at most the busy timeout for it.
 pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
-    // Bounded by the busy timeout, after which the transaction goes to SQLite's busy handler as
-    // it did without turns: a writer that began another write while holding one would otherwise
-    // wait for itself for ever instead of failing after the busy timeout.
-    let turn = tokio::time::timeout(BUSY_TIMEOUT, turn_for(pool).lock_owned())
-        .await
-        .ok();
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+    mimic_web::sqlite::begin_write(pool, BUSY_TIMEOUT).await
 }
 
-/// A write transaction and this process's write turn on its database, held until it commits or
-/// is dropped (rolled back). Dereferences to the connection, as `&mut *tx` of a
-/// [`sqlx::Transaction`] does.
-pub struct WriteTx {
-    // Declared first: dropped (rolled back) before the turn passes on.
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    /// Commits; the turn passes on once the commit is durable.
-    pub async fn commit(self) -> sqlx::Result<()> {
-        self.tx.commit().await
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
-
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
-}
-
-/// The write turn of `pool`'s database file in this process (one per file: two pools on the
-/// same file, as a test's second ARM, share it).
-fn turn_for(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    type Turns =
-        std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>;
-    static TURNS: std::sync::LazyLock<std::sync::Mutex<Turns>> =
-        std::sync::LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
-    TURNS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(file)
-        .or_default()
-        .clone()
-}
+pub use mimic_web::sqlite::WriteTx;
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ pub mod pki;
 pub mod reality;
 pub mod server;
 pub mod snapshot;
+pub mod sqlite;
 pub mod telemetry;
 mod verb;
 pub mod version;

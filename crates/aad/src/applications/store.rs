@@ -461,7 +461,7 @@ impl ApplicationStore {
     }
 }
 
-async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, AadError> {
+async fn begin(pool: &SqlitePool) -> Result<mimic_web::sqlite::WriteTx, AadError> {
     Ok(crate::db::begin_write(pool)
         .await
         .context("starting a transaction")?)
@@ -472,7 +472,7 @@ fn properties_json(properties: &ApplicationProperties) -> Result<String, AadErro
 }
 
 async fn insert_uris(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut mimic_web::sqlite::WriteTx,
     application_id: &str,
     uris: &[String],
 ) -> Result<(), AadError> {
@@ -499,7 +499,7 @@ async fn insert_uris(
 }
 
 async fn insert_keys(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut mimic_web::sqlite::WriteTx,
     application_id: &str,
     keys: &[NewKey],
 ) -> Result<(), AadError> {

@@ -8,7 +8,7 @@ use super::{Shelf, APPLICATION as APPLICATION_TYPE, SERVICE_PRINCIPAL as SERVICE
 use crate::error::AadError;
 use crate::groups::store::bump_generation;
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+type Tx = mimic_web::sqlite::WriteTx;
 
 /// One table whose rows go aside with a deleted object.
 #[derive(Debug)]
@@ -312,7 +312,7 @@ impl DeletedObjects {
 
 /// Copies the object's rows of each part to its `deleted_…` table, then removes them from the
 /// live ones (children first). The number of rows of the first part moved.
-pub async fn set_aside(tx: &mut Tx<'_>, parts: &[Part], id: &str) -> Result<u64, AadError> {
+pub async fn set_aside(tx: &mut Tx, parts: &[Part], id: &str) -> Result<u64, AadError> {
     let mut first = None;
     for part in parts {
         let sql = format!(
@@ -339,7 +339,7 @@ pub async fn set_aside(tx: &mut Tx<'_>, parts: &[Part], id: &str) -> Result<u64,
 
 /// Moves the object's rows back to the live tables (parents first), those whose other end still
 /// exists, and empties their `deleted_…` copies.
-pub async fn bring_back(tx: &mut Tx<'_>, parts: &[Part], id: &str) -> Result<(), AadError> {
+pub async fn bring_back(tx: &mut Tx, parts: &[Part], id: &str) -> Result<(), AadError> {
     for part in parts {
         let sql = format!(
             "INSERT {} INTO {} SELECT * FROM {} WHERE ({}) AND ({})",
@@ -358,7 +358,7 @@ pub async fn bring_back(tx: &mut Tx<'_>, parts: &[Part], id: &str) -> Result<(),
 }
 
 /// Removes the object's rows from the `deleted_…` copies.
-pub async fn discard(tx: &mut Tx<'_>, parts: &[Part], id: &str) -> Result<(), AadError> {
+pub async fn discard(tx: &mut Tx, parts: &[Part], id: &str) -> Result<(), AadError> {
     for part in parts.iter().rev() {
         let sql = format!(
             "DELETE FROM {} WHERE {}",
@@ -386,7 +386,7 @@ fn bind<'q>(
     query
 }
 
-async fn record(tx: &mut Tx<'_>, id: &str, object_type: &str, now: &str) -> Result<(), AadError> {
+async fn record(tx: &mut Tx, id: &str, object_type: &str, now: &str) -> Result<(), AadError> {
     sqlx::query(
         "INSERT INTO deleted_directory_objects (id, object_type, deleted_date_time) VALUES (?, ?, ?)",
     )
@@ -399,7 +399,7 @@ async fn record(tx: &mut Tx<'_>, id: &str, object_type: &str, now: &str) -> Resu
     Ok(())
 }
 
-async fn forget(tx: &mut Tx<'_>, id: &str) -> Result<(), AadError> {
+async fn forget(tx: &mut Tx, id: &str) -> Result<(), AadError> {
     sqlx::query("DELETE FROM deleted_directory_objects WHERE id = ?")
         .bind(id)
         .execute(&mut **tx)
@@ -408,7 +408,7 @@ async fn forget(tx: &mut Tx<'_>, id: &str) -> Result<(), AadError> {
     Ok(())
 }
 
-async fn exists(tx: &mut Tx<'_>, sql: &str, value: &str) -> Result<bool, AadError> {
+async fn exists(tx: &mut Tx, sql: &str, value: &str) -> Result<bool, AadError> {
     let row: Option<(i64,)> = sqlx::query_as(sql)
         .bind(value)
         .fetch_optional(&mut **tx)
@@ -417,7 +417,7 @@ async fn exists(tx: &mut Tx<'_>, sql: &str, value: &str) -> Result<bool, AadErro
     Ok(row.is_some())
 }
 
-async fn is_deleted(tx: &mut Tx<'_>, id: &str, object_type: &str) -> Result<bool, AadError> {
+async fn is_deleted(tx: &mut Tx, id: &str, object_type: &str) -> Result<bool, AadError> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT 1 FROM deleted_directory_objects WHERE id = ? AND object_type = ?")
             .bind(id)
@@ -428,7 +428,7 @@ async fn is_deleted(tx: &mut Tx<'_>, id: &str, object_type: &str) -> Result<bool
     Ok(row.is_some())
 }
 
-async fn begin(pool: &SqlitePool) -> Result<Tx<'static>, AadError> {
+async fn begin(pool: &SqlitePool) -> Result<Tx, AadError> {
     Ok(crate::db::begin_write(pool)
         .await
         .context("starting a transaction")?)

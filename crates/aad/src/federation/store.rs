@@ -362,7 +362,7 @@ impl FederationStore {
 /// The name of another credential of `owner` (not `except_id`) with the credential's issuer and
 /// subject (compared exactly), if any.
 async fn taken(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut mimic_web::sqlite::WriteTx,
     owner: &FicOwner,
     credential: &FederatedCredential,
     except_id: Option<&str>,

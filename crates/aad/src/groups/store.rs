@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use super::model::{Added, Group, GroupChanges, ObjectKind, Reference, Relation};
 use crate::error::AadError;
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+type Tx = mimic_web::sqlite::WriteTx;
 
 type GroupRow = (String, String, String, Option<String>, bool, bool, String);
 
@@ -291,7 +291,7 @@ impl GroupStore {
 }
 
 /// Counts one more membership change, in the transaction that makes it.
-pub async fn bump_generation(tx: &mut Tx<'_>) -> Result<(), AadError> {
+pub async fn bump_generation(tx: &mut Tx) -> Result<(), AadError> {
     sqlx::query("UPDATE membership_generation SET generation = generation + 1 WHERE id = 1")
         .execute(&mut **tx)
         .await
@@ -301,7 +301,7 @@ pub async fn bump_generation(tx: &mut Tx<'_>) -> Result<(), AadError> {
 
 /// Removes a principal that is being deleted from every group's members and owners, in the
 /// transaction that deletes it.
-pub async fn forget_principal(tx: &mut Tx<'_>, id: &str) -> Result<(), AadError> {
+pub async fn forget_principal(tx: &mut Tx, id: &str) -> Result<(), AadError> {
     for sql in [
         "DELETE FROM group_members WHERE member_id = ?",
         "DELETE FROM group_owners WHERE owner_id = ?",

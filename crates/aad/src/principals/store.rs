@@ -625,7 +625,7 @@ fn properties_json(
 }
 
 async fn insert_principal(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut mimic_web::sqlite::WriteTx,
     principal: &ServicePrincipal,
 ) -> Result<(), AadError> {
     let alternative_names = serde_json::to_string(&principal.alternative_names)

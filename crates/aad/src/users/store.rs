@@ -346,7 +346,7 @@ impl UserStore {
 }
 
 async fn apply_changes(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut mimic_web::sqlite::WriteTx,
     id: &str,
     changes: &UserChanges,
 ) -> Result<(), AadError> {
