@@ -103,6 +103,13 @@ pub async fn begin_write(pool: &SqlitePool) -> sqlx::Result<WriteTx> {
 
 pub use mimic_web::sqlite::WriteTx;
 
+/// This process's write turn on the database, for a write outside a transaction: every function
+/// that writes with one autocommit statement on the pool holds it while the statement runs
+/// ([`mimic_web::sqlite::write_turn`]).
+pub async fn write_turn(pool: &SqlitePool) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    mimic_web::sqlite::write_turn(pool, BUSY_TIMEOUT).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

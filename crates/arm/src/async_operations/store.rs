@@ -32,6 +32,7 @@ fn from_row(row: &SqliteRow) -> Result<AsyncOperation, sqlx::Error> {
 
 /// Stores a new operation.
 pub async fn insert(db: &SqlitePool, operation: &AsyncOperation) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     sqlx::query(
         "INSERT INTO async_operations (id, subscription_id, resource_type, resource_id, \
          resource_key, location, kind, status, start_time, due_time) \
@@ -119,6 +120,7 @@ pub async fn finish(
     end_time: i64,
     error: Option<(&str, &str)>,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let status = match error {
         Some(_) => OperationStatus::Failed,
         None => OperationStatus::Succeeded,
@@ -140,6 +142,7 @@ pub async fn finish(
 /// Forgets operations that ended before `before` (ARM keeps an operation's status for a while,
 /// not forever).
 pub async fn prune(db: &SqlitePool, before: i64) -> Result<u64, sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let done =
         sqlx::query("DELETE FROM async_operations WHERE status != 'InProgress' AND end_time < ?")
             .bind(before)

@@ -66,6 +66,7 @@ pub async fn upsert(
     draft: &CredentialDraft,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let audiences = serde_json::to_string(&draft.audiences).map_err(encode)?;
     let expression = draft
         .claims_matching_expression
@@ -111,6 +112,7 @@ pub async fn restore(
 
 /// Deletes the credential `name` (any case) of `identity`; whether it existed.
 pub async fn delete(db: &SqlitePool, identity: i64, name: &str) -> Result<bool, sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let done = sqlx::query(
         "DELETE FROM federated_identity_credentials WHERE identity = ? AND name_key = ?",
     )

@@ -111,6 +111,7 @@ pub struct VaultRecord<'a> {
 /// Inserts a new live vault. The caller holds the name's write lock and has checked that the
 /// name is free.
 pub async fn insert(db: &SqlitePool, record: &VaultRecord<'_>) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let tags = serde_json::to_string(record.tags).map_err(encode)?;
     let properties = serde_json::to_string(record.settings).map_err(encode)?;
     sqlx::query(
@@ -142,6 +143,7 @@ pub async fn update(
     settings: &VaultSettings,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let tags = serde_json::to_string(tags).map_err(encode)?;
     let properties = serde_json::to_string(settings).map_err(encode)?;
     sqlx::query("UPDATE key_vaults SET tags = ?, properties = ?, changed_time = ? WHERE id = ?")
@@ -161,6 +163,7 @@ pub async fn soft_delete(
     now: i64,
     purge_time: i64,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     sqlx::query(
         "UPDATE key_vaults SET deleted_time = ?, scheduled_purge_time = ? \
          WHERE id = ? AND deleted_time IS NULL",
@@ -175,6 +178,7 @@ pub async fn soft_delete(
 
 /// Brings a soft-deleted vault back to life, as it was when it was deleted.
 pub async fn recover(db: &SqlitePool, key: i64, now: i64) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     sqlx::query(
         "UPDATE key_vaults SET deleted_time = NULL, scheduled_purge_time = NULL, \
          changed_time = ? WHERE id = ?",
@@ -188,6 +192,7 @@ pub async fn recover(db: &SqlitePool, key: i64, now: i64) -> Result<(), sqlx::Er
 
 /// Removes a vault for good; whether it existed.
 pub async fn purge(db: &SqlitePool, key: i64) -> Result<bool, sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let done = sqlx::query("DELETE FROM key_vaults WHERE id = ?")
         .bind(key)
         .execute(db)

@@ -124,6 +124,7 @@ pub async fn upsert(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<Upse
 
 /// Replaces tags and `managedBy` of an existing group.
 pub async fn update(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<()> {
+    let _turn = crate::db::write_turn(db).await;
     sqlx::query(
         "UPDATE resource_groups SET managed_by = ?, tags = ?, changed_time = ?
          WHERE subscription_key = ? AND name_key = ?",
@@ -141,6 +142,7 @@ pub async fn update(db: &SqlitePool, group: &ResourceGroup) -> sqlx::Result<()> 
 
 /// Deletes the group row; whether it existed.
 pub async fn delete(db: &SqlitePool, subscription_id: &str, name: &str) -> sqlx::Result<bool> {
+    let _turn = crate::db::write_turn(db).await;
     let result =
         sqlx::query("DELETE FROM resource_groups WHERE subscription_key = ? AND name_key = ?")
             .bind(subscription_id.to_lowercase())

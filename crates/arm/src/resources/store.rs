@@ -25,6 +25,7 @@ pub async fn set_registration_state(
     namespace: &str,
     state: &str,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     sqlx::query(
         "INSERT INTO provider_registrations (subscription_id, namespace, state) VALUES (?1, ?2, ?3) \
          ON CONFLICT (subscription_id, namespace) DO UPDATE SET state = excluded.state",

@@ -213,6 +213,7 @@ pub async fn list_for_principal(
 
 /// Deletes every assignment whose scope is `scope` or lies under it; how many were deleted.
 pub async fn delete_within(db: &SqlitePool, scope: &str) -> sqlx::Result<u64> {
+    let _turn = crate::db::write_turn(db).await;
     let key = scope.trim_end_matches('/').to_lowercase();
     let result = sqlx::query(
         "DELETE FROM role_assignments WHERE scope_key = ?1 OR substr(scope_key, 1, length(?1) + 1) = ?1 || '/'",

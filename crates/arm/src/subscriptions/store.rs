@@ -59,6 +59,7 @@ pub async fn count(db: &SqlitePool) -> sqlx::Result<i64> {
 
 /// Inserts a subscription, or replaces the one with the same id.
 pub async fn upsert(db: &SqlitePool, subscription: &Subscription) -> sqlx::Result<()> {
+    let _turn = crate::db::write_turn(db).await;
     let tags = subscription
         .tags
         .as_ref()

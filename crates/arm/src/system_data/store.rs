@@ -65,6 +65,7 @@ pub async fn record(
     at: i64,
     created: bool,
 ) -> Result<Record, sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let key = resource_id.to_lowercase();
     let sql = match created {
         true => {
@@ -96,6 +97,7 @@ pub async fn record(
 
 /// Forgets a resource and everything under it (its id followed by `/`).
 pub async fn forget(db: &SqlitePool, resource_id: &str) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let key = resource_id.to_lowercase();
     sqlx::query(
         "DELETE FROM system_data WHERE resource_key = ?1 \

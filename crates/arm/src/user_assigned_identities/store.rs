@@ -128,6 +128,7 @@ pub async fn update(
     isolation_scope: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let _turn = crate::db::write_turn(db).await;
     let tags = serde_json::to_string(tags).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "UPDATE user_assigned_identities SET tags = ?, isolation_scope = ?, changed_time = ? \
