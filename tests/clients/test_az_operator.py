@@ -233,7 +233,7 @@ def test_mimic_az_signs_the_operator_in_again_after_logout(mimic):
     assert op(mimic, "account", "show")["user"] == {"name": mimic.operator["client_id"], "type": "servicePrincipal"}
 
 
-@compat("errors: unknown principal, unknown role, unknown identity")
+@compat("errors: unknown principal, unknown role, unknown identity, principal type not the directory's")
 def test_role_and_identity_errors_as_az_shows_them(mimic):
     nobody = "11111111-2222-3333-4444-555555555555"
     scope = mimic.group_id()
@@ -244,6 +244,12 @@ def test_role_and_identity_errors_as_az_shows_them(mimic):
     fails(mimic.az("role", "assignment", "create", "--assignee-object-id", nobody, "--assignee-principal-type",
                    "User", "--role", "Reader", "--scope", scope), 1,
           f"ERROR: (PrincipalNotFound) Principal {nobody} does not exist in the directory {mimic.tenant}.")
+    # A principal the directory has, given as another type: ARM's UnmatchedPrincipalType, in its words.
+    identity = create_identity_rest(mimic)["properties"]["principalId"]
+    fails(mimic.az("role", "assignment", "create", "--assignee-object-id", identity, "--assignee-principal-type",
+                   "User", "--role", "Reader", "--scope", scope), 1,
+          f"ERROR: (UnmatchedPrincipalType) The PrincipalId '{identity.replace('-', '')}' has type 'ServicePrincipal' , "
+          "which is different from specified PrinciaplType 'User'.")
     fails(mimic.az("role", "assignment", "create", "--assignee-object-id", nobody, "--assignee-principal-type",
                    "ServicePrincipal", "--role", "No Such Role", "--scope", scope), 1,
           "ERROR: Role 'No Such Role' doesn't exist.")
