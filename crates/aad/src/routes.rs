@@ -85,6 +85,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(token::managed_identity::issue)),
         )
         .service(
+            get("/internal/federatedIdentityCredentials")
+                .route(web::get().to(crate::federation::internal::list_all)),
+        )
+        .service(
             resource(
                 "/internal/servicePrincipals/{id}/federatedIdentityCredentials",
                 "GET, PUT",

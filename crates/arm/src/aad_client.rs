@@ -198,6 +198,35 @@ impl<'a> AadClient<'a> {
         }
     }
 
+    /// Every managed identity's federated identity credentials as AAD holds them, by lower-cased
+    /// principal id, each credential as AAD lists it (`GET /internal/federatedIdentityCredentials`;
+    /// principals without credentials are absent).
+    pub async fn all_federated_credentials(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<String, Vec<serde_json::Value>>> {
+        #[derive(Deserialize)]
+        struct All {
+            value: std::collections::HashMap<String, Vec<serde_json::Value>>,
+        }
+        let response = self
+            .lookup("federatedIdentityCredentials")
+            .await
+            .context("calling AAD to read the federated identity credentials")?;
+        let status = response.status();
+        if !status.is_success() {
+            anyhow::bail!("AAD failed to list the federated identity credentials: {status}");
+        }
+        let all: All = response
+            .json()
+            .await
+            .context("reading AAD's federated identity credentials")?;
+        Ok(all
+            .value
+            .into_iter()
+            .map(|(principal, set)| (principal.to_lowercase(), set))
+            .collect())
+    }
+
     /// Replaces the federated identity credentials AAD holds for a managed identity's principal
     /// with `credentials`, the identity's whole set
     /// (`PUT /internal/servicePrincipals/{id}/federatedIdentityCredentials`).

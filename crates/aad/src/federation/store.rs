@@ -61,6 +61,39 @@ impl FederationStore {
         self.select(owner, "1", None).await
     }
 
+    /// Every managed-identity principal's credentials, by principal id (oldest first within
+    /// each); principals without any are absent.
+    pub async fn all_of_service_principals(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Vec<FederatedCredential>>, AadError> {
+        let sql = format!(
+            "SELECT service_principal_id, {COLUMNS} FROM federated_identity_credentials \
+             WHERE service_principal_id IS NOT NULL ORDER BY created_date_time, rowid"
+        );
+        let rows = sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading federated identity credentials")?;
+        let mut all: std::collections::BTreeMap<String, Vec<FederatedCredential>> =
+            Default::default();
+        for row in rows {
+            use sqlx::Row as _;
+            let principal: String = row.try_get(0).context("reading a credential's owner")?;
+            let columns: Row = (
+                row.try_get(1).context("reading a credential")?,
+                row.try_get(2).context("reading a credential")?,
+                row.try_get(3).context("reading a credential")?,
+                row.try_get(4).context("reading a credential")?,
+                row.try_get(5).context("reading a credential")?,
+                row.try_get(6).context("reading a credential")?,
+                row.try_get(7).context("reading a credential")?,
+                row.try_get(8).context("reading a credential")?,
+            );
+            all.entry(principal).or_default().push(from_row(columns)?);
+        }
+        Ok(all)
+    }
+
     /// The owner's credential named `name` (any case).
     pub async fn by_name(
         &self,

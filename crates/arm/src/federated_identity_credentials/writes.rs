@@ -189,9 +189,12 @@ fn entries(credentials: &[FederatedIdentityCredential]) -> Vec<FederatedCredenti
         .collect()
 }
 
-/// Pushes every user-assigned identity's set to AAD (empty sets too, so AAD forgets what ARM does
-/// not have); returns how many identities were pushed. Run at start before serving, so that any
-/// crash window converges. Failures are logged: AAD then holds at most what it held before.
+/// Pushes every user-assigned identity's set to AAD where AAD's copy differs (empty sets too, so
+/// AAD forgets what ARM does not have); returns how many identities were pushed. Run at start
+/// before serving, and after a snapshot's restore, so that any crash window converges. AAD's
+/// sets are read in one request first, so a start with thousands of identities writes only what
+/// differs (if that read fails, every set is pushed, as before). Failures are logged: AAD then
+/// holds at most what it held before.
 pub async fn push_all(state: &AppState) -> usize {
     let identities = match store::identities(&state.db).await {
         Ok(identities) => identities,
@@ -201,11 +204,29 @@ pub async fn push_all(state: &AppState) -> usize {
         }
     };
     let aad = AadClient::new(state);
+    let held = match aad.all_federated_credentials().await {
+        Ok(held) => Some(held),
+        Err(error) => {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "could not read AAD's federated identity credentials; pushing every identity's"
+            );
+            None
+        }
+    };
     let mut pushed = 0;
     for (identity, principal_id) in identities {
         let result = match store::list(&state.db, identity).await {
             Ok(credentials) => {
-                aad.replace_federated_credentials(&principal_id, &entries(&credentials))
+                let wanted = entries(&credentials);
+                let unchanged = held.as_ref().is_some_and(|held| {
+                    let have = held.get(&principal_id.to_lowercase());
+                    same_set(have.map_or(&[], Vec::as_slice), &wanted)
+                });
+                if unchanged {
+                    continue;
+                }
+                aad.replace_federated_credentials(&principal_id, &wanted)
                     .await
             }
             Err(error) => Err(error.into()),
@@ -217,4 +238,67 @@ pub async fn push_all(state: &AppState) -> usize {
         }
     }
     pushed
+}
+
+/// Whether AAD's copy (as its internal API lists it) holds exactly `wanted`, in any order. A
+/// field AAD keeps that ARM does not send (a description) makes them differ, and the set is
+/// pushed.
+fn same_set(held: &[serde_json::Value], wanted: &[FederatedCredentialEntry]) -> bool {
+    let by_name = |set: Vec<serde_json::Value>| {
+        let mut set: Vec<(String, serde_json::Value)> = set
+            .into_iter()
+            .map(|entry| {
+                let name = entry["name"].as_str().unwrap_or_default().to_lowercase();
+                (name, entry)
+            })
+            .collect();
+        set.sort_by(|a, b| a.0.cmp(&b.0));
+        set
+    };
+    let wanted: Vec<serde_json::Value> = wanted
+        .iter()
+        .filter_map(|entry| serde_json::to_value(entry).ok())
+        .collect();
+    held.len() == wanted.len() && by_name(held.to_vec()) == by_name(wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(name: &str, subject: &str) -> FederatedCredentialEntry {
+        FederatedCredentialEntry {
+            name: name.to_string(),
+            issuer: "https://issuer.example".to_string(),
+            subject: Some(subject.to_string()),
+            audiences: vec!["api://AzureADTokenExchange".to_string()],
+            claims_matching_expression: None,
+        }
+    }
+
+    fn held(name: &str, subject: &str) -> serde_json::Value {
+        json!({"name": name, "issuer": "https://issuer.example", "subject": subject,
+            "audiences": ["api://AzureADTokenExchange"]})
+    }
+
+    #[test]
+    fn a_set_aad_holds_in_any_order_is_not_pushed_and_any_difference_is() {
+        let wanted = [entry("a", "one"), entry("b", "two")];
+        assert!(same_set(&[held("b", "two"), held("a", "one")], &wanted));
+        assert!(same_set(&[], &[]));
+        assert!(!same_set(&[held("a", "one")], &wanted), "one missing");
+        assert!(!same_set(&[held("a", "one"), held("b", "other")], &wanted));
+        assert!(!same_set(
+            &[held("a", "one"), held("b", "two"), held("c", "x")],
+            &wanted
+        ));
+        let mut described = held("b", "two");
+        described["description"] = json!("only AAD has it");
+        assert!(!same_set(&[held("a", "one"), described], &wanted));
+        assert!(
+            !same_set(&[held("stray", "x")], &[]),
+            "a stray credential is cleared"
+        );
+    }
 }

@@ -520,6 +520,40 @@ async fn a_restart_pushes_arms_sets_so_aad_converges_after_a_crash() {
     assert_eq!(aad_set(&app.aad, &empty).await, Some(Vec::new()));
 }
 
+/// The read ARM's push at start diffs against: every managed identity's set in one request, by
+/// principal id, principals without credentials absent; behind the internal key.
+#[tokio::test]
+async fn aad_lists_every_managed_identitys_set_in_one_read() {
+    let app = TestArm::spawn().await;
+    let token = app.operator_token().await;
+    let principal = principal_of(&app.create_identity(&token, "fic-all").await);
+    let empty = principal_of(&app.create_identity(&token, "fic-all-empty").await);
+    assert_eq!(
+        put(&app, &token, "fic-all", "listed", subject_body("s"))
+            .await
+            .status,
+        201
+    );
+
+    let all = app
+        .aad
+        .internal("GET", "/internal/federatedIdentityCredentials", None)
+        .await;
+    let keyless = app
+        .aad
+        .get("/internal/federatedIdentityCredentials", Some(&token))
+        .await;
+
+    assert_eq!(all.status, 200, "{}", all.text);
+    let value = all.body["value"].as_object().unwrap();
+    assert_eq!(
+        value[&principal],
+        json!([{"name": "listed", "issuer": ISSUER, "subject": "s", "audiences": [AUDIENCE]}])
+    );
+    assert!(!value.contains_key(&empty), "{value:?}");
+    assert_eq!(keyless.status, 401, "{}", keyless.text);
+}
+
 #[tokio::test]
 async fn aads_internal_api_takes_only_managed_identities_and_the_key() {
     let app = TestArm::spawn().await;
