@@ -116,18 +116,6 @@ pub async fn replace(
         .map_err(|error| AadError::InvalidInternalRequest(error.to_string()))?;
     check(&set)?;
     let owner = managed_identity(&state, &id).await?;
-    let stored: Vec<CredentialEntry> = state
-        .federation
-        .list(&owner)
-        .await?
-        .into_iter()
-        .map(CredentialEntry::from)
-        .collect();
-    // ARM pushes every identity's set at each start; one AAD already holds is not written again
-    // (a durable commit each, which made a restart with thousands of identities take seconds).
-    if same_set(&stored, &set.value) {
-        return Ok(HttpResponse::Ok().json(CredentialSet { value: stored }));
-    }
     let now = iso_timestamp(state.clock.now());
     let credentials: Vec<FederatedCredential> = set
         .value
@@ -149,19 +137,6 @@ pub async fn replace(
     let value = state.federation.list(&owner).await?;
     let value = value.into_iter().map(CredentialEntry::from).collect();
     Ok(HttpResponse::Ok().json(CredentialSet { value }))
-}
-
-/// Whether two sets hold the same credentials, in any order (names are unique within a set).
-fn same_set(stored: &[CredentialEntry], wanted: &[CredentialEntry]) -> bool {
-    let sorted = |set: &[CredentialEntry]| {
-        let mut entries: Vec<(String, Option<serde_json::Value>)> = set
-            .iter()
-            .map(|entry| (entry.name.to_lowercase(), serde_json::to_value(entry).ok()))
-            .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries
-    };
-    stored.len() == wanted.len() && sorted(stored) == sorted(wanted)
 }
 
 /// What AAD itself needs of a set (ARM has applied Azure's rules): names unique and non-empty,
@@ -186,42 +161,4 @@ fn check(set: &CredentialSet) -> Result<(), AadError> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(name: &str, subject: &str) -> CredentialEntry {
-        CredentialEntry {
-            name: name.to_string(),
-            issuer: "https://issuer.example".to_string(),
-            subject: Some(subject.to_string()),
-            audiences: vec!["api://AzureADTokenExchange".to_string()],
-            claims_matching_expression: None,
-            description: None,
-        }
-    }
-
-    #[test]
-    fn a_set_is_the_same_in_any_order_and_differs_in_any_field() {
-        let stored = [entry("a", "one"), entry("b", "two")];
-        assert!(same_set(&stored, &[entry("b", "two"), entry("a", "one")]));
-        assert!(same_set(&[], &[]));
-        assert!(!same_set(&stored, &[entry("a", "one")]), "one fewer");
-        assert!(
-            !same_set(&stored, &[entry("a", "one"), entry("b", "three")]),
-            "a subject"
-        );
-        assert!(
-            !same_set(&stored, &[entry("A", "one"), entry("b", "two")]),
-            "a name's case"
-        );
-        let mut described = entry("b", "two");
-        described.description = Some("now described".to_string());
-        assert!(
-            !same_set(&stored, &[entry("a", "one"), described]),
-            "a description"
-        );
-    }
 }

@@ -70,26 +70,39 @@ impl FederationStore {
             "SELECT service_principal_id, {COLUMNS} FROM federated_identity_credentials \
              WHERE service_principal_id IS NOT NULL ORDER BY created_date_time, rowid"
         );
-        let rows = sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading federated identity credentials")?;
+        let rows = sqlx::query_as::<
+            _,
+            (
+                String,
+                String,
+                String,
+                String,
+                Option<String>,
+                String,
+                Option<String>,
+                Option<String>,
+                String,
+            ),
+        >(&sql)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading federated identity credentials")?;
         let mut all: std::collections::BTreeMap<String, Vec<FederatedCredential>> =
             Default::default();
-        for row in rows {
-            use sqlx::Row as _;
-            let principal: String = row.try_get(0).context("reading a credential's owner")?;
-            let columns: Row = (
-                row.try_get(1).context("reading a credential")?,
-                row.try_get(2).context("reading a credential")?,
-                row.try_get(3).context("reading a credential")?,
-                row.try_get(4).context("reading a credential")?,
-                row.try_get(5).context("reading a credential")?,
-                row.try_get(6).context("reading a credential")?,
-                row.try_get(7).context("reading a credential")?,
-                row.try_get(8).context("reading a credential")?,
+        for (principal, id, name, issuer, subject, audiences, description, expression, created) in
+            rows
+        {
+            let row = (
+                id,
+                name,
+                issuer,
+                subject,
+                audiences,
+                description,
+                expression,
+                created,
             );
-            all.entry(principal).or_default().push(from_row(columns)?);
+            all.entry(principal).or_default().push(from_row(row)?);
         }
         Ok(all)
     }

@@ -201,9 +201,9 @@ async fn new_assignment(
                 given,
             })
         }
-        // Given and matching, or given as a service principal the directory does not show yet.
-        (_, Some(given)) if skips_replication_check(&principal_id, &given) => given,
         (Some(_), Some(given)) => given,
+        // A service principal the directory does not show yet: taken as given.
+        (None, Some(given)) if skips_replication_check(&principal_id, &given) => given,
         // Left out: the directory's type, as ARM resolves it.
         (Some(actual), None) => actual,
         (None, _) => {

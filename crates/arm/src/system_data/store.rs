@@ -65,7 +65,6 @@ pub async fn record(
     at: i64,
     created: bool,
 ) -> Result<Record, sqlx::Error> {
-    let _turn = crate::db::write_turn(db).await;
     let key = resource_id.to_lowercase();
     let sql = match created {
         true => {
@@ -82,6 +81,7 @@ pub async fn record(
              last_modified_by_type = ?3, last_modified_at = ?4"
         }
     };
+    let turn = crate::db::write_turn(db).await;
     sqlx::query(sql)
         .bind(&key)
         .bind(&author.by)
@@ -89,6 +89,8 @@ pub async fn record(
         .bind(at)
         .execute(db)
         .await?;
+    // The read back needs no turn: the next writer may go on.
+    drop(turn);
     Ok(get(db, &key).await?.unwrap_or(Record {
         created: None,
         last_modified: (author.clone(), at),
